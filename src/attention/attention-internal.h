@@ -1,0 +1,107 @@
+/* attention-internal.h — the attention microkernel interface and its numerical specification.
+ *
+ * The operator (attention.c) splits work into tasks of up to WK_ATTN_BLOCK_ROWS query rows of
+ * one head.  A microkernel computes, for each of those rows r, exactly:
+ *
+ *   S[r][j]  = Σ_c Q[r][c]·K[j][c]                       int32, exact (|S| ≤ d·128² ≤ 2^21)
+ *   t[r][j]  = wk_attn_logit(S[r][j], alpha[r], beta[j])  base-2 logit, IEEE float
+ *   m[r]     = max_{j < n_keys[r]} t[r][j]
+ *   P[r][j]  = wk_attn_exp2_q16(t[r][j] − m[r])          integer in [0, 65535], 0 for j ≥ n_keys[r]
+ *   sum[r]   = Σ_j P[r][j]                                int64, exact
+ *   acc[r][c]= Σ_j P[r][j]·V[j][c]                        int64, exact
+ *
+ * Every float step is one IEEE-754 single-precision operation in a fixed order (the build uses
+ * -ffp-contract=off so no compiler fuses a multiply-add), and every sum is an exact integer sum,
+ * so any evaluation order gives the same bits: SIMD kernels must equal this spec bit for bit.
+ * The operator then normalises acc/sum in double (shared code, attention.c).
+ *
+ * Overflow bounds for SIMD kernels: |P·V| ≤ 65535·128 < 2^23, so int32 partial sums of P·V are
+ * safe over ≤ 255 keys; with P split into bytes (P = 256·hi + lo, hi, lo ≤ 255) each byte's
+ * int32 partial is safe over ≤ 65793 keys.  Flush to int64 before those limits.
+ */
+#ifndef WK_ATTENTION_INTERNAL_H
+#define WK_ATTENTION_INTERNAL_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "internal.h"
+
+#define WK_ATTN_BLOCK_ROWS 16 /* query rows per task and per microkernel call (max) */
+#define WK_ATTN_MAX_D 128
+
+/* 2^f ≈ 1 + f·(C1 + f·(C2 + f·(C3 + f·(C4 + f·C5)))) on [0, 1): relative error 1.6e-7 in float
+ * (a weighted least-squares fit with p(0) = 1 exactly, so the row maximum gets P = 65535). */
+#define WK_EXP2_C1 0.6931512951850891f
+#define WK_EXP2_C2 0.24016444385051727f
+#define WK_EXP2_C3 0.05579991266131401f
+#define WK_EXP2_C4 0.009017029777169228f
+#define WK_EXP2_C5 0.0018671303987503052f
+#define WK_EXP2_MIN_X (-18.0f) /* 65535·2^-18 < 0.5: below this P rounds to 0 */
+#define WK_P_ONE 65535.0f      /* P of the row maximum */
+
+/* Base-2 logit of an int32 score: (float)s · (alpha·beta). */
+static inline float wk_attn_logit(int32_t s, float alpha, float beta) {
+  float c = alpha * beta;
+  return (float)s * c;
+}
+
+/* The 16-bit probability of x = t − max ≤ 0: round-to-nearest-even of 65535·2^x, computed as
+ *   y = max(x, −18); n = floor(y); f = y − n (exact); p = poly(f); P = rint((p·65535)·2^n).
+ * SIMD twins: max, roundscale(floor), sub, the same Horner chain, mul, scalef, cvtps (RNE). */
+static inline uint32_t wk_attn_exp2_q16(float x) {
+  float y = x > WK_EXP2_MIN_X ? x : WK_EXP2_MIN_X;
+  float n = floorf(y);
+  float f = y - n;
+  float p = WK_EXP2_C5;
+  p = p * f + WK_EXP2_C4;
+  p = p * f + WK_EXP2_C3;
+  p = p * f + WK_EXP2_C2;
+  p = p * f + WK_EXP2_C1;
+  p = p * f + 1.0f;
+  float q = p * WK_P_ONE;
+  float r = ldexpf(q, (int)n); /* exact: a power-of-two scale of a normal number */
+  long v = lrintf(r);           /* default rounding mode: nearest, ties to even */
+  return v > 65535 ? 65535u : (uint32_t)v;
+}
+
+typedef struct wk_attn_rows_args {
+  int rows;              /* 1 … WK_ATTN_BLOCK_ROWS */
+  int lk;                /* keys packed in k_packed / v_packed */
+  int d;                 /* head dim: multiple of 16, 16 … 128 */
+  const int8_t *q;       /* [rows][d], row r at q + r·q_row_stride */
+  ptrdiff_t q_row_stride;
+  const float *alpha;    /* [rows] base-2 logit multiplier per query row */
+  const float *beta;     /* [lk]   multiplier per key (1.0f for per-tensor K scale) */
+  const int32_t *n_keys; /* [rows] row r sees keys [0, n_keys[r]); 0 ≤ n_keys[r] ≤ lk */
+  const void *k_packed;  /* this head's K, from pack_k */
+  const void *v_packed;  /* this head's V, from pack_v */
+  void *scratch;         /* scratch_size(lk, d) bytes, 64-byte aligned, private to the thread */
+  int64_t *acc;          /* out [rows][d] */
+  int64_t *sum;          /* out [rows] */
+} wk_attn_rows_args;
+
+typedef struct wk_attention_kernel {
+  const char *name;
+  wk_isa isa;
+  size_t (*k_packed_size)(int lk, int d);
+  size_t (*v_packed_size)(int lk, int d);
+  size_t (*scratch_size)(int lk, int d);
+  /* k, v: [lk][d] int8 with row stride `row_stride` elements → the kernel's own layout. */
+  void (*pack_k)(const int8_t *k, ptrdiff_t row_stride, int lk, int d, void *k_packed);
+  void (*pack_v)(const int8_t *v, ptrdiff_t row_stride, int lk, int d, void *v_packed);
+  void (*rows)(const wk_attn_rows_args *args);
+} wk_attention_kernel;
+
+extern const wk_attention_kernel wk_attention_kernel_scalar;
+#if defined(__x86_64__)
+extern const wk_attention_kernel wk_attention_kernel_avx2;
+extern const wk_attention_kernel wk_attention_kernel_avx512vnni;
+extern const wk_attention_kernel wk_attention_kernel_amx;
+#endif
+
+/* The kernel for `isa` (the best one at or below it that this build has). */
+const wk_attention_kernel *wk_attention_kernel_for(wk_isa isa);
+
+#endif

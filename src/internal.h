@@ -1,0 +1,43 @@
+/* internal.h — shared by every file of libwhisk (never installed). */
+#ifndef WK_INTERNAL_H
+#define WK_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "whisk.h"
+
+/* Records a formatted message for wk_last_error() and returns `status`. */
+wk_status wk_error(wk_status status, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* 64-byte aligned allocation (free with wk_free); NULL on overflow or failure. */
+void *wk_alloc(size_t size);
+void *wk_alloc_array(size_t count, size_t size);
+void wk_free(void *ptr);
+
+/* ── CPU features (src/runtime/cpu.c) ── */
+const wk_cpu_info *wk_cpu(void);
+
+/* ── Thread pool (src/runtime/threadpool.c) ──
+ * Runs fn(ctx, task, thread) for task in [0, n_tasks) on the pool's threads (the caller is
+ * thread 0).  Returns when every task has finished.  Tasks must write disjoint memory. */
+typedef struct wk_threadpool wk_threadpool;
+typedef void (*wk_task_fn)(void *ctx, size_t task, int thread);
+wk_status wk_threadpool_create(int n_threads, wk_threadpool **pool);
+void wk_threadpool_free(wk_threadpool *pool);
+int wk_threadpool_size(const wk_threadpool *pool);
+void wk_threadpool_run(wk_threadpool *pool, size_t n_tasks, wk_task_fn fn, void *ctx);
+
+/* ── Context ── */
+struct wk_attention_kernel;
+struct wk_context {
+  wk_isa isa;
+  wk_threadpool *pool;
+  const struct wk_attention_kernel *attention;
+};
+
+#endif

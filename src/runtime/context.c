@@ -1,0 +1,54 @@
+/* context.c — a context binds an ISA's kernels and a thread pool. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "attention/attention-internal.h"
+#include "internal.h"
+
+wk_status wk_context_create(const wk_context_options *options, wk_context **out) {
+  if (!out) return wk_error(WK_STATUS_INVALID_ARGUMENT, "context: NULL output pointer");
+  *out = NULL;
+  wk_context_options o = {0, WK_ISA_AUTO};
+  if (options) o = *options;
+  if (o.n_threads < 0 || o.n_threads > 1024)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "context: %d threads (expected 0..1024)",
+                    o.n_threads);
+  wk_isa isa = o.isa;
+  if (isa == WK_ISA_AUTO) {
+    wk_status s = wk_isa_auto(&isa);
+    if (s) return s;
+  } else if ((int)isa < 0 || isa >= WK_ISA_COUNT) {
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "context: unknown ISA %d", (int)isa);
+  } else if (!wk_isa_supported(isa)) {
+    return wk_error(WK_STATUS_UNSUPPORTED, "context: this CPU does not support %s",
+                    wk_isa_name(isa));
+  }
+  wk_context *c = calloc(1, sizeof *c);
+  if (!c) return wk_error(WK_STATUS_OUT_OF_MEMORY, "context: out of memory");
+  c->isa = isa;
+  c->attention = wk_attention_kernel_for(isa);
+  int n = o.n_threads ? o.n_threads : wk_cpu()->online_cores;
+  wk_status s = wk_threadpool_create(n, &c->pool);
+  if (s) {
+    free(c);
+    return s;
+  }
+  *out = c;
+  return WK_STATUS_OK;
+}
+
+void wk_context_free(wk_context *c) {
+  if (!c) return;
+  wk_threadpool_free(c->pool);
+  free(c);
+}
+
+wk_isa wk_context_isa(const wk_context *c) { return c ? c->isa : WK_ISA_SCALAR; }
+
+int wk_context_threads(const wk_context *c) { return c ? wk_threadpool_size(c->pool) : 0; }
+
+const char *wk_context_kernel_name(const wk_context *c, const char *family) {
+  if (!c || !family) return NULL;
+  if (strcmp(family, "attention") == 0) return c->attention->name;
+  return NULL;
+}
