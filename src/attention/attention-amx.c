@@ -1,9 +1,231 @@
-/* PLACEHOLDER — to be replaced by the real amx kernel. Forwards to the scalar spec. */
-#include "attention/attention-internal.h"
-static size_t ks(int lk, int d) { return wk_attention_kernel_scalar.k_packed_size(lk, d); }
-static size_t vs(int lk, int d) { return wk_attention_kernel_scalar.v_packed_size(lk, d); }
-static size_t ss(int lk, int d) { return wk_attention_kernel_scalar.scratch_size(lk, d); }
-static void pk(const int8_t *k, ptrdiff_t rs, int lk, int d, void *o) { wk_attention_kernel_scalar.pack_k(k, rs, lk, d, o); }
-static void pv(const int8_t *k, ptrdiff_t rs, int lk, int d, void *o) { wk_attention_kernel_scalar.pack_v(k, rs, lk, d, o); }
-static void rows(const wk_attn_rows_args *a) { wk_attention_kernel_scalar.rows(a); }
-const wk_attention_kernel wk_attention_kernel_amx = {"placeholder-amx", WK_ISA_AMX, ks, vs, ss, pk, pv, rows};
+/* attention-amx.c — wk_qs8_attention_ukernel_16xN__amx: up to 16 query rows against all N keys
+ * of one head with AMX-INT8 tiles, bit-identical to the scalar spec.
+ *
+ * The same three passes as the AVX-512 VNNI kernel, sharing its packing, logits, softmax and
+ * accumulator code (attention-avx512-common.h); only the two products run on tiles:
+ *   1. Q·Kᵀ: tdpbssd (s8 × s8, no compensation), Q [rows][d] straight from the caller as the A
+ *      tile, K packed [key/16][d/4][16][4] so one block's channel groups are a B tile; 32 keys
+ *      per step into two int32 score tiles, stored and turned into logits with AVX-512.
+ *   2. softmax (AVX-512) → P byte planes, P = 256·hi + lo.
+ *   3. P·V: tdpbusd (u8 × s8) with a plane's 64 keys × rows as the A tile and V packed
+ *      [key/4][d][4] (16 groups = 64 keys per B tile); hi and lo accumulate in separate tiles,
+ *      32 output channels at a time, widened to int64 every 65536 keys and at the end.
+ *
+ * Built with -DWK_AMX_EMULATE (tests only) it runs on a C model of the tile instructions
+ * (amx-emulate.h) and defines wk_attention_kernel_amx_emulated instead. */
+#include "attention/attention-avx512-common.h"
+
+#ifdef WK_AMX_EMULATE
+#include "attention/amx-emulate.h"
+#define AMX_KERNEL wk_attention_kernel_amx_emulated
+#define AMX_KERNEL_NAME "wk_qs8_attention_ukernel_16xN__amx_emulated"
+extern const wk_attention_kernel wk_attention_kernel_amx_emulated; /* tests only */
+#else
+#define AMX_KERNEL wk_attention_kernel_amx
+#define AMX_KERNEL_NAME "wk_qs8_attention_ukernel_16xN__amx"
+#endif
+
+/* LDTILECFG's 64-byte operand (palette 1: 8 tiles of up to 16 rows × 64 bytes). */
+typedef struct amx_tilecfg {
+  uint8_t palette_id;
+  uint8_t start_row;
+  uint8_t reserved[14];
+  uint16_t colsb[16]; /* bytes per row of tile i */
+  uint8_t rows[16];   /* rows of tile i */
+} amx_tilecfg;
+_Static_assert(sizeof(amx_tilecfg) == 64, "LDTILECFG takes 64 bytes");
+
+static void tile_shape(amx_tilecfg *cfg, int tile, int rows, int colsb) {
+  cfg->rows[tile] = (uint8_t)rows;
+  cfg->colsb[tile] = (uint16_t)colsb;
+}
+
+static void tile_config(const amx_tilecfg *cfg) {
+  __asm__ volatile("" ::: "memory"); /* GCC 12 would drop the config stores as dead: SIGILL */
+  _tile_loadconfig(cfg);
+}
+
+/* Tiles of pass 1 (Q·Kᵀ).  Channels split in chunks: 0 … w0−1 and, for d > 64, 64 … d−1. */
+#define QK_S0 0  /* scores, key block 0: [rows][16 keys] int32 */
+#define QK_S1 1  /* scores, key block 1 */
+#define QK_Q0 2  /* Q chunk 0: [rows][w0] s8 */
+#define QK_Q1 3  /* Q chunk 1: [rows][d − 64] s8 */
+#define QK_K00 4 /* K block 0, chunk 0: [w0/4 groups][16 keys × 4] s8 */
+#define QK_K01 5 /* K block 1, chunk 0 */
+#define QK_K10 6 /* K block 0, chunk 1: [(d − 64)/4][16 × 4] */
+#define QK_K11 7 /* K block 1, chunk 1 */
+
+/* Tiles of pass 3 (P·V), for output channels c0 … c0+31. */
+#define PV_HI0 0 /* Σ hi·V, channels c0 … c0+15: [rows][16] int32 */
+#define PV_HI1 1 /* Σ hi·V, channels c0+16 … c0+31 */
+#define PV_LO0 2 /* Σ lo·V */
+#define PV_LO1 3
+#define PV_PHI 4 /* high bytes of P, 64 keys: [rows][64] u8 */
+#define PV_PLO 5 /* low bytes of P */
+#define PV_V0 6  /* V, 16 groups of 4 keys × channels c0 … c0+15: [16][16 × 4] s8 */
+#define PV_V1 7  /* channels c0+16 … c0+31 */
+
+#define PV_FLUSH_STEPS (WK_AVX512_PV_FLUSH_GROUPS / 16) /* 64-key steps between int64 flushes */
+
+static size_t k_packed_size(int lk, int d) { return wk_avx512_k_packed_size(lk, d, 2); }
+static size_t v_packed_size(int lk, int d) { return wk_avx512_v_packed_size(lk, d, 16); }
+
+/* The shared scratch, then the tiles' stores: scores [16][32] and P·V partials [4][16][16]. */
+static size_t scratch_size(int lk, int d) {
+  return wk_avx512_scratch_size(lk, d) + sizeof(int32_t) * (16 * 32 + 4 * 16 * 16);
+}
+
+static void pack_k(const int8_t *k, ptrdiff_t row_stride, int lk, int d, void *k_packed) {
+  wk_avx512_pack_k(k, row_stride, lk, d, 2, 0x00, k_packed); /* s8 as is: tdpbssd */
+}
+
+static void pack_v(const int8_t *v, ptrdiff_t row_stride, int lk, int d, void *v_packed) {
+  wk_avx512_pack_v(v, row_stride, lk, d, 16, v_packed); /* whole 64-key B tiles */
+}
+
+/* ── pass 1: Q·Kᵀ ────────────────────────────────────────────────────────── */
+
+/* Logits of all rows for key blocks [0, ⌈n_max/16⌉) rounded up to pairs, and per-lane maxima. */
+static void qk_pass(const wk_attn_rows_args *a, const wk_avx512_scratch *s,
+                    int32_t *scores /* [16][32] */, __m512 *m /* [rows] */) {
+  const int rows = a->rows, d = a->d;
+  const int w0 = d < 64 ? d : 64, w1 = d - w0; /* channel chunk widths; w1 = 0 for d ≤ 64 */
+  amx_tilecfg cfg = {.palette_id = 1};
+  tile_shape(&cfg, QK_S0, rows, 64);
+  tile_shape(&cfg, QK_S1, rows, 64);
+  tile_shape(&cfg, QK_Q0, rows, w0);
+  tile_shape(&cfg, QK_K00, w0 / 4, 64);
+  tile_shape(&cfg, QK_K01, w0 / 4, 64);
+  if (w1) {
+    tile_shape(&cfg, QK_Q1, rows, w1);
+    tile_shape(&cfg, QK_K10, w1 / 4, 64);
+    tile_shape(&cfg, QK_K11, w1 / 4, 64);
+  }
+  tile_config(&cfg);
+  _tile_loadd(QK_Q0, a->q, a->q_row_stride); /* Q stays in its tiles for the whole pass */
+  if (w1) _tile_loadd(QK_Q1, a->q + 64, a->q_row_stride);
+
+  const size_t block_bytes = (size_t)16 * d;
+  const uint8_t *k = a->k_packed; /* [nblocks (even)][d/4][16][4] s8 */
+  const int nb = (wk_avx512_max_keys(a->n_keys, rows) + 15) / 16;
+  for (int jb = 0; jb < nb; jb += 2) {
+    const uint8_t *k0 = k + (size_t)jb * block_bytes, *k1 = k0 + block_bytes;
+    _tile_zero(QK_S0);
+    _tile_zero(QK_S1);
+    _tile_loadd(QK_K00, k0, 64);
+    _tile_loadd(QK_K01, k1, 64);
+    _tile_dpbssd(QK_S0, QK_Q0, QK_K00);
+    _tile_dpbssd(QK_S1, QK_Q0, QK_K01);
+    if (w1) {
+      _tile_loadd(QK_K10, k0 + 16 * 64, 64); /* groups 16 … d/4−1 */
+      _tile_loadd(QK_K11, k1 + 16 * 64, 64);
+      _tile_dpbssd(QK_S0, QK_Q1, QK_K10);
+      _tile_dpbssd(QK_S1, QK_Q1, QK_K11);
+    }
+    _tile_stored(QK_S0, scores, 32 * sizeof(int32_t));
+    _tile_stored(QK_S1, scores + 16, 32 * sizeof(int32_t));
+
+    const __m512 beta0 = wk_avx512_load_beta(a->beta, 16 * jb, a->lk);
+    const __m512 beta1 = wk_avx512_load_beta(a->beta, 16 * jb + 16, a->lk);
+    for (int r = 0; r < rows; r++) {
+      const __m512 alpha = _mm512_set1_ps(a->alpha[r]);
+      float *t_row = s->t + r * s->lkp;
+      const __m512i *sr = (const __m512i *)(scores + 32 * r);
+      wk_avx512_logit_store(sr[0], alpha, beta0, t_row, 16 * jb, a->n_keys[r], &m[r]);
+      wk_avx512_logit_store(sr[1], alpha, beta1, t_row, 16 * jb + 16, a->n_keys[r], &m[r]);
+    }
+  }
+}
+
+/* ── pass 3: P·V ─────────────────────────────────────────────────────────── */
+
+/* acc[r][c0 … c0+15] from the stored hi/lo partial tiles (each [16][16] int32). */
+static void flush_tiles(const wk_attn_rows_args *a, const int32_t *hi, const int32_t *lo,
+                        int first, int c0) {
+  for (int r = 0; r < a->rows; r++)
+    wk_avx512_flush_pv(_mm512_load_si512(hi + 16 * r), _mm512_load_si512(lo + 16 * r), first,
+                       a->acc + (size_t)r * a->d + c0);
+}
+
+static void pv_pass(const wk_attn_rows_args *a, const wk_avx512_scratch *s,
+                    int32_t *partial /* [4][16][16]: hi0, hi1, lo0, lo1 */) {
+  const int rows = a->rows, d = a->d;
+  amx_tilecfg cfg = {.palette_id = 1};
+  tile_shape(&cfg, PV_HI0, rows, 64);
+  tile_shape(&cfg, PV_HI1, rows, 64);
+  tile_shape(&cfg, PV_LO0, rows, 64);
+  tile_shape(&cfg, PV_LO1, rows, 64);
+  tile_shape(&cfg, PV_PHI, rows, 64);
+  tile_shape(&cfg, PV_PLO, rows, 64);
+  tile_shape(&cfg, PV_V0, 16, 64);
+  tile_shape(&cfg, PV_V1, 16, 64);
+  tile_config(&cfg);
+
+  const int8_t *v = a->v_packed; /* [ngroups (multiple of 16)][d][4] s8 */
+  const size_t group_bytes = (size_t)4 * d;
+  const int nsteps = (wk_avx512_max_keys(a->n_keys, rows) + 63) / 64; /* 64 keys each */
+  int32_t *hi0 = partial, *hi1 = partial + 256, *lo0 = partial + 512, *lo1 = partial + 768;
+  for (int c0 = 0; c0 < d; c0 += 32) {
+    const int two = d - c0 >= 32; /* 32 channels, or the last 16 */
+    /* at least one pass, so rows without keys get acc = 0 */
+    for (int st0 = 0; st0 == 0 || st0 < nsteps; st0 += PV_FLUSH_STEPS) {
+      const int st1 = nsteps - st0 > PV_FLUSH_STEPS ? st0 + PV_FLUSH_STEPS : nsteps;
+      _tile_zero(PV_HI0);
+      _tile_zero(PV_LO0);
+      if (two) {
+        _tile_zero(PV_HI1);
+        _tile_zero(PV_LO1);
+      }
+      for (int st = st0; st < st1; st++) {
+        const int8_t *vs = v + (size_t)16 * st * group_bytes + (size_t)c0 * 4;
+        _tile_loadd(PV_PHI, s->phi + 64 * st, s->lkp);
+        _tile_loadd(PV_PLO, s->plo + 64 * st, s->lkp);
+        _tile_loadd(PV_V0, vs, group_bytes);
+        _tile_dpbusd(PV_HI0, PV_PHI, PV_V0);
+        _tile_dpbusd(PV_LO0, PV_PLO, PV_V0);
+        if (two) {
+          _tile_loadd(PV_V1, vs + 64, group_bytes);
+          _tile_dpbusd(PV_HI1, PV_PHI, PV_V1);
+          _tile_dpbusd(PV_LO1, PV_PLO, PV_V1);
+        }
+      }
+      _tile_stored(PV_HI0, hi0, 64);
+      _tile_stored(PV_LO0, lo0, 64);
+      flush_tiles(a, hi0, lo0, st0 == 0, c0);
+      if (two) {
+        _tile_stored(PV_HI1, hi1, 64);
+        _tile_stored(PV_LO1, lo1, 64);
+        flush_tiles(a, hi1, lo1, st0 == 0, c0 + 16);
+      }
+    }
+  }
+}
+
+/* ── the microkernel ─────────────────────────────────────────────────────── */
+
+static void rows_amx(const wk_attn_rows_args *a) {
+  const wk_avx512_scratch s = wk_avx512_scratch_split(a->scratch, a->lk);
+  int32_t *scores = (int32_t *)(s.phi + WK_ATTN_BLOCK_ROWS * s.lkp); /* [16][32], aligned */
+  int32_t *partial = scores + 16 * 32;                                /* [4][16][16] */
+  __m512 m[WK_ATTN_BLOCK_ROWS]; /* per-lane row maxima */
+  for (int r = 0; r < a->rows; r++) m[r] = _mm512_set1_ps(-INFINITY);
+  qk_pass(a, &s, scores, m);
+  const int n_max = wk_avx512_max_keys(a->n_keys, a->rows);
+  for (int r = 0; r < a->rows; r++)
+    a->sum[r] = wk_avx512_softmax_row(s.t + r * s.lkp, wk_avx512_row_max(m[r], a->n_keys[r]),
+                                      a->n_keys[r], n_max, s.plo + r * s.lkp,
+                                      s.phi + r * s.lkp);
+  pv_pass(a, &s, partial);
+  _tile_release();
+}
+
+const wk_attention_kernel AMX_KERNEL = {
+    .name = AMX_KERNEL_NAME,
+    .isa = WK_ISA_AMX,
+    .k_packed_size = k_packed_size,
+    .v_packed_size = v_packed_size,
+    .scratch_size = scratch_size,
+    .pack_k = pack_k,
+    .pack_v = pack_v,
+    .rows = rows_amx,
+};

@@ -1,9 +1,453 @@
-/* PLACEHOLDER — to be replaced by the real avx2 kernel. Forwards to the scalar spec. */
+/* attention-avx2.c — the AVX2 attention microkernel (AVX2 + FMA CPUs, no AVX-512, no VNNI).
+ *
+ * Bit-identical to attention-scalar.c: every product is an exact vpmaddwd (s16 × s16 → s32,
+ * never the saturating vpmaddubsw), every float step is the spec's IEEE operation in the spec's
+ * order (no FMA: the file is built with -ffp-contract=off and uses separate mul/add
+ * intrinsics), and integer sums are exact in any order.
+ *
+ * One call handles ≤ 16 query rows of one head against keys [0, jend), jend = the largest
+ * n_keys[r] rounded up to a 16-key block, in four phases:
+ *
+ *   1. Q·Kᵀ  4-row × 16-key register tiles (8 ymm accumulators): per channel pair, two K loads
+ *            (16 keys × 2 channels as s16) and one broadcast Q pair per row feed vpmaddwd.
+ *            S → t = (float)S · (alpha·beta); masked keys (j ≥ n_keys[r]) are stored as −inf,
+ *            which keeps them out of the row max and gives them P = 0.
+ *   2. max   per-row running max vector, reduced once.
+ *   3. exp   per 256-key segment, for every row: P = wk_attn_exp2_q16(t − m), 32 keys per step
+ *            (same op sequence), stored as P' = P − 32768 in s16 (exact: P ∈ [0, 65535]) so
+ *            that one vpmaddwd multiplies a pair of P by a pair of V.
+ *   4. P·V   4-row × 16-channel register tiles: per key pair, two V loads (8 channels × 2 keys
+ *            as s16) and one broadcast P' pair per row.  int32 partials are flushed to the int64
+ *            accumulators after each segment (≤ 128 pairs · 2^23 = 2^30 < 2^31).
+ *            Σ_j P·V = Σ_j P'·V + 32768 · Σ_{j<jend} V[j]: pack_v stores column prefix sums per
+ *            16-key block, so the offset term costs O(d) per call.  Masked keys in
+ *            [n_keys[r], jend) have P' = −32768 and cancel against it.
+ *
+ * Zen 4 bound: vpmaddwd + vpaddd pairs issue at ≈ 1.6 per cycle, so phases 1 and 4 run near
+ * 25 MAC/cycle; phase 3 costs about a fifth of the time at d = 64.
+ */
+#include <immintrin.h>
+#include <string.h>
+
 #include "attention/attention-internal.h"
-static size_t ks(int lk, int d) { return wk_attention_kernel_scalar.k_packed_size(lk, d); }
-static size_t vs(int lk, int d) { return wk_attention_kernel_scalar.v_packed_size(lk, d); }
-static size_t ss(int lk, int d) { return wk_attention_kernel_scalar.scratch_size(lk, d); }
-static void pk(const int8_t *k, ptrdiff_t rs, int lk, int d, void *o) { wk_attention_kernel_scalar.pack_k(k, rs, lk, d, o); }
-static void pv(const int8_t *k, ptrdiff_t rs, int lk, int d, void *o) { wk_attention_kernel_scalar.pack_v(k, rs, lk, d, o); }
-static void rows(const wk_attn_rows_args *a) { wk_attention_kernel_scalar.rows(a); }
-const wk_attention_kernel wk_attention_kernel_avx2 = {"placeholder-avx2", WK_ISA_AVX2, ks, vs, ss, pk, pv, rows};
+
+#define KB 16           /* keys per K/V block (padding granularity; one phase-1 step) */
+#define MR 4            /* query rows per register tile */
+#define SEG 256         /* keys per exp / P·V segment: 128 pairs keep int32 partials < 2^30 */
+#define P_OFFSET 32768  /* P' = P − P_OFFSET fits s16 */
+#define P_OFFSET_LOG2 15
+
+static inline size_t round_up(size_t x, size_t m) { return (x + m - 1) / m * m; }
+static inline size_t key_blocks(int lk) { return ((size_t)lk + KB - 1) / KB; }
+
+/* ── packed sizes and scratch layout ─────────────────────────────────────── */
+
+/* K: [key block][d/2 channel pairs][16 keys][2 × s16]. */
+static size_t k_packed_size(int lk, int d) { return key_blocks(lk) * KB * (size_t)d * 2; }
+
+/* V: [pair slot][d channels][2 × s16] (see pack_v), then colsum: [key blocks + 1][d] int32
+ * prefix sums (colsum[b][c] = Σ_{j < 16b} V[j][c]). */
+static size_t v_body_size(int lk, int d) { return key_blocks(lk) * KB * (size_t)d * 2; }
+static size_t v_packed_size(int lk, int d) {
+  return v_body_size(lk, d) + (key_blocks(lk) + 1) * (size_t)d * sizeof(int32_t);
+}
+
+/* Scratch, each part 64-byte aligned:
+ *   qp     [16][d/2]   int32  Q channel pairs (two s16 in one int32, for vpbroadcastd)
+ *   rowmax [16][8]     float  per-row running max vector
+ *   pp     [16][SEG/2] int32  P' pairs of the current segment (two s16 keys per int32)
+ *   t      [16][ts]    float  base-2 logits, ts = lk rounded up to 16 */
+typedef struct scratch_layout {
+  int32_t *qp;
+  float *rowmax;
+  int32_t *pp;
+  float *t;
+  size_t ts;
+} scratch_layout;
+
+static size_t scratch_parts(int lk, int d, void *base, scratch_layout *s) {
+  const size_t ts = key_blocks(lk) * KB;
+  size_t off_qp = 0;
+  size_t off_max = off_qp + round_up((size_t)WK_ATTN_BLOCK_ROWS * (d / 2) * 4, 64);
+  size_t off_pp = off_max + round_up((size_t)WK_ATTN_BLOCK_ROWS * 8 * 4, 64);
+  size_t off_t = off_pp + round_up((size_t)WK_ATTN_BLOCK_ROWS * (SEG / 2) * 4, 64);
+  size_t total = off_t + (size_t)WK_ATTN_BLOCK_ROWS * ts * sizeof(float);
+  if (s) {
+    uint8_t *b = base;
+    s->qp = (int32_t *)(b + off_qp);
+    s->rowmax = (float *)(b + off_max);
+    s->pp = (int32_t *)(b + off_pp);
+    s->t = (float *)(b + off_t);
+    s->ts = ts;
+  }
+  return total;
+}
+
+static size_t scratch_size(int lk, int d) { return scratch_parts(lk, d, NULL, NULL); }
+
+/* ── packing ─────────────────────────────────────────────────────────────── */
+
+/* In-register transpose of an 8×8 int32 matrix (r[i] = row i → r[i] = column i). */
+static inline void transpose8_epi32(__m256i r[8]) {
+  __m256i a0 = _mm256_unpacklo_epi32(r[0], r[1]), a1 = _mm256_unpackhi_epi32(r[0], r[1]);
+  __m256i a2 = _mm256_unpacklo_epi32(r[2], r[3]), a3 = _mm256_unpackhi_epi32(r[2], r[3]);
+  __m256i a4 = _mm256_unpacklo_epi32(r[4], r[5]), a5 = _mm256_unpackhi_epi32(r[4], r[5]);
+  __m256i a6 = _mm256_unpacklo_epi32(r[6], r[7]), a7 = _mm256_unpackhi_epi32(r[6], r[7]);
+  __m256i b0 = _mm256_unpacklo_epi64(a0, a2), b1 = _mm256_unpackhi_epi64(a0, a2);
+  __m256i b2 = _mm256_unpacklo_epi64(a1, a3), b3 = _mm256_unpackhi_epi64(a1, a3);
+  __m256i b4 = _mm256_unpacklo_epi64(a4, a6), b5 = _mm256_unpackhi_epi64(a4, a6);
+  __m256i b6 = _mm256_unpacklo_epi64(a5, a7), b7 = _mm256_unpackhi_epi64(a5, a7);
+  r[0] = _mm256_permute2x128_si256(b0, b4, 0x20);
+  r[1] = _mm256_permute2x128_si256(b1, b5, 0x20);
+  r[2] = _mm256_permute2x128_si256(b2, b6, 0x20);
+  r[3] = _mm256_permute2x128_si256(b3, b7, 0x20);
+  r[4] = _mm256_permute2x128_si256(b0, b4, 0x31);
+  r[5] = _mm256_permute2x128_si256(b1, b5, 0x31);
+  r[6] = _mm256_permute2x128_si256(b2, b6, 0x31);
+  r[7] = _mm256_permute2x128_si256(b3, b7, 0x31);
+}
+
+/* k: [lk][d] int8 (row stride rs) → [key block][d/2][16 keys][2 × s16], keys ≥ lk zero.
+ * Each key row is widened to s16 (one int32 = one channel pair) and 8×8 blocks of
+ * (key, pair) int32 units are transposed in registers. */
+static void pack_k(const int8_t *k, ptrdiff_t rs, int lk, int d, void *k_packed) {
+  static const int8_t zeros[WK_ATTN_MAX_D] = {0};
+  int32_t *out = k_packed; /* [blocks][d/2][16] pair units */
+  const int np = d / 2;
+  for (size_t b = 0; b < key_blocks(lk); b++) {
+    int32_t *ob = out + b * (size_t)np * KB; /* [d/2][16] */
+    for (int h = 0; h < 2; h++) {            /* keys 8h … 8h+7 of the block */
+      const int8_t *row[8];                  /* [8] key rows, zeros past lk */
+      for (int i = 0; i < 8; i++) {
+        size_t j = b * KB + (size_t)h * 8 + (size_t)i;
+        row[i] = j < (size_t)lk ? k + (ptrdiff_t)j * rs : zeros;
+      }
+      for (int c = 0; c < d; c += 16) { /* 16 channels = 8 pairs */
+        __m256i r[8];
+        for (int i = 0; i < 8; i++)
+          r[i] = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(row[i] + c)));
+        transpose8_epi32(r); /* r[p] = pair c/2 + p of keys 8h … 8h+7 */
+        for (int p = 0; p < 8; p++)
+          _mm256_storeu_si256((__m256i *)(ob + (size_t)(c / 2 + p) * KB + h * 8), r[p]);
+      }
+    }
+  }
+}
+
+/* Within a 16-key block, pair slot k of V holds key pair PAIR_ORDER[k]: the order in which
+ * vpackusdw leaves the probabilities of keys 0-7 and 8-15 (it interleaves 128-bit lanes), so
+ * the exp phase stores P' without a lane permute. */
+static const int PAIR_ORDER[KB / 2] = {0, 1, 4, 5, 2, 3, 6, 7};
+
+/* v: [lk][d] int8 (row stride rs) → [pair slot][d][2 × s16] (slot order PAIR_ORDER within each
+ * 16-key block, keys ≥ lk zero), followed by the int32 column prefix sums per 16-key block. */
+static void pack_v(const int8_t *v, ptrdiff_t rs, int lk, int d, void *v_packed) {
+  static const int8_t zeros[WK_ATTN_MAX_D] = {0};
+  int16_t *out = v_packed;                                                 /* [slots][d][2] */
+  int32_t *colsum = (int32_t *)((uint8_t *)v_packed + v_body_size(lk, d)); /* [blocks+1][d] */
+  const size_t nb = key_blocks(lk);
+  __m256i run[WK_ATTN_MAX_D / 8]; /* [d/8] running column sums */
+  for (int c = 0; c < d / 8; c++) run[c] = _mm256_setzero_si256();
+  for (size_t b = 0; b < nb; b++) {
+    for (int c = 0; c < d / 8; c++)
+      _mm256_storeu_si256((__m256i *)(colsum + b * d + 8 * c), run[c]);
+    for (int k = 0; k < KB / 2; k++) {
+      const size_t j = b * KB + 2 * (size_t)PAIR_ORDER[k]; /* first key of the pair */
+      const int8_t *r0 = j < (size_t)lk ? v + (ptrdiff_t)j * rs : zeros;           /* [d] */
+      const int8_t *r1 = j + 1 < (size_t)lk ? v + (ptrdiff_t)(j + 1) * rs : zeros; /* [d] */
+      int16_t *o = out + (b * KB / 2 + (size_t)k) * d * 2;                         /* [d][2] */
+      for (int c = 0; c < d; c += 16) {
+        __m128i x0 = _mm_loadu_si128((const __m128i *)(r0 + c));
+        __m128i x1 = _mm_loadu_si128((const __m128i *)(r1 + c));
+        /* interleave the two keys' bytes, then widen: (V[j][c], V[j+1][c]) s16 pairs */
+        _mm256_storeu_si256((__m256i *)(o + 2 * c),
+                            _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(x0, x1)));
+        _mm256_storeu_si256((__m256i *)(o + 2 * c + 16),
+                            _mm256_cvtepi8_epi16(_mm_unpackhi_epi8(x0, x1)));
+        __m256i w0 = _mm256_cvtepi8_epi16(x0), w1 = _mm256_cvtepi8_epi16(x1);
+        __m256i s = _mm256_add_epi16(w0, w1); /* |s| ≤ 256: exact in s16 */
+        __m256i s_lo = _mm256_cvtepi16_epi32(_mm256_castsi256_si128(s));
+        __m256i s_hi = _mm256_cvtepi16_epi32(_mm256_extracti128_si256(s, 1));
+        run[c / 8] = _mm256_add_epi32(run[c / 8], s_lo);
+        run[c / 8 + 1] = _mm256_add_epi32(run[c / 8 + 1], s_hi);
+      }
+    }
+  }
+  for (int c = 0; c < d / 8; c++)
+    _mm256_storeu_si256((__m256i *)(colsum + nb * d + 8 * c), run[c]);
+}
+
+/* ── phase 1: Q·Kᵀ → t, masks, row max ───────────────────────────────────── */
+
+/* acc_a += Σ pairs (qpair · k0), acc_b += Σ pairs (qpair · k1): one broadcast s16 pair against
+ * two vectors of 8 lanes × 2 s16.  (A macro, not a function: gcc keeps named accumulators in
+ * registers, but copies or spills accumulator arrays and address-taken variables.) */
+#define MADD2(acc_a, acc_b, qpair, k0, k1)                                  \
+  do {                                                                      \
+    const __m256i qb_ = _mm256_set1_epi32(qpair);                           \
+    acc_a = _mm256_add_epi32(acc_a, _mm256_madd_epi16(qb_, k0));            \
+    acc_b = _mm256_add_epi32(acc_b, _mm256_madd_epi16(qb_, k1));            \
+  } while (0)
+
+/* One row of a 16-key block: S → t = (float)S · (alpha·beta) exactly as wk_attn_logit; keys
+ * ≥ n become −inf (out of the max, P = 0); store t; fold into the running max vector. */
+static inline void qk_row_out(__m256i s0, __m256i s1 /* keys j0…j0+7, j0+8…j0+15 */,
+                              float alpha, __m256 beta0, __m256 beta1, int n, int j0,
+                              float *t /* [16] */, float *rowmax /* [8] */) {
+  const __m256 al = _mm256_set1_ps(alpha);
+  __m256 t0 = _mm256_mul_ps(_mm256_cvtepi32_ps(s0), _mm256_mul_ps(al, beta0));
+  __m256 t1 = _mm256_mul_ps(_mm256_cvtepi32_ps(s1), _mm256_mul_ps(al, beta1));
+  if (j0 + KB > n) {
+    const __m256i nv = _mm256_set1_epi32(n - j0);
+    const __m256 neg_inf = _mm256_set1_ps(-INFINITY);
+    const __m256i in0 = _mm256_cmpgt_epi32(nv, _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    const __m256i in1 = _mm256_cmpgt_epi32(nv, _mm256_setr_epi32(8, 9, 10, 11, 12, 13, 14, 15));
+    t0 = _mm256_blendv_ps(neg_inf, t0, _mm256_castsi256_ps(in0));
+    t1 = _mm256_blendv_ps(neg_inf, t1, _mm256_castsi256_ps(in1));
+  }
+  _mm256_storeu_ps(t, t0);
+  _mm256_storeu_ps(t + 8, t1);
+  /* max(t, m) keeps m when t is NaN, like the spec's `if (t > m) m = t` */
+  __m256 m = _mm256_load_ps(rowmax);
+  m = _mm256_max_ps(t0, m);
+  m = _mm256_max_ps(t1, m);
+  _mm256_store_ps(rowmax, m);
+}
+
+/* 4 × 16 register tile (8 accumulators, 2 K vectors, broadcast and product temporaries: a
+ * 6-row tile would need all 16 registers and gcc spills it): `rows` ≤ 4 query rows against the
+ * 16-key block at j0.  Rows ≥ `rows` alias row 0 and are dropped. */
+static void qk_tile(int rows, const int32_t *qp /* [rows][np] Q pairs */, int np,
+                    const int32_t *kb /* [np][16] K pairs of the block */,
+                    const float *alpha /* [rows] */, const float *beta /* [16] */,
+                    const int32_t *n_keys /* [rows] */, int j0,
+                    float *t /* [rows][ts] at key j0 */, size_t ts, float *rowmax /* [rows][8] */) {
+  const int32_t *q0 = qp, *q1 = rows > 1 ? qp + np : q0;
+  const int32_t *q2 = rows > 2 ? qp + 2 * np : q0, *q3 = rows > 3 ? qp + 3 * np : q0;
+  __m256i s00 = _mm256_setzero_si256(), s01 = s00, s10 = s00, s11 = s00;
+  __m256i s20 = s00, s21 = s00, s30 = s00, s31 = s00;
+  for (int p = 0; p < np; p++) {
+    const __m256i k0 = _mm256_loadu_si256((const __m256i *)(kb + p * KB));     /* keys 0-7 */
+    const __m256i k1 = _mm256_loadu_si256((const __m256i *)(kb + p * KB + 8)); /* keys 8-15 */
+    MADD2(s00, s01, q0[p], k0, k1);
+    MADD2(s10, s11, q1[p], k0, k1);
+    MADD2(s20, s21, q2[p], k0, k1);
+    MADD2(s30, s31, q3[p], k0, k1);
+  }
+  const __m256 b0 = _mm256_loadu_ps(beta), b1 = _mm256_loadu_ps(beta + 8);
+  qk_row_out(s00, s01, alpha[0], b0, b1, n_keys[0], j0, t, rowmax);
+  if (rows > 1) qk_row_out(s10, s11, alpha[1], b0, b1, n_keys[1], j0, t + ts, rowmax + 8);
+  if (rows > 2) qk_row_out(s20, s21, alpha[2], b0, b1, n_keys[2], j0, t + 2 * ts, rowmax + 16);
+  if (rows > 3) qk_row_out(s30, s31, alpha[3], b0, b1, n_keys[3], j0, t + 3 * ts, rowmax + 24);
+}
+
+/* ── phase 3: exp ────────────────────────────────────────────────────────── */
+
+/* wk_attn_exp2_q16 on 4 × 8 lanes, before the final clamp (done by the caller's packus): the
+ * spec's max, floor, sub, Horner chain (separate mul and add), mul, then ·2^n by adding n to
+ * the exponent field (exact: q·2^n stays normal), and cvtps (round to nearest even).
+ * The four vectors advance in lockstep: one vector is a ~50-cycle dependent chain, and four
+ * interleaved chains keep the out-of-order window from filling with waiting operations. */
+typedef struct exp4 { __m256 v0, v1, v2, v3; } exp4;
+
+static inline __m256 horner(__m256 p, __m256 f, float c) {
+  return _mm256_add_ps(_mm256_mul_ps(p, f), _mm256_set1_ps(c));
+}
+
+static inline __m256 exp_scale(__m256 p, __m256 n) { /* (p·65535)·2^n, bit-exact ldexpf */
+  const __m256 q = _mm256_mul_ps(p, _mm256_set1_ps(WK_P_ONE));
+  const __m256i e = _mm256_slli_epi32(_mm256_cvtps_epi32(n), 23); /* n integral: exact */
+  return _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(q), e));
+}
+
+#define FLOOR (_MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC) /* vroundps mode: n = floor(y) */
+
+static inline exp4 exp2_q16_x4(exp4 x /* x = t − m ≤ 0 (or NaN, −inf) */) {
+  const __m256 lo = _mm256_set1_ps(WK_EXP2_MIN_X);
+  /* y = max(x, −18): the second operand is returned for NaN, like the spec's x > −18 ? x : −18 */
+  const __m256 y0 = _mm256_max_ps(x.v0, lo), y1 = _mm256_max_ps(x.v1, lo);
+  const __m256 y2 = _mm256_max_ps(x.v2, lo), y3 = _mm256_max_ps(x.v3, lo);
+  const __m256 n0 = _mm256_round_ps(y0, FLOOR), n1 = _mm256_round_ps(y1, FLOOR);
+  const __m256 n2 = _mm256_round_ps(y2, FLOOR), n3 = _mm256_round_ps(y3, FLOOR);
+  const __m256 f0 = _mm256_sub_ps(y0, n0), f1 = _mm256_sub_ps(y1, n1);
+  const __m256 f2 = _mm256_sub_ps(y2, n2), f3 = _mm256_sub_ps(y3, n3);
+  const __m256 c5 = _mm256_set1_ps(WK_EXP2_C5);
+  __m256 p0 = horner(c5, f0, WK_EXP2_C4), p1 = horner(c5, f1, WK_EXP2_C4);
+  __m256 p2 = horner(c5, f2, WK_EXP2_C4), p3 = horner(c5, f3, WK_EXP2_C4);
+  p0 = horner(p0, f0, WK_EXP2_C3), p1 = horner(p1, f1, WK_EXP2_C3);
+  p2 = horner(p2, f2, WK_EXP2_C3), p3 = horner(p3, f3, WK_EXP2_C3);
+  p0 = horner(p0, f0, WK_EXP2_C2), p1 = horner(p1, f1, WK_EXP2_C2);
+  p2 = horner(p2, f2, WK_EXP2_C2), p3 = horner(p3, f3, WK_EXP2_C2);
+  p0 = horner(p0, f0, WK_EXP2_C1), p1 = horner(p1, f1, WK_EXP2_C1);
+  p2 = horner(p2, f2, WK_EXP2_C1), p3 = horner(p3, f3, WK_EXP2_C1);
+  p0 = horner(p0, f0, 1.0f), p1 = horner(p1, f1, 1.0f);
+  p2 = horner(p2, f2, 1.0f), p3 = horner(p3, f3, 1.0f);
+  return (exp4){exp_scale(p0, n0), exp_scale(p1, n1), exp_scale(p2, n2), exp_scale(p3, n3)};
+}
+
+/* 16 probabilities (two vectors of r = 65535·2^x, keys 0-7 and 8-15) → s16 P' = P − 32768 in
+ * PAIR_ORDER.  cvtps rounds to nearest even (= the spec's lrintf); packus clamps to [0, 65535]
+ * (= the spec's min(P, 65535), as P ≥ 0); xor 0x8000 turns u16 P into s16 P − 32768. */
+static inline __m256i p_offset16(__m256 r0, __m256 r1) {
+  const __m256i pu = _mm256_packus_epi32(_mm256_cvtps_epi32(r0), _mm256_cvtps_epi32(r1));
+  return _mm256_xor_si256(pu, _mm256_set1_epi16((short)0x8000));
+}
+
+/* One row, keys [j0, j0 + len) (len a multiple of 16): P' = P − 32768 as s16 pairs into pp;
+ * returns Σ P' (exact).  Masked keys (≥ n) have t = −inf, so P = 0; 16-key blocks wholly past n
+ * are stored as P' = −32768 without evaluating the exponential. */
+static inline int64_t exp_row(const float *t /* [len] at key j0 */, float m, int n, int j0,
+                              int len, int32_t *pp /* [len/2] */) {
+  const __m256 mv = _mm256_set1_ps(m);
+  const __m256i ones = _mm256_set1_epi16(1);
+  __m256i sumv = _mm256_setzero_si256(); /* [8] int32 sums of P' pairs: |lane| ≤ 2^16·len/16 */
+  int live = n - j0; /* keys of this segment that the row sees, rounded up to 16 */
+  live = live < 0 ? 0 : live > len ? len : live;
+  live = (int)round_up((size_t)live, KB);
+  int j = 0;
+  for (; j < live; j += 2 * KB) { /* 32 keys a step; a last step of 16 computes them twice */
+    const int j1 = j + KB < live ? j + KB : j; /* second half: keys j+16…j+31, or again j…j+15 */
+    const exp4 x = {_mm256_sub_ps(_mm256_loadu_ps(t + j), mv),
+                    _mm256_sub_ps(_mm256_loadu_ps(t + j + 8), mv),
+                    _mm256_sub_ps(_mm256_loadu_ps(t + j1), mv),
+                    _mm256_sub_ps(_mm256_loadu_ps(t + j1 + 8), mv)};
+    const exp4 r = exp2_q16_x4(x);
+    const __m256i ps0 = p_offset16(r.v0, r.v1);
+    sumv = _mm256_add_epi32(sumv, _mm256_madd_epi16(ps0, ones));
+    _mm256_storeu_si256((__m256i *)(pp + j / 2), ps0);
+    if (j1 == j) {
+      j += KB;
+      break;
+    }
+    const __m256i ps1 = p_offset16(r.v2, r.v3);
+    sumv = _mm256_add_epi32(sumv, _mm256_madd_epi16(ps1, ones));
+    _mm256_storeu_si256((__m256i *)(pp + j1 / 2), ps1);
+  }
+  int64_t sum = 0;
+  for (; j < len; j += KB) {
+    _mm256_storeu_si256((__m256i *)(pp + j / 2), _mm256_set1_epi16((short)0x8000)); /* P = 0 */
+    sum -= (int64_t)P_OFFSET * KB;
+  }
+  __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(sumv), _mm256_extracti128_si256(sumv, 1));
+  int32_t l[4];
+  _mm_storeu_si128((__m128i *)l, s4);
+  return sum + (int64_t)l[0] + l[1] + l[2] + l[3];
+}
+
+/* ── phase 4: P·V ────────────────────────────────────────────────────────── */
+
+/* acc[0..8) += widened v (8 int32 → int64). */
+static inline void add_i32x8_to_i64(int64_t *acc /* [8] */, __m256i v) {
+  __m256i lo = _mm256_cvtepi32_epi64(_mm256_castsi256_si128(v));
+  __m256i hi = _mm256_cvtepi32_epi64(_mm256_extracti128_si256(v, 1));
+  _mm256_storeu_si256((__m256i *)acc, _mm256_add_epi64(_mm256_loadu_si256((__m256i *)acc), lo));
+  _mm256_storeu_si256((__m256i *)(acc + 4),
+                      _mm256_add_epi64(_mm256_loadu_si256((__m256i *)(acc + 4)), hi));
+}
+
+/* 4 × 16-channel register tiles over all d channels: `rows` ≤ 4 rows of P' pairs against
+ * npairs key pairs of V.  Rows ≥ `rows` alias row 0 and are dropped. */
+static void pv_tile(int rows, const int32_t *pp /* [rows][SEG/2] P' pairs */, int npairs,
+                    const int16_t *v /* [npairs][d][2] */, int d, int64_t *acc /* [rows][d] */) {
+  const int32_t *p0 = pp, *p1 = rows > 1 ? pp + SEG / 2 : p0;
+  const int32_t *p2 = rows > 2 ? pp + SEG : p0, *p3 = rows > 3 ? pp + 3 * SEG / 2 : p0;
+  for (int c0 = 0; c0 < d; c0 += 16) {
+    __m256i o00 = _mm256_setzero_si256(), o01 = o00, o10 = o00, o11 = o00;
+    __m256i o20 = o00, o21 = o00, o30 = o00, o31 = o00;
+    const int16_t *vc = v + 2 * c0; /* [npairs] rows of stride 2d: channels c0 … c0+15 */
+    for (int p = 0; p < npairs; p++, vc += 2 * d) {
+      const __m256i v0 = _mm256_loadu_si256((const __m256i *)vc);        /* c0 … c0+7 */
+      const __m256i v1 = _mm256_loadu_si256((const __m256i *)(vc + 16)); /* c0+8 … c0+15 */
+      MADD2(o00, o01, p0[p], v0, v1);
+      MADD2(o10, o11, p1[p], v0, v1);
+      MADD2(o20, o21, p2[p], v0, v1);
+      MADD2(o30, o31, p3[p], v0, v1);
+    }
+    int64_t *a0 = acc + c0; /* [rows][stride d] */
+    add_i32x8_to_i64(a0, o00), add_i32x8_to_i64(a0 + 8, o01);
+    if (rows > 1) add_i32x8_to_i64(a0 + d, o10), add_i32x8_to_i64(a0 + d + 8, o11);
+    if (rows > 2) add_i32x8_to_i64(a0 + 2 * d, o20), add_i32x8_to_i64(a0 + 2 * d + 8, o21);
+    if (rows > 3) add_i32x8_to_i64(a0 + 3 * d, o30), add_i32x8_to_i64(a0 + 3 * d + 8, o31);
+  }
+}
+
+/* ── the microkernel ─────────────────────────────────────────────────────── */
+
+static void rows_avx2(const wk_attn_rows_args *a) {
+  const int rows = a->rows, d = a->d, lk = a->lk, np = d / 2;
+  scratch_layout s;
+  scratch_parts(lk, d, a->scratch, &s);
+  const int32_t *kp = a->k_packed; /* [blocks][d/2][16] K pairs */
+  const int16_t *vp = a->v_packed; /* [slots][d][2] V pairs */
+  const int32_t *colsum =          /* [blocks + 1][d] */
+      (const int32_t *)((const uint8_t *)a->v_packed + v_body_size(lk, d));
+
+  int nmax = 0;
+  for (int r = 0; r < rows; r++) nmax = a->n_keys[r] > nmax ? a->n_keys[r] : nmax;
+  const int jend = (int)round_up((size_t)nmax, KB); /* keys [0, jend) are processed */
+
+  /* Q rows widened to s16: read as int32, element p is the channel pair (Q[2p], Q[2p+1]), one
+   * vpbroadcastd each. */
+  for (int r = 0; r < rows; r++) {
+    const int8_t *q = a->q + r * a->q_row_stride; /* [d] */
+    for (int c = 0; c < d; c += 16)
+      _mm256_store_si256((__m256i *)(s.qp + r * np + c / 2),
+                         _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(q + c))));
+    _mm256_store_ps(s.rowmax + 8 * r, _mm256_set1_ps(-INFINITY));
+  }
+
+  /* Phase 1: t and the running row max, one 16-key block at a time for all rows (the 2 KiB K
+   * block stays in L1 across the row blocks). */
+  for (int j0 = 0; j0 < jend; j0 += KB) {
+    float bt[KB] = {0}; /* beta of keys j0 … j0+15; past lk: 0 (those keys are masked) */
+    const float *beta = a->beta + j0;
+    if (j0 + KB > lk) {
+      memcpy(bt, beta, sizeof(float) * (size_t)(lk - j0));
+      beta = bt;
+    }
+    const int32_t *kb = kp + (size_t)(j0 / KB) * np * KB;
+    for (int r0 = 0; r0 < rows; r0 += MR)
+      qk_tile(rows - r0 < MR ? rows - r0 : MR, s.qp + r0 * np, np, kb, a->alpha + r0, beta,
+              a->n_keys + r0, j0, s.t + r0 * s.ts + j0, s.ts, s.rowmax + 8 * r0);
+  }
+
+  /* Phase 2: row maxima; accumulators start at the P' offset term 32768·Σ_{j<jend} V[j]. */
+  float m[WK_ATTN_BLOCK_ROWS];
+  for (int r = 0; r < rows; r++) {
+    __m256 v = _mm256_load_ps(s.rowmax + 8 * r);
+    __m128 h = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_max_ps(h, _mm_shuffle_ps(h, h, 1));
+    m[r] = a->n_keys[r] > 0 ? _mm_cvtss_f32(h) : 0.0f; /* empty row: exp_row skips it */
+    a->sum[r] = (int64_t)P_OFFSET * jend;
+    const int32_t *cs = colsum + (size_t)(jend / KB) * d; /* [d] */
+    int64_t *acc = a->acc + (size_t)r * d;                /* [d] */
+    for (int c = 0; c < d; c += 4) { /* 32768 · colsum as int64 */
+      const __m256i c64 = _mm256_cvtepi32_epi64(_mm_loadu_si128((const __m128i *)(cs + c)));
+      _mm256_storeu_si256((__m256i *)(acc + c), _mm256_slli_epi64(c64, P_OFFSET_LOG2));
+    }
+  }
+
+  /* Phases 3 and 4 per segment: P' for all rows into pp (L1), then P·V. */
+  for (int s0 = 0; s0 < jend; s0 += SEG) {
+    const int len = jend - s0 < SEG ? jend - s0 : SEG;
+    for (int r = 0; r < rows; r++)
+      a->sum[r] += exp_row(s.t + r * s.ts + s0, m[r], a->n_keys[r], s0, len,
+                           s.pp + r * (SEG / 2));
+    const int16_t *vs = vp + (size_t)(s0 / 2) * d * 2; /* [len/2][d][2] */
+    for (int r0 = 0; r0 < rows; r0 += MR)
+      pv_tile(rows - r0 < MR ? rows - r0 : MR, s.pp + r0 * (SEG / 2), len / 2, vs, d,
+              a->acc + (size_t)r0 * d);
+  }
+}
+
+const wk_attention_kernel wk_attention_kernel_avx2 = {
+    .name = "wk_qs8_attention_ukernel_16xN__avx2",
+    .isa = WK_ISA_AVX2,
+    .k_packed_size = k_packed_size,
+    .v_packed_size = v_packed_size,
+    .scratch_size = scratch_size,
+    .pack_k = pack_k,
+    .pack_v = pack_v,
+    .rows = rows_avx2,
+};

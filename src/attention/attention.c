@@ -211,8 +211,11 @@ static void block_task(void *ctx, size_t task, int thread) {
     } else {
       int8_t *out = (int8_t *)p->out + o;
       for (int c = 0; c < d; c++) {
-        double v = nearbyint((double)ai[c] * inv * r->out_ratio);
-        out[c] = (int8_t)(v > 127.0 ? 127 : v < -128.0 ? -128 : (int)v);
+        /* clamp first (the bounds are integers, so this commutes with rounding), then round
+         * to nearest even: lrint is one cvtsd2si with -fno-math-errno */
+        double v = (double)ai[c] * inv * r->out_ratio;
+        v = v > 127.0 ? 127.0 : v < -128.0 ? -128.0 : v;
+        out[c] = (int8_t)lrint(v);
       }
     }
   }

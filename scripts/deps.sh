@@ -1,0 +1,31 @@
+#!/bin/sh
+# deps.sh — installs the Debian packages whisk needs to build and test, if any are missing.
+# Run as root (or with password-less sudo); otherwise it names the packages and fails.
+set -eu
+
+need=""
+have_cmd() { command -v "$1" >/dev/null 2>&1; }
+have_cmd cmake || need="$need cmake"
+have_cmd make || need="$need make"
+have_cmd gcc || need="$need gcc"
+have_cmd pkg-config || need="$need pkg-config"
+# libc headers and the sanitizer runtimes come with gcc's libc6-dev / libasan / libubsan.
+[ -f /usr/include/stdio.h ] || need="$need libc6-dev"
+# Test-only: NumPy cross-checks of whisk's .npy files and reference computations.
+/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || need="$need python3-numpy"
+
+[ -z "$need" ] && exit 0
+
+echo "whisk: installing missing Debian packages:$need" >&2
+if [ "$(id -u)" = 0 ]; then
+  SUDO=""
+elif have_cmd sudo && sudo -n true 2>/dev/null; then
+  SUDO="sudo -n"
+else
+  echo "whisk: please install them as root: apt-get install$need" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $need >/dev/null

@@ -1,0 +1,129 @@
+/* test_attention_exact.c — the attention operator gives the same bytes on every ISA and every
+ * thread count: Lq, Lk ∈ {1, 2, 15, 16, 17, 63, 64, 65, 127, 1500}, heads 1 … 20, token-major
+ * and head-major layouts, per-token and per-tensor scales, masks, int8 and float output. */
+#include <string.h>
+
+#include "test_util.h"
+
+static const int lens[] = {1, 2, 15, 16, 17, 63, 64, 65, 127, 1500};
+#define NLENS ((int)(sizeof lens / sizeof lens[0]))
+
+typedef struct problem {
+  int heads, lq, lk, d, token_major;
+  int8_t *q, *k, *v;
+  float *qs, *ks;
+  wk_attention_params p;
+} problem;
+
+static void make_problem(problem *pr, wk_test_rng *r, int heads, int lq, int lk, int d,
+                         int variant) {
+  memset(pr, 0, sizeof *pr);
+  pr->heads = heads, pr->lq = lq, pr->lk = lk, pr->d = d;
+  pr->token_major = variant & 1;
+  size_t nq = (size_t)heads * lq * d, nk = (size_t)heads * lk * d;
+  pr->q = malloc(nq), pr->k = malloc(nk), pr->v = malloc(nk);
+  for (size_t i = 0; i < nq; i++) pr->q[i] = (int8_t)wk_test_int(r, -128, 127);
+  for (size_t i = 0; i < nk; i++) pr->k[i] = (int8_t)wk_test_int(r, -128, 127);
+  for (size_t i = 0; i < nk; i++) pr->v[i] = (int8_t)wk_test_int(r, -128, 127);
+  wk_attention_params *p = &pr->p;
+  p->heads = heads, p->lq = lq, p->lk = lk, p->head_dim = d;
+  ptrdiff_t rs_q = pr->token_major ? (ptrdiff_t)heads * d : d;
+  ptrdiff_t hs_q = pr->token_major ? d : (ptrdiff_t)lq * d;
+  ptrdiff_t rs_k = pr->token_major ? (ptrdiff_t)heads * d : d;
+  ptrdiff_t hs_k = pr->token_major ? d : (ptrdiff_t)lk * d;
+  /* logits of std ≈ 1 … 8 for full-range int8 values */
+  float base = 1.0f / (127.0f * 127.0f) * wk_test_float(r, 0.5f, 4.0f);
+  p->q = (wk_q8_view){pr->q, rs_q, hs_q, base, NULL, 0};
+  p->k = (wk_q8_view){pr->k, rs_k, hs_k, 1.0f, NULL, 0};
+  p->v = (wk_q8_view){pr->v, rs_k, hs_k, 0.02f, NULL, 0};
+  if (variant & 2) { /* per-token scales, per head for Q, shared for K */
+    pr->qs = malloc(sizeof(float) * heads * lq);
+    pr->ks = malloc(sizeof(float) * lk);
+    for (int i = 0; i < heads * lq; i++) pr->qs[i] = base * wk_test_float(r, 0.3f, 3.0f);
+    for (int i = 0; i < lk; i++) pr->ks[i] = wk_test_float(r, 0.3f, 3.0f);
+    p->q.token_scale = pr->qs, p->q.token_scale_head_stride = lq;
+    p->k.token_scale = pr->ks, p->k.token_scale_head_stride = 0;
+  }
+  if (variant & 4) p->causal = 1;
+  if (variant & 8) p->kv_len = 1 + (lk - 1) / 2;
+  p->out_type = (variant >> 4) & 1 ? WK_DTYPE_F32 : WK_DTYPE_INT8;
+  p->out_scale = 0.01f;
+  p->out_row_stride = pr->token_major ? (ptrdiff_t)heads * d : d;
+  p->out_head_stride = pr->token_major ? d : (ptrdiff_t)lq * d;
+}
+
+static void free_problem(problem *pr) {
+  free(pr->q), free(pr->k), free(pr->v), free(pr->qs), free(pr->ks);
+}
+
+static size_t out_bytes(const problem *pr) {
+  return (size_t)pr->heads * pr->lq * pr->d * (pr->p.out_type == WK_DTYPE_F32 ? 4 : 1);
+}
+
+static int run(wk_context *ctx, problem *pr, void *out) {
+  memset(out, 0xa5, out_bytes(pr));
+  pr->p.out = out;
+  wk_status s = wk_attention(ctx, &pr->p);
+  if (s != WK_STATUS_OK) {
+    CHECK(0, "wk_attention: %s", wk_last_error());
+    return 0;
+  }
+  return 1;
+}
+
+int main(void) {
+  wk_context *ctx[WK_ISA_COUNT];
+  wk_test_contexts(ctx, 1);
+  wk_test_rng r = {777};
+  int idx = 0, compared = 0;
+  for (int a = 0; a < NLENS; a++)
+    for (int b = 0; b < NLENS; b++, idx++) {
+      int lq = lens[a], lk = lens[b];
+      int heads = (long)lq * lk > 20000 ? 1 + idx % 3 : 1 + (idx * 7) % 20;
+      int d = idx % 5 == 4 ? 16 * (1 + idx % 8) : 64;
+      problem pr;
+      make_problem(&pr, &r, heads, lq, lk, d, idx);
+      size_t n = out_bytes(&pr);
+      uint8_t *ref = malloc(n), *got = malloc(n);
+      if (run(ctx[WK_ISA_SCALAR], &pr, ref)) {
+        for (int isa = 1; isa < WK_ISA_COUNT; isa++) {
+          if (!ctx[isa] || !run(ctx[isa], &pr, got)) continue;
+          compared++;
+          CHECK(memcmp(ref, got, n) == 0,
+                "%s differs from scalar: heads=%d lq=%d lk=%d d=%d variant=%d", wk_isa_name(isa),
+                heads, lq, lk, d, idx);
+        }
+      }
+      free(ref), free(got);
+      free_problem(&pr);
+    }
+  printf("%d cross-ISA comparisons\n", compared);
+
+  /* every thread count gives the same bytes, on every ISA */
+  static const int shapes[][3] = {{2, 1500, 1500}, {3, 65, 127}, {20, 17, 1500}};
+  for (int s = 0; s < 3; s++) {
+    problem pr;
+    make_problem(&pr, &r, shapes[s][0], shapes[s][1], shapes[s][2], 64, 3 + 16 * (s & 1));
+    size_t n = out_bytes(&pr);
+    uint8_t *ref = malloc(n), *got = malloc(n);
+    for (int isa = 0; isa < WK_ISA_COUNT; isa++) {
+      if (!ctx[isa] || !run(ctx[isa], &pr, ref)) continue;
+      for (int t = 2; t <= 5; t++) {
+        wk_context *ct;
+        wk_context_options o = {t, (wk_isa)isa};
+        if (wk_context_create(&o, &ct) != WK_STATUS_OK) {
+          CHECK(0, "context: %s", wk_last_error());
+          continue;
+        }
+        if (run(ct, &pr, got))
+          CHECK(memcmp(ref, got, n) == 0, "%s: %d threads differ from 1 thread (shape %d)",
+                wk_isa_name(isa), t, s);
+        wk_context_free(ct);
+      }
+    }
+    free(ref), free(got);
+    free_problem(&pr);
+  }
+  for (int i = 0; i < WK_ISA_COUNT; i++) wk_context_free(ctx[i]);
+  return wk_test_finish("test_attention_exact");
+}

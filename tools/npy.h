@@ -1,0 +1,58 @@
+/* npy.h — reading and writing NumPy .npy files (C order; int8, uint8, float32).
+ *
+ * Reading accepts format versions 1.0, 2.0 and 3.0; writing produces 1.0 (what np.save
+ * writes for small headers).  Files are untrusted: the header is parsed strictly, sizes are
+ * checked before anything is allocated, and the data must fill the rest of the file exactly.
+ * Failures return WK_STATUS_IO_ERROR (open/read/write) or WK_STATUS_BAD_FORMAT (malformed or
+ * unsupported contents) and record a message naming the file for wk_last_error(). */
+#ifndef WK_NPY_H
+#define WK_NPY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "whisk.h"
+
+/* Element types.  The first two equal wk_dtype's values. */
+enum {
+  WK_NPY_INT8 = WK_DTYPE_INT8,  /* '|i1' */
+  WK_NPY_FLOAT32 = WK_DTYPE_F32, /* '<f4' */
+  WK_NPY_UINT8 = 2              /* '|u1' (read so that callers can reject it by name) */
+};
+
+#define WK_NPY_MAX_DIMS 8
+#define WK_NPY_MAX_HEADER (1u << 20) /* header bytes a reader accepts */
+
+typedef struct wk_npy {
+  int dtype;                        /* WK_NPY_* */
+  int ndim;                         /* 0 … WK_NPY_MAX_DIMS */
+  int64_t shape[WK_NPY_MAX_DIMS];   /* unused entries are 0 */
+  void *data;                       /* C order, native byte order; never NULL after a load */
+  size_t nbytes;                    /* element count × element size */
+} wk_npy;
+
+/* "int8", "float32", "uint8" ("unknown" otherwise). */
+const char *wk_npy_dtype_name(int dtype);
+
+/* Bytes per element of a WK_NPY_* type (0 if unknown). */
+size_t wk_npy_dtype_size(int dtype);
+
+/* Number of elements (the product of the shape; 1 for 0-d). */
+int64_t wk_npy_count(const wk_npy *a);
+
+/* Writes "(2, 3)"-style text of a's shape ("(n,)" for 1-d, "()" for 0-d) into buf; returns buf. */
+const char *wk_npy_shape_text(const wk_npy *a, char *buf, size_t cap);
+
+/* Loads `path` into *out (zeroed first; on failure *out holds nothing to free, though calling
+ * wk_npy_free on it is harmless). */
+wk_status wk_npy_load(const char *path, wk_npy *out);
+
+/* Writes a C-order array as a version 1.0 .npy file.  `shape` may be NULL when ndim == 0;
+ * `data` may be NULL when the array is empty.  A partially written file is removed. */
+wk_status wk_npy_save(const char *path, int dtype, int ndim, const int64_t *shape,
+                      const void *data);
+
+/* Frees the data of a loaded array and zeroes *a.  Accepts NULL. */
+void wk_npy_free(wk_npy *a);
+
+#endif

@@ -1,0 +1,24 @@
+/* suite.h — the accuracy and benchmark suites behind `whisk accuracy` and `whisk bench`. */
+#ifndef WK_SUITE_H
+#define WK_SUITE_H
+
+#include <stdio.h>
+
+#include "whisk.h"
+
+typedef struct wk_suite_options {
+  wk_isa isa;         /* WK_ISA_AUTO or explicit */
+  int threads;        /* 0: all online cores */
+  int json;           /* machine-readable output */
+  const char *filter; /* run only cases/entries whose name contains this (NULL: all) */
+} wk_suite_options;
+
+/* Runs the attention accuracy cases; prints a table or JSON to `out`.
+ * Returns 0 if every case meets the contract (max error ≤ 1 LSB, ≥ 99.9 % exact overall,
+ * seed-tile correlation ≥ 0.9999), 1 if not, 2 on error. */
+int wk_accuracy_attention(const wk_suite_options *o, FILE *out);
+
+/* Benchmarks attention (tile64 and full layers of every Whisper size); returns 0 or 2. */
+int wk_bench_attention(const wk_suite_options *o, FILE *out);
+
+#endif
