@@ -38,6 +38,8 @@ struct wk_context {
   wk_isa isa;
   wk_threadpool *pool;
   const struct wk_attention_kernel *attention;
+  const struct wk_gemm_kernel *gemm;
+  const struct wk_norm_kernel *norm;
 };
 
 #endif

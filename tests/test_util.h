@@ -37,23 +37,29 @@ static inline float wk_test_float(wk_test_rng *r, float lo, float hi) {
   return lo + (hi - lo) * (float)((wk_test_next(r) >> 40) * (1.0 / 16777216.0));
 }
 
-/* Contexts for every ISA: ctx[isa] is NULL where the CPU lacks it (reported as skipped). */
-static inline int wk_test_contexts(wk_context *ctx[WK_ISA_COUNT], int threads) {
-  int n = 0;
-  for (int i = 0; i < WK_ISA_COUNT; i++) {
-    ctx[i] = NULL;
-    wk_context_options o = {threads, (wk_isa)i};
-    if (!wk_isa_supported((wk_isa)i)) {
-      printf("SKIP isa %s: not supported by this CPU\n", wk_isa_name((wk_isa)i));
-      continue;
-    }
-    if (wk_context_create(&o, &ctx[i]) != WK_STATUS_OK) {
-      fprintf(stderr, "cannot create %s context: %s\n", wk_isa_name((wk_isa)i), wk_last_error());
-      exit(1);
-    }
-    n++;
+/* The ISA a per-ISA test runs for (argv[1], e.g. "avx512vnni"); exits with 77 (skipped) when
+ * this CPU lacks it, so ctest reports the path as skipped rather than passed. */
+static inline wk_isa wk_test_isa_arg(int argc, char **argv) {
+  wk_isa isa;
+  if (argc < 2 || wk_isa_parse(argv[1], &isa) != WK_STATUS_OK || isa == WK_ISA_AUTO) {
+    fprintf(stderr, "usage: %s scalar|avx2|avx512vnni|amx\n", argv[0]);
+    exit(2);
   }
-  return n;
+  if (!wk_isa_supported(isa)) {
+    printf("SKIP: this CPU does not support %s\n", wk_isa_name(isa));
+    exit(WK_TEST_SKIP);
+  }
+  return isa;
+}
+
+static inline wk_context *wk_test_context(wk_isa isa, int threads) {
+  wk_context *ctx = NULL;
+  wk_context_options o = {threads, isa};
+  if (wk_context_create(&o, &ctx) != WK_STATUS_OK) {
+    fprintf(stderr, "cannot create a %s context: %s\n", wk_isa_name(isa), wk_last_error());
+    exit(1);
+  }
+  return ctx;
 }
 
 static inline int wk_test_finish(const char *name) {

@@ -283,6 +283,24 @@ wk_attention_params wk_attn_case_params(const wk_attn_case *c, wk_dtype out_type
   return p;
 }
 
+wk_status wk_attn_case_evaluate(wk_context *ctx, const wk_attn_case *c, wk_attn_metrics *m) {
+  size_t n = (size_t)c->heads * c->lq * c->d;
+  int8_t *o8 = malloc(n);
+  float *of = malloc(n * sizeof(float));
+  wk_status s = WK_STATUS_OUT_OF_MEMORY;
+  if (o8 && of) {
+    wk_attention_params p8 = wk_attn_case_params(c, WK_DTYPE_INT8, o8);
+    wk_attention_params pf = wk_attn_case_params(c, WK_DTYPE_F32, of);
+    if ((s = wk_attention(ctx, &p8)) == WK_STATUS_OK && (s = wk_attention(ctx, &pf)) == WK_STATUS_OK)
+      wk_attn_metrics_compute(c, o8, of, m);
+  } else {
+    wk_error(s, "case %s: out of memory", c->name);
+  }
+  free(o8);
+  free(of);
+  return s;
+}
+
 void wk_attn_metrics_compute(const wk_attn_case *c, const int8_t *out, const float *out_f32,
                              wk_attn_metrics *m) {
   memset(m, 0, sizeof *m);

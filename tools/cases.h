@@ -48,6 +48,9 @@ wk_attention_params wk_attn_case_params(const wk_attn_case *c, wk_dtype out_type
 /* FP64 reference of the case's dequantized inputs (fills c->ref). */
 void wk_attn_reference(wk_attn_case *c);
 
+/* Runs the case through wk_attention (int8 and float output) and measures it. */
+wk_status wk_attn_case_evaluate(wk_context *ctx, const wk_attn_case *c, wk_attn_metrics *m);
+
 void wk_attn_metrics_compute(const wk_attn_case *c, const int8_t *out, const float *out_f32,
                              wk_attn_metrics *m);
 

@@ -21,4 +21,12 @@ int wk_accuracy_attention(const wk_suite_options *o, FILE *out);
 /* Benchmarks attention (tile64 and full layers of every Whisper size); returns 0 or 2. */
 int wk_bench_attention(const wk_suite_options *o, FILE *out);
 
+/* Encoder layer: INT8 vs the FP32 reference at every Whisper size, plain and with outlier
+ * channels; returns 0 if every cosine meets its bound (0.9995 / 0.999), 1 if not, 2 on error. */
+int wk_accuracy_layer(const wk_suite_options *o, FILE *out);
+
+/* Benchmarks each layer GEMM at its Whisper shape and one whole INT8 layer per size (with a
+ * per-stage breakdown); returns 0 or 2. */
+int wk_bench_layer(const wk_suite_options *o, FILE *out);
+
 #endif

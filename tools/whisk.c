@@ -18,6 +18,10 @@ static void usage(FILE *f) {
           "                             every accuracy case vs an FP64 reference\n"
           "  bench attention [--json] [--filter S]\n"
           "                             tile64 and full-layer attention at every Whisper size\n"
+          "  accuracy layer [--json] [--size S]\n"
+          "                             INT8 encoder layer vs its FP32 reference, every size\n"
+          "  bench layer [--json] [--size S]\n"
+          "                             layer GEMMs and one whole layer per Whisper size\n"
           "  attention --q Q.npy --k K.npy --v V.npy ... -o OUT.npy\n"
           "                             run the kernel on your own int8 tensors (see --help)\n"
           "\n"
@@ -26,7 +30,8 @@ static void usage(FILE *f) {
           "                 WHISK_ISA environment variable caps auto)\n"
           "  --threads N    worker threads (default: all online cores)\n"
           "  --json         machine-readable output\n"
-          "  --filter S     only cases/benchmarks whose name contains S\n");
+          "  --filter S     only cases/benchmarks whose name contains S\n"
+          "  --size S       layer suites: tiny | base | small | medium | large-v3 (a filter)\n");
 }
 
 static int print_info(const wk_suite_options *o) {
@@ -51,7 +56,7 @@ static int print_info(const wk_suite_options *o) {
     return 1;
   }
   printf("chosen:   %s, %d threads\n", wk_isa_name(wk_context_isa(ctx)), wk_context_threads(ctx));
-  static const char *const families[] = {"attention", "gemm"};
+  static const char *const families[] = {"attention", "gemm", "norm"};
   for (size_t i = 0; i < sizeof families / sizeof families[0]; i++) {
     const char *k = wk_context_kernel_name(ctx, families[i]);
     if (k) printf("kernel:   %-10s %s\n", families[i], k);
@@ -101,7 +106,7 @@ int main(int argc, char **argv) {
     } else if (strcmp(a, "--json") == 0) {
       o.json = 1;
     } else if ((strcmp(a, "--isa") == 0 || strcmp(a, "--threads") == 0 ||
-                strcmp(a, "--filter") == 0) && i + 1 < argc) {
+                strcmp(a, "--filter") == 0 || strcmp(a, "--size") == 0) && i + 1 < argc) {
       const char *v = argv[++i];
       if (a[2] == 'i') {
         if (wk_isa_parse(v, &o.isa) != WK_STATUS_OK) {
@@ -135,8 +140,10 @@ int main(int argc, char **argv) {
   int is_acc = strcmp(cmd, "accuracy") == 0, is_bench = strcmp(cmd, "bench") == 0;
   if ((is_acc || is_bench) && nwords == 2 && strcmp(words[1], "attention") == 0)
     return is_acc ? wk_accuracy_attention(&o, stdout) : wk_bench_attention(&o, stdout);
+  if ((is_acc || is_bench) && nwords == 2 && strcmp(words[1], "layer") == 0)
+    return is_acc ? wk_accuracy_layer(&o, stdout) : wk_bench_layer(&o, stdout);
   if ((is_acc || is_bench) && nwords == 2) {
-    fprintf(stderr, "whisk: unknown suite '%s' (available: attention)\n", words[1]);
+    fprintf(stderr, "whisk: unknown suite '%s' (available: attention, layer)\n", words[1]);
     return 2;
   }
   fprintf(stderr, "whisk: unknown command '%s'\n\n", cmd);

@@ -6,10 +6,11 @@
  *   1. Q·Kᵀ: tdpbssd (s8 × s8, no compensation), Q [rows][d] straight from the caller as the A
  *      tile, K packed [key/16][d/4][16][4] so one block's channel groups are a B tile; 32 keys
  *      per step into two int32 score tiles, stored and turned into logits with AVX-512.
- *   2. softmax (AVX-512) → P byte planes, P = 256·hi + lo.
+ *   2. softmax (AVX-512) → P byte planes, P = 2^16·b2 + 2^8·b1 + b0.
  *   3. P·V: tdpbusd (u8 × s8) with a plane's 64 keys × rows as the A tile and V packed
- *      [key/4][d][4] (16 groups = 64 keys per B tile); hi and lo accumulate in separate tiles,
- *      32 output channels at a time, widened to int64 every 65536 keys and at the end.
+ *      [key/4][d][4] (16 groups = 64 keys per B tile); the three planes accumulate in separate
+ *      tiles, 16 output channels at a time (3 accumulator + 3 P + 1 V tiles of the 8), widened
+ *      to int64 every 65536 keys and at the end.
  *
  * Built with -DWK_AMX_EMULATE (tests only) it runs on a C model of the tile instructions
  * (amx-emulate.h) and defines wk_attention_kernel_amx_emulated instead. */
@@ -55,24 +56,23 @@ static void tile_config(const amx_tilecfg *cfg) {
 #define QK_K10 6 /* K block 0, chunk 1: [(d − 64)/4][16 × 4] */
 #define QK_K11 7 /* K block 1, chunk 1 */
 
-/* Tiles of pass 3 (P·V), for output channels c0 … c0+31. */
-#define PV_HI0 0 /* Σ hi·V, channels c0 … c0+15: [rows][16] int32 */
-#define PV_HI1 1 /* Σ hi·V, channels c0+16 … c0+31 */
-#define PV_LO0 2 /* Σ lo·V */
-#define PV_LO1 3
-#define PV_PHI 4 /* high bytes of P, 64 keys: [rows][64] u8 */
-#define PV_PLO 5 /* low bytes of P */
-#define PV_V0 6  /* V, 16 groups of 4 keys × channels c0 … c0+15: [16][16 × 4] s8 */
-#define PV_V1 7  /* channels c0+16 … c0+31 */
+/* Tiles of pass 3 (P·V), for output channels c0 … c0+15. */
+#define PV_X0 0 /* Σ b0·V: [rows][16] int32 (plane k's partial sums in tile PV_X0 + k) */
+#define PV_X1 1 /* Σ b1·V */
+#define PV_X2 2 /* Σ b2·V */
+#define PV_P0 3 /* byte 0 of P, 64 keys: [rows][64] u8 (plane k in tile PV_P0 + k) */
+#define PV_P1 4 /* byte 1 of P */
+#define PV_P2 5 /* byte 2 of P */
+#define PV_V 6  /* V, 16 groups of 4 keys × channels c0 … c0+15: [16][16 × 4] s8 */
 
 #define PV_FLUSH_STEPS (WK_AVX512_PV_FLUSH_GROUPS / 16) /* 64-key steps between int64 flushes */
 
 static size_t k_packed_size(int lk, int d) { return wk_avx512_k_packed_size(lk, d, 2); }
 static size_t v_packed_size(int lk, int d) { return wk_avx512_v_packed_size(lk, d, 16); }
 
-/* The shared scratch, then the tiles' stores: scores [16][32] and P·V partials [4][16][16]. */
+/* The shared scratch, then the tiles' stores: scores [16][32] and P·V partials [3][16][16]. */
 static size_t scratch_size(int lk, int d) {
-  return wk_avx512_scratch_size(lk, d) + sizeof(int32_t) * (16 * 32 + 4 * 16 * 16);
+  return wk_avx512_scratch_size(lk, d) + sizeof(int32_t) * (16 * 32 + 3 * 16 * 16);
 }
 
 static void pack_k(const int8_t *k, ptrdiff_t row_stride, int lk, int d, void *k_packed) {
@@ -139,64 +139,46 @@ static void qk_pass(const wk_attn_rows_args *a, const wk_avx512_scratch *s,
 
 /* ── pass 3: P·V ─────────────────────────────────────────────────────────── */
 
-/* acc[r][c0 … c0+15] from the stored hi/lo partial tiles (each [16][16] int32). */
-static void flush_tiles(const wk_attn_rows_args *a, const int32_t *hi, const int32_t *lo,
-                        int first, int c0) {
-  for (int r = 0; r < a->rows; r++)
-    wk_avx512_flush_pv(_mm512_load_si512(hi + 16 * r), _mm512_load_si512(lo + 16 * r), first,
-                       a->acc + (size_t)r * a->d + c0);
-}
-
 static void pv_pass(const wk_attn_rows_args *a, const wk_avx512_scratch *s,
-                    int32_t *partial /* [4][16][16]: hi0, hi1, lo0, lo1 */) {
+                    int32_t *partial /* [3][16][16]: Σ b0·V, Σ b1·V, Σ b2·V */) {
   const int rows = a->rows, d = a->d;
   amx_tilecfg cfg = {.palette_id = 1};
-  tile_shape(&cfg, PV_HI0, rows, 64);
-  tile_shape(&cfg, PV_HI1, rows, 64);
-  tile_shape(&cfg, PV_LO0, rows, 64);
-  tile_shape(&cfg, PV_LO1, rows, 64);
-  tile_shape(&cfg, PV_PHI, rows, 64);
-  tile_shape(&cfg, PV_PLO, rows, 64);
-  tile_shape(&cfg, PV_V0, 16, 64);
-  tile_shape(&cfg, PV_V1, 16, 64);
+  for (int k = 0; k < 3; k++) {
+    tile_shape(&cfg, PV_X0 + k, rows, 64);
+    tile_shape(&cfg, PV_P0 + k, rows, 64);
+  }
+  tile_shape(&cfg, PV_V, 16, 64);
   tile_config(&cfg);
 
   const int8_t *v = a->v_packed; /* [ngroups (multiple of 16)][d][4] s8 */
   const size_t group_bytes = (size_t)4 * d;
   const int nsteps = (wk_avx512_max_keys(a->n_keys, rows) + 63) / 64; /* 64 keys each */
-  int32_t *hi0 = partial, *hi1 = partial + 256, *lo0 = partial + 512, *lo1 = partial + 768;
-  for (int c0 = 0; c0 < d; c0 += 32) {
-    const int two = d - c0 >= 32; /* 32 channels, or the last 16 */
+  const uint8_t *p0 = s->p[0], *p1 = s->p[1], *p2 = s->p[2];
+  int32_t *x0 = partial, *x1 = partial + 256, *x2 = partial + 512;
+  for (int c0 = 0; c0 < d; c0 += 16) {
     /* at least one pass, so rows without keys get acc = 0 */
     for (int st0 = 0; st0 == 0 || st0 < nsteps; st0 += PV_FLUSH_STEPS) {
       const int st1 = nsteps - st0 > PV_FLUSH_STEPS ? st0 + PV_FLUSH_STEPS : nsteps;
-      _tile_zero(PV_HI0);
-      _tile_zero(PV_LO0);
-      if (two) {
-        _tile_zero(PV_HI1);
-        _tile_zero(PV_LO1);
-      }
+      _tile_zero(PV_X0);
+      _tile_zero(PV_X1);
+      _tile_zero(PV_X2);
       for (int st = st0; st < st1; st++) {
-        const int8_t *vs = v + (size_t)16 * st * group_bytes + (size_t)c0 * 4;
-        _tile_loadd(PV_PHI, s->phi + 64 * st, s->lkp);
-        _tile_loadd(PV_PLO, s->plo + 64 * st, s->lkp);
-        _tile_loadd(PV_V0, vs, group_bytes);
-        _tile_dpbusd(PV_HI0, PV_PHI, PV_V0);
-        _tile_dpbusd(PV_LO0, PV_PLO, PV_V0);
-        if (two) {
-          _tile_loadd(PV_V1, vs + 64, group_bytes);
-          _tile_dpbusd(PV_HI1, PV_PHI, PV_V1);
-          _tile_dpbusd(PV_LO1, PV_PLO, PV_V1);
-        }
+        _tile_loadd(PV_V, v + (size_t)16 * st * group_bytes + (size_t)c0 * 4, group_bytes);
+        _tile_loadd(PV_P2, p2 + 64 * st, s->lkp);
+        _tile_dpbusd(PV_X2, PV_P2, PV_V);
+        _tile_loadd(PV_P1, p1 + 64 * st, s->lkp);
+        _tile_dpbusd(PV_X1, PV_P1, PV_V);
+        _tile_loadd(PV_P0, p0 + 64 * st, s->lkp);
+        _tile_dpbusd(PV_X0, PV_P0, PV_V);
       }
-      _tile_stored(PV_HI0, hi0, 64);
-      _tile_stored(PV_LO0, lo0, 64);
-      flush_tiles(a, hi0, lo0, st0 == 0, c0);
-      if (two) {
-        _tile_stored(PV_HI1, hi1, 64);
-        _tile_stored(PV_LO1, lo1, 64);
-        flush_tiles(a, hi1, lo1, st0 == 0, c0 + 16);
-      }
+      _tile_stored(PV_X0, x0, 64);
+      _tile_stored(PV_X1, x1, 64);
+      _tile_stored(PV_X2, x2, 64);
+      for (int r = 0; r < rows; r++)
+        wk_avx512_flush_pv(_mm512_load_si512(x2 + 16 * r), _mm512_load_si512(x1 + 16 * r),
+                           _mm512_load_si512(x0 + 16 * r), st0 == 0,
+                           16 * (st1 - st0) <= WK_AVX512_PV_SHORT_GROUPS,
+                           a->acc + (size_t)r * d + c0);
     }
   }
 }
@@ -205,16 +187,12 @@ static void pv_pass(const wk_attn_rows_args *a, const wk_avx512_scratch *s,
 
 static void rows_amx(const wk_attn_rows_args *a) {
   const wk_avx512_scratch s = wk_avx512_scratch_split(a->scratch, a->lk);
-  int32_t *scores = (int32_t *)(s.phi + WK_ATTN_BLOCK_ROWS * s.lkp); /* [16][32], aligned */
-  int32_t *partial = scores + 16 * 32;                                /* [4][16][16] */
+  int32_t *scores = wk_avx512_scratch_end(&s); /* [16][32], 64-byte aligned */
+  int32_t *partial = scores + 16 * 32;          /* [3][16][16] */
   __m512 m[WK_ATTN_BLOCK_ROWS]; /* per-lane row maxima */
   for (int r = 0; r < a->rows; r++) m[r] = _mm512_set1_ps(-INFINITY);
   qk_pass(a, &s, scores, m);
-  const int n_max = wk_avx512_max_keys(a->n_keys, a->rows);
-  for (int r = 0; r < a->rows; r++)
-    a->sum[r] = wk_avx512_softmax_row(s.t + r * s.lkp, wk_avx512_row_max(m[r], a->n_keys[r]),
-                                      a->n_keys[r], n_max, s.plo + r * s.lkp,
-                                      s.phi + r * s.lkp);
+  wk_avx512_softmax_rows(a, &s, m);
   pv_pass(a, &s, partial);
   _tile_release();
 }

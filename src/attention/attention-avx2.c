@@ -13,18 +13,26 @@
  *            S → t = (float)S · (alpha·beta); masked keys (j ≥ n_keys[r]) are stored as −inf,
  *            which keeps them out of the row max and gives them P = 0.
  *   2. max   per-row running max vector, reduced once.
- *   3. exp   per 256-key segment, for every row: P = wk_attn_exp2_q16(t − m), 32 keys per step
- *            (same op sequence), stored as P' = P − 32768 in s16 (exact: P ∈ [0, 65535]) so
- *            that one vpmaddwd multiplies a pair of P by a pair of V.
- *   4. P·V   4-row × 16-channel register tiles: per key pair, two V loads (8 channels × 2 keys
- *            as s16) and one broadcast P' pair per row.  int32 partials are flushed to the int64
- *            accumulators after each segment (≤ 128 pairs · 2^23 = 2^30 < 2^31).
- *            Σ_j P·V = Σ_j P'·V + 32768 · Σ_{j<jend} V[j]: pack_v stores column prefix sums per
- *            16-key block, so the offset term costs O(d) per call.  Masked keys in
- *            [n_keys[r], jend) have P' = −32768 and cancel against it.
+ *   3. exp   per 256-key segment, for every row: P = wk_attn_exp2_q24(t − m), 32 keys per step
+ *            (same op sequence), split into 12-bit halves P = 4096·hi + lo (hi, lo ∈ [0, 4095])
+ *            stored as s16 pairs, one plane each, so that a vpmaddwd multiplies a pair of
+ *            halves by a pair of V.  (P itself does not fit s16, and one P·V product can need
+ *            all 32 bits, so a P·V partial sum cannot stay in int32.)
+ *   4. P·V   2-row × 16-channel register tiles over both planes (8 accumulators; a 1-row tile
+ *            for an odd last row, so a single query row costs one row of work): per key pair,
+ *            two V loads (8 channels × 2 keys as s16) shared by four broadcast half pairs (hi
+ *            and lo of each row).  int32 partials are small, |Σ half·V| ≤ 128 pairs · 2 ·
+ *            4095 · 128 < 2^27 per segment, and are flushed after each segment as
+ *            acc += 4096·Σ hi·V + Σ lo·V in int64.  Masked keys have hi = lo = 0, and a tile
+ *            stops at the last 16-key block its rows see.  Each 16-channel column of the V
+ *            segment (≤ 8 KiB) is read by all row tiles while it is in L1.
  *
- * Zen 4 bound: vpmaddwd + vpaddd pairs issue at ≈ 1.6 per cycle, so phases 1 and 4 run near
- * 25 MAC/cycle; phase 3 costs about a fifth of the time at d = 64.
+ * P·V costs two vpmaddwd per key pair and 8 channels (one per 12-bit half), twice what 16-bit
+ * probabilities needed: a 24-bit P times an 8-bit V cannot take fewer s16 × s16 products.
+ *
+ * Zen 4 bound: phases 1 and 4 run at the vpmaddwd + vpaddd throughput of the core (the same
+ * MAC rate in both); at d = 64 and 1500 keys the split of a 16-row call is about 28 % Q·Kᵀ,
+ * 15 % exp and 57 % P·V.
  */
 #include <immintrin.h>
 #include <string.h>
@@ -33,9 +41,10 @@
 
 #define KB 16           /* keys per K/V block (padding granularity; one phase-1 step) */
 #define MR 4            /* query rows per register tile */
-#define SEG 256         /* keys per exp / P·V segment: 128 pairs keep int32 partials < 2^30 */
-#define P_OFFSET 32768  /* P' = P − P_OFFSET fits s16 */
-#define P_OFFSET_LOG2 15
+#define PV_MR 2         /* query rows per P·V register tile */
+#define SEG 256         /* keys per exp / P·V segment (int32 partials < 2^27, see above) */
+#define P_SPLIT 12      /* P = 2^12·hi + lo */
+#define P_LO_MASK 4095
 
 static inline size_t round_up(size_t x, size_t m) { return (x + m - 1) / m * m; }
 static inline size_t key_blocks(int lk) { return ((size_t)lk + KB - 1) / KB; }
@@ -45,22 +54,19 @@ static inline size_t key_blocks(int lk) { return ((size_t)lk + KB - 1) / KB; }
 /* K: [key block][d/2 channel pairs][16 keys][2 × s16]. */
 static size_t k_packed_size(int lk, int d) { return key_blocks(lk) * KB * (size_t)d * 2; }
 
-/* V: [pair slot][d channels][2 × s16] (see pack_v), then colsum: [key blocks + 1][d] int32
- * prefix sums (colsum[b][c] = Σ_{j < 16b} V[j][c]). */
-static size_t v_body_size(int lk, int d) { return key_blocks(lk) * KB * (size_t)d * 2; }
-static size_t v_packed_size(int lk, int d) {
-  return v_body_size(lk, d) + (key_blocks(lk) + 1) * (size_t)d * sizeof(int32_t);
-}
+/* V: [pair slot][d channels][2 × s16] (see pack_v). */
+static size_t v_packed_size(int lk, int d) { return key_blocks(lk) * KB * (size_t)d * 2; }
 
 /* Scratch, each part 64-byte aligned:
  *   qp     [16][d/2]   int32  Q channel pairs (two s16 in one int32, for vpbroadcastd)
  *   rowmax [16][8]     float  per-row running max vector
- *   pp     [16][SEG/2] int32  P' pairs of the current segment (two s16 keys per int32)
+ *   ph, pl [16][SEG/2] int32  12-bit halves of P of the current segment, as pairs (two s16
+ *                             keys per int32): P = 4096·hi + lo
  *   t      [16][ts]    float  base-2 logits, ts = lk rounded up to 16 */
 typedef struct scratch_layout {
   int32_t *qp;
   float *rowmax;
-  int32_t *pp;
+  int32_t *ph, *pl;
   float *t;
   size_t ts;
 } scratch_layout;
@@ -69,14 +75,16 @@ static size_t scratch_parts(int lk, int d, void *base, scratch_layout *s) {
   const size_t ts = key_blocks(lk) * KB;
   size_t off_qp = 0;
   size_t off_max = off_qp + round_up((size_t)WK_ATTN_BLOCK_ROWS * (d / 2) * 4, 64);
-  size_t off_pp = off_max + round_up((size_t)WK_ATTN_BLOCK_ROWS * 8 * 4, 64);
-  size_t off_t = off_pp + round_up((size_t)WK_ATTN_BLOCK_ROWS * (SEG / 2) * 4, 64);
+  size_t off_ph = off_max + round_up((size_t)WK_ATTN_BLOCK_ROWS * 8 * 4, 64);
+  size_t off_pl = off_ph + round_up((size_t)WK_ATTN_BLOCK_ROWS * (SEG / 2) * 4, 64);
+  size_t off_t = off_pl + round_up((size_t)WK_ATTN_BLOCK_ROWS * (SEG / 2) * 4, 64);
   size_t total = off_t + (size_t)WK_ATTN_BLOCK_ROWS * ts * sizeof(float);
   if (s) {
     uint8_t *b = base;
     s->qp = (int32_t *)(b + off_qp);
     s->rowmax = (float *)(b + off_max);
-    s->pp = (int32_t *)(b + off_pp);
+    s->ph = (int32_t *)(b + off_ph);
+    s->pl = (int32_t *)(b + off_pl);
     s->t = (float *)(b + off_t);
     s->ts = ts;
   }
@@ -135,22 +143,17 @@ static void pack_k(const int8_t *k, ptrdiff_t rs, int lk, int d, void *k_packed)
 }
 
 /* Within a 16-key block, pair slot k of V holds key pair PAIR_ORDER[k]: the order in which
- * vpackusdw leaves the probabilities of keys 0-7 and 8-15 (it interleaves 128-bit lanes), so
- * the exp phase stores P' without a lane permute. */
+ * vpackssdw leaves the probabilities of keys 0-7 and 8-15 (it interleaves 128-bit lanes), so
+ * the exp phase stores the P halves without a lane permute. */
 static const int PAIR_ORDER[KB / 2] = {0, 1, 4, 5, 2, 3, 6, 7};
 
 /* v: [lk][d] int8 (row stride rs) → [pair slot][d][2 × s16] (slot order PAIR_ORDER within each
- * 16-key block, keys ≥ lk zero), followed by the int32 column prefix sums per 16-key block. */
+ * 16-key block, keys ≥ lk zero). */
 static void pack_v(const int8_t *v, ptrdiff_t rs, int lk, int d, void *v_packed) {
   static const int8_t zeros[WK_ATTN_MAX_D] = {0};
-  int16_t *out = v_packed;                                                 /* [slots][d][2] */
-  int32_t *colsum = (int32_t *)((uint8_t *)v_packed + v_body_size(lk, d)); /* [blocks+1][d] */
+  int16_t *out = v_packed; /* [slots][d][2] */
   const size_t nb = key_blocks(lk);
-  __m256i run[WK_ATTN_MAX_D / 8]; /* [d/8] running column sums */
-  for (int c = 0; c < d / 8; c++) run[c] = _mm256_setzero_si256();
   for (size_t b = 0; b < nb; b++) {
-    for (int c = 0; c < d / 8; c++)
-      _mm256_storeu_si256((__m256i *)(colsum + b * d + 8 * c), run[c]);
     for (int k = 0; k < KB / 2; k++) {
       const size_t j = b * KB + 2 * (size_t)PAIR_ORDER[k]; /* first key of the pair */
       const int8_t *r0 = j < (size_t)lk ? v + (ptrdiff_t)j * rs : zeros;           /* [d] */
@@ -164,17 +167,9 @@ static void pack_v(const int8_t *v, ptrdiff_t rs, int lk, int d, void *v_packed)
                             _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(x0, x1)));
         _mm256_storeu_si256((__m256i *)(o + 2 * c + 16),
                             _mm256_cvtepi8_epi16(_mm_unpackhi_epi8(x0, x1)));
-        __m256i w0 = _mm256_cvtepi8_epi16(x0), w1 = _mm256_cvtepi8_epi16(x1);
-        __m256i s = _mm256_add_epi16(w0, w1); /* |s| ≤ 256: exact in s16 */
-        __m256i s_lo = _mm256_cvtepi16_epi32(_mm256_castsi256_si128(s));
-        __m256i s_hi = _mm256_cvtepi16_epi32(_mm256_extracti128_si256(s, 1));
-        run[c / 8] = _mm256_add_epi32(run[c / 8], s_lo);
-        run[c / 8 + 1] = _mm256_add_epi32(run[c / 8 + 1], s_hi);
       }
     }
   }
-  for (int c = 0; c < d / 8; c++)
-    _mm256_storeu_si256((__m256i *)(colsum + nb * d + 8 * c), run[c]);
 }
 
 /* ── phase 1: Q·Kᵀ → t, masks, row max ───────────────────────────────────── */
@@ -243,9 +238,9 @@ static void qk_tile(int rows, const int32_t *qp /* [rows][np] Q pairs */, int np
 
 /* ── phase 3: exp ────────────────────────────────────────────────────────── */
 
-/* wk_attn_exp2_q16 on 4 × 8 lanes, before the final clamp (done by the caller's packus): the
- * spec's max, floor, sub, Horner chain (separate mul and add), mul, then ·2^n by adding n to
- * the exponent field (exact: q·2^n stays normal), and cvtps (round to nearest even).
+/* wk_attn_exp2_q24 on 4 × 8 lanes, up to the rounding (the caller converts and clamps): the
+ * spec's max, floor, sub, Horner chain (separate mul and add), mul by 2^24 − 1, then ·2^n by
+ * adding n to the exponent field (exact: p ≥ 1, so q ≥ 2^24 − 1, and n ≥ −26 keep q·2^n normal).
  * The four vectors advance in lockstep: one vector is a ~50-cycle dependent chain, and four
  * interleaved chains keep the out-of-order window from filling with waiting operations. */
 typedef struct exp4 { __m256 v0, v1, v2, v3; } exp4;
@@ -254,7 +249,7 @@ static inline __m256 horner(__m256 p, __m256 f, float c) {
   return _mm256_add_ps(_mm256_mul_ps(p, f), _mm256_set1_ps(c));
 }
 
-static inline __m256 exp_scale(__m256 p, __m256 n) { /* (p·65535)·2^n, bit-exact ldexpf */
+static inline __m256 exp_scale(__m256 p, __m256 n) { /* (p·(2^24−1))·2^n, bit-exact ldexpf */
   const __m256 q = _mm256_mul_ps(p, _mm256_set1_ps(WK_P_ONE));
   const __m256i e = _mm256_slli_epi32(_mm256_cvtps_epi32(n), 23); /* n integral: exact */
   return _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(q), e));
@@ -262,9 +257,9 @@ static inline __m256 exp_scale(__m256 p, __m256 n) { /* (p·65535)·2^n, bit-exa
 
 #define FLOOR (_MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC) /* vroundps mode: n = floor(y) */
 
-static inline exp4 exp2_q16_x4(exp4 x /* x = t − m ≤ 0 (or NaN, −inf) */) {
+static inline exp4 exp2_q24_x4(exp4 x /* x = t − m ≤ 0 (or NaN, −inf) */) {
   const __m256 lo = _mm256_set1_ps(WK_EXP2_MIN_X);
-  /* y = max(x, −18): the second operand is returned for NaN, like the spec's x > −18 ? x : −18 */
+  /* y = max(x, −26): the second operand is returned for NaN, like the spec's x > −26 ? x : −26 */
   const __m256 y0 = _mm256_max_ps(x.v0, lo), y1 = _mm256_max_ps(x.v1, lo);
   const __m256 y2 = _mm256_max_ps(x.v2, lo), y3 = _mm256_max_ps(x.v3, lo);
   const __m256 n0 = _mm256_round_ps(y0, FLOOR), n1 = _mm256_round_ps(y1, FLOOR);
@@ -285,22 +280,31 @@ static inline exp4 exp2_q16_x4(exp4 x /* x = t − m ≤ 0 (or NaN, −inf) */) 
   return (exp4){exp_scale(p0, n0), exp_scale(p1, n1), exp_scale(p2, n2), exp_scale(p3, n3)};
 }
 
-/* 16 probabilities (two vectors of r = 65535·2^x, keys 0-7 and 8-15) → s16 P' = P − 32768 in
- * PAIR_ORDER.  cvtps rounds to nearest even (= the spec's lrintf); packus clamps to [0, 65535]
- * (= the spec's min(P, 65535), as P ≥ 0); xor 0x8000 turns u16 P into s16 P − 32768. */
-static inline __m256i p_offset16(__m256 r0, __m256 r1) {
-  const __m256i pu = _mm256_packus_epi32(_mm256_cvtps_epi32(r0), _mm256_cvtps_epi32(r1));
-  return _mm256_xor_si256(pu, _mm256_set1_epi16((short)0x8000));
+/* r = (2^24−1)·2^x → P as int32: cvtps rounds to nearest even (= the spec's lrintf), then
+ * min(P, 2^24 − 1) as the spec.  No lower clamp is needed: x = t − m is ≤ 0, −inf or NaN (m is
+ * the row max, never NaN, and t ≤ m), so y = max(x, −26) ∈ [−26, 0] and r is a positive
+ * normal number (≥ (2^24 − 1)·2^-26), never NaN. */
+static inline __m256i p_q24(__m256 r) {
+  return _mm256_min_epi32(_mm256_cvtps_epi32(r), _mm256_set1_epi32((int)WK_P_MAX));
 }
 
-/* One row, keys [j0, j0 + len) (len a multiple of 16): P' = P − 32768 as s16 pairs into pp;
- * returns Σ P' (exact).  Masked keys (≥ n) have t = −inf, so P = 0; 16-key blocks wholly past n
- * are stored as P' = −32768 without evaluating the exponential. */
+/* 16 probabilities (keys 0-7 and 8-15 as int32) → their 12-bit halves as s16, in PAIR_ORDER
+ * (packs interleaves 128-bit lanes): hi = P >> 12, lo = P & 4095, both in [0, 4095]. */
+static inline void p_split16(__m256i p0, __m256i p1, int32_t *ph /* [8] */, int32_t *pl /* [8] */) {
+  const __m256i m12 = _mm256_set1_epi32(P_LO_MASK);
+  _mm256_storeu_si256((__m256i *)ph, _mm256_packs_epi32(_mm256_srli_epi32(p0, P_SPLIT),
+                                                        _mm256_srli_epi32(p1, P_SPLIT)));
+  _mm256_storeu_si256((__m256i *)pl, _mm256_packs_epi32(_mm256_and_si256(p0, m12),
+                                                        _mm256_and_si256(p1, m12)));
+}
+
+/* One row, keys [j0, j0 + len) (len a multiple of 16): the 12-bit halves of P as s16 pairs into
+ * ph and pl; returns Σ P (exact).  Masked keys (≥ n) have t = −inf, so P = 0; 16-key blocks
+ * wholly past n are stored as zeros without evaluating the exponential. */
 static inline int64_t exp_row(const float *t /* [len] at key j0 */, float m, int n, int j0,
-                              int len, int32_t *pp /* [len/2] */) {
+                              int len, int32_t *ph /* [len/2] */, int32_t *pl /* [len/2] */) {
   const __m256 mv = _mm256_set1_ps(m);
-  const __m256i ones = _mm256_set1_epi16(1);
-  __m256i sumv = _mm256_setzero_si256(); /* [8] int32 sums of P' pairs: |lane| ≤ 2^16·len/16 */
+  __m256i sumv = _mm256_setzero_si256(); /* [8] int32 sums of P: ≤ (SEG/8)·2^24 = 2^29 */
   int live = n - j0; /* keys of this segment that the row sees, rounded up to 16 */
   live = live < 0 ? 0 : live > len ? len : live;
   live = (int)round_up((size_t)live, KB);
@@ -311,64 +315,66 @@ static inline int64_t exp_row(const float *t /* [len] at key j0 */, float m, int
                     _mm256_sub_ps(_mm256_loadu_ps(t + j + 8), mv),
                     _mm256_sub_ps(_mm256_loadu_ps(t + j1), mv),
                     _mm256_sub_ps(_mm256_loadu_ps(t + j1 + 8), mv)};
-    const exp4 r = exp2_q16_x4(x);
-    const __m256i ps0 = p_offset16(r.v0, r.v1);
-    sumv = _mm256_add_epi32(sumv, _mm256_madd_epi16(ps0, ones));
-    _mm256_storeu_si256((__m256i *)(pp + j / 2), ps0);
+    const exp4 r = exp2_q24_x4(x);
+    const __m256i pa0 = p_q24(r.v0), pa1 = p_q24(r.v1);
+    sumv = _mm256_add_epi32(sumv, _mm256_add_epi32(pa0, pa1));
+    p_split16(pa0, pa1, ph + j / 2, pl + j / 2);
     if (j1 == j) {
       j += KB;
       break;
     }
-    const __m256i ps1 = p_offset16(r.v2, r.v3);
-    sumv = _mm256_add_epi32(sumv, _mm256_madd_epi16(ps1, ones));
-    _mm256_storeu_si256((__m256i *)(pp + j1 / 2), ps1);
+    const __m256i pb0 = p_q24(r.v2), pb1 = p_q24(r.v3);
+    sumv = _mm256_add_epi32(sumv, _mm256_add_epi32(pb0, pb1));
+    p_split16(pb0, pb1, ph + j1 / 2, pl + j1 / 2);
   }
-  int64_t sum = 0;
-  for (; j < len; j += KB) {
-    _mm256_storeu_si256((__m256i *)(pp + j / 2), _mm256_set1_epi16((short)0x8000)); /* P = 0 */
-    sum -= (int64_t)P_OFFSET * KB;
+  for (; j < len; j += KB) { /* P = 0 */
+    _mm256_storeu_si256((__m256i *)(ph + j / 2), _mm256_setzero_si256());
+    _mm256_storeu_si256((__m256i *)(pl + j / 2), _mm256_setzero_si256());
   }
-  __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(sumv), _mm256_extracti128_si256(sumv, 1));
-  int32_t l[4];
-  _mm_storeu_si128((__m128i *)l, s4);
-  return sum + (int64_t)l[0] + l[1] + l[2] + l[3];
+  const __m256i s64 = _mm256_add_epi64(_mm256_cvtepi32_epi64(_mm256_castsi256_si128(sumv)),
+                                       _mm256_cvtepi32_epi64(_mm256_extracti128_si256(sumv, 1)));
+  const __m128i s2 = _mm_add_epi64(_mm256_castsi256_si128(s64), _mm256_extracti128_si256(s64, 1));
+  return _mm_cvtsi128_si64(s2) + _mm_extract_epi64(s2, 1);
 }
 
 /* ── phase 4: P·V ────────────────────────────────────────────────────────── */
 
-/* acc[0..8) += widened v (8 int32 → int64). */
-static inline void add_i32x8_to_i64(int64_t *acc /* [8] */, __m256i v) {
-  __m256i lo = _mm256_cvtepi32_epi64(_mm256_castsi256_si128(v));
-  __m256i hi = _mm256_cvtepi32_epi64(_mm256_extracti128_si256(v, 1));
-  _mm256_storeu_si256((__m256i *)acc, _mm256_add_epi64(_mm256_loadu_si256((__m256i *)acc), lo));
+/* acc[0..8) += 4096·widened hi + widened lo (8 int32 each → int64). */
+static inline void add_planes_to_i64(int64_t *acc /* [8] */, __m256i hi, __m256i lo) {
+  const __m256i h0 = _mm256_cvtepi32_epi64(_mm256_castsi256_si128(hi));
+  const __m256i h1 = _mm256_cvtepi32_epi64(_mm256_extracti128_si256(hi, 1));
+  const __m256i l0 = _mm256_cvtepi32_epi64(_mm256_castsi256_si128(lo));
+  const __m256i l1 = _mm256_cvtepi32_epi64(_mm256_extracti128_si256(lo, 1));
+  const __m256i x0 = _mm256_add_epi64(_mm256_slli_epi64(h0, P_SPLIT), l0);
+  const __m256i x1 = _mm256_add_epi64(_mm256_slli_epi64(h1, P_SPLIT), l1);
+  _mm256_storeu_si256((__m256i *)acc, _mm256_add_epi64(_mm256_loadu_si256((__m256i *)acc), x0));
   _mm256_storeu_si256((__m256i *)(acc + 4),
-                      _mm256_add_epi64(_mm256_loadu_si256((__m256i *)(acc + 4)), hi));
+                      _mm256_add_epi64(_mm256_loadu_si256((__m256i *)(acc + 4)), x1));
 }
 
-/* 4 × 16-channel register tiles over all d channels: `rows` ≤ 4 rows of P' pairs against
- * npairs key pairs of V.  Rows ≥ `rows` alias row 0 and are dropped. */
-static void pv_tile(int rows, const int32_t *pp /* [rows][SEG/2] P' pairs */, int npairs,
-                    const int16_t *v /* [npairs][d][2] */, int d, int64_t *acc /* [rows][d] */) {
-  const int32_t *p0 = pp, *p1 = rows > 1 ? pp + SEG / 2 : p0;
-  const int32_t *p2 = rows > 2 ? pp + SEG : p0, *p3 = rows > 3 ? pp + 3 * SEG / 2 : p0;
-  for (int c0 = 0; c0 < d; c0 += 16) {
-    __m256i o00 = _mm256_setzero_si256(), o01 = o00, o10 = o00, o11 = o00;
-    __m256i o20 = o00, o21 = o00, o30 = o00, o31 = o00;
-    const int16_t *vc = v + 2 * c0; /* [npairs] rows of stride 2d: channels c0 … c0+15 */
-    for (int p = 0; p < npairs; p++, vc += 2 * d) {
-      const __m256i v0 = _mm256_loadu_si256((const __m256i *)vc);        /* c0 … c0+7 */
-      const __m256i v1 = _mm256_loadu_si256((const __m256i *)(vc + 16)); /* c0+8 … c0+15 */
-      MADD2(o00, o01, p0[p], v0, v1);
-      MADD2(o10, o11, p1[p], v0, v1);
-      MADD2(o20, o21, p2[p], v0, v1);
-      MADD2(o30, o31, p3[p], v0, v1);
+/* 2-row × 16-channel register tile over both planes (8 accumulators): `rows` (1 or 2, a
+ * constant at each call site, so a 1-row tile does half the work) rows of hi/lo pairs against
+ * npairs key pairs of V, channels c0 … c0+15. */
+static inline void pv_tile(int rows, const int32_t *ph /* [rows][SEG/2] */,
+                           const int32_t *pl /* [rows][SEG/2] */, int npairs,
+                           const int16_t *vc /* [npairs] rows of stride 2d at channel c0 */,
+                           int d, int64_t *acc /* [rows][d] at channel c0 */) {
+  const int32_t *h0 = ph, *h1 = ph + SEG / 2;
+  const int32_t *l0 = pl, *l1 = pl + SEG / 2;
+  __m256i oh00 = _mm256_setzero_si256(), oh01 = oh00, oh10 = oh00, oh11 = oh00;
+  __m256i ol00 = oh00, ol01 = oh00, ol10 = oh00, ol11 = oh00;
+  for (int p = 0; p < npairs; p++, vc += 2 * d) {
+    const __m256i v0 = _mm256_loadu_si256((const __m256i *)vc);        /* c0 … c0+7 */
+    const __m256i v1 = _mm256_loadu_si256((const __m256i *)(vc + 16)); /* c0+8 … c0+15 */
+    MADD2(oh00, oh01, h0[p], v0, v1);
+    MADD2(ol00, ol01, l0[p], v0, v1);
+    if (rows > 1) {
+      MADD2(oh10, oh11, h1[p], v0, v1);
+      MADD2(ol10, ol11, l1[p], v0, v1);
     }
-    int64_t *a0 = acc + c0; /* [rows][stride d] */
-    add_i32x8_to_i64(a0, o00), add_i32x8_to_i64(a0 + 8, o01);
-    if (rows > 1) add_i32x8_to_i64(a0 + d, o10), add_i32x8_to_i64(a0 + d + 8, o11);
-    if (rows > 2) add_i32x8_to_i64(a0 + 2 * d, o20), add_i32x8_to_i64(a0 + 2 * d + 8, o21);
-    if (rows > 3) add_i32x8_to_i64(a0 + 3 * d, o30), add_i32x8_to_i64(a0 + 3 * d + 8, o31);
   }
+  add_planes_to_i64(acc, oh00, ol00), add_planes_to_i64(acc + 8, oh01, ol01);
+  if (rows > 1) add_planes_to_i64(acc + d, oh10, ol10), add_planes_to_i64(acc + d + 8, oh11, ol11);
 }
 
 /* ── the microkernel ─────────────────────────────────────────────────────── */
@@ -379,8 +385,6 @@ static void rows_avx2(const wk_attn_rows_args *a) {
   scratch_parts(lk, d, a->scratch, &s);
   const int32_t *kp = a->k_packed; /* [blocks][d/2][16] K pairs */
   const int16_t *vp = a->v_packed; /* [slots][d][2] V pairs */
-  const int32_t *colsum =          /* [blocks + 1][d] */
-      (const int32_t *)((const uint8_t *)a->v_packed + v_body_size(lk, d));
 
   int nmax = 0;
   for (int r = 0; r < rows; r++) nmax = a->n_keys[r] > nmax ? a->n_keys[r] : nmax;
@@ -411,7 +415,7 @@ static void rows_avx2(const wk_attn_rows_args *a) {
               a->n_keys + r0, j0, s.t + r0 * s.ts + j0, s.ts, s.rowmax + 8 * r0);
   }
 
-  /* Phase 2: row maxima; accumulators start at the P' offset term 32768·Σ_{j<jend} V[j]. */
+  /* Phase 2: row maxima; zero accumulators and sums. */
   float m[WK_ATTN_BLOCK_ROWS];
   for (int r = 0; r < rows; r++) {
     __m256 v = _mm256_load_ps(s.rowmax + 8 * r);
@@ -419,25 +423,39 @@ static void rows_avx2(const wk_attn_rows_args *a) {
     h = _mm_max_ps(h, _mm_movehl_ps(h, h));
     h = _mm_max_ps(h, _mm_shuffle_ps(h, h, 1));
     m[r] = a->n_keys[r] > 0 ? _mm_cvtss_f32(h) : 0.0f; /* empty row: exp_row skips it */
-    a->sum[r] = (int64_t)P_OFFSET * jend;
-    const int32_t *cs = colsum + (size_t)(jend / KB) * d; /* [d] */
-    int64_t *acc = a->acc + (size_t)r * d;                /* [d] */
-    for (int c = 0; c < d; c += 4) { /* 32768 · colsum as int64 */
-      const __m256i c64 = _mm256_cvtepi32_epi64(_mm_loadu_si128((const __m128i *)(cs + c)));
-      _mm256_storeu_si256((__m256i *)(acc + c), _mm256_slli_epi64(c64, P_OFFSET_LOG2));
-    }
+    a->sum[r] = 0;
   }
+  memset(a->acc, 0, sizeof(int64_t) * (size_t)rows * (size_t)d);
 
-  /* Phases 3 and 4 per segment: P' for all rows into pp (L1), then P·V. */
+  /* Phases 3 and 4 per segment: P halves for all rows into ph/pl (L1), then P·V, one 16-channel
+   * V column at a time for all row tiles (the column, ≤ 8 KiB, stays in L1).  A tile stops at
+   * the last key block its rows see: P = 0 beyond. */
   for (int s0 = 0; s0 < jend; s0 += SEG) {
     const int len = jend - s0 < SEG ? jend - s0 : SEG;
+    int tile_pairs[WK_ATTN_BLOCK_ROWS / PV_MR];
     for (int r = 0; r < rows; r++)
       a->sum[r] += exp_row(s.t + r * s.ts + s0, m[r], a->n_keys[r], s0, len,
-                           s.pp + r * (SEG / 2));
+                           s.ph + r * (SEG / 2), s.pl + r * (SEG / 2));
+    for (int r0 = 0; r0 < rows; r0 += PV_MR) {
+      int live = 0;
+      for (int r = r0; r < rows && r < r0 + PV_MR; r++) {
+        const int l = a->n_keys[r] - s0;
+        live = l > live ? l : live;
+      }
+      live = live > len ? len : live;
+      tile_pairs[r0 / PV_MR] = (int)round_up((size_t)live, KB) / 2;
+    }
     const int16_t *vs = vp + (size_t)(s0 / 2) * d * 2; /* [len/2][d][2] */
-    for (int r0 = 0; r0 < rows; r0 += MR)
-      pv_tile(rows - r0 < MR ? rows - r0 : MR, s.pp + r0 * (SEG / 2), len / 2, vs, d,
-              a->acc + (size_t)r0 * d);
+    for (int c0 = 0; c0 < d; c0 += 16)
+      for (int r0 = 0; r0 < rows; r0 += PV_MR)
+        if (tile_pairs[r0 / PV_MR] > 0) {
+          const int32_t *ph = s.ph + r0 * (SEG / 2), *pl = s.pl + r0 * (SEG / 2);
+          int64_t *acc = a->acc + (size_t)r0 * d + c0;
+          if (rows - r0 > 1)
+            pv_tile(2, ph, pl, tile_pairs[r0 / PV_MR], vs + 2 * c0, d, acc);
+          else
+            pv_tile(1, ph, pl, tile_pairs[r0 / PV_MR], vs + 2 * c0, d, acc);
+        }
   }
 }
 

@@ -5,13 +5,16 @@
  *   1. Q·Kᵀ → logits t[16][lk] and per-row maxima.  vpdpbusd multiplies u8 × s8, so K is packed
  *      as k + 128 (u8) and each score carries 128·Σ_c q[c], subtracted per row.  Lanes = 16 keys;
  *      each row's 4 Q bytes of a channel group are one broadcast dword; tile 4 rows × 4 key blocks.
- *   2. softmax: t → P (16-bit) as two byte planes, P = 256·hi + lo, plus exact row sums.
+ *   2. softmax: t → P (24-bit) as three byte planes, P = 2^16·b2 + 2^8·b1 + b0, plus exact
+ *      int64 row sums.
  *   3. P·V: lanes = 16 output channels; a row's 4 P bytes (4 keys) of one plane are a broadcast
- *      dword (u8) against V packed as [key/4][d][4] (s8); two int32 accumulators per output
- *      vector (hi, lo), widened to int64 as 256·hi + lo every 65536 keys and at the end.
- * Both products run at the vpdpbusd throughput; the softmax (~17 cycles per 16 keys on Zen 4)
- * is the rest.  Interleaving it into either product loop was measured slower on Zen 4 (register
- * pressure in Q·Kᵀ, store-to-load stalls in P·V), so it stays a pass of its own. */
+ *      dword (u8) against V packed as [key/4][d][4] (s8); three int32 accumulators per output
+ *      vector (one per plane), widened to int64 as 2^16·x2 + 2^8·x1 + x0 every 65536 keys and
+ *      at the end.
+ * P·V (three quarters of the vpdpbusd) runs at the vpdpbusd throughput, Q·Kᵀ near it; the
+ * softmax (~16 cycles per 16 keys on Zen 4) is the rest.  Interleaving it into either product
+ * loop was measured slower on Zen 4 (register pressure in Q·Kᵀ, store-to-load stalls in P·V),
+ * so it stays a pass of its own. */
 #include "attention/attention-avx512-common.h"
 
 #define QK_ROWS 4   /* rows of a Q·Kᵀ tile */
@@ -137,44 +140,48 @@ WK_INLINE void pv_tile(const int R, const int NC, const wk_attn_rows_args *a,
                        const wk_avx512_scratch *s, int r0, int c0, int ngroups) {
   const int d = a->d;
   const int8_t *v = (const int8_t *)a->v_packed + (size_t)c0 * 4; /* [ngroups][d][4], at c0 */
-  const uint8_t *plo = s->plo + r0 * s->lkp, *phi = s->phi + r0 * s->lkp; /* [R][lkp] */
+  const size_t lkp = s->lkp;
+  const uint8_t *p0 = s->p[0] + r0 * lkp, *p1 = s->p[1] + r0 * lkp, *p2 = s->p[2] + r0 * lkp;
   /* at least one pass, so rows without keys get acc = 0 */
   for (int g0 = 0; g0 == 0 || g0 < ngroups; g0 += WK_AVX512_PV_FLUSH_GROUPS) {
     const int g1 = ngroups - g0 > WK_AVX512_PV_FLUSH_GROUPS ? g0 + WK_AVX512_PV_FLUSH_GROUPS
                                                              : ngroups;
-    __m512i hi[8][4], lo[8][4];
+    __m512i x2[8][4], x1[8][4], x0[8][4]; /* Σ bk·V of each P byte plane k */
 #pragma GCC unroll 8
     for (int r = 0; r < R; r++)
 #pragma GCC unroll 4
-      for (int i = 0; i < NC; i++) hi[r][i] = lo[r][i] = _mm512_setzero_si512();
+      for (int i = 0; i < NC; i++) x2[r][i] = x1[r][i] = x0[r][i] = _mm512_setzero_si512();
     for (int g = g0; g < g1; g++) {
-      __m512i vv[4]; /* 4 keys × 16 channels per vector, loaded once for R rows × 2 planes */
+      __m512i vv[4]; /* 4 keys × 16 channels per vector, loaded once for R rows × 3 planes */
 #pragma GCC unroll 4
       for (int i = 0; i < NC; i++)
         vv[i] = _mm512_loadu_si512(v + ((size_t)g * d + 16 * i) * 4);
 #pragma GCC unroll 8
       for (int r = 0; r < R; r++) {
-        const __m512i bl = _mm512_set1_epi32(load_i32(plo + r * s->lkp + 4 * g));
-        const __m512i bh = _mm512_set1_epi32(load_i32(phi + r * s->lkp + 4 * g));
+        const __m512i q2 = _mm512_set1_epi32(load_i32(p2 + r * lkp + 4 * g));
 #pragma GCC unroll 4
-        for (int i = 0; i < NC; i++) {
-          lo[r][i] = wk_avx512_dpbusd(lo[r][i], bl, vv[i]);
-          hi[r][i] = wk_avx512_dpbusd(hi[r][i], bh, vv[i]);
-        }
+        for (int i = 0; i < NC; i++) x2[r][i] = wk_avx512_dpbusd(x2[r][i], q2, vv[i]);
+        const __m512i q1 = _mm512_set1_epi32(load_i32(p1 + r * lkp + 4 * g));
+#pragma GCC unroll 4
+        for (int i = 0; i < NC; i++) x1[r][i] = wk_avx512_dpbusd(x1[r][i], q1, vv[i]);
+        const __m512i q0 = _mm512_set1_epi32(load_i32(p0 + r * lkp + 4 * g));
+#pragma GCC unroll 4
+        for (int i = 0; i < NC; i++) x0[r][i] = wk_avx512_dpbusd(x0[r][i], q0, vv[i]);
       }
     }
 #pragma GCC unroll 8
     for (int r = 0; r < R; r++)
 #pragma GCC unroll 4
       for (int i = 0; i < NC; i++)
-        wk_avx512_flush_pv(hi[r][i], lo[r][i], g0 == 0,
+        wk_avx512_flush_pv(x2[r][i], x1[r][i], x0[r][i], g0 == 0,
+                           g1 - g0 <= WK_AVX512_PV_SHORT_GROUPS,
                            a->acc + (size_t)(r0 + r) * d + c0 + 16 * i);
   }
 }
 
-/* Rows per P·V tile for NC output vectors: 2·R·NC accumulators + NC V vectors + 2 broadcasts
- * within the 32 zmm registers. */
-static int pv_rows(int NC) { return NC == 4 ? 2 : NC == 3 ? 4 : NC == 2 ? 4 : 8; }
+/* Rows per P·V tile for NC output vectors: 3·R·NC accumulators + NC V vectors + the P
+ * broadcasts within the 32 zmm registers. */
+static int pv_rows(int NC) { return NC == 4 ? 2 : NC == 3 ? 2 : NC == 2 ? 4 : 8; }
 
 #define PV_CASE(R, NC)                                                                         \
   case (R)*8 + (NC): pv_tile(R, NC, a, s, r0, c0, ngroups); break
@@ -182,7 +189,7 @@ static void pv_tile_any(int R, int NC, const wk_attn_rows_args *a, const wk_avx5
                         int r0, int c0, int ngroups) {
   switch (R * 8 + NC) {
     PV_CASE(1, 4); PV_CASE(2, 4);
-    PV_CASE(1, 3); PV_CASE(2, 3); PV_CASE(3, 3); PV_CASE(4, 3);
+    PV_CASE(1, 3); PV_CASE(2, 3);
     PV_CASE(1, 2); PV_CASE(2, 2); PV_CASE(3, 2); PV_CASE(4, 2);
     PV_CASE(1, 1); PV_CASE(2, 1); PV_CASE(3, 1); PV_CASE(4, 1);
     PV_CASE(5, 1); PV_CASE(6, 1); PV_CASE(7, 1); PV_CASE(8, 1);
@@ -211,11 +218,7 @@ static void rows_avx512vnni(const wk_attn_rows_args *a) {
   __m512 m[WK_ATTN_BLOCK_ROWS]; /* per-lane row maxima */
   qk_args c = {.a = a, .k = a->k_packed, .t = s.t, .lkp = s.lkp, .m = m};
   qk_pass(&c);
-  const int n_max = wk_avx512_max_keys(a->n_keys, a->rows);
-  for (int r = 0; r < a->rows; r++)
-    a->sum[r] = wk_avx512_softmax_row(s.t + r * s.lkp, wk_avx512_row_max(m[r], a->n_keys[r]),
-                                      a->n_keys[r], n_max, s.plo + r * s.lkp,
-                                      s.phi + r * s.lkp);
+  wk_avx512_softmax_rows(a, &s, m);
   pv_pass(a, &s);
 }
 

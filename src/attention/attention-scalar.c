@@ -41,7 +41,7 @@ static void rows_scalar(const wk_attn_rows_args *a) {
     /* probabilities and their sum */
     int64_t sum = 0;
     for (int j = 0; j < n; j++) {
-      P[j] = wk_attn_exp2_q16(t[j] - m);
+      P[j] = wk_attn_exp2_q24(t[j] - m);
       sum += P[j];
     }
     a->sum[r] = sum;

@@ -3,7 +3,9 @@
 #include <string.h>
 
 #include "attention/attention-internal.h"
+#include "gemm/gemm-internal.h"
 #include "internal.h"
+#include "norm/norm-internal.h"
 
 wk_status wk_context_create(const wk_context_options *options, wk_context **out) {
   if (!out) return wk_error(WK_STATUS_INVALID_ARGUMENT, "context: NULL output pointer");
@@ -27,6 +29,8 @@ wk_status wk_context_create(const wk_context_options *options, wk_context **out)
   if (!c) return wk_error(WK_STATUS_OUT_OF_MEMORY, "context: out of memory");
   c->isa = isa;
   c->attention = wk_attention_kernel_for(isa);
+  c->gemm = wk_gemm_kernel_for(isa);
+  c->norm = wk_norm_kernel_for(isa);
   int n = o.n_threads ? o.n_threads : wk_cpu()->online_cores;
   wk_status s = wk_threadpool_create(n, &c->pool);
   if (s) {
@@ -50,5 +54,7 @@ int wk_context_threads(const wk_context *c) { return c ? wk_threadpool_size(c->p
 const char *wk_context_kernel_name(const wk_context *c, const char *family) {
   if (!c || !family) return NULL;
   if (strcmp(family, "attention") == 0) return c->attention->name;
+  if (strcmp(family, "gemm") == 0) return c->gemm->name;
+  if (strcmp(family, "norm") == 0) return c->norm->name;
   return NULL;
 }

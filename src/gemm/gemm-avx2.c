@@ -1,0 +1,186 @@
+/* gemm-avx2.c — INT8 GEMM on AVX2, exact: both operands widened to int16 and multiplied with
+ * vpmaddwd (int16·int16 pairs summed into int32, which cannot saturate — never the saturating
+ * u8×s8 vpmaddubsw).  Register tile 4 rows × 16 columns.
+ *
+ * Packed layout: panels of 16 columns; panel p holds, for k-pair g = k/2, 64 bytes
+ *   [g][c][i] = (int16) W[16p + c][2g + i]     (c < 16, i < 2; 0 past n or k)
+ * W is widened once here, at packing time, so the inner loop has no conversions.  A is widened
+ * per row tile into scratch, [4][k/2] pairs of int16, each pair one 32-bit broadcast. */
+#include <immintrin.h>
+
+#include "gemm/gemm-internal.h"
+
+#define MR 4  /* rows per register tile */
+#define NR 16 /* columns per register tile = per packed panel (two ymm of 8 int32) */
+
+/* 4×2 accumulators + 2 ymm of W + 4 broadcasts + products fit the 16 ymm registers; at 6 rows
+ * gcc hoists all six broadcasts and spills accumulators (measured: ~15% slower). */
+
+static size_t panel_size(int k) { return (size_t)((k + 1) / 2) * NR * 2 * sizeof(int16_t); }
+
+static size_t scratch_size(int k) { return (size_t)MR * ((k + 1) / 2) * sizeof(int32_t); }
+
+static void pack(const int8_t *w, ptrdiff_t w_stride, int n, int k, void *packed) {
+  int16_t *o = packed;
+  const int pairs = (k + 1) / 2;
+  for (int j0 = 0; j0 < n; j0 += NR)
+    for (int g = 0; g < pairs; g++)
+      for (int c = 0; c < NR; c++)
+        for (int i = 0; i < 2; i++) {
+          const int j = j0 + c, kk = 2 * g + i;
+          *o++ = j < n && kk < k ? (int16_t)w[j * w_stride + kk] : 0;
+        }
+}
+
+/* a: [k] int8 → ap: [round_up(k, 2)] int16 (sign-extended, zero-padded). */
+static void widen_row(const int8_t *a, int k, int16_t *ap) {
+  int i = 0;
+  for (; i + 16 <= k; i += 16)
+    _mm256_storeu_si256((__m256i *)(ap + i),
+                        _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(a + i))));
+  for (; i < k; i++) ap[i] = a[i];
+  if (k & 1) ap[k] = 0;
+}
+
+/* The SIMD twin of wk_gelu: the same operations in the same order. */
+static inline __m256 gelu8(__m256 x) {
+  const __m256 ax = _mm256_min_ps(_mm256_set1_ps(WK_GELU_AX_MAX),
+                                  _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x));
+  const __m256 h = _mm256_mul_ps(ax, _mm256_set1_ps(0.5f));
+  const __m256 a = _mm256_mul_ps(ax, _mm256_set1_ps(WK_GELU_RSQRT2));
+  __m256 s = _mm256_set1_ps(WK_GELU_C9);
+#define STEP(c) s = _mm256_add_ps(_mm256_mul_ps(s, a), _mm256_set1_ps(c));
+  WK_GELU_HORNER(STEP)
+#undef STEP
+  s = _mm256_mul_ps(s, s);
+  s = _mm256_mul_ps(s, s);
+  s = _mm256_mul_ps(s, s);
+  const __m256 r = _mm256_div_ps(_mm256_set1_ps(1.0f), s);
+  return _mm256_sub_ps(_mm256_max_ps(_mm256_setzero_ps(), x), _mm256_mul_ps(h, r));
+}
+
+/* One register tile: rows × (8·nv) columns, `cols` of them valid.  Always inlined with
+ * constant rows/nv, so the accumulators live in registers. */
+static inline __attribute__((always_inline)) void tile(const int rows, const int nv,
+                                                       const wk_gemm_block_args *p,
+                                                       const int32_t *ap, int i0, int j0,
+                                                       int cols) {
+  const int pairs = (p->k + 1) / 2;
+  const int16_t *w = /* this panel: [pairs][16][2] */
+      (const int16_t *)((const uint8_t *)p->w + (size_t)(j0 / NR) * panel_size(p->k));
+  __m256i acc[MR][2];
+#pragma GCC unroll 8
+  for (int r = 0; r < rows; r++)
+#pragma GCC unroll 2
+    for (int v = 0; v < nv; v++) acc[r][v] = _mm256_setzero_si256();
+
+  for (int g = 0; g < pairs; g++) {
+    __m256i wv[2];
+#pragma GCC unroll 2
+    for (int v = 0; v < nv; v++)
+      wv[v] = _mm256_load_si256((const __m256i *)(w + (size_t)g * 2 * NR + 16 * v));
+#pragma GCC unroll 8
+    for (int r = 0; r < rows; r++) {
+      const __m256i b = _mm256_set1_epi32(ap[(size_t)r * pairs + g]); /* (A[2g], A[2g+1]) */
+#pragma GCC unroll 2
+      for (int v = 0; v < nv; v++)
+        acc[r][v] = _mm256_add_epi32(acc[r][v], _mm256_madd_epi16(b, wv[v]));
+    }
+  }
+
+  /* Epilogue: the fixed float sequence of gemm-internal.h. */
+#pragma GCC unroll 8
+  for (int r = 0; r < rows; r++) {
+    const __m256 as = _mm256_set1_ps(p->a_scale[i0 + r]);
+    const float *res = p->residual ? p->residual + (i0 + r) * p->residual_stride + j0 : NULL;
+    float *out = p->out + (i0 + r) * p->out_stride + j0;
+#pragma GCC unroll 2
+    for (int v = 0; v < nv; v++) {
+      const int valid = cols - 8 * v < 8 ? cols - 8 * v : 8;
+      const __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32(valid),
+                                           _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+      __m256 y = _mm256_cvtepi32_ps(acc[r][v]);
+      y = _mm256_mul_ps(y, _mm256_mul_ps(as, _mm256_loadu_ps(p->w_scale + j0 + 8 * v)));
+      if (p->bias) y = _mm256_add_ps(y, _mm256_loadu_ps(p->bias + j0 + 8 * v));
+      if (p->gelu) y = gelu8(y);
+      if (valid == 8) {
+        if (res) y = _mm256_add_ps(y, _mm256_loadu_ps(res + 8 * v));
+        _mm256_storeu_ps(out + 8 * v, y);
+      } else { /* masked: no element past the row is read or written */
+        if (res) y = _mm256_add_ps(y, _mm256_maskload_ps(res + 8 * v, m));
+        _mm256_maskstore_ps(out + 8 * v, m, y);
+      }
+    }
+  }
+}
+
+#define TILE_CASE(R, V) \
+  case (R)*4 + (V): tile(R, V, p, ap, i0, j0, cols); break;
+#define TILE_ROWS(R) TILE_CASE(R, 1) TILE_CASE(R, 2)
+
+static void block(const wk_gemm_block_args *p) {
+  const int pairs = (p->k + 1) / 2;
+  int32_t *ap = p->scratch; /* [MR][pairs]: the row tile's A widened to int16 pairs */
+  for (int i0 = 0; i0 < p->m; i0 += MR) {
+    const int rows = p->m - i0 < MR ? p->m - i0 : MR;
+    for (int r = 0; r < rows; r++)
+      widen_row(p->a + (i0 + r) * p->a_stride, p->k, (int16_t *)(ap + (size_t)r * pairs));
+    for (int j0 = 0; j0 < p->n; j0 += NR) {
+      const int cols = p->n - j0 < NR ? p->n - j0 : NR;
+      switch (rows * 4 + (cols + 7) / 8) {
+        TILE_ROWS(1) TILE_ROWS(2) TILE_ROWS(3) TILE_ROWS(4)
+      default: break;
+      }
+    }
+  }
+}
+
+static int quantize_row(const float *x, int k, int8_t *q, float *scale) {
+  /* amax over the magnitude bits (uint32 order = |x| order; ≥ 0x7f800000 is NaN or ±∞) */
+  const __m256i absmask = _mm256_set1_epi32(0x7fffffff);
+  __m256i mx = _mm256_setzero_si256();
+  int i = 0;
+  for (; i + 8 <= k; i += 8)
+    mx = _mm256_max_epu32(mx, _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(x + i)),
+                                               absmask));
+  uint32_t lanes[8], amax = 0;
+  _mm256_storeu_si256((__m256i *)lanes, mx);
+  for (int l = 0; l < 8; l++) amax = lanes[l] > amax ? lanes[l] : amax;
+  for (; i < k; i++) {
+    uint32_t b = wk_f32_abs_bits(x[i]);
+    amax = b > amax ? b : amax;
+  }
+  if (amax >= 0x7f800000u) return 0;
+  const float s = wk_quantize_scale(amax);
+  const __m256 sv = _mm256_set1_ps(s);
+  const __m256i lo = _mm256_set1_epi32(-WK_Q8_MAX), hi = _mm256_set1_epi32(WK_Q8_MAX);
+  const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+  for (i = 0; i + 32 <= k; i += 32) {
+    __m256i v[4];
+    for (int j = 0; j < 4; j++) { /* true division, nearest even (vcvtps2dq), clamp */
+      v[j] = _mm256_cvtps_epi32(_mm256_div_ps(_mm256_loadu_ps(x + i + 8 * j), sv));
+      v[j] = _mm256_min_epi32(_mm256_max_epi32(v[j], lo), hi);
+    }
+    /* packs work per 128-bit lane: the permute restores element order */
+    __m256i b = _mm256_packs_epi16(_mm256_packs_epi32(v[0], v[1]), _mm256_packs_epi32(v[2], v[3]));
+    _mm256_storeu_si256((__m256i *)(q + i), _mm256_permutevar8x32_epi32(b, order));
+  }
+  for (; i < k; i++) { /* the same operations, one element at a time */
+    long t = lrintf(x[i] / s);
+    q[i] = (int8_t)(t > WK_Q8_MAX ? WK_Q8_MAX : t < -WK_Q8_MAX ? -WK_Q8_MAX : t);
+  }
+  *scale = s;
+  return 1;
+}
+
+const wk_gemm_kernel wk_gemm_kernel_avx2 = {
+    .name = "wk_qs8_gemm_ukernel_4x16c2__avx2",
+    .isa = WK_ISA_AVX2,
+    .mr = MR,
+    .nr = NR,
+    .panel_size = panel_size,
+    .scratch_size = scratch_size,
+    .pack = pack,
+    .block = block,
+    .quantize_row = quantize_row,
+};

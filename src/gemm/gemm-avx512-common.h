@@ -1,0 +1,80 @@
+/* gemm-avx512-common.h — AVX-512 pieces shared by the AVX-512 VNNI and AMX GEMM microkernels
+ * (included only by files compiled with the AVX-512 flags): the float epilogue of one 16-column
+ * vector of exact int32 accumulators, its GELU twin, and the per-token quantizer.
+ *
+ * Every float operation below is the one the scalar spec (gemm-internal.h, gemm-scalar.c)
+ * performs, in the same order; the files are compiled with -ffp-contract=off so none is fused,
+ * and vcvtdq2ps / vcvtps2dq round to nearest even under the default MXCSR, like the spec. */
+#ifndef WK_GEMM_AVX512_COMMON_H
+#define WK_GEMM_AVX512_COMMON_H
+
+#include <immintrin.h>
+#include <string.h>
+
+#include "gemm/gemm-internal.h"
+
+#define WK_GEMM_INLINE static inline __attribute__((always_inline))
+
+/* The SIMD twin of wk_gelu: the same operations in the same order. */
+WK_GEMM_INLINE __m512 wk_avx512_gemm_gelu16(__m512 x) {
+  const __m512 ax = _mm512_min_ps(_mm512_set1_ps(WK_GELU_AX_MAX), _mm512_abs_ps(x));
+  const __m512 h = _mm512_mul_ps(ax, _mm512_set1_ps(0.5f));
+  const __m512 a = _mm512_mul_ps(ax, _mm512_set1_ps(WK_GELU_RSQRT2));
+  __m512 s = _mm512_set1_ps(WK_GELU_C9);
+#define WK_GELU_STEP_M512(c) s = _mm512_add_ps(_mm512_mul_ps(s, a), _mm512_set1_ps(c));
+  WK_GELU_HORNER(WK_GELU_STEP_M512)
+#undef WK_GELU_STEP_M512
+  s = _mm512_mul_ps(s, s);
+  s = _mm512_mul_ps(s, s);
+  s = _mm512_mul_ps(s, s);
+  const __m512 r = _mm512_div_ps(_mm512_set1_ps(1.0f), s);
+  return _mm512_sub_ps(_mm512_max_ps(_mm512_setzero_ps(), x), _mm512_mul_ps(h, r));
+}
+
+/* The epilogue of one output row's 16 columns j0 + off … j0 + off + 15 of the block, from their
+ * exact accumulators `acc` (Acc = Σ_k A·W, already compensated):
+ *   y = (float)Acc · (a_scale · w_scale);  + bias;  gelu;  + residual;  out = y
+ * as_row: a_scale of the row, broadcast.  res, out: the row's residual (or NULL) and output at
+ * block column j0 (the callers' tile origin; off = 16·vector within the tile).  Only the lanes
+ * in `m` (the valid columns) read the residual or write the output; w_scale and bias are
+ * zero-padded to whole 64-column groups (gemm-internal.h), so their full loads stay inside. */
+WK_GEMM_INLINE void wk_avx512_gemm_epilogue16(const wk_gemm_block_args *p, __m512i acc,
+                                              __m512 as_row, int j0, int off, const float *res,
+                                              float *out, __mmask16 m) {
+  __m512 y = _mm512_cvtepi32_ps(acc);
+  y = _mm512_mul_ps(y, _mm512_mul_ps(as_row, _mm512_loadu_ps(p->w_scale + j0 + off)));
+  if (p->bias) y = _mm512_add_ps(y, _mm512_loadu_ps(p->bias + j0 + off));
+  if (p->gelu) y = wk_avx512_gemm_gelu16(y);
+  if (res) y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(m, res + off));
+  _mm512_mask_storeu_ps(out + off, m, y);
+}
+
+/* The per-token quantizer (gemm-internal.h) on one row. */
+static inline int wk_avx512_gemm_quantize_row(const float *x, int k, int8_t *q, float *scale) {
+  /* amax over the magnitude bits (uint32 order = |x| order; ≥ 0x7f800000 is NaN or ±∞) */
+  const __m512i absmask = _mm512_set1_epi32(0x7fffffff);
+  __m512i mx = _mm512_setzero_si512();
+  int i = 0;
+  for (; i + 16 <= k; i += 16)
+    mx = _mm512_max_epu32(mx, _mm512_and_si512(_mm512_loadu_si512(x + i), absmask));
+  if (i < k) {
+    __mmask16 m = (__mmask16)(0xffffu >> (16 - (k - i)));
+    mx = _mm512_max_epu32(mx, _mm512_and_si512(_mm512_maskz_loadu_epi32(m, x + i), absmask));
+  }
+  const uint32_t amax = (uint32_t)_mm512_reduce_max_epu32(mx);
+  if (amax >= 0x7f800000u) return 0;
+  const float s = wk_quantize_scale(amax);
+  const __m512 sv = _mm512_set1_ps(s);
+  const __m512i lo = _mm512_set1_epi32(-WK_Q8_MAX), hi = _mm512_set1_epi32(WK_Q8_MAX);
+  for (i = 0; i < k; i += 16) {
+    __mmask16 m = k - i >= 16 ? (__mmask16)0xffff : (__mmask16)(0xffffu >> (16 - (k - i)));
+    /* true division, round to nearest even (vcvtps2dq under the default MXCSR), clamp */
+    __m512i v = _mm512_cvtps_epi32(_mm512_div_ps(_mm512_maskz_loadu_ps(m, x + i), sv));
+    v = _mm512_min_epi32(_mm512_max_epi32(v, lo), hi);
+    _mm_mask_storeu_epi8(q + i, m, _mm512_cvtepi32_epi8(v));
+  }
+  *scale = s;
+  return 1;
+}
+
+#endif

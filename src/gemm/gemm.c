@@ -1,0 +1,327 @@
+/* gemm.c — the INT8 GEMM operator: validates arguments, packs weights once for the context's
+ * kernel, splits the output into (row block × column block) tasks on the context's thread
+ * pool, and runs the per-token quantizer.  Every output element is computed by exactly one
+ * task with the same integer sum and the same float epilogue, so the bytes do not depend on
+ * the blocking or the thread count. */
+#include <math.h>
+#include <string.h>
+
+#include "gemm/gemm-internal.h"
+#include "gemm/gemm.h"
+
+const wk_gemm_kernel *wk_gemm_kernel_for(wk_isa isa) {
+#if defined(__x86_64__)
+  switch (isa) {
+  case WK_ISA_AMX: return &wk_gemm_kernel_amx;
+  case WK_ISA_AVX512VNNI: return &wk_gemm_kernel_avx512vnni;
+  case WK_ISA_AVX2: return &wk_gemm_kernel_avx2;
+  default: break;
+  }
+#else
+  (void)isa;
+#endif
+  return &wk_gemm_kernel_scalar;
+}
+
+struct wk_gemm_weights {
+  const wk_gemm_kernel *kern; /* the kernel whose layout `packed` is in */
+  int n, k;
+  size_t panel_size; /* bytes per packed panel of kern->nr columns */
+  uint8_t *packed;   /* ceil(n / nr) panels */
+  float *w_scale;    /* [round_up(n, WK_GEMM_NB_ALIGN)], zero-padded */
+  float *bias;       /* [round_up(n, WK_GEMM_NB_ALIGN)], zero-padded, or NULL */
+};
+
+int wk_gemm_weights_n(const wk_gemm_weights *w) { return w ? w->n : 0; }
+int wk_gemm_weights_k(const wk_gemm_weights *w) { return w ? w->k : 0; }
+
+/* ── argument checks ─────────────────────────────────────────────────────── */
+
+static int good_scale(float s) { return isfinite(s) && s > 0.0f; }
+
+/* Byte range [*lo, *hi) spanned by `rows` rows of `width` elements of size `es`, `stride`
+ * elements apart (stride ≥ 0).  0 if the arithmetic overflows. */
+static int extent(const void *base, ptrdiff_t stride, int rows, int width, size_t es,
+                  uintptr_t *lo, uintptr_t *hi) {
+  ptrdiff_t last;
+  if (__builtin_mul_overflow((ptrdiff_t)(rows - 1), stride, &last) ||
+      __builtin_add_overflow(last, (ptrdiff_t)width, &last) ||
+      __builtin_mul_overflow(last, (ptrdiff_t)es, &last))
+    return 0;
+  *lo = (uintptr_t)base;
+  return !__builtin_add_overflow(*lo, (uintptr_t)last, hi);
+}
+
+static int overlaps(uintptr_t alo, uintptr_t ahi, uintptr_t blo, uintptr_t bhi) {
+  return alo < bhi && blo < ahi;
+}
+
+/* ── weights ─────────────────────────────────────────────────────────────── */
+
+#define PACK_TASK_COLS 256 /* columns packed per task (a multiple of every kernel's nr) */
+
+typedef struct pack_job {
+  const wk_gemm_kernel *kern;
+  const int8_t *w;
+  ptrdiff_t w_stride;
+  int n, k;
+  size_t panel_size;
+  uint8_t *packed;
+} pack_job;
+
+static void pack_task(void *ctx, size_t task, int thread) {
+  (void)thread;
+  const pack_job *j = ctx;
+  int j0 = (int)task * PACK_TASK_COLS;
+  int cols = j->n - j0 < PACK_TASK_COLS ? j->n - j0 : PACK_TASK_COLS;
+  j->kern->pack(j->w + j0 * j->w_stride, j->w_stride, cols, j->k,
+                j->packed + (size_t)(j0 / j->kern->nr) * j->panel_size);
+}
+
+wk_status wk_gemm_weights_create(wk_context *ctx, const int8_t *w, ptrdiff_t w_stride,
+                                 const float *w_scale, const float *bias, int n, int k,
+                                 wk_gemm_weights **out) {
+  if (!out) return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm weights: NULL output pointer");
+  *out = NULL;
+  if (!ctx) return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm weights: NULL context");
+  if (!w || !w_scale)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm weights: NULL %s", !w ? "w" : "w_scale");
+  if (n < 1 || k < 1)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm weights: n=%d k=%d (each must be >= 1)",
+                    n, k);
+  if (k > WK_GEMM_MAX_K || n > WK_GEMM_MAX_N)
+    return wk_error(WK_STATUS_UNSUPPORTED, "gemm weights: n=%d k=%d (limits: n <= %d, k <= %d)",
+                    n, k, WK_GEMM_MAX_N, WK_GEMM_MAX_K);
+  if (w_stride < 0)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm weights: w_stride=%td < 0", w_stride);
+  uintptr_t lo, hi;
+  if (!extent(w, w_stride, n, k, 1, &lo, &hi))
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm weights: w_stride=%td overflows",
+                    w_stride);
+  for (int j = 0; j < n; j++) {
+    if (!good_scale(w_scale[j]))
+      return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                      "gemm weights: w_scale[%d] = %g (must be finite and > 0)", j,
+                      (double)w_scale[j]);
+    if (bias && !isfinite(bias[j]))
+      return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm weights: bias[%d] = %g is not finite",
+                      j, (double)bias[j]);
+  }
+
+  const wk_gemm_kernel *kern = ctx->gemm;
+  const size_t n_pad = ((size_t)n + WK_GEMM_NB_ALIGN - 1) / WK_GEMM_NB_ALIGN * WK_GEMM_NB_ALIGN;
+  wk_gemm_weights *wt = wk_alloc(sizeof *wt);
+  if (!wt) return wk_error(WK_STATUS_OUT_OF_MEMORY, "gemm weights: out of memory");
+  memset(wt, 0, sizeof *wt);
+  wt->kern = kern;
+  wt->n = n;
+  wt->k = k;
+  wt->panel_size = kern->panel_size(k);
+  wt->packed = wk_alloc_array(n_pad / (size_t)kern->nr, wt->panel_size);
+  wt->w_scale = wk_alloc_array(n_pad, sizeof(float));
+  wt->bias = bias ? wk_alloc_array(n_pad, sizeof(float)) : NULL;
+  if (!wt->packed || !wt->w_scale || (bias && !wt->bias)) {
+    wk_gemm_weights_free(wt);
+    return wk_error(WK_STATUS_OUT_OF_MEMORY, "gemm weights: out of memory (n=%d k=%d)", n, k);
+  }
+  memset(wt->w_scale, 0, n_pad * sizeof(float));
+  memcpy(wt->w_scale, w_scale, (size_t)n * sizeof(float));
+  if (bias) {
+    memset(wt->bias, 0, n_pad * sizeof(float));
+    memcpy(wt->bias, bias, (size_t)n * sizeof(float));
+  }
+  pack_job job = {kern, w, w_stride, n, k, wt->panel_size, wt->packed};
+  wk_threadpool_run(ctx->pool, ((size_t)n + PACK_TASK_COLS - 1) / PACK_TASK_COLS, pack_task,
+                    &job);
+  *out = wt;
+  return WK_STATUS_OK;
+}
+
+void wk_gemm_weights_free(wk_gemm_weights *w) {
+  if (!w) return;
+  wk_free(w->packed);
+  wk_free(w->w_scale);
+  wk_free(w->bias);
+  wk_free(w);
+}
+
+/* ── the parallel run ────────────────────────────────────────────────────── */
+
+/* Column blocks: their packed weights (nb × k bytes) should stay in the core's L2 while every
+ * row tile of the block streams through them. */
+#define L2_BUDGET (256 * 1024)
+#define ROW_TILES_PER_TASK 8 /* row blocks of 8 register tiles: 48 rows on AVX-512 VNNI */
+
+typedef struct gemm_run {
+  const wk_gemm_weights *wt;
+  const wk_gemm_args *args;
+  int mb, nb;        /* rows, columns per task */
+  size_t n_blocks;   /* column blocks */
+  size_t scratch;    /* bytes per thread */
+  uint8_t *thread_mem; /* [threads][scratch] */
+} gemm_run;
+
+static size_t count_tasks(int m, int n, int mb, int nb) {
+  return (((size_t)m + mb - 1) / mb) * (((size_t)n + nb - 1) / nb);
+}
+
+static void gemm_task(void *ctx, size_t task, int thread) {
+  const gemm_run *r = ctx;
+  const wk_gemm_args *g = r->args;
+  const wk_gemm_weights *wt = r->wt;
+  const int i0 = (int)(task / r->n_blocks) * r->mb;
+  const int j0 = (int)(task % r->n_blocks) * r->nb;
+  wk_gemm_block_args b = {
+      .m = g->m - i0 < r->mb ? g->m - i0 : r->mb,
+      .n = wt->n - j0 < r->nb ? wt->n - j0 : r->nb,
+      .k = wt->k,
+      .a = g->a + i0 * g->a_stride,
+      .a_stride = g->a_stride,
+      .a_scale = g->a_scale + i0,
+      .w = wt->packed + (size_t)(j0 / wt->kern->nr) * wt->panel_size,
+      .w_scale = wt->w_scale + j0,
+      .bias = wt->bias ? wt->bias + j0 : NULL,
+      .gelu = g->gelu != 0,
+      .residual = g->residual ? g->residual + i0 * g->residual_stride + j0 : NULL,
+      .residual_stride = g->residual_stride,
+      .out = g->out + i0 * g->out_stride + j0,
+      .out_stride = g->out_stride,
+      .scratch = r->thread_mem ? r->thread_mem + (size_t)thread * r->scratch : NULL,
+  };
+  wt->kern->block(&b);
+}
+
+static wk_status check_run(const wk_context *ctx, const wk_gemm_weights *wt,
+                           const wk_gemm_args *g) {
+  if (wt->kern != ctx->gemm)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                    "gemm: weights were packed for %s but the context runs %s", wt->kern->name,
+                    ctx->gemm->name);
+  if (g->m < 1) return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm: m=%d (must be >= 1)", g->m);
+  if (!g->a || !g->a_scale || !g->out)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm: NULL %s",
+                    !g->a ? "a" : !g->a_scale ? "a_scale" : "out");
+  if (g->a_stride < 0 || g->out_stride < 0 || (g->residual && g->residual_stride < 0))
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm: strides must be >= 0");
+  if (g->m > 1 && g->out_stride < wt->n)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                    "gemm: out_stride=%td < n=%d makes output rows overlap", g->out_stride,
+                    wt->n);
+  uintptr_t a_lo, a_hi, s_lo, s_hi, o_lo, o_hi, r_lo = 0, r_hi = 0;
+  if (!extent(g->a, g->a_stride, g->m, wt->k, 1, &a_lo, &a_hi) ||
+      !extent(g->a_scale, 1, g->m, 1, sizeof(float), &s_lo, &s_hi) ||
+      !extent(g->out, g->out_stride, g->m, wt->n, sizeof(float), &o_lo, &o_hi) ||
+      (g->residual &&
+       !extent(g->residual, g->residual_stride, g->m, wt->n, sizeof(float), &r_lo, &r_hi)))
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm: strides overflow (m=%d)", g->m);
+  if (overlaps(o_lo, o_hi, a_lo, a_hi) || overlaps(o_lo, o_hi, s_lo, s_hi))
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm: out overlaps %s",
+                    overlaps(o_lo, o_hi, a_lo, a_hi) ? "a" : "a_scale");
+  if (g->residual && overlaps(o_lo, o_hi, r_lo, r_hi) &&
+      !(g->residual == g->out && g->residual_stride == g->out_stride))
+    return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                    "gemm: out overlaps residual (allowed only as the very same array and "
+                    "stride)");
+  for (int i = 0; i < g->m; i++)
+    if (!good_scale(g->a_scale[i]))
+      return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                      "gemm: a_scale[%d] = %g (must be finite and > 0)", i,
+                      (double)g->a_scale[i]);
+  return WK_STATUS_OK;
+}
+
+wk_status wk_gemm_run(wk_context *ctx, const wk_gemm_weights *wt, const wk_gemm_args *g) {
+  if (!ctx || !wt || !g)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm: NULL %s",
+                    !ctx ? "context" : !wt ? "weights" : "args");
+  wk_status s = check_run(ctx, wt, g);
+  if (s != WK_STATUS_OK) return s;
+
+  const wk_gemm_kernel *kern = wt->kern;
+  const int threads = wk_threadpool_size(ctx->pool);
+  const size_t want_tasks = (size_t)threads * 4; /* slack for load balance */
+  gemm_run r = {.wt = wt, .args = g};
+  /* Column block: as many 64-column groups as fit the L2 budget (at least one). */
+  size_t groups = L2_BUDGET / (wt->panel_size * (size_t)(WK_GEMM_NB_ALIGN / kern->nr));
+  size_t n_groups = ((size_t)wt->n + WK_GEMM_NB_ALIGN - 1) / WK_GEMM_NB_ALIGN;
+  if (groups < 1) groups = 1;
+  if (groups > n_groups) groups = n_groups;
+  r.nb = (int)groups * WK_GEMM_NB_ALIGN;
+  r.mb = kern->mr * ROW_TILES_PER_TASK;
+  /* Few tasks (small m or n): smaller blocks, rows first (a row tile reuses the whole block). */
+  while (count_tasks(g->m, wt->n, r.mb, r.nb) < want_tasks && r.mb > kern->mr)
+    r.mb = (r.mb / kern->mr + 1) / 2 * kern->mr;
+  while (count_tasks(g->m, wt->n, r.mb, r.nb) < want_tasks && r.nb > WK_GEMM_NB_ALIGN)
+    r.nb = (r.nb / WK_GEMM_NB_ALIGN + 1) / 2 * WK_GEMM_NB_ALIGN;
+  r.n_blocks = ((size_t)wt->n + r.nb - 1) / r.nb;
+  const size_t n_tasks = count_tasks(g->m, wt->n, r.mb, r.nb);
+
+  r.scratch = (kern->scratch_size(wt->k) + 63) & ~(size_t)63;
+  if (r.scratch) {
+    r.thread_mem = wk_alloc_array((size_t)threads, r.scratch);
+    if (!r.thread_mem)
+      return wk_error(WK_STATUS_OUT_OF_MEMORY, "gemm: out of memory (scratch for k=%d)",
+                      wt->k);
+  }
+  wk_threadpool_run(ctx->pool, n_tasks, gemm_task, &r);
+  wk_free(r.thread_mem);
+  return WK_STATUS_OK;
+}
+
+/* ── per-token quantization ──────────────────────────────────────────────── */
+
+#define QUANT_ROWS_PER_TASK 16
+
+typedef struct quant_job {
+  const wk_gemm_kernel *kern;
+  const float *x;
+  ptrdiff_t x_stride;
+  int m, k;
+  int8_t *q;
+  ptrdiff_t q_stride;
+  float *scale;
+} quant_job;
+
+static void quant_task(void *ctx, size_t task, int thread) {
+  (void)thread;
+  const quant_job *j = ctx;
+  const int i0 = (int)task * QUANT_ROWS_PER_TASK;
+  const int i1 = j->m - i0 < QUANT_ROWS_PER_TASK ? j->m : i0 + QUANT_ROWS_PER_TASK;
+  for (int i = i0; i < i1; i++)
+    if (!j->kern->quantize_row(j->x + i * j->x_stride, j->k, j->q + i * j->q_stride,
+                               &j->scale[i]))
+      j->scale[i] = NAN; /* marks the row for the error report below */
+}
+
+wk_status wk_quantize_rows(wk_context *ctx, const float *x, ptrdiff_t x_stride, int m, int k,
+                           int8_t *q, ptrdiff_t q_stride, float *scale) {
+  if (!ctx || !x || !q || !scale)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "quantize: NULL %s",
+                    !ctx ? "context" : !x ? "x" : !q ? "q" : "scale");
+  if (m < 1 || k < 1)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "quantize: m=%d k=%d (each must be >= 1)", m,
+                    k);
+  if (x_stride < 0 || q_stride < 0)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "quantize: strides must be >= 0");
+  if (m > 1 && q_stride < k)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                    "quantize: q_stride=%td < k=%d makes output rows overlap", q_stride, k);
+  uintptr_t x_lo, x_hi, q_lo, q_hi, s_lo, s_hi;
+  if (!extent(x, x_stride, m, k, sizeof(float), &x_lo, &x_hi) ||
+      !extent(q, q_stride, m, k, 1, &q_lo, &q_hi) ||
+      !extent(scale, 1, m, 1, sizeof(float), &s_lo, &s_hi))
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "quantize: strides overflow (m=%d k=%d)", m, k);
+  if (overlaps(q_lo, q_hi, x_lo, x_hi) || overlaps(s_lo, s_hi, x_lo, x_hi) ||
+      overlaps(q_lo, q_hi, s_lo, s_hi))
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "quantize: q, scale and x must not overlap");
+
+  quant_job job = {ctx->gemm, x, x_stride, m, k, q, q_stride, scale};
+  wk_threadpool_run(ctx->pool, ((size_t)m + QUANT_ROWS_PER_TASK - 1) / QUANT_ROWS_PER_TASK,
+                    quant_task, &job);
+  for (int i = 0; i < m; i++)
+    if (isnan(scale[i]))
+      return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                      "quantize: row %d holds NaN or infinity (q and scale are unspecified)",
+                      i);
+  return WK_STATUS_OK;
+}

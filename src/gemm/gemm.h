@@ -1,0 +1,67 @@
+/* gemm.h — the internal INT8 GEMM operator the encoder layer uses (not public API yet).
+ *
+ *   out[m][n] = epilogue( Σ_k A[m][k]·W[n][k] )       A: int8 [M][K], per-token scales
+ *                                                      W: int8 [N][K], per-channel scales
+ *   epilogue: ·(a_scale[m]·w_scale[n]) → + bias[n] → GELU → + residual[m][n]   (each optional
+ *   but the scaling), in float, bit-identical on every ISA and thread count; the exact
+ *   definition is in gemm-internal.h.
+ *
+ * Weights are packed once, for the context's kernel, by wk_gemm_weights_create; a run reads
+ * A in place (no per-call packing of the activations on AVX-512 VNNI).
+ * Every call validates its arguments and returns a wk_status with a wk_last_error() message.
+ */
+#ifndef WK_GEMM_H
+#define WK_GEMM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "whisk.h"
+
+/* Packed weights: immutable once created, so several contexts/threads may run them at once
+ * (with contexts of the same ISA as the one that packed them). */
+typedef struct wk_gemm_weights wk_gemm_weights;
+
+/* Packs W for the context's GEMM kernel.
+ *   w:       [n][k] int8, row j at w + j·w_stride (w_stride ≥ k, or any ≥ 0 when n = 1)
+ *   w_scale: [n] per-output-channel scales, each finite and > 0
+ *   bias:    [n] finite floats, or NULL for no bias
+ *   1 ≤ n ≤ 2^24, 1 ≤ k ≤ 65536.  The inputs are copied; the caller may free them after. */
+wk_status wk_gemm_weights_create(wk_context *context, const int8_t *w, ptrdiff_t w_stride,
+                                 const float *w_scale, const float *bias, int n, int k,
+                                 wk_gemm_weights **out);
+/* Accepts NULL. */
+void wk_gemm_weights_free(wk_gemm_weights *weights);
+int wk_gemm_weights_n(const wk_gemm_weights *weights);
+int wk_gemm_weights_k(const wk_gemm_weights *weights);
+
+typedef struct wk_gemm_args {
+  int m;                     /* rows of A and of the output, ≥ 1 */
+  const int8_t *a;           /* [m][k] int8, row i at a + i·a_stride (a_stride ≥ k if m > 1) */
+  ptrdiff_t a_stride;
+  const float *a_scale;      /* [m] per-token scales, each finite and > 0 */
+  int gelu;                  /* nonzero: GELU (erf form) after the bias */
+  const float *residual;     /* optional [m][n] float, row i at residual + i·residual_stride;
+                              * may be exactly `out` with the same stride (in-place x += f(x)),
+                              * must not overlap it otherwise */
+  ptrdiff_t residual_stride;
+  float *out;                /* [m][n] float, row i at out + i·out_stride (out_stride ≥ n if
+                              * m > 1); must not overlap a, a_scale or residual (but see above) */
+  ptrdiff_t out_stride;
+} wk_gemm_args;
+
+/* out = epilogue(A·Wᵀ) on the context's thread pool.  `weights` must have been packed with a
+ * context of the same ISA. */
+wk_status wk_gemm_run(wk_context *context, const wk_gemm_weights *weights,
+                      const wk_gemm_args *args);
+
+/* Per-token symmetric quantization of x [m][k] (row i at x + i·x_stride) into
+ * q [m][k] (row i at q + i·q_stride) and scale [m]:
+ *   scale[i] = max_k |x[i][k]| / 127 (1 for an all-zero row),
+ *   q[i][k]  = clamp(rint(x[i][k] / scale[i]), −127, 127)       (see gemm-internal.h)
+ * Fails with WK_STATUS_INVALID_ARGUMENT (naming the first bad row) if x holds NaN or ±∞; q and
+ * scale are then unspecified.  q and scale must not overlap x or each other. */
+wk_status wk_quantize_rows(wk_context *context, const float *x, ptrdiff_t x_stride, int m, int k,
+                           int8_t *q, ptrdiff_t q_stride, float *scale);
+
+#endif

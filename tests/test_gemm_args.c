@@ -1,0 +1,162 @@
+/* test_gemm_args.c — the GEMM operator and the quantizer reject bad arguments with the right
+ * status and a message, and never touch the output on failure. */
+#include <math.h>
+#include <string.h>
+
+#include "gemm/gemm.h"
+#include "test_util.h"
+
+#define EXPECT(call, status, what)                                                            \
+  do {                                                                                        \
+    wk_status s_ = (call);                                                                    \
+    CHECK(s_ == (status), "%s: got '%s', expected '%s' (%s)", what, wk_status_string(s_),     \
+          wk_status_string(status), wk_last_error());                                         \
+    if (s_ != WK_STATUS_OK) CHECK(wk_last_error()[0] != '\0', "%s: empty error message", what); \
+  } while (0)
+
+enum { M = 4, N = 5, K = 6 };
+
+int main(void) {
+  wk_context *ctx = NULL;
+  wk_context_options o = {2, WK_ISA_SCALAR};
+  if (wk_context_create(&o, &ctx) != WK_STATUS_OK) {
+    fprintf(stderr, "cannot create a context: %s\n", wk_last_error());
+    return 1;
+  }
+  int8_t w[N * K], a[M * K];
+  float w_scale[N], bias[N], a_scale[M], out[M * N], res[M * N];
+  for (int i = 0; i < N * K; i++) w[i] = (int8_t)(i * 7 - 20);
+  for (int i = 0; i < M * K; i++) a[i] = (int8_t)(i * 5 - 30);
+  for (int j = 0; j < N; j++) w_scale[j] = 0.01f, bias[j] = 0.5f;
+  for (int i = 0; i < M; i++) a_scale[i] = 0.02f;
+  for (int i = 0; i < M * N; i++) res[i] = 1.0f;
+
+  /* ── weights_create ── */
+  wk_gemm_weights *wt = (wk_gemm_weights *)&o; /* must be reset to NULL on failure */
+  EXPECT(wk_gemm_weights_create(ctx, w, K, w_scale, bias, N, K, NULL), WK_STATUS_INVALID_ARGUMENT,
+         "NULL out");
+  EXPECT(wk_gemm_weights_create(NULL, w, K, w_scale, bias, N, K, &wt), WK_STATUS_INVALID_ARGUMENT,
+         "NULL context");
+  CHECK(wt == NULL, "*out not reset to NULL on failure");
+  EXPECT(wk_gemm_weights_create(ctx, NULL, K, w_scale, bias, N, K, &wt),
+         WK_STATUS_INVALID_ARGUMENT, "NULL w");
+  EXPECT(wk_gemm_weights_create(ctx, w, K, NULL, bias, N, K, &wt), WK_STATUS_INVALID_ARGUMENT,
+         "NULL w_scale");
+  EXPECT(wk_gemm_weights_create(ctx, w, K, w_scale, bias, 0, K, &wt), WK_STATUS_INVALID_ARGUMENT,
+         "n = 0");
+  EXPECT(wk_gemm_weights_create(ctx, w, K, w_scale, bias, N, -1, &wt),
+         WK_STATUS_INVALID_ARGUMENT, "k < 0");
+  EXPECT(wk_gemm_weights_create(ctx, w, 65537, w_scale, bias, 1, 65537, &wt),
+         WK_STATUS_UNSUPPORTED, "k > 65536");
+  EXPECT(wk_gemm_weights_create(ctx, w, -K, w_scale, bias, N, K, &wt),
+         WK_STATUS_INVALID_ARGUMENT, "negative w_stride");
+  EXPECT(wk_gemm_weights_create(ctx, w, PTRDIFF_MAX / 2, w_scale, bias, N, K, &wt),
+         WK_STATUS_INVALID_ARGUMENT, "w_stride overflow");
+  static const float bad_scales[] = {0.0f, -1.0f, NAN, INFINITY, -0.0f};
+  for (size_t i = 0; i < sizeof bad_scales / sizeof bad_scales[0]; i++) {
+    float ws[N];
+    memcpy(ws, w_scale, sizeof ws);
+    ws[3] = bad_scales[i];
+    EXPECT(wk_gemm_weights_create(ctx, w, K, ws, bias, N, K, &wt), WK_STATUS_INVALID_ARGUMENT,
+           "bad w_scale");
+    CHECK(strstr(wk_last_error(), "w_scale[3]") != NULL, "message does not name w_scale[3]: %s",
+          wk_last_error());
+  }
+  float bad_bias[N];
+  memcpy(bad_bias, bias, sizeof bad_bias);
+  bad_bias[1] = NAN;
+  EXPECT(wk_gemm_weights_create(ctx, w, K, w_scale, bad_bias, N, K, &wt),
+         WK_STATUS_INVALID_ARGUMENT, "NaN bias");
+  EXPECT(wk_gemm_weights_create(ctx, w, K, w_scale, bias, N, K, &wt), WK_STATUS_OK, "valid");
+  wk_gemm_weights_free(NULL); /* accepted */
+
+  /* ── run ── */
+  const wk_gemm_args good = {.m = M, .a = a, .a_stride = K, .a_scale = a_scale,
+                             .residual = res, .residual_stride = N, .out = out, .out_stride = N};
+  wk_gemm_args g;
+#define RUN_EXPECT(edit, status, what) \
+  do {                                 \
+    g = good;                          \
+    edit;                              \
+    EXPECT(wk_gemm_run(ctx, wt, &g), status, what); \
+  } while (0)
+  for (int i = 0; i < M * N; i++) out[i] = -7.0f;
+  EXPECT(wk_gemm_run(NULL, wt, &good), WK_STATUS_INVALID_ARGUMENT, "NULL context");
+  EXPECT(wk_gemm_run(ctx, NULL, &good), WK_STATUS_INVALID_ARGUMENT, "NULL weights");
+  EXPECT(wk_gemm_run(ctx, wt, NULL), WK_STATUS_INVALID_ARGUMENT, "NULL args");
+  RUN_EXPECT(g.m = 0, WK_STATUS_INVALID_ARGUMENT, "m = 0");
+  RUN_EXPECT(g.m = -3, WK_STATUS_INVALID_ARGUMENT, "m < 0");
+  RUN_EXPECT(g.a = NULL, WK_STATUS_INVALID_ARGUMENT, "NULL a");
+  RUN_EXPECT(g.a_scale = NULL, WK_STATUS_INVALID_ARGUMENT, "NULL a_scale");
+  RUN_EXPECT(g.out = NULL, WK_STATUS_INVALID_ARGUMENT, "NULL out");
+  RUN_EXPECT(g.a_stride = -1, WK_STATUS_INVALID_ARGUMENT, "negative a_stride");
+  RUN_EXPECT(g.out_stride = N - 1, WK_STATUS_INVALID_ARGUMENT, "out_stride < n");
+  RUN_EXPECT(g.residual_stride = -N, WK_STATUS_INVALID_ARGUMENT, "negative residual_stride");
+  RUN_EXPECT(g.a_stride = PTRDIFF_MAX / 2, WK_STATUS_INVALID_ARGUMENT, "a_stride overflow");
+  for (size_t i = 0; i < sizeof bad_scales / sizeof bad_scales[0]; i++) {
+    float as[M];
+    memcpy(as, a_scale, sizeof as);
+    as[2] = bad_scales[i];
+    RUN_EXPECT(g.a_scale = as, WK_STATUS_INVALID_ARGUMENT, "bad a_scale");
+    CHECK(strstr(wk_last_error(), "a_scale[2]") != NULL, "message does not name a_scale[2]: %s",
+          wk_last_error());
+  }
+  /* overlapping output: with A, with a_scale, partially with the residual */
+  float big[2 * M * N + 8];
+  RUN_EXPECT((g.out = big, g.residual = big + 1), WK_STATUS_INVALID_ARGUMENT,
+             "out overlaps residual");
+  RUN_EXPECT((g.out = big, g.residual = big, g.residual_stride = N + 1, g.out_stride = N),
+             WK_STATUS_INVALID_ARGUMENT, "out = residual with another stride");
+  RUN_EXPECT((g.out = big, g.a_scale = big + M * N - 1), WK_STATUS_INVALID_ARGUMENT,
+             "out overlaps a_scale");
+  RUN_EXPECT(g.out = (float *)(void *)(a + 4), WK_STATUS_INVALID_ARGUMENT, "out overlaps a");
+  for (int i = 0; i < M * N; i++) CHECK(out[i] == -7.0f, "out written by a failing call");
+  /* the exact in-place residual is allowed and equals the out-of-place result */
+  float inplace[M * N];
+  memcpy(inplace, res, sizeof inplace);
+  RUN_EXPECT((void)0, WK_STATUS_OK, "valid run");
+  RUN_EXPECT((g.out = inplace, g.residual = inplace), WK_STATUS_OK, "in-place residual");
+  CHECK(memcmp(inplace, out, sizeof out) == 0, "in-place residual differs from out of place");
+
+  /* weights packed for another ISA */
+  for (int isa = WK_ISA_AVX2; isa < WK_ISA_COUNT; isa++) {
+    if (!wk_isa_supported((wk_isa)isa)) continue;
+    wk_context *other = NULL;
+    wk_context_options oo = {1, (wk_isa)isa};
+    if (wk_context_create(&oo, &other) != WK_STATUS_OK) continue;
+    EXPECT(wk_gemm_run(other, wt, &good), WK_STATUS_INVALID_ARGUMENT, "weights of another ISA");
+    wk_context_free(other);
+    break;
+  }
+  wk_gemm_weights_free(wt);
+
+  /* ── quantize ── */
+  float x[M * K];
+  int8_t q[M * K];
+  float sc[M];
+  for (int i = 0; i < M * K; i++) x[i] = (float)i - 10.0f;
+  EXPECT(wk_quantize_rows(ctx, x, K, M, K, q, K, sc), WK_STATUS_OK, "valid quantize");
+  EXPECT(wk_quantize_rows(NULL, x, K, M, K, q, K, sc), WK_STATUS_INVALID_ARGUMENT, "NULL ctx");
+  EXPECT(wk_quantize_rows(ctx, NULL, K, M, K, q, K, sc), WK_STATUS_INVALID_ARGUMENT, "NULL x");
+  EXPECT(wk_quantize_rows(ctx, x, K, M, K, NULL, K, sc), WK_STATUS_INVALID_ARGUMENT, "NULL q");
+  EXPECT(wk_quantize_rows(ctx, x, K, M, K, q, K, NULL), WK_STATUS_INVALID_ARGUMENT, "NULL scale");
+  EXPECT(wk_quantize_rows(ctx, x, K, 0, K, q, K, sc), WK_STATUS_INVALID_ARGUMENT, "m = 0");
+  EXPECT(wk_quantize_rows(ctx, x, K, M, 0, q, K, sc), WK_STATUS_INVALID_ARGUMENT, "k = 0");
+  EXPECT(wk_quantize_rows(ctx, x, -K, M, K, q, K, sc), WK_STATUS_INVALID_ARGUMENT, "x_stride < 0");
+  EXPECT(wk_quantize_rows(ctx, x, K, M, K, q, K - 1, sc), WK_STATUS_INVALID_ARGUMENT,
+         "q_stride < k");
+  EXPECT(wk_quantize_rows(ctx, x, K, M, K, (int8_t *)(void *)(x + 3), K, sc),
+         WK_STATUS_INVALID_ARGUMENT, "q overlaps x");
+  EXPECT(wk_quantize_rows(ctx, x, K, M, K, q, K, x + M * K - 2), WK_STATUS_INVALID_ARGUMENT,
+         "scale overlaps x");
+  static const float bad_x[] = {NAN, INFINITY, -INFINITY};
+  for (size_t i = 0; i < sizeof bad_x / sizeof bad_x[0]; i++) {
+    x[2 * K + 5] = bad_x[i];
+    EXPECT(wk_quantize_rows(ctx, x, K, M, K, q, K, sc), WK_STATUS_INVALID_ARGUMENT,
+           "non-finite x");
+    CHECK(strstr(wk_last_error(), "row 2") != NULL, "message does not name row 2: %s",
+          wk_last_error());
+  }
+  wk_context_free(ctx);
+  return wk_test_finish("test_gemm_args");
+}

@@ -1,0 +1,182 @@
+/* test_gemm_kernels.c — every GEMM kernel against the scalar spec, through the operator
+ * (packing, blocking, threads): the output bytes must be identical.
+ *   shapes:    M, N, K ∈ {1, 2, 3, 15, 16, 17, 63, 64, 65, 127}, a deterministic sample of the
+ *              1000 combinations plus the diagonal, with random epilogues (bias, GELU,
+ *              residual — also in place), padded strides and full-range or saturated values;
+ *   k_large:   K up to 8192 (and K = 65536, where |Acc| reaches the 2^30 bound) with all
+ *              −128/127 values, also checked against an int64 reference;
+ *   whisper:   1500×512×512 with bias + GELU + residual on 1, 2 and 5 threads;
+ *   quantize:  row lengths hitting every remainder; ties, zero, subnormal and huge rows;
+ *   gelu:      the spec function's error against double erf and its exact limits.
+ * ISAs the CPU lacks are reported as SKIP; exit 77 if no SIMD kernel can run. */
+#include <math.h>
+#include <string.h>
+
+#include "gemm_kernel_check.h" /* problems, the spec run, the comparisons, the shape sweeps */
+
+/* ── GEMM cases ─────────────────────────────────────────────────────────── */
+
+static wk_context *ctx1[WK_ISA_COUNT], *ctx2[WK_ISA_COUNT]; /* 1 and 2 threads */
+
+static void compare_all(const problem *p, const char *what, int reference) {
+  float *want = run(ctx1[WK_ISA_SCALAR], p);
+  char label[160];
+  snprintf(label, sizeof label, "%s scalar", what);
+  check_sentinel(p, want, label);
+  if (reference) check_reference(p, want, label);
+  for (int isa = WK_ISA_SCALAR; isa < WK_ISA_COUNT; isa++)
+    for (int t = 0; t < 2; t++) {
+      wk_context *c = t ? ctx2[isa] : ctx1[isa];
+      if (!c || (isa == WK_ISA_SCALAR && t == 0)) continue;
+      float *got = run(c, p);
+      snprintf(label, sizeof label, "%s %s (%d thread%s)", what, wk_context_kernel_name(c, "gemm"),
+               t + 1, t ? "s" : "");
+      same_bytes(p, want, got, label);
+      free(got);
+    }
+  free(want);
+}
+
+static void test_whisper(wk_test_rng *rng) {
+  problem p;
+  make_problem(&p, rng, 1500, 512, 512, 0, 1 | 2 | 4, 4.0f);
+  compare_all(&p, "whisper 1500x512x512 bias+gelu+residual", 0);
+  /* an odd thread count changes the task blocking; the bytes must not change */
+  float *want = run(ctx1[WK_ISA_SCALAR], &p);
+  for (int isa = WK_ISA_AVX2; isa < WK_ISA_COUNT; isa++) {
+    wk_context *c = NULL;
+    wk_context_options o = {5, (wk_isa)isa};
+    if (!ctx1[isa] || wk_context_create(&o, &c) != WK_STATUS_OK) continue;
+    float *got = run(c, &p);
+    same_bytes(&p, want, got, "whisper 1500x512x512 (5 threads)");
+    free(got);
+    wk_context_free(c);
+  }
+  free(want);
+  free_problem(&p);
+  printf("whisper: 1500x512x512 identical on every ISA, 1, 2 and 5 threads\n");
+}
+
+/* ── quantizer ──────────────────────────────────────────────────────────── */
+
+static void quantize_ref(const float *x, int k, int8_t *q, float *scale) {
+  float amax = 0.0f;
+  for (int i = 0; i < k; i++) amax = fabsf(x[i]) > amax ? fabsf(x[i]) : amax;
+  float s = amax / 127.0f;
+  if (s == 0.0f) s = 1.0f;
+  for (int i = 0; i < k; i++) {
+    float v = nearbyintf(x[i] / s);
+    q[i] = (int8_t)(v > 127.0f ? 127 : v < -127.0f ? -127 : (int)v);
+  }
+  *scale = s;
+}
+
+static void test_quantize(wk_test_rng *rng) {
+  static const int ks[] = {1,  2,  3,  7,   8,   9,   15,  16,  17,  31,
+                           32, 33, 63, 64, 65, 127, 128, 129, 1500};
+  int cases = 0;
+  for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++)
+    for (int kind = 0; kind < 6; kind++) {
+      const int k = ks[ki], m = 5;
+      const ptrdiff_t xs = k + 3, qs = k + 1;
+      float *x = malloc(sizeof(float) * m * xs);
+      for (int i = 0; i < m * xs; i++) {
+        float v = wk_test_float(rng, -3.0f, 3.0f);
+        switch (kind) {
+        case 1: v = (float)wk_test_int(rng, -127, 126) + 0.5f; break; /* ties: amax 127 → s = 1 */
+        case 2: v = 0.0f; break;                                      /* all zero → s = 1 */
+        case 3: v *= 1e-44f; break;                                   /* subnormal */
+        case 4: v *= 1e37f; break;                                    /* huge */
+        case 5: v = (i & 1) ? -0.0f : v * 1e-3f; break;
+        default: break;
+        }
+        x[i] = v;
+      }
+      if (kind == 1)
+        for (int i = 0; i < m; i++) x[i * xs] = (i & 1) ? -127.0f : 127.0f; /* pin amax */
+      int8_t qref[1500], *q[WK_ISA_COUNT];
+      float sref, *sc[WK_ISA_COUNT];
+      for (int isa = 0; isa < WK_ISA_COUNT; isa++) {
+        q[isa] = NULL, sc[isa] = NULL;
+        if (!ctx2[isa]) continue;
+        q[isa] = malloc((size_t)m * qs);
+        sc[isa] = malloc(sizeof(float) * m);
+        memset(q[isa], 0x55, (size_t)m * qs);
+        wk_status s = wk_quantize_rows(ctx2[isa], x, xs, m, k, q[isa], qs, sc[isa]);
+        CHECK(s == WK_STATUS_OK, "quantize: %s", wk_last_error());
+      }
+      for (int i = 0; i < m; i++) {
+        quantize_ref(x + i * xs, k, qref, &sref);
+        for (int isa = 0; isa < WK_ISA_COUNT; isa++) {
+          if (!q[isa]) continue;
+          CHECK(memcmp(&sc[isa][i], &sref, sizeof sref) == 0,
+                "quantize %s k=%d kind=%d row %d: scale %.9g, reference %.9g", wk_isa_name(isa),
+                k, kind, i, (double)sc[isa][i], (double)sref);
+          CHECK(memcmp(q[isa] + i * qs, qref, (size_t)k) == 0,
+                "quantize %s k=%d kind=%d row %d: q differs from the reference", wk_isa_name(isa),
+                k, kind, i);
+          CHECK(q[isa][i * qs + k] == 0x55, "quantize %s: q padding written", wk_isa_name(isa));
+        }
+      }
+      for (int isa = 0; isa < WK_ISA_COUNT; isa++) free(q[isa]), free(sc[isa]);
+      free(x);
+      cases++;
+    }
+  printf("quantize: %d cases compared on every ISA\n", cases);
+}
+
+/* ── GELU spec ──────────────────────────────────────────────────────────── */
+
+static void test_gelu(wk_test_rng *rng) {
+  double max_err = 0.0;
+  for (int i = 0; i < 2000000; i++) {
+    float x = wk_test_float(rng, -10.0f, 10.0f);
+    double ref = (double)x * 0.5 * erfc(-(double)x / sqrt(2.0));
+    double err = fabs((double)wk_gelu(x) - ref);
+    max_err = err > max_err ? err : max_err;
+  }
+  CHECK(max_err <= 1e-6, "gelu: max abs error %.3g > 1e-6 on [-10, 10]", max_err);
+  static const float big[] = {5.6568543f, 6.0f, 10.0f, 1e3f, 3.4e38f, INFINITY};
+  for (size_t i = 0; i < sizeof big / sizeof big[0]; i++)
+    CHECK(wk_gelu(big[i]) == big[i], "gelu(%g) = %.9g, expected exactly x", (double)big[i],
+          (double)wk_gelu(big[i]));
+  static const float neg[] = {-18.4f, -100.0f, -1e30f, -3.4e38f, -INFINITY};
+  for (size_t i = 0; i < sizeof neg / sizeof neg[0]; i++)
+    CHECK(wk_gelu(neg[i]) == 0.0f, "gelu(%g) = %g, expected exactly 0", (double)neg[i],
+          (double)wk_gelu(neg[i]));
+  CHECK(isnan(wk_gelu(NAN)), "gelu(NaN) is not NaN");
+  printf("gelu: max abs error %.3g on 2e6 samples of [-10, 10]; limits exact\n", max_err);
+}
+
+int main(void) {
+  wk_test_rng rng = {20261122};
+  int simd = 0;
+  for (int isa = 0; isa < WK_ISA_COUNT; isa++) {
+    ctx1[isa] = ctx2[isa] = NULL;
+    if (!wk_isa_supported((wk_isa)isa)) {
+      printf("SKIP %s: not supported by this CPU\n", wk_isa_name((wk_isa)isa));
+      continue;
+    }
+    wk_context_options o1 = {1, (wk_isa)isa}, o2 = {2, (wk_isa)isa};
+    if (wk_context_create(&o1, &ctx1[isa]) || wk_context_create(&o2, &ctx2[isa])) {
+      fprintf(stderr, "cannot create %s contexts: %s\n", wk_isa_name((wk_isa)isa), wk_last_error());
+      return 1;
+    }
+    printf("%s: %s\n", wk_isa_name((wk_isa)isa), wk_context_kernel_name(ctx1[isa], "gemm"));
+    if (isa != WK_ISA_SCALAR) simd++;
+  }
+  test_gelu(&rng);
+  if (!simd) {
+    printf("no SIMD GEMM kernel can run on this CPU\n");
+    return WK_TEST_SKIP;
+  }
+  gemm_check_shapes(&rng, compare_all);
+  gemm_check_k_large(&rng, compare_all);
+  test_quantize(&rng);
+  test_whisper(&rng);
+  for (int isa = 0; isa < WK_ISA_COUNT; isa++) {
+    wk_context_free(ctx1[isa]);
+    wk_context_free(ctx2[isa]);
+  }
+  return wk_test_finish("test_gemm_kernels");
+}
