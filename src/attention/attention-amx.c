@@ -206,4 +206,5 @@ const wk_attention_kernel AMX_KERNEL = {
     .pack_k = pack_k,
     .pack_v = pack_v,
     .rows = rows_amx,
+    .store = wk_avx512_store,
 };

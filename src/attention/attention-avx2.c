@@ -468,4 +468,5 @@ const wk_attention_kernel wk_attention_kernel_avx2 = {
     .pack_k = pack_k,
     .pack_v = pack_v,
     .rows = rows_avx2,
+    .store = wk_attn_store_scalar, /* AVX2 has no int64→double conversion; this step is O(d) */
 };

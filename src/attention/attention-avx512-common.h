@@ -385,4 +385,28 @@ WK_INLINE void wk_avx512_flush_pv(__m512i x2, __m512i x1, __m512i x0, int first,
   _mm512_storeu_si512(acc + 8, a1);
 }
 
+/* ── the store (wk_attn_store_scalar's twin): 8 outputs per step, d is a multiple of 16 ── */
+static void wk_avx512_store(const wk_attn_store_args *a) {
+  const __m512d lo = _mm512_set1_pd(-128.0), hi = _mm512_set1_pd(127.0);
+  for (int r = 0; r < a->rows; r++) {
+    const int64_t *acc = a->acc + (size_t)r * a->d; /* [d] */
+    const __m512d f = _mm512_set1_pd(wk_attn_row_factor(a->sum[r], a->ratio));
+    if (a->out_type == WK_DTYPE_F32) {
+      float *out = (float *)a->out + r * a->out_row_stride; /* [d] */
+      for (int c = 0; c < a->d; c += 8) {
+        __m512d v = _mm512_mul_pd(_mm512_cvtepi64_pd(_mm512_loadu_si512(acc + c)), f);
+        _mm256_storeu_ps(out + c, _mm512_cvtpd_ps(v)); /* RNE, = (float) */
+      }
+    } else {
+      int8_t *out = (int8_t *)a->out + r * a->out_row_stride; /* [d] */
+      for (int c = 0; c < a->d; c += 8) {
+        __m512d v = _mm512_mul_pd(_mm512_cvtepi64_pd(_mm512_loadu_si512(acc + c)), f);
+        v = _mm512_min_pd(_mm512_max_pd(v, lo), hi);
+        __m256i q = _mm512_cvtpd_epi32(v); /* RNE, = lrint */
+        _mm_storel_epi64((__m128i *)(out + c), _mm256_cvtepi32_epi8(q));
+      }
+    }
+  }
+}
+
 #endif

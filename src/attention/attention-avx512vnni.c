@@ -231,4 +231,5 @@ const wk_attention_kernel wk_attention_kernel_avx512vnni = {
     .pack_k = pack_k,
     .pack_v = pack_v,
     .rows = rows_avx512vnni,
+    .store = wk_avx512_store,
 };

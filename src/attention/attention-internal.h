@@ -92,6 +92,28 @@ typedef struct wk_attn_rows_args {
   int64_t *sum;          /* out [rows] */
 } wk_attn_rows_args;
 
+/* The last step of the spec, per row r of a block: with f = (1.0 / (double)sum[r])·ratio (0 when
+ * sum[r] = 0), int8 output = rint(clamp((double)acc·f, −128, 127)) (nearest even; the bounds
+ * are integers, so clamping first commutes with rounding) and float output =
+ * (float)((double)acc·f).  ratio = v_scale / out_scale (int8) or v_scale (float).  acc is exact
+ * in double (|acc| < 2^53), and every step is one IEEE double operation, so SIMD twins agree. */
+typedef struct wk_attn_store_args {
+  int rows, d;
+  const int64_t *acc;   /* [rows][d] */
+  const int64_t *sum;   /* [rows] */
+  double ratio;
+  wk_dtype out_type;
+  void *out;            /* row r at (int8_t* or float*)out + r·out_row_stride */
+  ptrdiff_t out_row_stride;
+} wk_attn_store_args;
+
+static inline double wk_attn_row_factor(int64_t sum, double ratio) {
+  return sum > 0 ? (1.0 / (double)sum) * ratio : 0.0;
+}
+
+/* The scalar store (attention-scalar.c), used by kernels without a SIMD twin. */
+void wk_attn_store_scalar(const wk_attn_store_args *a);
+
 typedef struct wk_attention_kernel {
   const char *name;
   wk_isa isa;
@@ -102,6 +124,7 @@ typedef struct wk_attention_kernel {
   void (*pack_k)(const int8_t *k, ptrdiff_t row_stride, int lk, int d, void *k_packed);
   void (*pack_v)(const int8_t *v, ptrdiff_t row_stride, int lk, int d, void *v_packed);
   void (*rows)(const wk_attn_rows_args *args);
+  void (*store)(const wk_attn_store_args *args);
 } wk_attention_kernel;
 
 extern const wk_attention_kernel wk_attention_kernel_scalar;

@@ -53,6 +53,24 @@ static void rows_scalar(const wk_attn_rows_args *a) {
   }
 }
 
+void wk_attn_store_scalar(const wk_attn_store_args *a) {
+  for (int r = 0; r < a->rows; r++) {
+    const int64_t *acc = a->acc + (size_t)r * a->d;
+    const double f = wk_attn_row_factor(a->sum[r], a->ratio);
+    if (a->out_type == WK_DTYPE_F32) {
+      float *out = (float *)a->out + r * a->out_row_stride;
+      for (int c = 0; c < a->d; c++) out[c] = (float)((double)acc[c] * f);
+    } else {
+      int8_t *out = (int8_t *)a->out + r * a->out_row_stride;
+      for (int c = 0; c < a->d; c++) {
+        double v = (double)acc[c] * f;
+        v = v > 127.0 ? 127.0 : v < -128.0 ? -128.0 : v;
+        out[c] = (int8_t)lrint(v); /* one cvtsd2si (-fno-math-errno): nearest even */
+      }
+    }
+  }
+}
+
 const wk_attention_kernel wk_attention_kernel_scalar = {
     .name = "wk_qs8_attention_ukernel__scalar",
     .isa = WK_ISA_SCALAR,
@@ -62,4 +80,5 @@ const wk_attention_kernel wk_attention_kernel_scalar = {
     .pack_k = pack_rows,
     .pack_v = pack_rows,
     .rows = rows_scalar,
+    .store = wk_attn_store_scalar,
 };

@@ -1,6 +1,6 @@
 /* attention.c — the INT8 attention operator: validates arguments, turns scales into base-2
  * logit multipliers, packs K and V once per head, runs (head × 16-row block) tasks on the
- * context's thread pool, and normalises each row (acc / sum, in double) into the output. */
+ * context's thread pool, and hands each row block to the kernel's store (acc / sum, in double). */
 #include <math.h>
 #include <string.h>
 
@@ -201,24 +201,19 @@ static void block_task(void *ctx, size_t task, int thread) {
   };
   r->kern->rows(&a);
 
-  for (int i = 0; i < rows; i++) {
-    ptrdiff_t o = (ptrdiff_t)h * p->out_head_stride + (ptrdiff_t)(i0 + i) * p->out_row_stride;
-    const int64_t *ai = acc + (size_t)i * d;
-    double inv = sum[i] > 0 ? 1.0 / (double)sum[i] : 0.0;
-    if (p->out_type == WK_DTYPE_F32) {
-      float *out = (float *)p->out + o;
-      for (int c = 0; c < d; c++) out[c] = (float)((double)ai[c] * inv * r->out_ratio);
-    } else {
-      int8_t *out = (int8_t *)p->out + o;
-      for (int c = 0; c < d; c++) {
-        /* clamp first (the bounds are integers, so this commutes with rounding), then round
-         * to nearest even: lrint is one cvtsd2si with -fno-math-errno */
-        double v = (double)ai[c] * inv * r->out_ratio;
-        v = v > 127.0 ? 127.0 : v < -128.0 ? -128.0 : v;
-        out[c] = (int8_t)lrint(v);
-      }
-    }
-  }
+  size_t es = p->out_type == WK_DTYPE_F32 ? sizeof(float) : 1;
+  wk_attn_store_args st = {
+      .rows = rows,
+      .d = d,
+      .acc = acc,
+      .sum = sum,
+      .ratio = r->out_ratio,
+      .out_type = p->out_type,
+      .out = (uint8_t *)p->out +
+             ((ptrdiff_t)h * p->out_head_stride + (ptrdiff_t)i0 * p->out_row_stride) * (ptrdiff_t)es,
+      .out_row_stride = p->out_row_stride,
+  };
+  r->kern->store(&st);
 }
 
 wk_status wk_attention(wk_context *ctx, const wk_attention_params *p) {
