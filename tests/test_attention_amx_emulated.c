@@ -1,6 +1,6 @@
 /* test_attention_amx_emulated.c — the AMX attention microkernel's logic, bit-exact against the
  * scalar spec on any AVX-512 VNNI CPU: attention-amx.c is built into this test with
- * -DWK_AMX_EMULATE, which runs its tile instructions on a C model (amx-emulate.h) that also
+ * -DWK_AMX_EMULATE, which runs its tile instructions on a C model (runtime/amx-emulate.h) that also
  * faults on tile shapes the hardware would reject.  The cases of test_attention_kernels (every
  * key-count remainder, each head dim, masks, full-range and saturated values, strided rows, and
  * rows long enough to cross the 65536-key int32 flush of the P·V tiles):

@@ -1,6 +1,6 @@
 /* test_gemm_amx_emulated.c — the AMX GEMM microkernel's logic, bit-exact against the scalar spec
  * on any AVX-512 VNNI CPU: gemm-amx.c is built into this test with -DWK_AMX_EMULATE, which runs
- * its tile instructions on a C model (attention/amx-emulate.h) that also faults on tile shapes
+ * its tile instructions on a C model (runtime/amx-emulate.h) that also faults on tile shapes
  * the hardware would reject.  The operator cannot select an emulated kernel, so a small driver
  * below does what gemm.c does with a kernel (pack in 256-column tasks, zero-padded scales and
  * bias, block() over row × column blocks), under several blockings, with guard bytes after the

@@ -3,6 +3,7 @@
 #define WK_SUITE_H
 
 #include <stdio.h>
+#include <string.h>
 
 #include "whisk.h"
 
@@ -12,6 +13,22 @@ typedef struct wk_suite_options {
   int json;           /* machine-readable output */
   const char *filter; /* run only cases/entries whose name contains this (NULL: all) */
 } wk_suite_options;
+
+/* Whether the options select the case or benchmark `name`. */
+static inline int wk_suite_matches(const wk_suite_options *o, const char *name) {
+  return !o->filter || strstr(name, o->filter) != NULL;
+}
+
+/* A context for `isa` with `threads` threads, or NULL after printing why. */
+static inline wk_context *wk_suite_context(wk_isa isa, int threads) {
+  wk_context *ctx = NULL;
+  wk_context_options co = {threads, isa};
+  if (wk_context_create(&co, &ctx) != WK_STATUS_OK) {
+    fprintf(stderr, "whisk: %s\n", wk_last_error());
+    return NULL;
+  }
+  return ctx;
+}
 
 /* Runs the attention accuracy cases; prints a table or JSON to `out`.
  * Returns 0 if every case meets the contract (max error ≤ 1 LSB, ≥ 99.9 % exact overall,

@@ -13,24 +13,10 @@
 #include "peak.h"
 #include "suite.h"
 
-static int matches(const wk_suite_options *o, const char *name) {
-  return !o->filter || strstr(name, o->filter) != NULL;
-}
-
-static wk_context *make_context(wk_isa isa, int threads) {
-  wk_context *ctx = NULL;
-  wk_context_options co = {threads, isa};
-  if (wk_context_create(&co, &ctx) != WK_STATUS_OK) {
-    fprintf(stderr, "whisk: %s\n", wk_last_error());
-    return NULL;
-  }
-  return ctx;
-}
-
 /* ── accuracy ────────────────────────────────────────────────────────────── */
 
 int wk_accuracy_attention(const wk_suite_options *o, FILE *out) {
-  wk_context *ctx = make_context(o->isa, o->threads);
+  wk_context *ctx = wk_suite_context(o->isa, o->threads);
   if (!ctx) return 2;
   const char *isa = wk_isa_name(wk_context_isa(ctx));
   if (o->json)
@@ -52,7 +38,7 @@ int wk_accuracy_attention(const wk_suite_options *o, FILE *out) {
       wk_context_free(ctx);
       return 2;
     }
-    if (!matches(o, c.name)) {
+    if (!wk_suite_matches(o, c.name)) {
       wk_attn_case_free(&c);
       continue;
     }
@@ -205,7 +191,7 @@ static void print_result(FILE *out, int json, int *first, const char *name, int 
 }
 
 int wk_bench_attention(const wk_suite_options *o, FILE *out) {
-  wk_context *probe = make_context(o->isa, o->threads);
+  wk_context *probe = wk_suite_context(o->isa, o->threads);
   if (!probe) return 2;
   wk_isa isa = wk_context_isa(probe);
   int threads = wk_context_threads(probe);
@@ -230,9 +216,9 @@ int wk_bench_attention(const wk_suite_options *o, FILE *out) {
   int first = 1, rc = 0;
 
   /* the seed's tile: one head, 64×64, one thread */
-  if (matches(o, "tile64")) {
+  if (wk_suite_matches(o, "tile64")) {
     fprintf(stderr, "bench: tile64\n");
-    wk_context *c = make_context(isa, 1), *cs = make_context(WK_ISA_SCALAR, 1);
+    wk_context *c = wk_suite_context(isa, 1), *cs = wk_suite_context(WK_ISA_SCALAR, 1);
     wk_attn_case tc;
     if (!c || !cs || wk_attn_case_make(0, &tc) != WK_STATUS_OK) {
       wk_context_free(c), wk_context_free(cs);
@@ -250,12 +236,12 @@ int wk_bench_attention(const wk_suite_options *o, FILE *out) {
 
   /* full-layer attention at every Whisper size, on 1 thread and on all threads */
   for (size_t e = 0; e < sizeof layers / sizeof layers[0] && rc == 0; e++) {
-    if (!matches(o, layers[e].name)) continue;
+    if (!wk_suite_matches(o, layers[e].name)) continue;
     int counts[2] = {1, threads};
     for (int ti = 0; ti < (threads > 1 ? 2 : 1); ti++) {
       int nt = counts[ti];
       layer_inputs in = {0};
-      wk_context *c = make_context(isa, nt), *cs = make_context(WK_ISA_SCALAR, nt);
+      wk_context *c = wk_suite_context(isa, nt), *cs = wk_suite_context(WK_ISA_SCALAR, nt);
       if (!c || !cs || !layer_alloc(&in, layers[e].heads, layers[e].l, 64)) {
         rc = 2;
       } else {

@@ -40,24 +40,10 @@ static const layer_size sizes[] = {
 };
 #define N_SIZES ((int)(sizeof sizes / sizeof sizes[0]))
 
-static int matches(const wk_suite_options *o, const char *name) {
-  return !o->filter || strstr(name, o->filter) != NULL;
-}
-
-static wk_context *make_context(wk_isa isa, int threads) {
-  wk_context *ctx = NULL;
-  wk_context_options co = {threads, isa};
-  if (wk_context_create(&co, &ctx) != WK_STATUS_OK) {
-    fprintf(stderr, "whisk: %s\n", wk_last_error());
-    return NULL;
-  }
-  return ctx;
-}
-
 /* ── accuracy ────────────────────────────────────────────────────────────── */
 
 int wk_accuracy_layer(const wk_suite_options *o, FILE *out) {
-  wk_context *ctx = make_context(o->isa, o->threads);
+  wk_context *ctx = wk_suite_context(o->isa, o->threads);
   if (!ctx) return 2;
   const char *isa = wk_isa_name(wk_context_isa(ctx));
   if (o->json)
@@ -76,7 +62,7 @@ int wk_accuracy_layer(const wk_suite_options *o, FILE *out) {
       char name[64];
       snprintf(name, sizeof name, "whisper-%s%s", sizes[si].name,
                smooth ? "-outliers-smoothquant" : outl ? "-outliers" : "");
-      if (!matches(o, name)) continue;
+      if (!wk_suite_matches(o, name)) continue;
       fprintf(stderr, "accuracy: %s...\n", name);
       wk_layer_synth s;
       wk_layer_metrics m;
@@ -231,9 +217,9 @@ static void print_row(FILE *out, int json, int *first, const char *name, const c
 }
 
 int wk_bench_layer(const wk_suite_options *o, FILE *out) {
-  wk_context *ctx = make_context(o->isa, o->threads);
+  wk_context *ctx = wk_suite_context(o->isa, o->threads);
   if (!ctx) return 2;
-  wk_context *cs = make_context(WK_ISA_SCALAR, o->threads);
+  wk_context *cs = wk_suite_context(WK_ISA_SCALAR, o->threads);
   if (!cs) {
     wk_context_free(ctx);
     return 2;
@@ -267,7 +253,7 @@ int wk_bench_layer(const wk_suite_options *o, FILE *out) {
     for (int gi = 0; gi < 4 && !rc; gi++) {
       char name[64];
       snprintf(name, sizeof name, "gemm-%s-%s", sizes[si].name, shapes[gi].what);
-      if (!matches(o, name)) continue;
+      if (!wk_suite_matches(o, name)) continue;
       fprintf(stderr, "bench: %s...\n", name);
       gemm_bench g;
       const int n = shapes[gi].n, k = shapes[gi].k;
@@ -286,7 +272,7 @@ int wk_bench_layer(const wk_suite_options *o, FILE *out) {
     }
     char name[64];
     snprintf(name, sizeof name, "whisper-%s-layer", sizes[si].name);
-    if (rc || !matches(o, name)) continue;
+    if (rc || !wk_suite_matches(o, name)) continue;
     fprintf(stderr, "bench: %s...\n", name);
     wk_layer_synth s;
     wk_layer *l = NULL;

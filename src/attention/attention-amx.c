@@ -13,11 +13,11 @@
  *      to int64 every 65536 keys and at the end.
  *
  * Built with -DWK_AMX_EMULATE (tests only) it runs on a C model of the tile instructions
- * (amx-emulate.h) and defines wk_attention_kernel_amx_emulated instead. */
+ * (runtime/amx-emulate.h) and defines wk_attention_kernel_amx_emulated instead. */
 #include "attention/attention-avx512-common.h"
+#include "runtime/amx.h"
 
 #ifdef WK_AMX_EMULATE
-#include "attention/amx-emulate.h"
 #define AMX_KERNEL wk_attention_kernel_amx_emulated
 #define AMX_KERNEL_NAME "wk_qs8_attention_ukernel_16xN__amx_emulated"
 extern const wk_attention_kernel wk_attention_kernel_amx_emulated; /* tests only */
@@ -25,26 +25,6 @@ extern const wk_attention_kernel wk_attention_kernel_amx_emulated; /* tests only
 #define AMX_KERNEL wk_attention_kernel_amx
 #define AMX_KERNEL_NAME "wk_qs8_attention_ukernel_16xN__amx"
 #endif
-
-/* LDTILECFG's 64-byte operand (palette 1: 8 tiles of up to 16 rows × 64 bytes). */
-typedef struct amx_tilecfg {
-  uint8_t palette_id;
-  uint8_t start_row;
-  uint8_t reserved[14];
-  uint16_t colsb[16]; /* bytes per row of tile i */
-  uint8_t rows[16];   /* rows of tile i */
-} amx_tilecfg;
-_Static_assert(sizeof(amx_tilecfg) == 64, "LDTILECFG takes 64 bytes");
-
-static void tile_shape(amx_tilecfg *cfg, int tile, int rows, int colsb) {
-  cfg->rows[tile] = (uint8_t)rows;
-  cfg->colsb[tile] = (uint16_t)colsb;
-}
-
-static void tile_config(const amx_tilecfg *cfg) {
-  __asm__ volatile("" ::: "memory"); /* GCC 12 would drop the config stores as dead: SIGILL */
-  _tile_loadconfig(cfg);
-}
 
 /* Tiles of pass 1 (Q·Kᵀ).  Channels split in chunks: 0 … w0−1 and, for d > 64, 64 … d−1. */
 #define QK_S0 0  /* scores, key block 0: [rows][16 keys] int32 */
@@ -90,18 +70,18 @@ static void qk_pass(const wk_attn_rows_args *a, const wk_avx512_scratch *s,
                     int32_t *scores /* [16][32] */, __m512 *m /* [rows] */) {
   const int rows = a->rows, d = a->d;
   const int w0 = d < 64 ? d : 64, w1 = d - w0; /* channel chunk widths; w1 = 0 for d ≤ 64 */
-  amx_tilecfg cfg = {.palette_id = 1};
-  tile_shape(&cfg, QK_S0, rows, 64);
-  tile_shape(&cfg, QK_S1, rows, 64);
-  tile_shape(&cfg, QK_Q0, rows, w0);
-  tile_shape(&cfg, QK_K00, w0 / 4, 64);
-  tile_shape(&cfg, QK_K01, w0 / 4, 64);
+  wk_amx_tilecfg cfg = {.palette_id = 1};
+  wk_amx_tile_shape(&cfg, QK_S0, rows, 64);
+  wk_amx_tile_shape(&cfg, QK_S1, rows, 64);
+  wk_amx_tile_shape(&cfg, QK_Q0, rows, w0);
+  wk_amx_tile_shape(&cfg, QK_K00, w0 / 4, 64);
+  wk_amx_tile_shape(&cfg, QK_K01, w0 / 4, 64);
   if (w1) {
-    tile_shape(&cfg, QK_Q1, rows, w1);
-    tile_shape(&cfg, QK_K10, w1 / 4, 64);
-    tile_shape(&cfg, QK_K11, w1 / 4, 64);
+    wk_amx_tile_shape(&cfg, QK_Q1, rows, w1);
+    wk_amx_tile_shape(&cfg, QK_K10, w1 / 4, 64);
+    wk_amx_tile_shape(&cfg, QK_K11, w1 / 4, 64);
   }
-  tile_config(&cfg);
+  wk_amx_load_config(&cfg);
   _tile_loadd(QK_Q0, a->q, a->q_row_stride); /* Q stays in its tiles for the whole pass */
   if (w1) _tile_loadd(QK_Q1, a->q + 64, a->q_row_stride);
 
@@ -142,13 +122,13 @@ static void qk_pass(const wk_attn_rows_args *a, const wk_avx512_scratch *s,
 static void pv_pass(const wk_attn_rows_args *a, const wk_avx512_scratch *s,
                     int32_t *partial /* [3][16][16]: Σ b0·V, Σ b1·V, Σ b2·V */) {
   const int rows = a->rows, d = a->d;
-  amx_tilecfg cfg = {.palette_id = 1};
+  wk_amx_tilecfg cfg = {.palette_id = 1};
   for (int k = 0; k < 3; k++) {
-    tile_shape(&cfg, PV_X0 + k, rows, 64);
-    tile_shape(&cfg, PV_P0 + k, rows, 64);
+    wk_amx_tile_shape(&cfg, PV_X0 + k, rows, 64);
+    wk_amx_tile_shape(&cfg, PV_P0 + k, rows, 64);
   }
-  tile_shape(&cfg, PV_V, 16, 64);
-  tile_config(&cfg);
+  wk_amx_tile_shape(&cfg, PV_V, 16, 64);
+  wk_amx_load_config(&cfg);
 
   const int8_t *v = a->v_packed; /* [ngroups (multiple of 16)][d][4] s8 */
   const size_t group_bytes = (size_t)4 * d;

@@ -48,11 +48,11 @@
  * measurement: 4 tdpbssd (16 cycles each on Sapphire Rapids) per 4 tile loads of 1 KiB.
  *
  * Built with -DWK_AMX_EMULATE (tests only) it runs on a C model of the tile instructions
- * (attention/amx-emulate.h) and defines wk_gemm_kernel_amx_emulated instead. */
+ * (runtime/amx-emulate.h) and defines wk_gemm_kernel_amx_emulated instead. */
 #include "gemm/gemm-avx512-common.h"
+#include "runtime/amx.h"
 
 #ifdef WK_AMX_EMULATE
-#include "attention/amx-emulate.h"
 #define AMX_KERNEL wk_gemm_kernel_amx_emulated
 #define AMX_KERNEL_NAME "wk_qs8_gemm_ukernel_32x32c4__amx_emulated"
 extern const wk_gemm_kernel wk_gemm_kernel_amx_emulated; /* tests only */
@@ -83,38 +83,23 @@ extern const wk_gemm_kernel wk_gemm_kernel_amx_emulated; /* tests only */
 _Static_assert(KBLOCK_BYTES % 64 == 0, "panels must keep 64-byte alignment");
 _Static_assert(WK_GEMM_NB_ALIGN % NR == 0, "nr must divide the column block alignment");
 
-/* LDTILECFG's 64-byte operand (palette 1: 8 tiles of up to 16 rows × 64 bytes). */
-typedef struct amx_tilecfg {
-  uint8_t palette_id;
-  uint8_t start_row;
-  uint8_t reserved[14];
-  uint16_t colsb[16]; /* bytes per row of tile i */
-  uint8_t rows[16];   /* rows of tile i */
-} amx_tilecfg;
-_Static_assert(sizeof(amx_tilecfg) == 64, "LDTILECFG takes 64 bytes");
-
-static void tile_shape(amx_tilecfg *cfg, int tile, int rows, int colsb) {
-  cfg->rows[tile] = (uint8_t)rows;
-  cfg->colsb[tile] = (uint16_t)colsb;
-}
 
 /* The tiles of a step of `rows` rows (1 … 32): rows 0 … r0−1 in T_A0/T_C0x, r0 … rows−1 in
  * T_A1/T_C1x (unconfigured when rows ≤ 16: any use would fault). */
 static void tile_config(int rows) {
   const int r0 = rows < TM ? rows : TM, r1 = rows - r0;
-  amx_tilecfg cfg = {.palette_id = 1};
-  tile_shape(&cfg, T_C00, r0, TN * 4);
-  tile_shape(&cfg, T_C01, r0, TN * 4);
-  tile_shape(&cfg, T_A0, r0, TK);
+  wk_amx_tilecfg cfg = {.palette_id = 1};
+  wk_amx_tile_shape(&cfg, T_C00, r0, TN * 4);
+  wk_amx_tile_shape(&cfg, T_C01, r0, TN * 4);
+  wk_amx_tile_shape(&cfg, T_A0, r0, TK);
   if (r1) {
-    tile_shape(&cfg, T_C10, r1, TN * 4);
-    tile_shape(&cfg, T_C11, r1, TN * 4);
-    tile_shape(&cfg, T_A1, r1, TK);
+    wk_amx_tile_shape(&cfg, T_C10, r1, TN * 4);
+    wk_amx_tile_shape(&cfg, T_C11, r1, TN * 4);
+    wk_amx_tile_shape(&cfg, T_A1, r1, TK);
   }
-  tile_shape(&cfg, T_B0, TK / 4, TN * 4);
-  tile_shape(&cfg, T_B1, TK / 4, TN * 4);
-  __asm__ volatile("" ::: "memory"); /* GCC 12 would drop the config stores as dead: SIGILL */
-  _tile_loadconfig(&cfg);
+  wk_amx_tile_shape(&cfg, T_B0, TK / 4, TN * 4);
+  wk_amx_tile_shape(&cfg, T_B1, TK / 4, TN * 4);
+  wk_amx_load_config(&cfg);
 }
 
 static size_t panel_size(int k) { return (size_t)((k + TK - 1) / TK) * KBLOCK_BYTES; }
