@@ -110,7 +110,7 @@ const char *wk_context_kernel_name(const wk_context *context, const char *family
  *   O[h,i,:] = Σ_j softmax_j(scale · (q_s[i]·Q[h,i,:]) · (k_s[j]·K[h,j,:])) · v_s·V[h,j,:]
  *
  * Q, K, V are symmetric int8 with float scales.  Scores are exact int32; the softmax runs in
- * base 2 with a fixed sequence of IEEE operations and 16-bit probabilities; P·V is exact
+ * base 2 with a fixed sequence of IEEE operations and 24-bit probabilities; P·V is exact
  * integer arithmetic; so every ISA and thread count gives the same bytes.
  * ──────────────────────────────────────────────────────────────────────────── */
 
