@@ -4,6 +4,9 @@
 # x = x + attn(attn_ln(x)); x = x + mlp(mlp_ln(x)); q·hd^-0.25, k·hd^-0.25, no key bias,
 # exact-erf GELU, LayerNorm eps 1e-5).  Max relative error (‖·‖∞ of the difference over ‖y‖∞)
 # must be ≤ 1e-5.  Skipped (77) without /usr/bin/python3 and NumPy.
+# Then the conv stem (wk_stem_forward_ref) the same way against a NumPy conv1d written from
+# PyTorch's definition: out[o][t] = b[o] + Σ_c Σ_j w[o][c][j]·x_pad[c][s·t + j], then
+# x = gelu(conv2(gelu(conv1(mel)))).T + positional_embedding.
 set -u
 DUMP=${1:?usage: test_layer_ref.sh path/to/layer_ref_dump}
 PY=/usr/bin/python3
@@ -58,6 +61,39 @@ y = P("y_ref")
 rel = np.abs(y - x).max() / np.abs(x).max()
 print(f"d={x.shape[1]} heads={heads} tokens={x.shape[0]}: max |ref - numpy| / max |numpy| = {rel:.3e}")
 sys.exit(0 if rel <= 1e-5 else 1)
+PYEOF
+done
+# the stem: n_mels 80 / d 64 / 200 frames; n_mels 128 / d 96 / 3000 frames (large-v3's mels)
+for cfg in "80 64 200 3" "128 96 3000 4"; do
+  set -- $cfg
+  mkdir -p "$TMP/stem$1" && "$DUMP" stem "$TMP/stem$1" "$1" "$2" "$3" "$4" ||
+    { echo "FAIL: stem dump $cfg"; exit 1; }
+  "$PY" - "$TMP/stem$1" <<'PYEOF' || status=1
+import math, sys
+import numpy as np
+
+d = sys.argv[1]
+P = lambda n: np.load(f"{d}/{n}.npy").astype(np.float64)
+erf = np.vectorize(math.erf)
+gelu = lambda v: 0.5 * v * (1.0 + erf(v / math.sqrt(2.0)))
+
+def conv1d(x, w, b, stride):  # x [C][T], w [O][C][K], padding 1
+    K = w.shape[2]
+    xp = np.pad(x, ((0, 0), (1, 1)))
+    t_out = (xp.shape[1] - K) // stride + 1
+    y = np.zeros((w.shape[0], t_out))
+    for j in range(K):
+        y += w[:, :, j] @ xp[:, j : j + stride * (t_out - 1) + 1 : stride]
+    return y + b[:, None]
+
+h = gelu(conv1d(P("mel"), P("conv1.weight"), P("conv1.bias"), 1))
+x = gelu(conv1d(h, P("conv2.weight"), P("conv2.bias"), 2)).T
+x = x + P("positional_embedding")[: x.shape[0]]
+y = P("x_ref")
+rel = np.abs(y - x).max() / np.abs(x).max()
+print(f"stem n_mels={P('mel').shape[0]} d={x.shape[1]} frames={P('mel').shape[1]}: "
+      f"max |ref - numpy| / max |numpy| = {rel:.3e}")
+sys.exit(0 if y.shape == x.shape and rel <= 1e-5 else 1)
 PYEOF
 done
 [ $status -eq 0 ] && echo "test_layer_ref: passed" || echo "test_layer_ref: FAILED"

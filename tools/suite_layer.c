@@ -15,7 +15,14 @@
  * the share of each
  * stage, timed inside the forward with a monotonic clock (wk_layer_profile, summed over the
  * timed runs).  GELU is fused into fc1's epilogue, so its cost is inside gemm_pct;
- * norm_gelu_pct is the two LayerNorms (each fused with its quantization). */
+ * norm_gelu_pct is the two LayerNorms (each fused with its quantization).
+ *
+ * The conv stem (stem.h; cases "stem-<size>", n_mels 80, 128 for large-v3, 3000 frames →
+ * 1500 tokens, weights N(0, 0.02²), a mel-like input, stem_synth.h): accuracy of the INT8 stem
+ * against its FP32 reference over every output (contract: cosine ≥ 0.9995; dcosine is the
+ * convolutions alone, x − pos), and speed of its two im2col GEMMs ("stem-<size>-conv1":
+ * m 3000, n d, k 3·n_mels, GELU; "-conv2": m 1500, n d, k 3·d, GELU + residual) and of the
+ * whole wk_stem_run ("stem-<size>", kind "stem": transpose, per-row quantization, both GEMMs). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +31,7 @@
 #include "gemm/gemm.h"
 #include "layer_synth.h"
 #include "peak.h"
+#include "stem_synth.h"
 #include "suite.h"
 
 #define LEN 1500
@@ -39,6 +47,9 @@ static const layer_size sizes[] = {
     {"large-v3", 1280, 20},
 };
 #define N_SIZES ((int)(sizeof sizes / sizeof sizes[0]))
+#define STEM_FRAMES (2 * LEN)
+
+static int stem_mels(const layer_size *sz) { return strcmp(sz->name, "large-v3") ? 80 : 128; }
 
 /* ── accuracy ────────────────────────────────────────────────────────────── */
 
@@ -102,12 +113,52 @@ int wk_accuracy_layer(const wk_suite_options *o, FILE *out) {
       fflush(out);
       first = 0;
     }
+  for (int si = 0, header = 0; si < N_SIZES; si++) { /* the conv stem */
+    char name[64];
+    snprintf(name, sizeof name, "stem-%s", sizes[si].name);
+    if (!wk_suite_matches(o, name)) continue;
+    fprintf(stderr, "accuracy: %s...\n", name);
+    const int d = sizes[si].d, mels = stem_mels(&sizes[si]);
+    wk_stem_synth s;
+    wk_stem_metrics m;
+    if (!wk_stem_synth_make(mels, d, STEM_FRAMES, 2000 + si, &s)) {
+      fprintf(stderr, "whisk: out of memory\n");
+      wk_context_free(ctx);
+      return 2;
+    }
+    wk_status st = wk_stem_synth_evaluate(ctx, &s, &m);
+    wk_stem_synth_free(&s);
+    if (st) {
+      fprintf(stderr, "whisk: %s: %s\n", name, wk_last_error());
+      wk_context_free(ctx);
+      return 2;
+    }
+    const double bound = 0.9995;
+    if (!(m.cosine >= bound)) ok = 0;
+    if (o->json)
+      fprintf(out,
+              "%s{\"name\":\"%s\",\"kind\":\"stem\",\"n_mels\":%d,\"d\":%d,\"frames\":%d,"
+              "\"cosine\":%.8f,\"rel_err\":%.6e,\"delta_cosine\":%.8f,\"delta_rel_err\":%.6e,"
+              "\"max_abs_err\":%.6e,\"cosine_bound\":%.4f}",
+              first ? "" : ",", name, mels, d, STEM_FRAMES, m.cosine, m.rel_err, m.delta_cosine,
+              m.delta_rel_err, m.max_abs_err, bound);
+    else {
+      if (!header++)
+        fprintf(out, "%-38s %5s %5s %8s %10s %10s %10s %10s %9s\n", "stem (3000 frames)", "d",
+                "mels", "", "cosine", "rel_err", "dcosine", "drel_err", "max_abs");
+      fprintf(out, "%-38s %5d %5d %8s %10.7f %10.3e %10.7f %10.3e %9.3g\n", name, d, mels, "-",
+              m.cosine, m.rel_err, m.delta_cosine, m.delta_rel_err, m.max_abs_err);
+    }
+    fflush(out);
+    first = 0;
+  }
   if (o->json)
     fprintf(out, "],\"contract_met\":%s}\n", ok ? "true" : "false");
   else
     fprintf(out,
-            "(dcosine, drel_err: the layer's update y - x alone)\ncontract (cosine >= 0.9995 "
-            "plain, >= 0.999 with outliers): %s\n", ok ? "met" : "NOT MET");
+            "(dcosine, drel_err: the layer's update y - x alone; for the stem, x - pos)\n"
+            "contract (cosine >= 0.9995 plain and stem, >= 0.999 with outliers): %s\n",
+            ok ? "met" : "NOT MET");
   wk_context_free(ctx);
   return ok ? 0 : 1;
 }
@@ -216,6 +267,81 @@ static void print_row(FILE *out, int json, int *first, const char *name, const c
   *first = 0;
 }
 
+/* The stem of size `sz`: its two im2col GEMMs (like the layer GEMMs) and one whole
+ * wk_stem_run (median of 5 after one warm-up; the scalar stem once).  Returns 0 or 2. */
+static int bench_stem(const wk_suite_options *o, FILE *out, int *first, wk_context *ctx,
+                      wk_context *cs, const layer_size *sz, int seed, double peak) {
+  const int d = sz->d, mels = stem_mels(sz), threads = wk_context_threads(ctx);
+  const char *isa_name = wk_isa_name(wk_context_isa(ctx));
+  const struct { const char *what; int m, k, residual; } shapes[] = {
+      {"conv1", STEM_FRAMES, 3 * mels, 0}, {"conv2", LEN, 3 * d, 1}};
+  for (int gi = 0; gi < 2; gi++) {
+    char name[64];
+    snprintf(name, sizeof name, "stem-%s-%s", sz->name, shapes[gi].what);
+    if (!wk_suite_matches(o, name)) continue;
+    fprintf(stderr, "bench: %s...\n", name);
+    gemm_bench g;
+    const int m = shapes[gi].m, k = shapes[gi].k;
+    int rc = 0;
+    if (!gemm_bench_alloc(&g, m, d, k)) {
+      rc = 2;
+    } else {
+      double t = time_gemm(ctx, &g, m, d, k, 1, shapes[gi].residual, 1, 7);
+      fprintf(stderr, "bench: %s, scalar (slow)...\n", name);
+      double ts = time_gemm(cs, &g, m, d, k, 1, shapes[gi].residual, 0, 1);
+      if (t < 0 || ts < 0) rc = 2;
+      else
+        print_row(out, o->json, first, name, "gemm", m, d, k, threads, isa_name, t,
+                  2.0 * m * d * k, peak, ts, NULL);
+    }
+    gemm_bench_free(&g);
+    if (rc) return rc;
+  }
+  char name[64];
+  snprintf(name, sizeof name, "stem-%s", sz->name);
+  if (!wk_suite_matches(o, name)) return 0;
+  fprintf(stderr, "bench: %s...\n", name);
+  wk_stem_synth s;
+  wk_stem *st = NULL;
+  float *x = malloc(sizeof(float) * LEN * (size_t)d); /* [LEN][d] */
+  int rc = 0;
+  if (!x || !wk_stem_synth_make(mels, d, STEM_FRAMES, seed, &s)) {
+    free(x);
+    return 2;
+  }
+  if (wk_stem_create(ctx, &s.w, &st) || wk_stem_run(ctx, st, s.mel, STEM_FRAMES, x)) {
+    fprintf(stderr, "whisk: %s\n", wk_last_error());
+    rc = 2;
+  }
+  double t[5];
+  for (int i = 0; i < 5 && !rc; i++) {
+    double t0 = now();
+    wk_stem_run(ctx, st, s.mel, STEM_FRAMES, x);
+    t[i] = now() - t0;
+  }
+  double ts = -1; /* the scalar stem, once */
+  wk_stem *ss = NULL;
+  if (!rc) {
+    fprintf(stderr, "bench: %s, scalar (slow)...\n", name);
+    if (wk_stem_create(cs, &s.w, &ss) == WK_STATUS_OK) {
+      double t0 = now();
+      if (wk_stem_run(cs, ss, s.mel, STEM_FRAMES, x) == WK_STATUS_OK) ts = now() - t0;
+    }
+    wk_stem_free(ss);
+  }
+  if (!rc) {
+    qsort(t, 5, sizeof t[0], cmp_double);
+    const double ops = 2.0 * d * (STEM_FRAMES * 3.0 * mels + LEN * 3.0 * d);
+    /* m, n, k: frames, d, n_mels */
+    print_row(out, o->json, first, name, "stem", STEM_FRAMES, d, mels, threads, isa_name, t[2],
+              ops, peak, ts, NULL);
+  }
+  wk_stem_free(st);
+  wk_stem_synth_free(&s);
+  free(x);
+  return rc;
+}
+
 int wk_bench_layer(const wk_suite_options *o, FILE *out) {
   wk_context *ctx = wk_suite_context(o->isa, o->threads);
   if (!ctx) return 2;
@@ -269,6 +395,7 @@ int wk_bench_layer(const wk_suite_options *o, FILE *out) {
       }
       gemm_bench_free(&g);
     }
+    if (!rc) rc = bench_stem(o, out, &first, ctx, cs, &sizes[si], 2000 + si, peak.ops_per_s);
     char name[64];
     snprintf(name, sizeof name, "whisper-%s-layer", sizes[si].name);
     if (rc || !wk_suite_matches(o, name)) continue;
