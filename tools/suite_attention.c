@@ -198,6 +198,7 @@ int wk_bench_attention(const wk_suite_options *o, FILE *out) {
   wk_context_free(probe);
   wk_cpu_info cpu;
   wk_cpu_get_info(&cpu);
+  fflush(out); /* progress goes to stderr: keep the two streams in order on a terminal */
   fprintf(stderr, "bench: measuring the %s peak of one core...\n", wk_isa_name(isa));
   wk_peak peak = wk_peak_measure(isa);
   if (o->json)

@@ -74,6 +74,7 @@ static int summary(const wk_suite_options *o) {
   int acc = wk_accuracy_attention(&a, stdout);
   if (acc == 2) return 1;
   printf("\n");
+  fflush(stdout); /* the benchmarks' progress goes to stderr */
   a.filter = "tile64";
   if (wk_bench_attention(&a, stdout)) return 1;
   a.filter = "whisper-base-layer";
