@@ -386,7 +386,7 @@ WK_INLINE void wk_avx512_flush_pv(__m512i x2, __m512i x1, __m512i x0, int first,
 }
 
 /* ── the store (wk_attn_store_scalar's twin): 8 outputs per step, d is a multiple of 16 ── */
-static void wk_avx512_store(const wk_attn_store_args *a) {
+static inline void wk_avx512_store(const wk_attn_store_args *a) {
   const __m512d lo = _mm512_set1_pd(-128.0), hi = _mm512_set1_pd(127.0);
   for (int r = 0; r < a->rows; r++) {
     const int64_t *acc = a->acc + (size_t)r * a->d; /* [d] */
