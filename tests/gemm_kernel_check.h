@@ -110,6 +110,83 @@ static inline float *run(wk_context *ctx, const problem *p) {
   return out;
 }
 
+/* ── the int8 output (out_q) ───────────────────────────────────────────── */
+
+#define Q_SENTINEL 0x5a /* int8 output padding: must survive every run */
+
+typedef struct q_output {
+  int8_t *q;        /* [m][q_stride] */
+  ptrdiff_t q_stride;
+  float *scale;     /* [m] */
+  float *out;       /* [m][out_stride] (new_output) or NULL: no fp32 output asked */
+} q_output;
+
+static inline void free_q_output(q_output *o) {
+  free(o->q);
+  free(o->scale);
+  free(o->out);
+}
+
+static inline void new_q_output(const problem *p, ptrdiff_t q_stride, q_output *o) {
+  o->q_stride = q_stride;
+  o->q = malloc((size_t)p->m * q_stride);
+  memset(o->q, Q_SENTINEL, (size_t)p->m * q_stride);
+  o->scale = malloc(sizeof(float) * p->m);
+  for (int i = 0; i < p->m; i++) o->scale[i] = -1.0f;
+}
+
+/* The spec of the int8 output: the fp32 output `y` of p, then wk_quantize_rows (on ctx). */
+static inline void q_spec(wk_context *ctx, const problem *p, const float *y, ptrdiff_t q_stride,
+                          q_output *o) {
+  new_q_output(p, q_stride, o);
+  o->out = NULL;
+  wk_status s = wk_quantize_rows(ctx, y, p->out_stride, p->m, p->n, o->q, q_stride, o->scale);
+  CHECK(s == WK_STATUS_OK, "quantize_rows: %s", wk_last_error());
+}
+
+/* Runs p through the operator with the int8 output (and the fp32 one too when with_out). */
+static inline void run_q(wk_context *ctx, const problem *p, ptrdiff_t q_stride, int with_out,
+                         q_output *o) {
+  new_q_output(p, q_stride, o);
+  o->out = with_out ? new_output(p) : NULL;
+  wk_gemm_weights *w = NULL;
+  wk_status s = wk_gemm_weights_create(ctx, p->w, p->w_stride, p->w_scale, p->bias, p->n, p->k, &w);
+  CHECK(s == WK_STATUS_OK, "weights_create: %s", wk_last_error());
+  wk_gemm_args g = {
+      .m = p->m, .a = p->a, .a_stride = p->a_stride, .a_scale = p->a_scale, .gelu = p->gelu,
+      .residual = p->in_place && with_out ? o->out : p->residual,
+      .residual_stride = p->out_stride, .out = o->out, .out_stride = p->out_stride,
+      .out_q = o->q, .out_q_stride = q_stride, .out_q_scale = o->scale,
+  };
+  if (s == WK_STATUS_OK) {
+    s = wk_gemm_run(ctx, w, &g);
+    CHECK(s == WK_STATUS_OK, "gemm_run (out_q): %s", wk_last_error());
+  }
+  wk_gemm_weights_free(w);
+}
+
+/* got's int8 output (q, scale, padding) equals want's byte for byte. */
+static inline int same_q(const problem *p, const q_output *want, const q_output *got,
+                         const char *what) {
+  for (int i = 0; i < p->m; i++) {
+    if (memcmp(&want->scale[i], &got->scale[i], sizeof(float)) != 0) {
+      CHECK(0, "%s m=%d n=%d k=%d: out_q_scale[%d] = %.9g, spec %.9g", what, p->m, p->n, p->k,
+            i, (double)got->scale[i], (double)want->scale[i]);
+      return 0;
+    }
+    const int8_t *a = want->q + i * want->q_stride, *b = got->q + i * got->q_stride;
+    for (ptrdiff_t j = 0; j < got->q_stride; j++) {
+      const int8_t expect = j < p->n ? a[j] : (int8_t)Q_SENTINEL;
+      if (b[j] != expect) {
+        CHECK(0, "%s m=%d n=%d k=%d: out_q[%d][%td] = %d, expected %d%s", what, p->m, p->n,
+              p->k, i, j, b[j], expect, j < p->n ? "" : " (padding)");
+        return 0;
+      }
+    }
+  }
+  return 1;
+}
+
 /* An independent evaluation of the contract: int64 sum, then the spec epilogue. */
 static inline int check_reference(const problem *p, const float *out, const char *what) {
   for (int i = 0; i < p->m; i++)

@@ -118,6 +118,88 @@ int main(void) {
   RUN_EXPECT((g.out = inplace, g.residual = inplace), WK_STATUS_OK, "in-place residual");
   CHECK(memcmp(inplace, out, sizeof out) == 0, "in-place residual differs from out of place");
 
+  /* ── the int8 output (out_q) ── */
+  int8_t oq[M * N];
+  float oqs[M], qref_s[M];
+  int8_t qref[M * N];
+  EXPECT(wk_quantize_rows(ctx, out, N, M, N, qref, N, qref_s), WK_STATUS_OK, "quantize out");
+  const wk_gemm_args good_q = {.m = M, .a = a, .a_stride = K, .a_scale = a_scale,
+                               .residual = res, .residual_stride = N,
+                               .out_q = oq, .out_q_stride = N, .out_q_scale = oqs};
+#define RUN_Q_EXPECT(edit, status, what) \
+  do {                                   \
+    g = good_q;                          \
+    edit;                                \
+    EXPECT(wk_gemm_run(ctx, wt, &g), status, what); \
+  } while (0)
+  memset(oq, 0x33, sizeof oq);
+  for (int i = 0; i < M; i++) oqs[i] = -3.0f;
+  RUN_Q_EXPECT(g.out_q_scale = NULL, WK_STATUS_INVALID_ARGUMENT, "NULL out_q_scale");
+  CHECK(strstr(wk_last_error(), "out_q_scale") != NULL, "message does not name out_q_scale: %s",
+        wk_last_error());
+  RUN_Q_EXPECT(g.out_q = NULL, WK_STATUS_INVALID_ARGUMENT, "NULL out and out_q");
+  RUN_Q_EXPECT(g.out_q_stride = -1, WK_STATUS_INVALID_ARGUMENT, "negative out_q_stride");
+  RUN_Q_EXPECT(g.out_q_stride = N - 1, WK_STATUS_INVALID_ARGUMENT, "out_q_stride < n");
+  RUN_Q_EXPECT(g.out_q_stride = PTRDIFF_MAX / 2, WK_STATUS_INVALID_ARGUMENT,
+               "out_q_stride overflow");
+  RUN_Q_EXPECT(g.out_q = a + 3, WK_STATUS_INVALID_ARGUMENT, "out_q overlaps a");
+  RUN_Q_EXPECT(g.out_q = (int8_t *)(void *)(a_scale + 1), WK_STATUS_INVALID_ARGUMENT,
+               "out_q overlaps a_scale");
+  RUN_Q_EXPECT(g.out_q = (int8_t *)(void *)(res + 2), WK_STATUS_INVALID_ARGUMENT,
+               "out_q overlaps residual");
+  RUN_Q_EXPECT((g.out = big, g.out_stride = N, g.out_q = (int8_t *)(void *)(big + 5)),
+               WK_STATUS_INVALID_ARGUMENT, "out_q overlaps out");
+  RUN_Q_EXPECT(g.out_q_scale = (float *)(void *)(oq + 4), WK_STATUS_INVALID_ARGUMENT,
+               "out_q_scale overlaps out_q");
+  CHECK(strstr(wk_last_error(), "out_q") != NULL, "message does not name out_q: %s",
+        wk_last_error());
+  RUN_Q_EXPECT(g.out_q_scale = a_scale + 1, WK_STATUS_INVALID_ARGUMENT,
+               "out_q_scale overlaps a_scale");
+  RUN_Q_EXPECT(g.out_q_scale = res + 3, WK_STATUS_INVALID_ARGUMENT,
+               "out_q_scale overlaps residual");
+  RUN_Q_EXPECT((g.out = big, g.out_stride = N, g.out_q_scale = big + 2),
+               WK_STATUS_INVALID_ARGUMENT, "out_q_scale overlaps out");
+  for (int i = 0; i < M * N; i++) CHECK(oq[i] == 0x33, "out_q written by a failing call");
+  for (int i = 0; i < M; i++) CHECK(oqs[i] == -3.0f, "out_q_scale written by a failing call");
+  /* valid: int8 only, then int8 + fp32 (the same fp32 bytes), each = fp32 + quantize_rows */
+  RUN_Q_EXPECT((void)0, WK_STATUS_OK, "valid out_q");
+  CHECK(memcmp(oq, qref, sizeof oq) == 0 && memcmp(oqs, qref_s, sizeof oqs) == 0,
+        "out_q differs from fp32 + wk_quantize_rows");
+  float out2[M * N];
+  memset(oq, 0, sizeof oq);
+  RUN_Q_EXPECT((g.out = out2, g.out_stride = N), WK_STATUS_OK, "valid out_q + out");
+  CHECK(memcmp(out2, out, sizeof out) == 0, "fp32 output differs with out_q");
+  CHECK(memcmp(oq, qref, sizeof oq) == 0 && memcmp(oqs, qref_s, sizeof oqs) == 0,
+        "out_q (with out) differs from fp32 + wk_quantize_rows");
+  /* in place (residual == out) with out_q */
+  memcpy(inplace, res, sizeof inplace);
+  memset(oq, 0, sizeof oq);
+  RUN_Q_EXPECT((g.out = inplace, g.out_stride = N, g.residual = inplace), WK_STATUS_OK,
+               "in-place residual with out_q");
+  CHECK(memcmp(inplace, out, sizeof out) == 0, "in-place residual with out_q differs");
+  CHECK(memcmp(oq, qref, sizeof oq) == 0, "out_q (in place) differs");
+  /* non-finite results: the row is named */
+  static const float bad_r[] = {NAN, INFINITY, -INFINITY};
+  for (size_t i = 0; i < sizeof bad_r / sizeof bad_r[0]; i++) {
+    float rbad[M * N];
+    memcpy(rbad, res, sizeof rbad);
+    rbad[2 * N + 3] = bad_r[i];
+    RUN_Q_EXPECT(g.residual = rbad, WK_STATUS_INVALID_ARGUMENT, "non-finite output row");
+    CHECK(strstr(wk_last_error(), "row 2") != NULL, "message does not name row 2: %s",
+          wk_last_error());
+    RUN_Q_EXPECT((g.residual = rbad, g.out = out2, g.out_stride = N), WK_STATUS_INVALID_ARGUMENT,
+                 "non-finite output row (with out)");
+    CHECK(strstr(wk_last_error(), "row 2") != NULL, "message does not name row 2: %s",
+          wk_last_error());
+  }
+  /* overflow to infinity in the scaling (huge a_scale) is reported too */
+  float huge_s[M];
+  memcpy(huge_s, a_scale, sizeof huge_s);
+  huge_s[1] = 3e38f;
+  RUN_Q_EXPECT(g.a_scale = huge_s, WK_STATUS_INVALID_ARGUMENT, "overflowing output row");
+  CHECK(strstr(wk_last_error(), "row 1") != NULL, "message does not name row 1: %s",
+        wk_last_error());
+
   /* weights packed for another ISA */
   for (int isa = WK_ISA_AVX2; isa < WK_ISA_COUNT; isa++) {
     if (!wk_isa_supported((wk_isa)isa)) continue;

@@ -5,6 +5,9 @@
  *              residual — also in place), padded strides and full-range or saturated values;
  *   k_large:   K up to 8192 (and K = 65536, where |Acc| reaches the 2^30 bound) with all
  *              −128/127 values, also checked against an int64 reference;
+ *   out_q:     every problem of shapes, k_large (and whisper) also with the requantized int8
+ *              output, with and without the fp32 one, against the fp32 spec output followed by
+ *              wk_quantize_rows (bytes of q, scales and padding);
  *   whisper:   1500×512×512 with bias + GELU + residual on 1, 2 and 5 threads;
  *   quantize:  row lengths hitting every remainder; ties, zero, subnormal and huge rows;
  *   gelu:      the spec function's error against double erf and its exact limits.
@@ -17,6 +20,33 @@
 /* ── GEMM cases ─────────────────────────────────────────────────────────── */
 
 static wk_context *ctx1[WK_ISA_COUNT], *ctx2[WK_ISA_COUNT]; /* 1 and 2 threads */
+
+static int q_cases, q_cases_with_out;
+
+/* The int8 output (out_q) of p on every ISA and 1/2 threads against the fp32 spec output
+ * `want` followed by wk_quantize_rows; with_out: ask for the fp32 output too (it must still
+ * equal `want`). */
+static void compare_q(const problem *p, const float *want, const char *what, int with_out,
+                      ptrdiff_t q_stride) {
+  q_output spec;
+  q_spec(ctx1[WK_ISA_SCALAR], p, want, q_stride, &spec);
+  char label[200];
+  for (int isa = WK_ISA_SCALAR; isa < WK_ISA_COUNT; isa++)
+    for (int t = 0; t < 2; t++) {
+      wk_context *c = t ? ctx2[isa] : ctx1[isa];
+      if (!c) continue;
+      q_output got;
+      run_q(c, p, q_stride, with_out, &got);
+      snprintf(label, sizeof label, "%s out_q%s %s (%d thread%s)", what,
+               with_out ? "+out" : "", wk_context_kernel_name(c, "gemm"), t + 1, t ? "s" : "");
+      same_q(p, &spec, &got, label);
+      if (with_out) same_bytes(p, want, got.out, label), check_sentinel(p, got.out, label);
+      free_q_output(&got);
+    }
+  free_q_output(&spec);
+  q_cases++;
+  q_cases_with_out += with_out != 0;
+}
 
 static void compare_all(const problem *p, const char *what, int reference) {
   float *want = run(ctx1[WK_ISA_SCALAR], p);
@@ -34,6 +64,10 @@ static void compare_all(const problem *p, const char *what, int reference) {
       same_bytes(p, want, got, label);
       free(got);
     }
+  /* the int8 output: with and without the fp32 one, packed or padded rows (deterministic in
+   * the shape, so the sweeps' random streams are unchanged) */
+  const unsigned h = (unsigned)(p->m * 7 + p->n * 3 + p->k);
+  compare_q(p, want, what, (int)(h & 1), p->n + (ptrdiff_t)((h >> 1) % 3));
   free(want);
 }
 
@@ -52,9 +86,27 @@ static void test_whisper(wk_test_rng *rng) {
     free(got);
     wk_context_free(c);
   }
+  /* the int8 output on 5 threads too, with and without the fp32 output */
+  for (int with_out = 0; with_out < 2; with_out++) {
+    q_output spec;
+    q_spec(ctx1[WK_ISA_SCALAR], &p, want, p.n, &spec);
+    for (int isa = WK_ISA_SCALAR; isa < WK_ISA_COUNT; isa++) {
+      wk_context *c = NULL;
+      wk_context_options o = {5, (wk_isa)isa};
+      if (!ctx1[isa] || wk_context_create(&o, &c) != WK_STATUS_OK) continue;
+      q_output got;
+      run_q(c, &p, p.n, with_out, &got);
+      same_q(&p, &spec, &got, "whisper 1500x512x512 out_q (5 threads)");
+      if (with_out) same_bytes(&p, want, got.out, "whisper 1500x512x512 out_q+out (5 threads)");
+      free_q_output(&got);
+      wk_context_free(c);
+    }
+    free_q_output(&spec);
+  }
   free(want);
   free_problem(&p);
-  printf("whisper: 1500x512x512 identical on every ISA, 1, 2 and 5 threads\n");
+  printf("whisper: 1500x512x512 identical on every ISA, 1, 2 and 5 threads (fp32 and int8 "
+         "outputs)\n");
 }
 
 /* ── quantizer ──────────────────────────────────────────────────────────── */
@@ -172,6 +224,8 @@ int main(void) {
   }
   gemm_check_shapes(&rng, compare_all);
   gemm_check_k_large(&rng, compare_all);
+  printf("out_q: %d problems (%d also with the fp32 output) equal fp32 + wk_quantize_rows on "
+         "every ISA, 1 and 2 threads\n", q_cases, q_cases_with_out);
   test_quantize(&rng);
   test_whisper(&rng);
   for (int isa = 0; isa < WK_ISA_COUNT; isa++) {

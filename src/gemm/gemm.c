@@ -2,7 +2,10 @@
  * kernel, splits the output into (row block × column block) tasks on the context's thread
  * pool, and runs the per-token quantizer.  Every output element is computed by exactly one
  * task with the same integer sum and the same float epilogue, so the bytes do not depend on
- * the blocking or the thread count. */
+ * the blocking or the thread count.  With an int8 output (out_q) a task owns whole rows (a row
+ * block × every column block, in turn), computes them in fp32 (into `out`, or the thread's
+ * scratch) and quantizes them with the kernel's quantizer: the same bytes as the fp32 run
+ * followed by wk_quantize_rows. */
 #include <math.h>
 #include <string.h>
 
@@ -155,9 +158,12 @@ void wk_gemm_weights_free(wk_gemm_weights *w) {
 typedef struct gemm_run {
   const wk_gemm_weights *wt;
   const wk_gemm_args *args;
-  int mb, nb;        /* rows, columns per task */
+  int mb, nb;        /* rows, columns per block */
   size_t n_blocks;   /* column blocks */
-  size_t scratch;    /* bytes per thread */
+  size_t scratch;    /* bytes per thread: the kernel's, then (int8 output without `out`) the
+                      * fp32 rows [mb][rows_stride] */
+  size_t kern_scratch; /* bytes of the kernel's part (64-byte multiple) */
+  ptrdiff_t rows_stride; /* floats per scratch row */
   uint8_t *thread_mem; /* [threads][scratch] */
 } gemm_run;
 
@@ -165,12 +171,11 @@ static size_t count_tasks(int m, int n, int mb, int nb) {
   return (((size_t)m + mb - 1) / mb) * (((size_t)n + nb - 1) / nb);
 }
 
-static void gemm_task(void *ctx, size_t task, int thread) {
-  const gemm_run *r = ctx;
+/* One block: rows [i0, i0 + mb) × columns [j0, j0 + nb) into out (row i0 at `out`). */
+static void gemm_block(const gemm_run *r, int i0, int j0, float *out, ptrdiff_t out_stride,
+                       int thread) {
   const wk_gemm_args *g = r->args;
   const wk_gemm_weights *wt = r->wt;
-  const int i0 = (int)(task / r->n_blocks) * r->mb;
-  const int j0 = (int)(task % r->n_blocks) * r->nb;
   wk_gemm_block_args b = {
       .m = g->m - i0 < r->mb ? g->m - i0 : r->mb,
       .n = wt->n - j0 < r->nb ? wt->n - j0 : r->nb,
@@ -184,11 +189,38 @@ static void gemm_task(void *ctx, size_t task, int thread) {
       .gelu = g->gelu != 0,
       .residual = g->residual ? g->residual + i0 * g->residual_stride + j0 : NULL,
       .residual_stride = g->residual_stride,
-      .out = g->out + i0 * g->out_stride + j0,
-      .out_stride = g->out_stride,
+      .out = out + j0,
+      .out_stride = out_stride,
       .scratch = r->thread_mem ? r->thread_mem + (size_t)thread * r->scratch : NULL,
   };
   wt->kern->block(&b);
+}
+
+static void gemm_task(void *ctx, size_t task, int thread) {
+  const gemm_run *r = ctx;
+  const wk_gemm_args *g = r->args;
+  const int i0 = (int)(task / r->n_blocks) * r->mb;
+  const int j0 = (int)(task % r->n_blocks) * r->nb;
+  gemm_block(r, i0, j0, g->out + i0 * g->out_stride, g->out_stride, thread);
+}
+
+/* int8 output: row block `task`, every column block, then each row quantized.  A row that
+ * holds NaN or ±∞ gets out_q_scale NaN (reported by wk_gemm_run). */
+static void gemm_rows_task(void *ctx, size_t task, int thread) {
+  const gemm_run *r = ctx;
+  const wk_gemm_args *g = r->args;
+  const wk_gemm_weights *wt = r->wt;
+  const int i0 = (int)task * r->mb;
+  const int rows = g->m - i0 < r->mb ? g->m - i0 : r->mb;
+  float *y = g->out ? g->out + i0 * g->out_stride
+                    : (float *)(void *)(r->thread_mem + (size_t)thread * r->scratch +
+                                        r->kern_scratch);
+  const ptrdiff_t ys = g->out ? g->out_stride : r->rows_stride;
+  for (int j0 = 0; j0 < wt->n; j0 += r->nb) gemm_block(r, i0, j0, y, ys, thread);
+  for (int i = 0; i < rows; i++)
+    if (!wt->kern->quantize_row(y + i * ys, wt->n, g->out_q + (i0 + i) * g->out_q_stride,
+                                &g->out_q_scale[i0 + i]))
+      g->out_q_scale[i0 + i] = NAN;
 }
 
 static wk_status check_run(const wk_context *ctx, const wk_gemm_weights *wt,
@@ -198,26 +230,51 @@ static wk_status check_run(const wk_context *ctx, const wk_gemm_weights *wt,
                     "gemm: weights were packed for %s but the context runs %s", wt->kern->name,
                     ctx->gemm->name);
   if (g->m < 1) return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm: m=%d (must be >= 1)", g->m);
-  if (!g->a || !g->a_scale || !g->out)
+  if (!g->a || !g->a_scale || (!g->out && !g->out_q) || (g->out_q && !g->out_q_scale))
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm: NULL %s",
-                    !g->a ? "a" : !g->a_scale ? "a_scale" : "out");
-  if (g->a_stride < 0 || g->out_stride < 0 || (g->residual && g->residual_stride < 0))
+                    !g->a         ? "a"
+                    : !g->a_scale ? "a_scale"
+                    : !g->out_q   ? "out (and no out_q)"
+                                  : "out_q_scale (required with out_q)");
+  if (g->a_stride < 0 || (g->out && g->out_stride < 0) ||
+      (g->residual && g->residual_stride < 0) || (g->out_q && g->out_q_stride < 0))
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm: strides must be >= 0");
-  if (g->m > 1 && g->out_stride < wt->n)
+  if (g->m > 1 && g->out && g->out_stride < wt->n)
     return wk_error(WK_STATUS_INVALID_ARGUMENT,
                     "gemm: out_stride=%td < n=%d makes output rows overlap", g->out_stride,
                     wt->n);
-  uintptr_t a_lo, a_hi, s_lo, s_hi, o_lo, o_hi, r_lo = 0, r_hi = 0;
+  if (g->m > 1 && g->out_q && g->out_q_stride < wt->n)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                    "gemm: out_q_stride=%td < n=%d makes output rows overlap", g->out_q_stride,
+                    wt->n);
+  uintptr_t a_lo, a_hi, s_lo, s_hi, o_lo = 0, o_hi = 0, r_lo = 0, r_hi = 0;
+  uintptr_t q_lo = 0, q_hi = 0, qs_lo = 0, qs_hi = 0;
   if (!extent(g->a, g->a_stride, g->m, wt->k, 1, &a_lo, &a_hi) ||
       !extent(g->a_scale, 1, g->m, 1, sizeof(float), &s_lo, &s_hi) ||
-      !extent(g->out, g->out_stride, g->m, wt->n, sizeof(float), &o_lo, &o_hi) ||
+      (g->out && !extent(g->out, g->out_stride, g->m, wt->n, sizeof(float), &o_lo, &o_hi)) ||
       (g->residual &&
-       !extent(g->residual, g->residual_stride, g->m, wt->n, sizeof(float), &r_lo, &r_hi)))
+       !extent(g->residual, g->residual_stride, g->m, wt->n, sizeof(float), &r_lo, &r_hi)) ||
+      (g->out_q && (!extent(g->out_q, g->out_q_stride, g->m, wt->n, 1, &q_lo, &q_hi) ||
+                    !extent(g->out_q_scale, 1, g->m, 1, sizeof(float), &qs_lo, &qs_hi))))
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm: strides overflow (m=%d)", g->m);
-  if (overlaps(o_lo, o_hi, a_lo, a_hi) || overlaps(o_lo, o_hi, s_lo, s_hi))
+  if (g->out_q) {
+    /* out_q and out_q_scale against every other array and each other (empty ranges — no
+     * out, no residual — overlap nothing) */
+    const struct { uintptr_t lo, hi; const char *name; } in[] = {
+        {a_lo, a_hi, "a"}, {s_lo, s_hi, "a_scale"}, {r_lo, r_hi, "residual"},
+        {o_lo, o_hi, "out"}, {qs_lo, qs_hi, "out_q_scale"}};
+    for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
+      if (overlaps(q_lo, q_hi, in[i].lo, in[i].hi))
+        return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm: out_q overlaps %s", in[i].name);
+      if (i < 4 && overlaps(qs_lo, qs_hi, in[i].lo, in[i].hi))
+        return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm: out_q_scale overlaps %s",
+                        in[i].name);
+    }
+  }
+  if (g->out && (overlaps(o_lo, o_hi, a_lo, a_hi) || overlaps(o_lo, o_hi, s_lo, s_hi)))
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm: out overlaps %s",
                     overlaps(o_lo, o_hi, a_lo, a_hi) ? "a" : "a_scale");
-  if (g->residual && overlaps(o_lo, o_hi, r_lo, r_hi) &&
+  if (g->out && g->residual && overlaps(o_lo, o_hi, r_lo, r_hi) &&
       !(g->residual == g->out && g->residual_stride == g->out_stride))
     return wk_error(WK_STATUS_INVALID_ARGUMENT,
                     "gemm: out overlaps residual (allowed only as the very same array and "
@@ -249,22 +306,38 @@ wk_status wk_gemm_run(wk_context *ctx, const wk_gemm_weights *wt, const wk_gemm_
   r.nb = (int)groups * WK_GEMM_NB_ALIGN;
   r.mb = kern->mr * ROW_TILES_PER_TASK;
   /* Few tasks (small m or n): smaller blocks, rows first (a row tile reuses the whole block). */
-  while (count_tasks(g->m, wt->n, r.mb, r.nb) < want_tasks && r.mb > kern->mr)
+  const int task_n = g->out_q ? 1 : wt->n; /* int8 output: one task per row block */
+  while (count_tasks(g->m, task_n, r.mb, r.nb) < want_tasks && r.mb > kern->mr)
     r.mb = (r.mb / kern->mr + 1) / 2 * kern->mr;
-  while (count_tasks(g->m, wt->n, r.mb, r.nb) < want_tasks && r.nb > WK_GEMM_NB_ALIGN)
+  while (!g->out_q && count_tasks(g->m, wt->n, r.mb, r.nb) < want_tasks &&
+         r.nb > WK_GEMM_NB_ALIGN)
     r.nb = (r.nb / WK_GEMM_NB_ALIGN + 1) / 2 * WK_GEMM_NB_ALIGN;
   r.n_blocks = ((size_t)wt->n + r.nb - 1) / r.nb;
-  const size_t n_tasks = count_tasks(g->m, wt->n, r.mb, r.nb);
+  /* int8 output: a task is a whole row block (its column blocks run in turn) */
+  const size_t n_tasks = g->out_q ? ((size_t)g->m + r.mb - 1) / r.mb
+                                  : count_tasks(g->m, wt->n, r.mb, r.nb);
 
-  r.scratch = (kern->scratch_size(wt->k) + 63) & ~(size_t)63;
+  r.kern_scratch = (kern->scratch_size(wt->k) + 63) & ~(size_t)63;
+  r.scratch = r.kern_scratch;
+  if (g->out_q && !g->out) { /* fp32 rows [mb][n rounded up to 64 bytes] per thread */
+    r.rows_stride = (ptrdiff_t)(((size_t)wt->n + 15) & ~(size_t)15);
+    r.scratch += (size_t)r.mb * (size_t)r.rows_stride * sizeof(float);
+  }
   if (r.scratch) {
     r.thread_mem = wk_alloc_array((size_t)threads, r.scratch);
     if (!r.thread_mem)
-      return wk_error(WK_STATUS_OUT_OF_MEMORY, "gemm: out of memory (scratch for k=%d)",
-                      wt->k);
+      return wk_error(WK_STATUS_OUT_OF_MEMORY, "gemm: out of memory (scratch for k=%d n=%d)",
+                      wt->k, wt->n);
   }
-  wk_threadpool_run(ctx->pool, n_tasks, gemm_task, &r);
+  wk_threadpool_run(ctx->pool, n_tasks, g->out_q ? gemm_rows_task : gemm_task, &r);
   wk_free(r.thread_mem);
+  if (g->out_q)
+    for (int i = 0; i < g->m; i++)
+      if (isnan(g->out_q_scale[i]))
+        return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                        "gemm: output row %d holds NaN or infinity (out_q, out_q_scale and out "
+                        "are unspecified)",
+                        i);
   return WK_STATUS_OK;
 }
 

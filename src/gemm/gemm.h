@@ -46,12 +46,26 @@ typedef struct wk_gemm_args {
                               * must not overlap it otherwise */
   ptrdiff_t residual_stride;
   float *out;                /* [m][n] float, row i at out + i·out_stride (out_stride ≥ n if
-                              * m > 1); must not overlap a, a_scale or residual (but see above) */
+                              * m > 1); must not overlap a, a_scale or residual (but see above).
+                              * May be NULL when out_q is given (then no fp32 output). */
   ptrdiff_t out_stride;
+  /* Optional requantized int8 output: when out_q is not NULL, each output row y[i][:] (the
+   * fp32 values above, after bias/GELU/residual) is quantized per token exactly as
+   * wk_quantize_rows specifies — the bytes equal running the fp32 GEMM and then
+   * wk_quantize_rows on its output:
+   *   out_q_scale[i] = max_n |y[i][n]| / 127 (1 for an all-zero row),
+   *   out_q[i][n]    = clamp(rint(y[i][n] / out_q_scale[i]), −127, 127).
+   * out_q: [m][n] int8, row i at out_q + i·out_q_stride (out_q_stride ≥ n if m > 1);
+   * out_q_scale: [m], required with out_q.  Neither may overlap a, a_scale, residual, out or
+   * each other.  If a row of y holds NaN or ±∞ the run fails with WK_STATUS_INVALID_ARGUMENT
+   * naming the row (out_q, out_q_scale and out are then unspecified). */
+  int8_t *out_q;
+  ptrdiff_t out_q_stride;
+  float *out_q_scale;
 } wk_gemm_args;
 
-/* out = epilogue(A·Wᵀ) on the context's thread pool.  `weights` must have been packed with a
- * context of the same ISA. */
+/* out = epilogue(A·Wᵀ) (and/or its per-token int8 requantization out_q, out_q_scale) on the
+ * context's thread pool.  `weights` must have been packed with a context of the same ISA. */
 wk_status wk_gemm_run(wk_context *context, const wk_gemm_weights *weights,
                       const wk_gemm_args *args);
 

@@ -21,11 +21,12 @@ struct wk_layer {
   wk_gemm_weights *fc2;                 /* n = d, k = ffn */
   /* scratch for wk_layer_run, sized for `cap` tokens */
   int cap;
-  int8_t *a8;      /* [cap][ffn] int8 GEMM input (LN1, attention out, LN2, fc1 out) */
+  int8_t *a8;      /* [cap][ffn] int8 GEMM input (LN1, attention out, fc1 out) */
   float *a_scale;  /* [cap] its per-token scales */
-  float *f;        /* [cap][max(3d, ffn)] QKV output, then fc1 output */
+  float *f;        /* [cap][3d] QKV output */
   int8_t *q8, *k8, *v8; /* [cap][d] token-major, head h at columns [h·hd, (h+1)·hd) */
-  float *qs, *ks;  /* [heads][cap] per token·head scales */
+  float *qs, *ks;  /* [heads][cap] per token·head scales (qs[0..cap) then holds LN2's per-token
+                    * scales, with LN2's int8 output in q8: fc1 reads them and writes a8) */
   float *att;      /* [cap][d] attention output, token-major */
 };
 
@@ -166,7 +167,7 @@ static wk_status reserve(wk_layer *l, int len) {
   wk_free(l->a8), wk_free(l->a_scale), wk_free(l->f), wk_free(l->q8), wk_free(l->k8);
   wk_free(l->v8), wk_free(l->qs), wk_free(l->ks), wk_free(l->att);
   const size_t n = (size_t)len, d = (size_t)l->d;
-  const size_t fw = (size_t)(3 * l->d > l->ffn ? 3 * l->d : l->ffn);
+  const size_t fw = (size_t)3 * l->d;
   l->a8 = wk_alloc(n * (size_t)l->ffn);
   l->a_scale = wk_alloc_array(n, sizeof(float));
   l->f = wk_alloc_array(n * fw, sizeof(float));
@@ -183,36 +184,49 @@ static wk_status reserve(wk_layer *l, int len) {
   return WK_STATUS_OK;
 }
 
-/* V per head per tensor: scale[h] = max |V[:, h]| / 127, V8 = clamp(rint(V / scale[h]), ±127).
- * Two parallel passes over row blocks: magnitudes (as bits: uint32 order = |x| order), then
- * quantization. */
-#define V_ROWS_PER_TASK 64
-typedef struct vquant_job {
-  const float *v;   /* [len][row_stride], head h at columns [h·hd, (h+1)·hd) */
-  ptrdiff_t row_stride;
+/* Q and K per token and head (scale [heads][len], the wk_quantize_rows rule on each hd-slice),
+ * V per head per tensor (scale[h] = max |V[:, h]| / 127, V8 = clamp(rint(V / scale[h]), ±127))
+ * from f [len][3d] = q ‖ k ‖ v.  Two parallel passes over token blocks: Q, K and V's per-block
+ * magnitudes (as bits: uint32 order = |x| order), then V's quantization. */
+#define QKV_ROWS_PER_TASK 32
+typedef struct qkv_quant_job {
+  const wk_gemm_kernel *kern;
+  const float *f;     /* [len][3·heads·hd] */
   int len, heads, hd;
-  uint32_t *amax;   /* [tasks][heads] pass 1 */
+  int8_t *q8, *k8;    /* [len][heads·hd] */
+  float *qs, *ks;     /* [heads][len]; NaN marks a non-finite slice */
+  uint32_t *amax;     /* [tasks][heads] pass 1 */
   const float *scale; /* [heads] pass 2 (NULL during pass 1) */
-  int8_t *q;        /* [len][heads·hd] */
-} vquant_job;
+  int8_t *v8;         /* [len][heads·hd] */
+} qkv_quant_job;
 
-static void vquant_task(void *ctx, size_t task, int thread) {
+static void qkv_quant_task(void *ctx, size_t task, int thread) {
   (void)thread;
-  vquant_job *j = ctx;
-  const int i0 = (int)task * V_ROWS_PER_TASK;
-  const int i1 = i0 + V_ROWS_PER_TASK < j->len ? i0 + V_ROWS_PER_TASK : j->len;
+  qkv_quant_job *j = ctx;
+  const int i0 = (int)task * QKV_ROWS_PER_TASK;
+  const int i1 = i0 + QKV_ROWS_PER_TASK < j->len ? i0 + QKV_ROWS_PER_TASK : j->len;
   const int w = j->heads * j->hd;
+  if (!j->scale) /* pass 1: Q, K; V's magnitudes */
+    for (int i = i0; i < i1; i++) {
+      const float *fi = j->f + (size_t)i * 3 * w;
+      for (int h = 0; h < j->heads; h++) {
+        const size_t o = (size_t)i * w + (size_t)h * j->hd, si = (size_t)h * j->len + i;
+        if (!j->kern->quantize_row(fi + h * j->hd, j->hd, j->q8 + o, &j->qs[si])) j->qs[si] = NAN;
+        if (!j->kern->quantize_row(fi + w + h * j->hd, j->hd, j->k8 + o, &j->ks[si]))
+          j->ks[si] = NAN;
+      }
+    }
   for (int h = 0; h < j->heads; h++) {
     uint32_t m = 0;
     for (int i = i0; i < i1; i++) {
-      const float *v = j->v + i * j->row_stride + h * j->hd; /* [hd] */
+      const float *v = j->f + (size_t)i * 3 * w + 2 * w + h * j->hd; /* [hd] */
       if (!j->scale) {
         for (int c = 0; c < j->hd; c++) {
           uint32_t b = wk_f32_abs_bits(v[c]);
           m = b > m ? b : m;
         }
       } else {
-        int8_t *q = j->q + (size_t)i * w + h * j->hd; /* [hd] */
+        int8_t *q = j->v8 + (size_t)i * w + h * j->hd; /* [hd] */
         for (int c = 0; c < j->hd; c++) {
           long r = lrintf(v[c] / j->scale[h]);
           q[c] = (int8_t)(r > WK_Q8_MAX ? WK_Q8_MAX : r < -WK_Q8_MAX ? -WK_Q8_MAX : r);
@@ -223,24 +237,33 @@ static void vquant_task(void *ctx, size_t task, int thread) {
   }
 }
 
-static wk_status quantize_v(wk_context *ctx, vquant_job *j, float *scale /* [heads] */) {
-  const size_t tasks = ((size_t)j->len + V_ROWS_PER_TASK - 1) / V_ROWS_PER_TASK;
-  j->amax = wk_alloc_array(tasks * (size_t)j->heads, sizeof(uint32_t));
-  if (!j->amax) return wk_error(WK_STATUS_OUT_OF_MEMORY, "layer: out of memory");
-  j->scale = NULL;
-  wk_threadpool_run(ctx->pool, tasks, vquant_task, j);
-  for (int h = 0; h < j->heads; h++) {
+static wk_status quantize_qkv(wk_context *ctx, wk_layer *l, int len, float *v_scale /* [heads] */) {
+  const int H = l->heads;
+  const size_t tasks = ((size_t)len + QKV_ROWS_PER_TASK - 1) / QKV_ROWS_PER_TASK;
+  qkv_quant_job j = {.kern = ctx->gemm, .f = l->f, .len = len, .heads = H, .hd = l->hd,
+                     .q8 = l->q8, .k8 = l->k8, .qs = l->qs, .ks = l->ks, .v8 = l->v8};
+  j.amax = wk_alloc_array(tasks * (size_t)H, sizeof(uint32_t));
+  if (!j.amax) return wk_error(WK_STATUS_OUT_OF_MEMORY, "layer: out of memory");
+  wk_threadpool_run(ctx->pool, tasks, qkv_quant_task, &j);
+  for (size_t i = 0; i < (size_t)H * len; i++)
+    if (isnan(l->qs[i]) || isnan(l->ks[i])) {
+      wk_free(j.amax);
+      return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                      "layer: %s of token %d, head %d holds NaN or infinity",
+                      isnan(l->qs[i]) ? "Q" : "K", (int)(i % (size_t)len), (int)(i / (size_t)len));
+    }
+  for (int h = 0; h < H; h++) {
     uint32_t m = 0;
-    for (size_t t = 0; t < tasks; t++) m = j->amax[t * j->heads + h] > m ? j->amax[t * j->heads + h] : m;
+    for (size_t t = 0; t < tasks; t++) m = j.amax[t * H + h] > m ? j.amax[t * H + h] : m;
     if (m >= 0x7f800000u) {
-      wk_free(j->amax);
+      wk_free(j.amax);
       return wk_error(WK_STATUS_INVALID_ARGUMENT, "layer: V of head %d holds NaN or infinity", h);
     }
-    scale[h] = wk_quantize_scale(m);
+    v_scale[h] = wk_quantize_scale(m);
   }
-  wk_free(j->amax);
-  j->scale = scale;
-  wk_threadpool_run(ctx->pool, tasks, vquant_task, j);
+  wk_free(j.amax);
+  j.scale = v_scale;
+  wk_threadpool_run(ctx->pool, tasks, qkv_quant_task, &j);
   return WK_STATUS_OK;
 }
 
@@ -264,15 +287,7 @@ static wk_status run_layer(wk_context *ctx, wk_layer *l, const float *x, int len
   STAGE(gemm, wk_gemm_run(ctx, l->qkv, &g));
   /* 3. Q and K per token and head (the attention API takes [heads][len] scales), V per head */
   float v_scale[WK_ATTENTION_MAX_HEADS_LAYER];
-  for (int h = 0; h < H; h++) {
-    STAGE(quant, wk_quantize_rows(ctx, l->f + h * hd, 3 * d, len, hd, l->q8 + h * hd, d,
-                                  l->qs + (size_t)h * len));
-    STAGE(quant, wk_quantize_rows(ctx, l->f + d + h * hd, 3 * d, len, hd, l->k8 + h * hd, d,
-                                  l->ks + (size_t)h * len));
-  }
-  vquant_job vj = {.v = l->f + 2 * d, .row_stride = 3 * d, .len = len, .heads = H, .hd = hd,
-                   .q = l->v8};
-  STAGE(quant, quantize_v(ctx, &vj, v_scale));
+  STAGE(quant, quantize_qkv(ctx, l, len, v_scale));
   /* 4. attention, one call per head (V's scale is per call) → att [len][d] fp32 */
   for (int h = 0; h < H; h++) {
     wk_attention_params p = {
@@ -290,13 +305,13 @@ static wk_status run_layer(wk_context *ctx, wk_layer *l, const float *x, int len
   g = (wk_gemm_args){.m = len, .a = l->a8, .a_stride = d, .a_scale = l->a_scale,
                      .residual = x, .residual_stride = d, .out = y, .out_stride = d};
   STAGE(gemm, wk_gemm_run(ctx, l->out, &g));
-  /* 6. LN2 + quantization; fc1 + bias + GELU → f [len][F]; quantize; fc2 + bias, y += … */
-  STAGE(norm, wk_layernorm_quantize_rows(ctx, y, d, len, d, l->ln2_g, l->ln2_b, l->a8, d,
-                                         l->a_scale));
-  g = (wk_gemm_args){.m = len, .a = l->a8, .a_stride = d, .a_scale = l->a_scale, .gelu = 1,
-                     .out = l->f, .out_stride = F};
+  /* 6. LN2 + quantization → q8, qs (free after attention); fc1 + bias + GELU, requantized
+   * per token in the GEMM → a8 [len][F], a_scale; fc2 + bias, y += … */
+  STAGE(norm, wk_layernorm_quantize_rows(ctx, y, d, len, d, l->ln2_g, l->ln2_b, l->q8, d,
+                                         l->qs));
+  g = (wk_gemm_args){.m = len, .a = l->q8, .a_stride = d, .a_scale = l->qs, .gelu = 1,
+                     .out_q = l->a8, .out_q_stride = F, .out_q_scale = l->a_scale};
   STAGE(gemm, wk_gemm_run(ctx, l->fc1, &g));
-  STAGE(quant, wk_quantize_rows(ctx, l->f, F, len, F, l->a8, F, l->a_scale));
   g = (wk_gemm_args){.m = len, .a = l->a8, .a_stride = F, .a_scale = l->a_scale,
                      .residual = y, .residual_stride = d, .out = y, .out_stride = d};
   STAGE(gemm, wk_gemm_run(ctx, l->fc2, &g));

@@ -5,8 +5,8 @@
  *
  * Two precisions:
  *   - INT8 (wk_layer_run): weights int8 per output channel, packed once; activations int8 per
- *     token, quantized dynamically (fused into LayerNorm, and after QKV, attention and fc1);
- *     int32 accumulation; the residual stream and LayerNorm in fp32.  Bit-identical on every
+ *     token, quantized dynamically (fused into LayerNorm and fc1's epilogue, after QKV and
+ *     attention); int32 accumulation; the residual stream and LayerNorm in fp32.  Bit-identical on every
  *     ISA and thread count (every kernel is).
  *   - FP32 reference (wk_layer_forward_ref): plain C with double accumulation and double
  *     intermediates, Whisper's math verbatim (checked against NumPy by test_layer_ref.sh).
@@ -57,8 +57,9 @@ void wk_layer_free(wk_layer *layer); /* accepts NULL */
 /* Seconds per stage of wk_layer_run, accumulated (zero it first). */
 typedef struct wk_layer_profile {
   double norm;      /* LayerNorm 1 and 2, each fused with its per-token quantization */
-  double gemm;      /* QKV, out-proj (+ residual), fc1 (+ GELU, fused), fc2 (+ residual) */
-  double quant;     /* quantizing Q, K (per token·head), V (per head), attention out, fc1 out */
+  double gemm;      /* QKV, out-proj (+ residual), fc1 (+ GELU + int8 requantization, fused),
+                     * fc2 (+ residual) */
+  double quant;     /* quantizing Q, K (per token·head), V (per head), attention out */
   double attention; /* wk_attention, all heads */
   double total;     /* the whole call: total − the above = other (checks, scratch) */
 } wk_layer_profile;
