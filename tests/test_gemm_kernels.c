@@ -200,15 +200,13 @@ static void test_gelu(wk_test_rng *rng) {
   printf("gelu: max abs error %.3g on 2e6 samples of [-10, 10]; limits exact\n", max_err);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  const int filter = wk_test_isa_filter(argc, argv);
   wk_test_rng rng = {20261122};
   int simd = 0;
   for (int isa = 0; isa < WK_ISA_COUNT; isa++) {
     ctx1[isa] = ctx2[isa] = NULL;
-    if (!wk_isa_supported((wk_isa)isa)) {
-      printf("SKIP %s: not supported by this CPU\n", wk_isa_name((wk_isa)isa));
-      continue;
-    }
+    if (!wk_test_isa_wanted(filter, isa)) continue;
     wk_context_options o1 = {1, (wk_isa)isa}, o2 = {2, (wk_isa)isa};
     if (wk_context_create(&o1, &ctx1[isa]) || wk_context_create(&o2, &ctx2[isa])) {
       fprintf(stderr, "cannot create %s contexts: %s\n", wk_isa_name((wk_isa)isa), wk_last_error());

@@ -8,8 +8,9 @@
 #include "layer_synth.h"
 #include "test_util.h"
 
-int main(void) {
-  wk_context *ctx = wk_test_context(WK_ISA_AUTO, 2);
+int main(int argc, char **argv) {
+  const int filter = wk_test_isa_filter(argc, argv);
+  wk_context *ctx = wk_test_context(filter < 0 ? WK_ISA_AUTO : (wk_isa)filter, 2);
   static const int sz[2][2] = {{384, 6}, {512, 8}};
   for (int i = 0; i < 2; i++)
     for (int outl = 0; outl < 2; outl++) {
@@ -33,7 +34,7 @@ int main(void) {
   int have_ref = 0;
   for (int isa = 0; isa < WK_ISA_COUNT; isa++)
     for (int threads = 1; threads <= 2; threads++) {
-      if (!wk_isa_supported((wk_isa)isa)) continue;
+      if (!wk_test_isa_wanted(filter, isa)) continue;
       wk_context *c = wk_test_context((wk_isa)isa, threads);
       wk_layer *l = NULL;
       CHECK(wk_layer_create(c, &s.w, NULL, &l) == WK_STATUS_OK, "%s", wk_last_error());

@@ -33,11 +33,12 @@ static float gauss(wk_test_rng *r) {
   return (float)(sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  const int filter = wk_test_isa_filter(argc, argv);
   wk_test_rng rng = {7};
   wk_context *ctx[WK_ISA_COUNT] = {0};
   for (int i = 0; i < WK_ISA_COUNT; i++)
-    if (wk_isa_supported((wk_isa)i)) ctx[i] = wk_test_context((wk_isa)i, 2);
+    if (wk_test_isa_wanted(filter, i)) ctx[i] = wk_test_context((wk_isa)i, 2);
   double worst = 0;
   for (int wi = 0; wi < N_WIDTHS; wi++) {
     const int d = widths[wi];

@@ -9,9 +9,10 @@
 #include "stem_synth.h"
 #include "test_util.h"
 
-int main(void) {
+int main(int argc, char **argv) {
+  const int filter = wk_test_isa_filter(argc, argv);
   /* accuracy at tiny's shape */
-  wk_context *ctx = wk_test_context(WK_ISA_AUTO, 2);
+  wk_context *ctx = wk_test_context(filter < 0 ? WK_ISA_AUTO : (wk_isa)filter, 2);
   wk_stem_synth s;
   wk_stem_metrics m;
   CHECK(wk_stem_synth_make(80, 384, 3000, 31, &s), "oom");
@@ -33,7 +34,7 @@ int main(void) {
   int have_ref = 0;
   for (int isa = 0; isa < WK_ISA_COUNT; isa++)
     for (int threads = 1; threads <= 2; threads++) {
-      if (!wk_isa_supported((wk_isa)isa)) continue;
+      if (!wk_test_isa_wanted(filter, isa)) continue;
       wk_context *c = wk_test_context((wk_isa)isa, threads);
       wk_stem *st = NULL;
       CHECK(wk_stem_create(c, &s.w, &st) == WK_STATUS_OK, "%s", wk_last_error());

@@ -52,6 +52,16 @@ static inline wk_isa wk_test_isa_arg(int argc, char **argv) {
   return isa;
 }
 
+/* Cross-ISA tests (name.isa in ctest): with an ISA argument only the scalar spec and that ISA
+ * run, and the test exits 77 (skipped) if the CPU lacks it; without one, every ISA it has. */
+static inline int wk_test_isa_filter(int argc, char **argv) {
+  return argc < 2 ? -1 : (int)wk_test_isa_arg(argc, argv);
+}
+
+static inline int wk_test_isa_wanted(int filter, int isa) {
+  return wk_isa_supported((wk_isa)isa) && (filter < 0 || isa == filter || isa == WK_ISA_SCALAR);
+}
+
 static inline wk_context *wk_test_context(wk_isa isa, int threads) {
   wk_context *ctx = NULL;
   wk_context_options o = {threads, isa};
