@@ -53,7 +53,8 @@
  *   erfc(a) ≈ S(a)^−8,  S(a) = 1 + a·(c1 + a·(c2 + … + a·c9))        (the A&S 7.1.28 form)
  *
  * The c_i are a weighted minimax fit of erfc(a)^(−1/8) on [0, 4] (Lawson iteration in 40-digit
- * arithmetic, weight = the GELU error one unit of S error causes), rounded to float.  Only add,
+ * arithmetic, weight = the GELU error one unit of S error causes; tools/fit/gelu_erfc_fit.py
+ * 8 9 4 gelu), rounded to float.  Only add,
  * mul, div, min, max and abs are used, so the scalar code and its SIMD twins agree bit for bit.
  * The fixed sequence:
  *
