@@ -39,7 +39,8 @@
 #define WK_ATTN_MAX_D 128
 
 /* 2^f ≈ 1 + f·(C1 + f·(C2 + f·(C3 + f·(C4 + f·C5)))) on [0, 1): relative error 1.6e-7 in float
- * (a weighted least-squares fit with p(0) = 1 exactly, so the row maximum gets P = P_max). */
+ * (a weighted least-squares fit with p(0) = 1 exactly, so the row maximum gets P = P_max;
+ * tools/fit/exp2_fit.py reproduces it). */
 #define WK_EXP2_C1 0.6931512951850891f
 #define WK_EXP2_C2 0.24016444385051727f
 #define WK_EXP2_C3 0.05579991266131401f
