@@ -146,7 +146,8 @@ typedef struct wk_attention_params {
 
 #define WK_ATTENTION_MAX_LK (1 << 20)
 
-/** Runs attention.  Query rows that see no key (masks) produce 0. */
+/** Runs attention.  Query rows that see no key (masks) produce 0.  On any error status nothing
+ *  is written to the output. */
 wk_status wk_attention(wk_context *context, const wk_attention_params *params);
 
 /** The seed effort's tile: one head, Q‖K‖V as three row-major 64×64 int8 matrices in one
