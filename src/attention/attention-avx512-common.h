@@ -293,6 +293,16 @@ static inline int64_t wk_avx512_softmax_row(const float *t_row, /* [lkp] */ floa
     __m512i p[4];
 #pragma GCC unroll 4
     for (int i = 0; i < 4; i++) t[i] = _mm512_load_ps(t_row + j + 16 * i);
+    /* All 64 below m − 26 (rounding is monotone, NaN lanes give 0 anyway): P = 0, no exp. */
+    const __m512 tmax = _mm512_max_ps(_mm512_max_ps(t[0], t[1]), _mm512_max_ps(t[2], t[3]));
+    if (_mm512_cmp_ps_mask(_mm512_sub_ps(tmax, mv), _mm512_set1_ps(WK_EXP2_MIN_X), _CMP_LE_OQ) ==
+        0xffff) {
+      const __m512i z = _mm512_setzero_si512();
+      _mm512_storeu_si512(b0 + j, z);
+      _mm512_storeu_si512(b1 + j, z);
+      _mm512_storeu_si512(b2 + j, z);
+      continue;
+    }
     wk_avx512_exp2_q24_x4(t, mv, p);
     s = _mm512_add_epi32(s, _mm512_add_epi32(_mm512_add_epi32(p[0], p[1]),
                                               _mm512_add_epi32(p[2], p[3])));

@@ -151,22 +151,34 @@ WK_INLINE void pv_tile(const int R, const int NC, const wk_attn_rows_args *a,
     for (int r = 0; r < R; r++)
 #pragma GCC unroll 4
       for (int i = 0; i < NC; i++) x2[r][i] = x1[r][i] = x0[r][i] = _mm512_setzero_si512();
-    for (int g = g0; g < g1; g++) {
-      __m512i vv[4]; /* 4 keys × 16 channels per vector, loaded once for R rows × 3 planes */
-#pragma GCC unroll 4
-      for (int i = 0; i < NC; i++)
-        vv[i] = _mm512_loadu_si512(v + ((size_t)g * d + 16 * i) * 4);
+    for (int gb = g0; gb < g1; gb += 16) {
+      /* 64 keys whose P is 0 in every plane of every row (peaked rows): adding 0, skip. */
+      __m512i any = _mm512_setzero_si512();
 #pragma GCC unroll 8
-      for (int r = 0; r < R; r++) {
-        const __m512i q2 = _mm512_set1_epi32(load_i32(p2 + r * lkp + 4 * g));
+      for (int r = 0; r < R; r++)
+        any = _mm512_or_si512(any, _mm512_ternarylogic_epi32(
+                                       _mm512_load_si512(p0 + r * lkp + 4 * gb),
+                                       _mm512_load_si512(p1 + r * lkp + 4 * gb),
+                                       _mm512_load_si512(p2 + r * lkp + 4 * gb), 0xfe));
+      if (!_mm512_test_epi32_mask(any, any)) continue;
+      const int ge = g1 - gb < 16 ? g1 : gb + 16;
+      for (int g = gb; g < ge; g++) {
+        __m512i vv[4]; /* 4 keys × 16 channels per vector, loaded once for R rows × 3 planes */
 #pragma GCC unroll 4
-        for (int i = 0; i < NC; i++) x2[r][i] = wk_avx512_dpbusd(x2[r][i], q2, vv[i]);
-        const __m512i q1 = _mm512_set1_epi32(load_i32(p1 + r * lkp + 4 * g));
+        for (int i = 0; i < NC; i++)
+          vv[i] = _mm512_loadu_si512(v + ((size_t)g * d + 16 * i) * 4);
+#pragma GCC unroll 8
+        for (int r = 0; r < R; r++) {
+          const __m512i q2 = _mm512_set1_epi32(load_i32(p2 + r * lkp + 4 * g));
 #pragma GCC unroll 4
-        for (int i = 0; i < NC; i++) x1[r][i] = wk_avx512_dpbusd(x1[r][i], q1, vv[i]);
-        const __m512i q0 = _mm512_set1_epi32(load_i32(p0 + r * lkp + 4 * g));
+          for (int i = 0; i < NC; i++) x2[r][i] = wk_avx512_dpbusd(x2[r][i], q2, vv[i]);
+          const __m512i q1 = _mm512_set1_epi32(load_i32(p1 + r * lkp + 4 * g));
 #pragma GCC unroll 4
-        for (int i = 0; i < NC; i++) x0[r][i] = wk_avx512_dpbusd(x0[r][i], q0, vv[i]);
+          for (int i = 0; i < NC; i++) x1[r][i] = wk_avx512_dpbusd(x1[r][i], q1, vv[i]);
+          const __m512i q0 = _mm512_set1_epi32(load_i32(p0 + r * lkp + 4 * g));
+#pragma GCC unroll 4
+          for (int i = 0; i < NC; i++) x0[r][i] = wk_avx512_dpbusd(x0[r][i], q0, vv[i]);
+        }
       }
     }
 #pragma GCC unroll 8

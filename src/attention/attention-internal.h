@@ -57,7 +57,8 @@ static inline float wk_attn_logit(int32_t s, float alpha, float beta) {
 }
 
 /* The 24-bit probability of x = t − max ≤ 0: round-to-nearest-even of (2^24−1)·2^x, as
- *   y = max(x, −26); n = floor(y); f = y − n (exact); p = poly(f); P = rint((p·(2^24−1))·2^n).
+ *   y = max(x, −26); n = floor(y); f = y − n; p = poly(f); P = rint((p·(2^24−1))·2^n).
+ * (f is rounded: for a tiny negative y it becomes 1.0f, and p(1) ≈ 2 keeps the result right.)
  * q = p·(2^24−1) is rounded to float (relative 2^-24, below the polynomial's 1.6e-7); scaling
  * by 2^n (n ≤ −1 unless x = 0) then leaves an integer-resolution value for rint.
  * SIMD twins: max, roundscale(floor), sub, the same Horner chain, mul, scalef, cvtps (RNE). */
