@@ -167,7 +167,7 @@ static wk_status alloc_case(wk_attn_case *c, int per_token) {
   return WK_STATUS_OK;
 }
 
-static wk_status build(const spec *s, uint64_t seed, int with_reference, wk_attn_case *c) {
+static wk_status build(const spec *s, uint64_t seed, wk_attn_case *c) {
   memset(c, 0, sizeof *c);
   snprintf(c->name, sizeof c->name, "%s", s->name);
   c->heads = s->heads, c->lq = s->lq, c->lk = s->lk, c->d = s->d;
@@ -230,28 +230,18 @@ static wk_status build(const spec *s, uint64_t seed, int with_reference, wk_attn
     quantize(x, c->heads, c->lk, d, c->v, NULL, &c->v_scale);
     free(x);
   }
-  if (with_reference) {
-    wk_attn_reference(c);
-    if (s->kind == SEED)
-      c->out_scale = 1.0f;
-    else
-      set_out_scale(c);
-  } else {
-    c->out_scale = 0.02f;
-  }
+  wk_attn_reference(c);
+  if (s->kind == SEED)
+    c->out_scale = 1.0f;
+  else
+    set_out_scale(c);
   return WK_STATUS_OK;
 }
 
 wk_status wk_attn_case_make(int i, wk_attn_case *c) {
   if (i < 0 || i >= wk_attn_case_count())
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "no accuracy case %d", i);
-  return build(&specs[i], 1000 + (uint64_t)i, 1, c);
-}
-
-wk_status wk_attn_case_random(const char *name, int heads, int lq, int lk, int d, double logit_std,
-                              uint64_t seed, int with_reference, wk_attn_case *c) {
-  spec s = {name, GAUSS, logit_std, heads, lq, lk, d, 1, 0, 0};
-  return build(&s, seed, with_reference, c);
+  return build(&specs[i], 1000 + (uint64_t)i, c);
 }
 
 void wk_attn_case_free(wk_attn_case *c) {

@@ -38,10 +38,6 @@ int wk_attn_case_count(void);
 wk_status wk_attn_case_make(int i, wk_attn_case *c);
 void wk_attn_case_free(wk_attn_case *c);
 
-/* Random Gaussian inputs of a given shape with per-token scales (no reference): for benches. */
-wk_status wk_attn_case_random(const char *name, int heads, int lq, int lk, int d, double logit_std,
-                              uint64_t seed, int with_reference, wk_attn_case *c);
-
 /* wk_attention parameters for a case, writing head-major output. */
 wk_attention_params wk_attn_case_params(const wk_attn_case *c, wk_dtype out_type, void *out);
 

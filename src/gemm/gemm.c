@@ -35,9 +35,6 @@ struct wk_gemm_weights {
   float *bias;       /* [round_up(n, WK_GEMM_NB_ALIGN)], zero-padded, or NULL */
 };
 
-int wk_gemm_weights_n(const wk_gemm_weights *w) { return w ? w->n : 0; }
-int wk_gemm_weights_k(const wk_gemm_weights *w) { return w ? w->k : 0; }
-
 /* ── argument checks ─────────────────────────────────────────────────────── */
 
 static int good_scale(float s) { return isfinite(s) && s > 0.0f; }

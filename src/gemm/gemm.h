@@ -32,8 +32,6 @@ wk_status wk_gemm_weights_create(wk_context *context, const int8_t *w, ptrdiff_t
                                  wk_gemm_weights **out);
 /* Accepts NULL. */
 void wk_gemm_weights_free(wk_gemm_weights *weights);
-int wk_gemm_weights_n(const wk_gemm_weights *weights);
-int wk_gemm_weights_k(const wk_gemm_weights *weights);
 
 typedef struct wk_gemm_args {
   int m;                     /* rows of A and of the output, ≥ 1 */
