@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "whisk.h"
 
@@ -17,6 +18,18 @@ typedef struct wk_suite_options {
 /* Whether the options select the case or benchmark `name`. */
 static inline int wk_suite_matches(const wk_suite_options *o, const char *name) {
   return !o->filter || strstr(name, o->filter) != NULL;
+}
+
+/* Monotonic seconds, and a qsort comparator for medians of timings. */
+static inline double wk_suite_now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+static inline int wk_suite_cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
 }
 
 /* A context for `isa` with `threads` threads, or NULL after printing why. */

@@ -91,17 +91,6 @@ int wk_accuracy_attention(const wk_suite_options *o, FILE *out) {
 
 /* ── benchmark ───────────────────────────────────────────────────────────── */
 
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
 /* Median seconds per call: `warmup` untimed calls, then samples of `batch` calls each until
  * at least `min_samples` samples and `min_seconds` have passed (at most 201 samples). */
 static double time_attention(wk_context *ctx, const wk_attention_params *p, int warmup,
@@ -110,13 +99,13 @@ static double time_attention(wk_context *ctx, const wk_attention_params *p, int 
   int n = 0;
   for (int i = 0; i < warmup; i++)
     if (wk_attention(ctx, p) != WK_STATUS_OK) return -1;
-  double start = now();
-  while (n < 201 && (n < min_samples || now() - start < min_seconds)) {
-    double t0 = now();
+  double start = wk_suite_now();
+  while (n < 201 && (n < min_samples || wk_suite_now() - start < min_seconds)) {
+    double t0 = wk_suite_now();
     for (int i = 0; i < batch; i++) wk_attention(ctx, p);
-    samples[n++] = (now() - t0) / batch;
+    samples[n++] = (wk_suite_now() - t0) / batch;
   }
-  qsort(samples, (size_t)n, sizeof samples[0], cmp_double);
+  qsort(samples, (size_t)n, sizeof samples[0], wk_suite_cmp_double);
   return samples[n / 2];
 }
 

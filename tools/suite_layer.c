@@ -165,17 +165,6 @@ int wk_accuracy_layer(const wk_suite_options *o, FILE *out) {
 
 /* ── benchmark ───────────────────────────────────────────────────────────── */
 
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
 /* One GEMM shape: m × n × k, random int8 operands. */
 typedef struct gemm_bench {
   int8_t *a, *w;  /* [m][k], [n][k] */
@@ -216,15 +205,15 @@ static double time_gemm(wk_context *ctx, const gemm_bench *g, int m, int n, int 
   double t[32];
   for (int i = 0; i < warmup; i++) wk_gemm_run(ctx, w, &a);
   for (int i = 0; i < runs; i++) {
-    double t0 = now();
+    double t0 = wk_suite_now();
     if (wk_gemm_run(ctx, w, &a)) {
       wk_gemm_weights_free(w);
       return -1;
     }
-    t[i] = now() - t0;
+    t[i] = wk_suite_now() - t0;
   }
   wk_gemm_weights_free(w);
-  qsort(t, (size_t)runs, sizeof t[0], cmp_double);
+  qsort(t, (size_t)runs, sizeof t[0], wk_suite_cmp_double);
   return t[runs / 2];
 }
 
@@ -315,22 +304,22 @@ static int bench_stem(const wk_suite_options *o, FILE *out, int *first, wk_conte
   }
   double t[5];
   for (int i = 0; i < 5 && !rc; i++) {
-    double t0 = now();
+    double t0 = wk_suite_now();
     wk_stem_run(ctx, st, s.mel, STEM_FRAMES, x);
-    t[i] = now() - t0;
+    t[i] = wk_suite_now() - t0;
   }
   double ts = -1; /* the scalar stem, once */
   wk_stem *ss = NULL;
   if (!rc) {
     fprintf(stderr, "bench: %s, scalar (slow)...\n", name);
     if (wk_stem_create(cs, &s.w, &ss) == WK_STATUS_OK) {
-      double t0 = now();
-      if (wk_stem_run(cs, ss, s.mel, STEM_FRAMES, x) == WK_STATUS_OK) ts = now() - t0;
+      double t0 = wk_suite_now();
+      if (wk_stem_run(cs, ss, s.mel, STEM_FRAMES, x) == WK_STATUS_OK) ts = wk_suite_now() - t0;
     }
     wk_stem_free(ss);
   }
   if (!rc) {
-    qsort(t, 5, sizeof t[0], cmp_double);
+    qsort(t, 5, sizeof t[0], wk_suite_cmp_double);
     const double ops = 2.0 * d * (STEM_FRAMES * 3.0 * mels + LEN * 3.0 * d);
     /* m, n, k: frames, d, n_mels */
     print_row(out, o->json, first, name, "stem", STEM_FRAMES, d, mels, threads, isa_name, t[2],
@@ -415,22 +404,22 @@ int wk_bench_layer(const wk_suite_options *o, FILE *out) {
       rc = 2;
     }
     for (int i = 0; i < 5 && !rc; i++) {
-      double t0 = now();
+      double t0 = wk_suite_now();
       wk_layer_run(ctx, l, s.x, LEN, y, &prof);
-      t[i] = now() - t0;
+      t[i] = wk_suite_now() - t0;
     }
     double ts = -1; /* the scalar layer, once */
     wk_layer *ls = NULL;
     if (!rc) {
       fprintf(stderr, "bench: %s, scalar (slow)...\n", name);
       if (wk_layer_create(cs, &s.w, NULL, &ls) == WK_STATUS_OK) {
-        double t0 = now();
-        if (wk_layer_run(cs, ls, s.x, LEN, y, NULL) == WK_STATUS_OK) ts = now() - t0;
+        double t0 = wk_suite_now();
+        if (wk_layer_run(cs, ls, s.x, LEN, y, NULL) == WK_STATUS_OK) ts = wk_suite_now() - t0;
       }
       wk_layer_free(ls);
     }
     if (!rc) {
-      qsort(t, 5, sizeof t[0], cmp_double);
+      qsort(t, 5, sizeof t[0], wk_suite_cmp_double);
       const double ops = 2.0 * LEN * 12.0 * d * d + 4.0 * LEN * (double)LEN * d;
       print_row(out, o->json, &first, name, "layer", LEN, d, F, threads, isa_name, t[2], ops,
                 peak.ops_per_s, ts, &prof);
