@@ -245,7 +245,8 @@ static inline int same_bytes(const problem *p, const float *want, const float *g
 typedef void (*gemm_compare_fn)(const problem *p, const char *what, int reference);
 
 /* M, N, K ∈ {1, 2, 3, 15, 16, 17, 63, 64, 65, 127}: a deterministic sample of the 1000
- * combinations plus the diagonal, with random epilogues, strides and value modes. */
+ * combinations plus the diagonal, with random epilogues, strides and value modes; then each of
+ * M, N, K = 1500 with the other two from {1, 17, 65, 127}. */
 static inline void gemm_check_shapes(wk_test_rng *rng, gemm_compare_fn compare) {
   static const int dims[] = {1, 2, 3, 15, 16, 17, 63, 64, 65, 127};
   const int nd = (int)(sizeof dims / sizeof dims[0]);
@@ -261,6 +262,23 @@ static inline void gemm_check_shapes(wk_test_rng *rng, gemm_compare_fn compare) 
         char what[96];
         snprintf(what, sizeof what, "shape %dx%dx%d flags %d mode %d", dims[mi], dims[ni],
                  dims[ki], flags, mode);
+        compare(&p, what, 1);
+        free_problem(&p);
+        cases++;
+      }
+  /* one dimension 1500 (Whisper's token count), the other two from a short list */
+  static const int small[] = {1, 17, 65, 127};
+  for (int axis = 0; axis < 3; axis++)
+    for (int a = 0; a < 4; a++)
+      for (int b = 0; b < 4; b++) {
+        int dim[3];
+        dim[axis] = 1500;
+        dim[(axis + 1) % 3] = small[a], dim[(axis + 2) % 3] = small[b];
+        problem p;
+        int flags = (int)(wk_test_next(rng) & 127);
+        make_problem(&p, rng, dim[0], dim[1], dim[2], 0, flags, 4.0f);
+        char what[96];
+        snprintf(what, sizeof what, "shape %dx%dx%d flags %d", dim[0], dim[1], dim[2], flags);
         compare(&p, what, 1);
         free_problem(&p);
         cases++;
