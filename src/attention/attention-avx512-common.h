@@ -278,6 +278,14 @@ WK_INLINE int64_t wk_avx512_sum_u32(__m512i s) {
 /* 64-key units whose uint32 lane sums of P stay exact: 4·64 vectors · (2^24 − 1) < 2^32. */
 #define WK_AVX512_SUM_FLUSH_UNITS 64
 
+/* Zero P for 64 keys in each of the three byte planes. */
+static inline void wk_avx512_store_p64_zero(uint8_t *b0, uint8_t *b1, uint8_t *b2) {
+  const __m512i z = _mm512_setzero_si512();
+  _mm512_storeu_si512(b0, z);
+  _mm512_storeu_si512(b1, z);
+  _mm512_storeu_si512(b2, z);
+}
+
 /* One row: P over keys [0, n) as byte planes into p_row[0 … 2], zero from n up to n_fill
  * rounded up to 64 (what the P·V loops read; ≤ lkp).  Returns Σ P (exact).  Logits t_row[j]
  * are read only for j < n (the others were never computed). */
@@ -297,10 +305,7 @@ static inline int64_t wk_avx512_softmax_row(const float *t_row, /* [lkp] */ floa
     const __m512 tmax = _mm512_max_ps(_mm512_max_ps(t[0], t[1]), _mm512_max_ps(t[2], t[3]));
     if (_mm512_cmp_ps_mask(_mm512_sub_ps(tmax, mv), _mm512_set1_ps(WK_EXP2_MIN_X), _CMP_LE_OQ) ==
         0xffff) {
-      const __m512i z = _mm512_setzero_si512();
-      _mm512_storeu_si512(b0 + j, z);
-      _mm512_storeu_si512(b1 + j, z);
-      _mm512_storeu_si512(b2 + j, z);
+      wk_avx512_store_p64_zero(b0 + j, b1 + j, b2 + j);
       continue;
     }
     wk_avx512_exp2_q24_x4(t, mv, p);
@@ -315,10 +320,7 @@ static inline int64_t wk_avx512_softmax_row(const float *t_row, /* [lkp] */ floa
   }
   for (; j < n_fill; j += 64) { /* the unit holding key n − 1 (masked), then zeros */
     if (j >= n) {
-      const __m512i z = _mm512_setzero_si512();
-      _mm512_storeu_si512(b0 + j, z);
-      _mm512_storeu_si512(b1 + j, z);
-      _mm512_storeu_si512(b2 + j, z);
+      wk_avx512_store_p64_zero(b0 + j, b1 + j, b2 + j);
       continue;
     }
     __m512 t[4];
