@@ -1,6 +1,7 @@
 #!/bin/sh
-# deps.sh — installs the Debian packages whisk needs to build and test, if any are missing.
-# Run as root (or with password-less sudo); otherwise it names the packages and fails.
+# deps.sh [test] — installs the Debian packages whisk needs to build (and, with `test`, to run
+# its tests), if any are missing.  Run as root (or with password-less sudo); otherwise it names
+# the packages and fails.
 set -eu
 
 need=""
@@ -12,7 +13,9 @@ have_cmd pkg-config || need="$need pkg-config"
 # libc headers and the sanitizer runtimes come with gcc's libc6-dev / libasan / libubsan.
 [ -f /usr/include/stdio.h ] || need="$need libc6-dev"
 # Test-only: NumPy cross-checks of whisk's .npy files and reference computations.
-/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || need="$need python3-numpy"
+if [ "${1:-}" = test ]; then
+  /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || need="$need python3-numpy"
+fi
 
 [ -z "$need" ] && exit 0
 
