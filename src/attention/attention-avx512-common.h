@@ -286,6 +286,20 @@ static inline void wk_avx512_store_p64_zero(uint8_t *b0, uint8_t *b1, uint8_t *b
   _mm512_storeu_si512(b2, z);
 }
 
+/* Stores 64 keys' P as byte planes and adds them to the row sum: uint32 lane sums `s`, flushed
+ * into the int64 `sum` every WK_AVX512_SUM_FLUSH_UNITS units (counted in `units`). */
+static inline void wk_avx512_emit_p64(const __m512i p[4], uint8_t *b0, uint8_t *b1, uint8_t *b2,
+                                      __m512i *s, int *units, int64_t *sum) {
+  *s = _mm512_add_epi32(*s, _mm512_add_epi32(_mm512_add_epi32(p[0], p[1]),
+                                            _mm512_add_epi32(p[2], p[3])));
+  wk_avx512_store_p64(p[0], p[1], p[2], p[3], b0, b1, b2);
+  if (++*units == WK_AVX512_SUM_FLUSH_UNITS) {
+    *sum += wk_avx512_sum_u32(*s);
+    *s = _mm512_setzero_si512();
+    *units = 0;
+  }
+}
+
 /* One row: P over keys [0, n) as byte planes into p_row[0 … 2], zero from n up to n_fill
  * rounded up to 64 (what the P·V loops read; ≤ lkp).  Returns Σ P (exact).  Logits t_row[j]
  * are read only for j < n (the others were never computed). */
@@ -309,14 +323,7 @@ static inline int64_t wk_avx512_softmax_row(const float *t_row, /* [lkp] */ floa
       continue;
     }
     wk_avx512_exp2_q24_x4(t, mv, p);
-    s = _mm512_add_epi32(s, _mm512_add_epi32(_mm512_add_epi32(p[0], p[1]),
-                                              _mm512_add_epi32(p[2], p[3])));
-    wk_avx512_store_p64(p[0], p[1], p[2], p[3], b0 + j, b1 + j, b2 + j);
-    if (++units == WK_AVX512_SUM_FLUSH_UNITS) {
-      sum += wk_avx512_sum_u32(s);
-      s = _mm512_setzero_si512();
-      units = 0;
-    }
+    wk_avx512_emit_p64(p, b0 + j, b1 + j, b2 + j, &s, &units, &sum);
   }
   for (; j < n_fill; j += 64) { /* the unit holding key n − 1 (masked), then zeros */
     if (j >= n) {
@@ -334,14 +341,7 @@ static inline int64_t wk_avx512_softmax_row(const float *t_row, /* [lkp] */ floa
     wk_avx512_exp2_q24_x4(t, mv, p);
 #pragma GCC unroll 4
     for (int i = 0; i < 4; i++) p[i] = _mm512_maskz_mov_epi32(k[i], p[i]);
-    s = _mm512_add_epi32(s, _mm512_add_epi32(_mm512_add_epi32(p[0], p[1]),
-                                              _mm512_add_epi32(p[2], p[3])));
-    wk_avx512_store_p64(p[0], p[1], p[2], p[3], b0 + j, b1 + j, b2 + j);
-    if (++units == WK_AVX512_SUM_FLUSH_UNITS) {
-      sum += wk_avx512_sum_u32(s);
-      s = _mm512_setzero_si512();
-      units = 0;
-    }
+    wk_avx512_emit_p64(p, b0 + j, b1 + j, b2 + j, &s, &units, &sum);
   }
   return sum + wk_avx512_sum_u32(s);
 }
