@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "runtime/runtime.h"
 #include "npy.h"
 #include "test_util.h"
 

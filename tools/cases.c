@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "runtime/runtime.h"
 
 /* ── deterministic random numbers (splitmix64) ── */
 typedef struct rng { uint64_t s; } rng;

@@ -33,7 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "internal.h"
+#include "runtime/runtime.h"
 
 #define WK_ATTN_BLOCK_ROWS 16 /* query rows per task and per microkernel call (max) */
 #define WK_ATTN_MAX_D 128

@@ -37,7 +37,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "internal.h"
+#include "runtime/runtime.h"
 
 #define WK_GEMM_MAX_K 65536     /* |Acc| ≤ 2^30: see the bounds above */
 #define WK_GEMM_MAX_N (1 << 24) /* keeps every padded size far from overflow */

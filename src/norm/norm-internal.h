@@ -37,7 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "internal.h"
+#include "runtime/runtime.h"
 
 #define WK_LN_EPS 1e-5f /* Whisper's nn.LayerNorm default */
 #define WK_NORM_LANES 16

@@ -4,7 +4,7 @@
 
 #include "attention/attention-internal.h"
 #include "gemm/gemm-internal.h"
-#include "internal.h"
+#include "runtime/runtime.h"
 #include "norm/norm-internal.h"
 
 wk_status wk_context_create(const wk_context_options *options, wk_context **out) {

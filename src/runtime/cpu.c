@@ -5,7 +5,7 @@
 #include <threads.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "runtime/runtime.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>

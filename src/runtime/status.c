@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "internal.h"
+#include "runtime/runtime.h"
 
 const char *wk_version(void) { return "0.1.0"; }
 

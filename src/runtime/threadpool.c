@@ -6,7 +6,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#include "internal.h"
+#include "runtime/runtime.h"
 
 struct wk_threadpool {
   int n_threads; /* including the caller */

@@ -1,23 +1,8 @@
-/* internal.h — shared by every file of libwhisk (never installed). */
-#ifndef WK_INTERNAL_H
-#define WK_INTERNAL_H
+/* runtime.h — CPU features, the thread pool and the context (never installed). */
+#ifndef WK_RUNTIME_H
+#define WK_RUNTIME_H
 
-#include <stddef.h>
-#include <stdint.h>
-
-#include "whisk.h"
-
-/* Records a formatted message for wk_last_error() and returns `status`. */
-wk_status wk_error(wk_status status, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-
-/* 64-byte aligned allocation (free with wk_free); NULL on overflow or failure. */
-void *wk_alloc(size_t size);
-void *wk_alloc_array(size_t count, size_t size);
-void wk_free(void *ptr);
+#include "common/common.h"
 
 /* ── CPU features (src/runtime/cpu.c) ── */
 const wk_cpu_info *wk_cpu(void);
@@ -34,6 +19,8 @@ void wk_threadpool_run(wk_threadpool *pool, size_t n_tasks, wk_task_fn fn, void 
 
 /* ── Context ── */
 struct wk_attention_kernel;
+struct wk_gemm_kernel;
+struct wk_norm_kernel;
 struct wk_context {
   wk_isa isa;
   wk_threadpool *pool;
