@@ -1,0 +1,27 @@
+/* encoder.h — the whole Whisper encoder (internal API; the public calls wrap it).
+ *
+ *   x = stem(mel)                     conv1 + GELU, conv2 (stride 2) + GELU, + positions
+ *   x = layer_i(x), i = 0 … n_layer−1 (layer.h)
+ *   y = ln_post(x)                    [n_ctx][d] features
+ *
+ * The weights below are what a model file holds for the encoder, dequantized to fp32
+ * (src/io/ggml.c fills them from a whisper.cpp model file; tests fill them synthetically).
+ */
+#ifndef WK_ENCODER_H
+#define WK_ENCODER_H
+
+#include "model/layer.h"
+#include "model/stem.h"
+
+typedef struct wk_encoder_f32 {
+  int n_mels;       /* 80, or 128 (large-v3) */
+  int n_ctx;        /* n_audio_ctx: 1500 */
+  int d;            /* n_audio_state */
+  int heads;        /* n_audio_head */
+  int n_layer;      /* n_audio_layer */
+  wk_stem_f32 stem; /* conv1, conv2, positional embedding ([n_ctx][d]) */
+  wk_layer_f32 *layers; /* [n_layer] */
+  const float *ln_post_g, *ln_post_b; /* [d] */
+} wk_encoder_f32;
+
+#endif
