@@ -24,4 +24,16 @@ typedef struct wk_encoder_f32 {
   const float *ln_post_g, *ln_post_b; /* [d] */
 } wk_encoder_f32;
 
+/* Seconds per stage of one encoder run, accumulated (zero it first).  The stages sum to total
+ * up to `other` (argument checks, copies). */
+typedef struct wk_encoder_profile {
+  double conv;      /* conv stem: im2col quantize + the two conv GEMMs (+ GELU, + positions) */
+  double attention; /* the attention operator, all layers and heads */
+  double gemm;      /* QKV, out-proj, fc1, fc2 (bias, GELU, residual and requantization fused) */
+  double norm;      /* LayerNorms (fused with their int8 quantization in the INT8 path) */
+  double quant;     /* standalone quantization (Q, K, V, attention output) */
+  double other;     /* everything else, so that the stages sum to total */
+  double total;     /* the whole call */
+} wk_encoder_profile;
+
 #endif
