@@ -18,11 +18,19 @@
 extern "C" {
 #endif
 
+/* Marks the exported calls: libwhisk.so is built with -fvisibility=hidden, so only what this
+ * header declares with WK_API is part of its ABI. */
+#if defined(__GNUC__)
+#define WK_API __attribute__((visibility("default")))
+#else
+#define WK_API
+#endif
+
 #define WK_VERSION_MAJOR 0
 #define WK_VERSION_MINOR 1
 #define WK_VERSION_PATCH 0
 /** The library's version as "MAJOR.MINOR.PATCH". */
-const char *wk_version(void);
+WK_API const char *wk_version(void);
 
 /* ────────────────────────────────────────────────────────────────────────────
  * Status codes
@@ -38,11 +46,11 @@ typedef enum wk_status {
 } wk_status;
 
 /** A short constant name for a status ("invalid argument"). Never NULL. */
-const char *wk_status_string(wk_status status);
+WK_API const char *wk_status_string(wk_status status);
 
 /** The message of the last failing whisk call on this thread ("" if none). Never NULL.
  *  Valid until the next whisk call on the same thread. */
-const char *wk_last_error(void);
+WK_API const char *wk_last_error(void);
 
 /* ────────────────────────────────────────────────────────────────────────────
  * Instruction sets and CPU features
@@ -57,17 +65,17 @@ typedef enum wk_isa {
 } wk_isa;
 
 /** "scalar", "avx2", "avx512vnni", "amx" (or "auto"). */
-const char *wk_isa_name(wk_isa isa);
+WK_API const char *wk_isa_name(wk_isa isa);
 
 /** Parses an ISA name (as wk_isa_name prints it, or "auto"). */
-wk_status wk_isa_parse(const char *name, wk_isa *isa);
+WK_API wk_status wk_isa_parse(const char *name, wk_isa *isa);
 
 /** 1 if this CPU and OS can run kernels for `isa` (for AMX: tile permission granted). */
-int wk_isa_supported(wk_isa isa);
+WK_API int wk_isa_supported(wk_isa isa);
 
 /** The ISA WK_ISA_AUTO resolves to: the best supported one, capped by $WHISK_ISA if set.
  *  Fails with WK_STATUS_INVALID_ARGUMENT if $WHISK_ISA names no ISA. */
-wk_status wk_isa_auto(wk_isa *isa);
+WK_API wk_status wk_isa_auto(wk_isa *isa);
 
 /** CPU features as seen by whisk (cpuid and XGETBV). */
 typedef struct wk_cpu_info {
@@ -81,7 +89,7 @@ typedef struct wk_cpu_info {
 } wk_cpu_info;
 
 /** Fills *info (features are detected once, at first use). */
-void wk_cpu_get_info(wk_cpu_info *info);
+WK_API void wk_cpu_get_info(wk_cpu_info *info);
 
 /* ────────────────────────────────────────────────────────────────────────────
  * Context: the ISA the kernels are chosen for and a thread pool.
@@ -96,13 +104,13 @@ typedef struct wk_context_options {
 
 /** Creates a context. `options` may be NULL (all cores, WK_ISA_AUTO).
  *  Fails with WK_STATUS_UNSUPPORTED when an explicit ISA is not supported by this CPU. */
-wk_status wk_context_create(const wk_context_options *options, wk_context **context);
-void wk_context_free(wk_context *context);
-wk_isa wk_context_isa(const wk_context *context);
-int wk_context_threads(const wk_context *context);
+WK_API wk_status wk_context_create(const wk_context_options *options, wk_context **context);
+WK_API void wk_context_free(wk_context *context);
+WK_API wk_isa wk_context_isa(const wk_context *context);
+WK_API int wk_context_threads(const wk_context *context);
 
 /** Name of the microkernel the context uses for a kernel family ("attention", ...), or NULL. */
-const char *wk_context_kernel_name(const wk_context *context, const char *family);
+WK_API const char *wk_context_kernel_name(const wk_context *context, const char *family);
 
 /* ────────────────────────────────────────────────────────────────────────────
  * INT8 attention
@@ -148,11 +156,11 @@ typedef struct wk_attention_params {
 
 /** Runs attention.  Query rows that see no key (masks) produce 0.  On any error status nothing
  *  is written to the output. */
-wk_status wk_attention(wk_context *context, const wk_attention_params *params);
+WK_API wk_status wk_attention(wk_context *context, const wk_attention_params *params);
 
 /** The seed effort's tile: one head, Q‖K‖V as three row-major 64×64 int8 matrices in one
  *  12288-byte buffer → 64×64 int8 output (4096 bytes); softmax scale 1/8 (= 1/sqrt(64)). */
-wk_status wk_attention_tile64(wk_context *context, const int8_t *qkv, size_t qkv_size,
+WK_API wk_status wk_attention_tile64(wk_context *context, const int8_t *qkv, size_t qkv_size,
                               int8_t *out, size_t out_capacity, float q_scale, float k_scale,
                               float v_scale, float out_scale);
 

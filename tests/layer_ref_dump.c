@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "layer_synth.h"
-#include "npy.h"
+#include "io/npy.h"
 #include "stem_synth.h"
 #include "test_util.h"
 

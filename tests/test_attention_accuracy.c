@@ -1,7 +1,7 @@
 /* test_attention_accuracy.c ISA — the accuracy contract on every case of the suite, for ISA:
  * max error ≤ 1 LSB against round-to-nearest of the FP64 reference, ≥ 99.9 % of all outputs
  * exact — and, stricter, ≥ 99.9 % in every single case —, no NaN, seed-tile correlation
- * ≥ 0.9999 (bounds from the issue; the FP64 oracle is tools/cases.c); float output within
+ * ≥ 0.9999 (bounds from the issue; the FP64 oracle is tests/support/cases.c); float output within
  * 2e-5 of the reference's range.  That last bound follows from the 24-bit probabilities: a key
  * with weight 2^-k keeps 24 − k bits, and over 1500 keys the rounding errors add up like a
  * random walk; the suite measures ≤ 2.7e-6 (0.0003 output LSB), and 1.8e-5 on seed-tile, whose

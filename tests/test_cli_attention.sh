@@ -58,7 +58,7 @@ def save(name, arr, version=None):
 
 p = run(["--help"])
 if p.returncode != 0 or "usage" not in p.stdout:
-    print("`%s attention --help` failed (rc=%d): is the subcommand wired into tools/whisk.c?"
+    print("`%s attention --help` failed (rc=%d): is the subcommand wired into cli/main.c?"
           % (whisk, p.returncode))
     print(p.stdout + p.stderr)
     sys.exit(1)

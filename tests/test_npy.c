@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "runtime/runtime.h"
-#include "npy.h"
+#include "io/npy.h"
 #include "test_util.h"
 
 static char dir[64];

@@ -11,10 +11,6 @@
 
 #include "whisk.h"
 
-/* Symbols of the public API carry WK_API (exported from libwhisk.so); everything else is
- * hidden (-fvisibility=hidden). */
-#define WK_API __attribute__((visibility("default")))
-
 /* Records a formatted message for wk_last_error() and returns `status`. */
 wk_status wk_error(wk_status status, const char *fmt, ...)
 #if defined(__GNUC__)

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "cmd_attention.h"
-#include "npy.h"
+#include "io/npy.h"
 #include "whisk.h"
 
 static const char usage_text[] =

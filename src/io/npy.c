@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 
 #include "runtime/runtime.h"
-#include "npy.h"
+#include "io/npy.h"
 
 static const unsigned char npy_magic[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
 
