@@ -130,7 +130,7 @@ typedef struct wk_q8_view {
   const int8_t *data;
   ptrdiff_t row_stride;
   ptrdiff_t head_stride;
-  float scale;              /* per-tensor scale, used when token_scale is NULL */
+  float scale;              /* per-tensor scale, used when token_scale is NULL (range: below) */
   const float *token_scale; /* optional per-token scales: token_scale[h*token_scale_head_stride + i] */
   ptrdiff_t token_scale_head_stride; /* 0: one scale per token shared by all heads */
 } wk_q8_view;
@@ -153,6 +153,18 @@ typedef struct wk_attention_params {
 } wk_attention_params;
 
 #define WK_ATTENTION_MAX_LK (1 << 20)
+
+/* Accepted scale range.  Every scale must be finite and > 0, and the products the kernel forms
+ * in float must stay in float's range (else WK_STATUS_INVALID_ARGUMENT naming the scales):
+ *   m = softmax_scale·log2(e) (default softmax_scale 1/sqrt(head_dim));
+ *   m·q_scale (each per-token q scale) must be a normal float: in [FLT_MIN, FLT_MAX];
+ *   m·max(q_scale)·max(k_scale) ≤ FLT_MAX / (2·128²·head_dim), so that every logit and every
+ *     logit minus the row maximum is finite (≈ 1.6e32 for head_dim 64: q_scale·k_scale up to
+ *     about 9e32 with the default softmax scale);
+ *   WK_DTYPE_F32 output: v_scale ≤ FLT_MAX / 128 (outputs reach 128·v_scale).
+ * k_scale has no lower bound (tiny logit multipliers just give a uniform softmax), and an
+ * int8 output accepts any v_scale / out_scale ratio (it is formed in double; outputs beyond
+ * int8's range saturate). */
 
 /** Runs attention.  Query rows that see no key (masks) produce 0.  On any error status nothing
  *  is written to the output. */

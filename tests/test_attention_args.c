@@ -1,6 +1,7 @@
 /* test_attention_args.c — bad arguments get a clear status and message, never a crash, and
  * leave the output untouched: NULL pointers, zero/negative sizes, NaN/inf/zero/negative scales,
- * unsupported head dims, overlapping output, bad ISAs and thread counts. */
+ * unsupported head dims, overlapping output, bad ISAs and thread counts; scales that are
+ * fine on their own but whose products overflow (or underflow) float in the kernel (F2). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,14 @@ static void expect(wk_context *ctx, wk_attention_params p, wk_status want, const
     for (size_t i = 0; i < sizeof out; i++) untouched &= out[i] == 0x33;
     CHECK(untouched, "%s: output written on error", what);
   }
+}
+
+/* Fails with WK_STATUS_INVALID_ARGUMENT and a message naming `name` (the scale at fault). */
+static void expect_named(wk_context *ctx, wk_attention_params p, const char *name,
+                         const char *what) {
+  expect(ctx, p, WK_STATUS_INVALID_ARGUMENT, what);
+  CHECK(strstr(wk_last_error(), name) != NULL, "%s: message does not name %s: %s", what, name,
+        wk_last_error());
 }
 
 int main(void) {
@@ -98,6 +107,50 @@ int main(void) {
   p.heads = 1, p.lq = 1; /* float output ignores out_scale */
   expect(ctx, p, WK_STATUS_OK, "f32 output ignores out_scale");
   p = good(), p.v.token_scale = ktok, expect(ctx, p, WK_STATUS_UNSUPPORTED, "per-token v scale");
+
+  /* F2: scales each finite and > 0 whose products leave float's range.  Before the range
+   * checks these returned OK with an all-zero (or non-finite) output. */
+  p = good(), p.q.scale = 1e36f, p.k.scale = 1e36f;
+  expect_named(ctx, p, "q_scale", "q_scale 1e36 x k_scale 1e36");
+  p = good(), p.q.scale = 1e17f, p.k.scale = 1e17f; /* c = 1.8e33 finite, 2^21·c is not */
+  expect_named(ctx, p, "q_scale", "logits up to 2^21 x 1.8e33 overflow");
+  qtok[3] = 1e38f;
+  p = good(), p.q.token_scale = qtok, p.q.token_scale_head_stride = L;
+  expect_named(ctx, p, "q_scale", "per-token q scale 1e38");
+  qtok[3] = 0.01f;
+  ktok[2] = 1e38f;
+  p = good(), p.k.token_scale = ktok;
+  expect_named(ctx, p, "k_scale", "per-token k scale 1e38");
+  ktok[2] = 0.01f;
+  p = good(), p.softmax_scale = 1e30f, p.q.scale = 1e10f;
+  expect_named(ctx, p, "softmax_scale", "softmax_scale·log2(e)·q_scale overflows");
+  p = good(), p.q.scale = 1e-39f; /* subnormal: softmax_scale·log2(e)·q_scale < FLT_MIN */
+  expect_named(ctx, p, "q_scale", "softmax_scale·log2(e)·q_scale underflows");
+  p = good(), p.out_type = WK_DTYPE_F32, p.v.scale = 1e37f;
+  p.out_row_stride = D / 4, p.out_head_stride = L * D / 4, p.heads = 1, p.lq = 1;
+  expect_named(ctx, p, "v_scale", "float output up to 128·v_scale overflows");
+  /* in range: large but bounded products, tiny k scales, extreme int8 output ratios */
+  p = good(), p.q.scale = 1e15f, p.k.scale = 1e15f;
+  expect(ctx, p, WK_STATUS_OK, "q_scale·k_scale = 1e30 (logits stay finite)");
+  p = good(), p.k.scale = 1e-39f;
+  expect(ctx, p, WK_STATUS_OK, "subnormal k_scale (the logits are just tiny)");
+  p = good(), p.v.scale = 3e38f, p.out_scale = 1e-30f;
+  expect(ctx, p, WK_STATUS_OK, "v_scale/out_scale = 3e68 (int8 output saturates)");
+  {
+    int sat = 1;
+    for (size_t i = 0; i < sizeof out; i++) sat &= out[i] == 127 || out[i] == -128 || out[i] == 0;
+    CHECK(sat, "v_scale/out_scale = 3e68: output not saturated");
+  }
+  p = good(), p.v.scale = 1e-38f, p.out_scale = 1e30f;
+  expect(ctx, p, WK_STATUS_OK, "v_scale/out_scale = 1e-68 (int8 output is 0)");
+  {
+    int zero = 1;
+    for (size_t i = 0; i < sizeof out; i++) zero &= out[i] == 0;
+    CHECK(zero, "v_scale/out_scale = 1e-68: output not 0");
+  }
+  CHECK(wk_attention_tile64(ctx, (int8_t[12288]){0}, 12288, (int8_t[4096]){0}, 4096, 1e36f,
+                            1e36f, 1, 1) == WK_STATUS_INVALID_ARGUMENT,
+        "tile64 q_scale·k_scale overflow");
   p = good(), p.q.token_scale = qtok, p.q.token_scale_head_stride = -1;
   expect(ctx, p, WK_STATUS_INVALID_ARGUMENT, "negative scale stride");
 

@@ -1,5 +1,6 @@
 /* test_gemm_args.c — the GEMM operator and the quantizer reject bad arguments with the right
- * status and a message, and never touch the output on failure. */
+ * status and a message, and never touch the output on failure — scales whose products leave
+ * float's range (F2) included. */
 #include <math.h>
 #include <string.h>
 
@@ -199,6 +200,51 @@ int main(void) {
   RUN_Q_EXPECT(g.a_scale = huge_s, WK_STATUS_INVALID_ARGUMENT, "overflowing output row");
   CHECK(strstr(wk_last_error(), "row 1") != NULL, "message does not name row 1: %s",
         wk_last_error());
+
+  /* F2: a_scale·w_scale out of float's range, each scale fine on its own.  Before the range
+   * check these ran: an infinite product gave ±∞/NaN outputs, one that underflowed to 0 an
+   * all-zero (bias-only) output, and both returned OK. */
+  {
+    for (int i = 0; i < M * N; i++) out[i] = -7.0f;
+    float as[M];
+    memcpy(as, a_scale, sizeof as);
+    as[1] = 1e37f; /* × w_scale 0.01 = 1e35: |Acc|·1e35 can exceed FLT_MAX (|Acc| ≤ 2^14·k) */
+    RUN_EXPECT(g.a_scale = as, WK_STATUS_INVALID_ARGUMENT, "a_scale·w_scale overflow");
+    CHECK(strstr(wk_last_error(), "a_scale[1]") && strstr(wk_last_error(), "w_scale"),
+          "message does not name a_scale[1] and w_scale: %s", wk_last_error());
+    as[1] = 1e-37f; /* × 0.01 = 1e-39: below FLT_MIN (subnormal) */
+    RUN_EXPECT(g.a_scale = as, WK_STATUS_INVALID_ARGUMENT, "a_scale·w_scale underflow");
+    CHECK(strstr(wk_last_error(), "a_scale[1]") && strstr(wk_last_error(), "w_scale"),
+          "message does not name a_scale[1] and w_scale: %s", wk_last_error());
+    as[1] = 1e-44f; /* × 0.01 = 0 in float */
+    RUN_EXPECT(g.a_scale = as, WK_STATUS_INVALID_ARGUMENT, "a_scale·w_scale = 0");
+    for (int i = 0; i < M * N; i++) CHECK(out[i] == -7.0f, "out written by a failing call");
+    float ws[N];
+    for (int j = 0; j < N; j++) ws[j] = 1e20f;
+    ws[2] = 1e-20f;
+    wk_gemm_weights *wx = NULL;
+    EXPECT(wk_gemm_weights_create(ctx, w, K, ws, bias, N, K, &wx), WK_STATUS_OK,
+           "w_scale 1e20 and 1e-20 (checked per run, with a_scale)");
+    memcpy(as, a_scale, sizeof as);
+    as[3] = 1e20f; /* 1e40: ∞ in float */
+    g = good, g.a_scale = as;
+    EXPECT(wk_gemm_run(ctx, wx, &g), WK_STATUS_INVALID_ARGUMENT, "a_scale·w_scale = inf");
+    CHECK(strstr(wk_last_error(), "a_scale[3]") != NULL, "message does not name a_scale[3]: %s",
+          wk_last_error());
+    as[3] = 1e-30f;
+    EXPECT(wk_gemm_run(ctx, wx, &g), WK_STATUS_INVALID_ARGUMENT, "min a_scale·min w_scale = 0");
+    for (int i = 0; i < M * N; i++) CHECK(out[i] == -7.0f, "out written by a failing call");
+    for (int i = 0; i < M; i++) as[i] = 1e-20f; /* products 1e-40 … 1: 1e-40 is subnormal */
+    EXPECT(wk_gemm_run(ctx, wx, &g), WK_STATUS_INVALID_ARGUMENT, "a_scale·w_scale subnormal");
+    wk_gemm_weights_free(wx);
+    /* in range: a large and a tiny product, both normal */
+    as[0] = 1e30f, as[1] = 1e-30f, as[2] = a_scale[2], as[3] = a_scale[3];
+    ws[0] = 1e-2f, ws[1] = 1e-2f, ws[2] = 1e-2f, ws[3] = 1e-2f, ws[4] = 1e-2f;
+    EXPECT(wk_gemm_weights_create(ctx, w, K, ws, bias, N, K, &wx), WK_STATUS_OK, "weights");
+    g = good, g.a_scale = as;
+    EXPECT(wk_gemm_run(ctx, wx, &g), WK_STATUS_OK, "a_scale·w_scale 1e28 and 1e-32");
+    wk_gemm_weights_free(wx);
+  }
 
   /* weights packed for another ISA */
   for (int isa = WK_ISA_AVX2; isa < WK_ISA_COUNT; isa++) {

@@ -1,10 +1,12 @@
 /* attention.c — the INT8 attention operator: validates arguments, turns scales into base-2
  * logit multipliers, packs K and V once per head, runs (head × 16-row block) tasks on the
  * context's thread pool, and hands each row block to the kernel's store (acc / sum, in double). */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
 #include "attention/attention-internal.h"
+#include "common/checks.h"
 
 const wk_attention_kernel *wk_attention_kernel_for(wk_isa isa) {
 #if defined(__x86_64__)
@@ -22,24 +24,11 @@ const wk_attention_kernel *wk_attention_kernel_for(wk_isa isa) {
 
 /* ── argument checks ─────────────────────────────────────────────────────── */
 
-static int good_scale(float s) { return isfinite(s) && s > 0.0f; }
-
-/* Byte range [*lo, *hi) touched by a [heads][len][width] view with element size `es`. */
-static int view_extent(const void *base, ptrdiff_t row_stride, ptrdiff_t head_stride, int heads,
-                       int len, int width, size_t es, uintptr_t *lo, uintptr_t *hi) {
-  ptrdiff_t a, b, last;
-  if (__builtin_mul_overflow((ptrdiff_t)(heads - 1), head_stride, &a) ||
-      __builtin_mul_overflow((ptrdiff_t)(len - 1), row_stride, &b) ||
-      __builtin_add_overflow(a, b, &last) || __builtin_add_overflow(last, (ptrdiff_t)width, &last) ||
-      __builtin_mul_overflow(last, (ptrdiff_t)es, &last))
-    return 0;
-  *lo = (uintptr_t)base;
-  if (__builtin_add_overflow(*lo, (uintptr_t)last, hi)) return 0;
-  return 1;
-}
-
-static int overlaps(uintptr_t alo, uintptr_t ahi, uintptr_t blo, uintptr_t bhi) {
-  return alo < bhi && blo < ahi;
+/* The float the logit multipliers start from: softmax_scale·log2(e), alpha_i = base·q_s[i]. */
+static float logit_base(const wk_attention_params *p) {
+  double sm =
+      p->softmax_scale != 0.0f ? (double)p->softmax_scale : 1.0 / sqrt((double)p->head_dim);
+  return (float)(sm * 1.4426950408889634);
 }
 
 /* Distinct (h, i, c) map to distinct output elements: sort the (extent, stride) pairs of the
@@ -62,37 +51,78 @@ static int out_injective(const wk_attention_params *p) {
   return 1;
 }
 
+/* One of Q, K, V: its byte range [*lo, *hi), its scales' [*slo, *shi) (empty without per-token
+ * scales) and the range of its scales (*range). */
 static wk_status check_view(const char *name, const wk_q8_view *v, int heads, int len, int d,
                             int allow_token_scale, uintptr_t *lo, uintptr_t *hi,
-                            uintptr_t *slo, uintptr_t *shi) {
+                            uintptr_t *slo, uintptr_t *shi, wk_scale_range *range) {
   if (!v->data) return wk_error(WK_STATUS_INVALID_ARGUMENT, "attention: %s data is NULL", name);
   if (v->row_stride < 0 || v->head_stride < 0)
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "attention: %s strides must be >= 0", name);
-  if (!view_extent(v->data, v->row_stride, v->head_stride, heads, len, d, 1, lo, hi))
+  if (!wk_view_extent(v->data, v->row_stride, v->head_stride, heads, len, d, 1, lo, hi))
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "attention: %s strides overflow", name);
   *slo = *shi = 0;
   if (!v->token_scale) {
-    if (!good_scale(v->scale))
+    if (!wk_scale_ok(v->scale))
       return wk_error(WK_STATUS_INVALID_ARGUMENT,
                       "attention: %s scale %g must be finite and > 0", name, (double)v->scale);
+    range->min = range->max = v->scale;
     return WK_STATUS_OK;
   }
   if (!allow_token_scale)
     return wk_error(WK_STATUS_UNSUPPORTED, "attention: %s takes one per-tensor scale", name);
   if (v->token_scale_head_stride < 0)
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "attention: %s scale head stride < 0", name);
-  if (!view_extent(v->token_scale, 1, v->token_scale_head_stride, heads, len, 0, sizeof(float),
-                   slo, shi))
+  if (!wk_view_extent(v->token_scale, 1, v->token_scale_head_stride, heads, len, 0,
+                      sizeof(float), slo, shi))
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "attention: %s scale strides overflow", name);
   *shi += sizeof(float);
+  *range = (wk_scale_range){INFINITY, 0.0f};
   for (int h = 0; h < heads; h++)
     for (int i = 0; i < len; i++) {
       float s = v->token_scale[h * v->token_scale_head_stride + i];
-      if (!good_scale(s))
+      if (!wk_scale_ok(s))
         return wk_error(WK_STATUS_INVALID_ARGUMENT,
                         "attention: %s scale of head %d token %d is %g (must be finite and > 0)",
                         name, h, i, (double)s);
+      wk_scale_range_add(range, s);
     }
+  return WK_STATUS_OK;
+}
+
+/* The products of scales the operator forms stay in float's range (whisk.h, "Accepted scale
+ * range"): alpha = base·q_s is finite and normal (it is the one rounded factor that k_s then
+ * multiplies: a subnormal alpha would carry an absolute error k_s can magnify); the logit
+ * multiplier c = alpha·k_s keeps every logit t = S·c, |S| ≤ 128²·d, and every t − max within
+ * ±FLT_MAX; float output O ≤ 128·v_s stays finite.  (A subnormal c is harmless: every logit is
+ * then below 2^-105 and the softmax exactly uniform, as it should be.  The int8 output's
+ * v_s/out_scale is formed in double and cannot overflow; out-of-range outputs saturate.) */
+static wk_status check_scale_products(const wk_attention_params *p, wk_scale_range q,
+                                      wk_scale_range k, wk_scale_range v) {
+  const float base = logit_base(p);
+  wk_scale_range alpha, c, vo;
+  int r = wk_scale_product((wk_scale_range){base, base}, q, 1.0, FLT_MAX, FLT_MIN, &alpha);
+  if (r != WK_SCALE_IN_RANGE)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                    "attention: softmax_scale·log2(e)·q_scale %s float's normal range (%g × %g "
+                    "= %g; it must lie in [%g, %g])",
+                    r == WK_SCALE_OVERFLOW ? "overflows" : "underflows", (double)base,
+                    r == WK_SCALE_OVERFLOW ? (double)q.max : (double)q.min,
+                    r == WK_SCALE_OVERFLOW ? (double)alpha.max : (double)alpha.min,
+                    (double)FLT_MIN, (double)FLT_MAX);
+  const double logit_gain = 2.0 * 128.0 * 128.0 * p->head_dim; /* 2·max |S| */
+  if (wk_scale_product(alpha, k, logit_gain, FLT_MAX, 0.0, &c) != WK_SCALE_IN_RANGE)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                    "attention: q_scale·k_scale·softmax_scale·log2(e) reaches %g: logits up to "
+                    "128²·head_dim times that overflow float (it must be <= %g for head_dim %d)",
+                    (double)c.max, FLT_MAX / logit_gain, p->head_dim);
+  if (p->out_type == WK_DTYPE_F32 &&
+      wk_scale_product(v, (wk_scale_range){1.0f, 1.0f}, 128.0, FLT_MAX, 0.0, &vo) !=
+          WK_SCALE_IN_RANGE)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                    "attention: v_scale %g: float outputs up to 128·v_scale overflow (it must be "
+                    "<= %g)",
+                    (double)v.max, FLT_MAX / 128.0);
   return WK_STATUS_OK;
 }
 
@@ -111,13 +141,13 @@ static wk_status check_params(const wk_attention_params *p) {
   if (p->kv_len < 0 || p->kv_len > p->lk)
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "attention: kv_len=%d outside [0, lk=%d]",
                     p->kv_len, p->lk);
-  if (p->softmax_scale != 0.0f && !good_scale(p->softmax_scale))
+  if (p->softmax_scale != 0.0f && !wk_scale_ok(p->softmax_scale))
     return wk_error(WK_STATUS_INVALID_ARGUMENT,
                     "attention: softmax_scale %g must be 0 (default) or finite and > 0",
                     (double)p->softmax_scale);
   if (p->out_type != WK_DTYPE_INT8 && p->out_type != WK_DTYPE_F32)
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "attention: unknown out_type %d", (int)p->out_type);
-  if (p->out_type == WK_DTYPE_INT8 && !good_scale(p->out_scale))
+  if (p->out_type == WK_DTYPE_INT8 && !wk_scale_ok(p->out_scale))
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "attention: out_scale %g must be finite and > 0",
                     (double)p->out_scale);
   if (!p->out) return wk_error(WK_STATUS_INVALID_ARGUMENT, "attention: out is NULL");
@@ -128,20 +158,22 @@ static wk_status check_params(const wk_attention_params *p) {
                     "attention: output strides make different outputs share memory");
 
   uintptr_t lo[7], hi[7];
+  wk_scale_range qr, kr, vr;
   wk_status s;
   if ((s = check_view("q", &p->q, p->heads, p->lq, p->head_dim, 1, &lo[0], &hi[0], &lo[1],
-                      &hi[1])) ||
+                      &hi[1], &qr)) ||
       (s = check_view("k", &p->k, p->heads, p->lk, p->head_dim, 1, &lo[2], &hi[2], &lo[3],
-                      &hi[3])) ||
+                      &hi[3], &kr)) ||
       (s = check_view("v", &p->v, p->heads, p->lk, p->head_dim, 0, &lo[4], &hi[4], &lo[5],
-                      &hi[5])))
+                      &hi[5], &vr)) ||
+      (s = check_scale_products(p, qr, kr, vr)))
     return s;
   size_t es = p->out_type == WK_DTYPE_F32 ? sizeof(float) : 1;
-  if (!view_extent(p->out, p->out_row_stride, p->out_head_stride, p->heads, p->lq, p->head_dim,
+  if (!wk_view_extent(p->out, p->out_row_stride, p->out_head_stride, p->heads, p->lq, p->head_dim,
                    es, &lo[6], &hi[6]))
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "attention: output strides overflow");
   for (int i = 0; i < 6; i++)
-    if (overlaps(lo[6], hi[6], lo[i], hi[i]))
+    if (wk_overlaps(lo[6], hi[6], lo[i], hi[i]))
       return wk_error(WK_STATUS_INVALID_ARGUMENT, "attention: output overlaps an input");
   return WK_STATUS_OK;
 }
@@ -243,8 +275,7 @@ wk_status wk_attention(wk_context *ctx, const wk_attention_params *p) {
   }
 
   /* base-2 logit multipliers: t = S · (alpha_i · beta_j), alpha_i = scale·log2(e)·q_s[i]. */
-  double sm = p->softmax_scale != 0.0f ? (double)p->softmax_scale : 1.0 / sqrt((double)d);
-  float base = (float)(sm * 1.4426950408889634);
+  const float base = logit_base(p);
   for (int h = 0; h < heads; h++) {
     for (int i = 0; i < lq; i++)
       r.alpha[(size_t)h * lq + i] =

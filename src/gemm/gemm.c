@@ -6,9 +6,11 @@
  * block × every column block, in turn), computes them in fp32 (into `out`, or the thread's
  * scratch) and quantizes them with the kernel's quantizer: the same bytes as the fp32 run
  * followed by wk_quantize_rows. */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
+#include "common/checks.h"
 #include "gemm/gemm-internal.h"
 #include "gemm/gemm.h"
 
@@ -34,27 +36,6 @@ struct wk_gemm_weights {
   float *w_scale;    /* [round_up(n, WK_GEMM_NB_ALIGN)], zero-padded */
   float *bias;       /* [round_up(n, WK_GEMM_NB_ALIGN)], zero-padded, or NULL */
 };
-
-/* ── argument checks ─────────────────────────────────────────────────────── */
-
-static int good_scale(float s) { return isfinite(s) && s > 0.0f; }
-
-/* Byte range [*lo, *hi) spanned by `rows` rows of `width` elements of size `es`, `stride`
- * elements apart (stride ≥ 0).  0 if the arithmetic overflows. */
-static int extent(const void *base, ptrdiff_t stride, int rows, int width, size_t es,
-                  uintptr_t *lo, uintptr_t *hi) {
-  ptrdiff_t last;
-  if (__builtin_mul_overflow((ptrdiff_t)(rows - 1), stride, &last) ||
-      __builtin_add_overflow(last, (ptrdiff_t)width, &last) ||
-      __builtin_mul_overflow(last, (ptrdiff_t)es, &last))
-    return 0;
-  *lo = (uintptr_t)base;
-  return !__builtin_add_overflow(*lo, (uintptr_t)last, hi);
-}
-
-static int overlaps(uintptr_t alo, uintptr_t ahi, uintptr_t blo, uintptr_t bhi) {
-  return alo < bhi && blo < ahi;
-}
 
 /* ── weights ─────────────────────────────────────────────────────────────── */
 
@@ -95,11 +76,11 @@ wk_status wk_gemm_weights_create(wk_context *ctx, const int8_t *w, ptrdiff_t w_s
   if (w_stride < 0)
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm weights: w_stride=%td < 0", w_stride);
   uintptr_t lo, hi;
-  if (!extent(w, w_stride, n, k, 1, &lo, &hi))
+  if (!wk_extent(w, w_stride, n, k, 1, &lo, &hi))
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm weights: w_stride=%td overflows",
                     w_stride);
   for (int j = 0; j < n; j++) {
-    if (!good_scale(w_scale[j]))
+    if (!wk_scale_ok(w_scale[j]))
       return wk_error(WK_STATUS_INVALID_ARGUMENT,
                       "gemm weights: w_scale[%d] = %g (must be finite and > 0)", j,
                       (double)w_scale[j]);
@@ -246,13 +227,13 @@ static wk_status check_run(const wk_context *ctx, const wk_gemm_weights *wt,
                     wt->n);
   uintptr_t a_lo, a_hi, s_lo, s_hi, o_lo = 0, o_hi = 0, r_lo = 0, r_hi = 0;
   uintptr_t q_lo = 0, q_hi = 0, qs_lo = 0, qs_hi = 0;
-  if (!extent(g->a, g->a_stride, g->m, wt->k, 1, &a_lo, &a_hi) ||
-      !extent(g->a_scale, 1, g->m, 1, sizeof(float), &s_lo, &s_hi) ||
-      (g->out && !extent(g->out, g->out_stride, g->m, wt->n, sizeof(float), &o_lo, &o_hi)) ||
+  if (!wk_extent(g->a, g->a_stride, g->m, wt->k, 1, &a_lo, &a_hi) ||
+      !wk_extent(g->a_scale, 1, g->m, 1, sizeof(float), &s_lo, &s_hi) ||
+      (g->out && !wk_extent(g->out, g->out_stride, g->m, wt->n, sizeof(float), &o_lo, &o_hi)) ||
       (g->residual &&
-       !extent(g->residual, g->residual_stride, g->m, wt->n, sizeof(float), &r_lo, &r_hi)) ||
-      (g->out_q && (!extent(g->out_q, g->out_q_stride, g->m, wt->n, 1, &q_lo, &q_hi) ||
-                    !extent(g->out_q_scale, 1, g->m, 1, sizeof(float), &qs_lo, &qs_hi))))
+       !wk_extent(g->residual, g->residual_stride, g->m, wt->n, sizeof(float), &r_lo, &r_hi)) ||
+      (g->out_q && (!wk_extent(g->out_q, g->out_q_stride, g->m, wt->n, 1, &q_lo, &q_hi) ||
+                    !wk_extent(g->out_q_scale, 1, g->m, 1, sizeof(float), &qs_lo, &qs_hi))))
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm: strides overflow (m=%d)", g->m);
   if (g->out_q) {
     /* out_q and out_q_scale against every other array and each other (empty ranges — no
@@ -261,26 +242,45 @@ static wk_status check_run(const wk_context *ctx, const wk_gemm_weights *wt,
         {a_lo, a_hi, "a"}, {s_lo, s_hi, "a_scale"}, {r_lo, r_hi, "residual"},
         {o_lo, o_hi, "out"}, {qs_lo, qs_hi, "out_q_scale"}};
     for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
-      if (overlaps(q_lo, q_hi, in[i].lo, in[i].hi))
+      if (wk_overlaps(q_lo, q_hi, in[i].lo, in[i].hi))
         return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm: out_q overlaps %s", in[i].name);
-      if (i < 4 && overlaps(qs_lo, qs_hi, in[i].lo, in[i].hi))
+      if (i < 4 && wk_overlaps(qs_lo, qs_hi, in[i].lo, in[i].hi))
         return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm: out_q_scale overlaps %s",
                         in[i].name);
     }
   }
-  if (g->out && (overlaps(o_lo, o_hi, a_lo, a_hi) || overlaps(o_lo, o_hi, s_lo, s_hi)))
+  if (g->out && (wk_overlaps(o_lo, o_hi, a_lo, a_hi) || wk_overlaps(o_lo, o_hi, s_lo, s_hi)))
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm: out overlaps %s",
-                    overlaps(o_lo, o_hi, a_lo, a_hi) ? "a" : "a_scale");
-  if (g->out && g->residual && overlaps(o_lo, o_hi, r_lo, r_hi) &&
+                    wk_overlaps(o_lo, o_hi, a_lo, a_hi) ? "a" : "a_scale");
+  if (g->out && g->residual && wk_overlaps(o_lo, o_hi, r_lo, r_hi) &&
       !(g->residual == g->out && g->residual_stride == g->out_stride))
     return wk_error(WK_STATUS_INVALID_ARGUMENT,
                     "gemm: out overlaps residual (allowed only as the very same array and "
                     "stride)");
-  for (int i = 0; i < g->m; i++)
-    if (!good_scale(g->a_scale[i]))
+  /* y = (float)Acc·(a_scale[m]·w_scale[n]) with |Acc| ≤ 2^14·k: every product must be a normal
+   * float (a subnormal or zero one loses the row's relative precision — an all-zero output)
+   * and keep 2^14·k·product ≤ FLT_MAX.  The extremes of w_scale bound every column. */
+  wk_scale_range wr = {INFINITY, 0.0f}, c;
+  for (int j = 0; j < wt->n; j++) wk_scale_range_add(&wr, wt->w_scale[j]);
+  const double acc_max = 16384.0 * wt->k;
+  for (int i = 0; i < g->m; i++) {
+    const float as = g->a_scale[i];
+    if (!wk_scale_ok(as))
       return wk_error(WK_STATUS_INVALID_ARGUMENT,
-                      "gemm: a_scale[%d] = %g (must be finite and > 0)", i,
-                      (double)g->a_scale[i]);
+                      "gemm: a_scale[%d] = %g (must be finite and > 0)", i, (double)as);
+    int r = wk_scale_product((wk_scale_range){as, as}, wr, acc_max, FLT_MAX, FLT_MIN, &c);
+    if (r == WK_SCALE_OVERFLOW)
+      return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                      "gemm: a_scale[%d] = %g times w_scale up to %g is %g: outputs of row %d "
+                      "could overflow float (a_scale·w_scale must be <= %g for k=%d)",
+                      i, (double)as, (double)wr.max, (double)c.max, i, FLT_MAX / acc_max,
+                      wt->k);
+    if (r == WK_SCALE_UNDERFLOW)
+      return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                      "gemm: a_scale[%d] = %g times w_scale down to %g is %g, below FLT_MIN "
+                      "(%g): outputs of row %d would lose their precision",
+                      i, (double)as, (double)wr.min, (double)c.min, (double)FLT_MIN, i);
+  }
   return WK_STATUS_OK;
 }
 
@@ -377,12 +377,12 @@ wk_status wk_quantize_rows(wk_context *ctx, const float *x, ptrdiff_t x_stride, 
     return wk_error(WK_STATUS_INVALID_ARGUMENT,
                     "quantize: q_stride=%td < k=%d makes output rows overlap", q_stride, k);
   uintptr_t x_lo, x_hi, q_lo, q_hi, s_lo, s_hi;
-  if (!extent(x, x_stride, m, k, sizeof(float), &x_lo, &x_hi) ||
-      !extent(q, q_stride, m, k, 1, &q_lo, &q_hi) ||
-      !extent(scale, 1, m, 1, sizeof(float), &s_lo, &s_hi))
+  if (!wk_extent(x, x_stride, m, k, sizeof(float), &x_lo, &x_hi) ||
+      !wk_extent(q, q_stride, m, k, 1, &q_lo, &q_hi) ||
+      !wk_extent(scale, 1, m, 1, sizeof(float), &s_lo, &s_hi))
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "quantize: strides overflow (m=%d k=%d)", m, k);
-  if (overlaps(q_lo, q_hi, x_lo, x_hi) || overlaps(s_lo, s_hi, x_lo, x_hi) ||
-      overlaps(q_lo, q_hi, s_lo, s_hi))
+  if (wk_overlaps(q_lo, q_hi, x_lo, x_hi) || wk_overlaps(s_lo, s_hi, x_lo, x_hi) ||
+      wk_overlaps(q_lo, q_hi, s_lo, s_hi))
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "quantize: q, scale and x must not overlap");
 
   quant_job job = {ctx->gemm, x, x_stride, m, k, q, q_stride, scale};

@@ -24,7 +24,8 @@ typedef struct wk_gemm_weights wk_gemm_weights;
 
 /* Packs W for the context's GEMM kernel.
  *   w:       [n][k] int8, row j at w + j·w_stride (w_stride ≥ k, or any ≥ 0 when n = 1)
- *   w_scale: [n] per-output-channel scales, each finite and > 0
+ *   w_scale: [n] per-output-channel scales, each finite and > 0 (their products with the
+ *            run's a_scale are range-checked by wk_gemm_run: see wk_gemm_args)
  *   bias:    [n] finite floats, or NULL for no bias
  *   1 ≤ n ≤ 2^24, 1 ≤ k ≤ 65536.  The inputs are copied; the caller may free them after. */
 wk_status wk_gemm_weights_create(wk_context *context, const int8_t *w, ptrdiff_t w_stride,
@@ -37,7 +38,10 @@ typedef struct wk_gemm_args {
   int m;                     /* rows of A and of the output, ≥ 1 */
   const int8_t *a;           /* [m][k] int8, row i at a + i·a_stride (a_stride ≥ k if m > 1) */
   ptrdiff_t a_stride;
-  const float *a_scale;      /* [m] per-token scales, each finite and > 0 */
+  const float *a_scale;      /* [m] per-token scales, each finite and > 0; every float product
+                              * a_scale[i]·w_scale[j] must lie in [FLT_MIN, FLT_MAX / (2^14·k)]
+                              * (normal, and |Acc|·product ≤ FLT_MAX since |Acc| ≤ 2^14·k),
+                              * else the run fails naming the row */
   int gelu;                  /* nonzero: GELU (erf form) after the bias */
   const float *residual;     /* optional [m][n] float, row i at residual + i·residual_stride;
                               * may be exactly `out` with the same stride (in-place x += f(x)),
