@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "common/common.h"
 #include "whisk.h"
 
 #define WK_TEST_SKIP 77 /* ctest SKIP_RETURN_CODE */
@@ -22,14 +23,9 @@ static int wk_test_failures;
     }                                                                                          \
   } while (0)
 
-typedef struct { uint64_t s; } wk_test_rng;
+typedef wk_rng wk_test_rng; /* splitmix64 (common.h); seed with {n} */
 
-static inline uint64_t wk_test_next(wk_test_rng *r) { /* splitmix64 */
-  uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
+static inline uint64_t wk_test_next(wk_test_rng *r) { return wk_rng_next(r); }
 static inline int wk_test_int(wk_test_rng *r, int lo, int hi) { /* [lo, hi] */
   return lo + (int)(wk_test_next(r) % (uint64_t)(hi - lo + 1));
 }

@@ -12,16 +12,12 @@
 
 #include "runtime/runtime.h"
 
-/* ── deterministic random numbers (splitmix64) ── */
-typedef struct rng { uint64_t s; } rng;
-static uint64_t rnext(rng *r) {
-  uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
+/* ── deterministic random numbers (splitmix64: wk_rng) ── */
+/* Uniform in (0, 1): the midpoint of a 2^-53 cell, so log() below never sees 0. */
+static double runif(wk_rng *r) {
+  return ((wk_rng_next(r) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
 }
-static double runif(rng *r) { return ((rnext(r) >> 11) + 0.5) * (1.0 / 9007199254740992.0); }
-static double rgauss(rng *r) {
+static double rgauss(wk_rng *r) {
   return sqrt(-2.0 * log(runif(r))) * cos(6.283185307179586 * runif(r));
 }
 
@@ -176,17 +172,17 @@ static wk_status build(const spec *s, uint64_t seed, wk_attn_case *c) {
   if (st) return st;
   const int d = c->d;
   size_t nq = (size_t)c->heads * c->lq * d, nk = (size_t)c->heads * c->lk * d;
-  rng r = {seed};
+  wk_rng r = {seed};
 
   if (s->kind == SEED || s->kind == SATURATED || s->kind == SATURATED_UNIFORM) {
     for (size_t i = 0; i < nq; i++)
-      c->q[i] = s->kind == SEED ? (int8_t)((int)(rnext(&r) % 128) - 64)
-                : s->kind == SATURATED ? (rnext(&r) & 1 ? 127 : -128) : -128;
+      c->q[i] = s->kind == SEED ? (int8_t)((int)(wk_rng_next(&r) % 128) - 64)
+                : s->kind == SATURATED ? (wk_rng_next(&r) & 1 ? 127 : -128) : -128;
     for (size_t i = 0; i < nk; i++) {
-      c->k[i] = s->kind == SEED ? (int8_t)((int)(rnext(&r) % 128) - 64)
-                : s->kind == SATURATED ? (rnext(&r) & 1 ? 127 : -128) : -128;
-      c->v[i] = s->kind == SEED ? (int8_t)((int)(rnext(&r) % 128) - 64)
-                                : (rnext(&r) & 1 ? 127 : -128);
+      c->k[i] = s->kind == SEED ? (int8_t)((int)(wk_rng_next(&r) % 128) - 64)
+                : s->kind == SATURATED ? (wk_rng_next(&r) & 1 ? 127 : -128) : -128;
+      c->v[i] = s->kind == SEED ? (int8_t)((int)(wk_rng_next(&r) % 128) - 64)
+                                : (wk_rng_next(&r) & 1 ? 127 : -128);
     }
     /* seed: scales 1 and logits Q·Kᵀ/8 (the default 1/sqrt(64)); saturated: logits of std ≈ 4 */
     c->q_scale = c->k_scale = s->kind == SEED ? 1.0f : 0.0022f;

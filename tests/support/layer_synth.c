@@ -5,20 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-static unsigned long long next(unsigned long long *s) { /* splitmix64 */
-  unsigned long long z = (*s += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
+#include "common/common.h"
 
-static float gauss(unsigned long long *s) { /* Box–Muller */
-  double u1 = ((next(s) >> 11) + 1) * (1.0 / 9007199254740993.0);
-  double u2 = (next(s) >> 11) * (1.0 / 9007199254740992.0);
+static float gauss(wk_rng *s) { /* Box–Muller */
+  double u1 = ((wk_rng_next(s) >> 11) + 1) * (1.0 / 9007199254740993.0);
+  double u2 = wk_rng_uniform(s);
   return (float)(sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
 }
 
-static float *fill(float **p, size_t n, unsigned long long *s, float mean, float std) {
+static float *fill(float **p, size_t n, wk_rng *s, float mean, float std) {
   float *a = *p;
   for (size_t i = 0; i < n; i++) a[i] = mean + std * gauss(s);
   *p += n;
@@ -36,7 +31,7 @@ int wk_layer_synth_make(int d, int heads, int len, int outliers, unsigned long l
     wk_layer_synth_free(s);
     return 0;
   }
-  unsigned long long r = seed;
+  wk_rng r = {seed};
   float *p = s->buf;
   wk_layer_f32 *w = &s->w;
   w->d = d, w->heads = heads, w->ffn = F;
@@ -52,7 +47,7 @@ int wk_layer_synth_make(int d, int heads, int len, int outliers, unsigned long l
   float *x = s->x;
   fill(&x, (size_t)len * d, &r, 0, 1.0f);
   for (int o = 0; o < WK_SYNTH_OUTLIER_CHANNELS; o++)
-    s->outlier[o] = (int)(next(&r) % (unsigned long long)d);
+    s->outlier[o] = (int)(wk_rng_next(&r) % (uint64_t)d);
   if (outliers)
     for (int i = 0; i < len; i++)
       for (int o = 0; o < WK_SYNTH_OUTLIER_CHANNELS; o++)

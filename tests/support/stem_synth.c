@@ -5,22 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-static unsigned long long next(unsigned long long *s) { /* splitmix64 */
-  unsigned long long z = (*s += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
+#include "common/common.h"
 
-static double uniform(unsigned long long *s) { return (next(s) >> 11) * (1.0 / 9007199254740992.0); }
-
-static float gauss(unsigned long long *s) { /* Box–Muller */
-  double u1 = ((next(s) >> 11) + 1) * (1.0 / 9007199254740993.0);
-  double u2 = uniform(s);
+static float gauss(wk_rng *s) { /* Box–Muller */
+  double u1 = ((wk_rng_next(s) >> 11) + 1) * (1.0 / 9007199254740993.0);
+  double u2 = wk_rng_uniform(s);
   return (float)(sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
 }
 
-static float *fill(float **p, size_t n, unsigned long long *s, float std) {
+static float *fill(float **p, size_t n, wk_rng *s, float std) {
   float *a = *p;
   for (size_t i = 0; i < n; i++) a[i] = std * gauss(s);
   *p += n;
@@ -43,7 +36,7 @@ int wk_stem_synth_make(int n_mels, int d, int frames, unsigned long long seed, w
     wk_stem_synth_free(s);
     return 0;
   }
-  unsigned long long r = seed;
+  wk_rng r = {seed};
   float *p = s->buf;
   wk_stem_f32 *w = &s->w;
   w->n_mels = n_mels, w->d = d, w->n_ctx = n_ctx;
@@ -67,7 +60,8 @@ int wk_stem_synth_make(int n_mels, int d, int frames, unsigned long long seed, w
   w->pos = pos;
   s->frames = frames;
   /* mel-like: envelope(c) + drift(c, t) + noise, clamped to [−1, 1.5]; a flat floor at the end */
-  const double ph1 = 6.283185307179586 * uniform(&r), ph2 = 6.283185307179586 * uniform(&r);
+  const double ph1 = 6.283185307179586 * wk_rng_uniform(&r),
+               ph2 = 6.283185307179586 * wk_rng_uniform(&r);
   const int speech = frames - frames / 8;
   for (int c = 0; c < n_mels; c++) {
     const double env = 0.35 + 0.45 * cos(3.0 * c / n_mels + ph1) - 0.6 * c / n_mels;
