@@ -3,13 +3,20 @@
  * 3.0, key order, quotes, spacing, trailing commas, big-endian floats), reading through a
  * pipe, and hostile files — each must fail with WK_STATUS_BAD_FORMAT (WK_STATUS_IO_ERROR for
  * files that cannot be opened) and a message naming the file, never crash or over-read.
- * Truncations at every length and random header mutations of a valid file are tried too. */
+ * Truncations at every length and random header mutations of a valid file are tried too.
+ * Saving (F1): a failed save leaves an existing file unchanged and a new path absent, and never
+ * removes a FIFO or a character device; loading from a pipe (F5) refuses a huge claimed shape
+ * before allocating. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -208,6 +215,225 @@ static void test_save_errors(void) {
   CHECK(wk_npy_load(NULL, &a) == WK_STATUS_INVALID_ARGUMENT, "NULL path");
   CHECK(wk_npy_load(tmp_path("x.npy"), NULL) == WK_STATUS_INVALID_ARGUMENT, "NULL output");
   wk_npy_free(NULL);
+}
+
+/* ── F1: saving never truncates or removes what the run did not create ─────── */
+
+static int file_equals(const char *path, const void *bytes, size_t n) {
+  unsigned char buf[4096];
+  FILE *f = fopen(path, "rb");
+  if (!f) return 0;
+  size_t got = fread(buf, 1, sizeof buf, f);
+  fclose(f);
+  return got == n && memcmp(buf, bytes, n) == 0;
+}
+
+/* Number of entries of the test directory whose name contains `part` (temporary files). */
+static int dir_count(const char *part) {
+  DIR *d = opendir(dir);
+  int n = 0;
+  if (!d) return -1;
+  for (struct dirent *e; (e = readdir(d));) n += strstr(e->d_name, part) != NULL;
+  closedir(d);
+  return n;
+}
+
+/* wk_npy_save of a 4 KiB array in a child whose file-size limit is 256 bytes: the write of
+ * the temporary file fails (EFBIG, even as root).  Returns the child's status (or -1). */
+static int save_with_fsize_limit(const char *path) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit rl = {256, 256};
+    if (setrlimit(RLIMIT_FSIZE, &rl) != 0) _exit(99);
+    static int8_t data[4096];
+    int64_t shape[1] = {4096};
+    wk_status s = wk_npy_save(path, WK_NPY_INT8, 1, shape, data);
+    _exit(s == WK_STATUS_IO_ERROR && strstr(wk_last_error(), path) ? 0 : 1);
+  }
+  int status;
+  if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status);
+}
+
+static void test_save_failure_keeps_file(void) {
+  /* an existing file survives a failed write byte for byte (it used to be truncated, then
+   * removed) */
+  const char old[] = "not an npy, but someone's file";
+  char keep[256];
+  snprintf(keep, sizeof keep, "%s", tmp_path("keep.npy"));
+  write_raw(keep, old, sizeof old);
+  CHECK(save_with_fsize_limit(keep) == 0, "failed save: status not IO_ERROR naming the file");
+  CHECK(file_equals(keep, old, sizeof old), "an existing file changed by a failed save");
+  CHECK(dir_count("~tmp") == 0, "a temporary file was left behind");
+  /* a new path stays absent */
+  char fresh[256];
+  snprintf(fresh, sizeof fresh, "%s", tmp_path("fresh.npy"));
+  CHECK(save_with_fsize_limit(fresh) == 0, "failed save: status not IO_ERROR");
+  CHECK(access(fresh, F_OK) != 0, "a failed save left a file at a new path");
+  CHECK(dir_count("~tmp") == 0, "a temporary file was left behind");
+  /* a successful save replaces the file, keeping its mode; a new file gets 0666 & ~umask */
+  chmod(keep, 0604);
+  int64_t shape[1] = {3};
+  int8_t d3[3] = {1, 2, 3};
+  CHECK(wk_npy_save(keep, WK_NPY_INT8, 1, shape, d3) == WK_STATUS_OK, "%s", wk_last_error());
+  struct stat st;
+  CHECK(stat(keep, &st) == 0 && (st.st_mode & 07777) == 0604, "replaced file's mode %o",
+        (unsigned)(st.st_mode & 07777));
+  mode_t um = umask(027);
+  CHECK(wk_npy_save(fresh, WK_NPY_INT8, 1, shape, d3) == WK_STATUS_OK, "%s", wk_last_error());
+  umask(um);
+  CHECK(stat(fresh, &st) == 0 && (st.st_mode & 07777) == 0640, "new file's mode %o, not 0640",
+        (unsigned)(st.st_mode & 07777));
+  /* through a symbolic link: the file it names is replaced, the link stays */
+  char link[256];
+  snprintf(link, sizeof link, "%s", tmp_path("link.npy"));
+  unlink(link);
+  CHECK(symlink("keep.npy", link) == 0, "symlink: %s", strerror(errno));
+  int8_t d3b[3] = {4, 5, 6};
+  CHECK(wk_npy_save(link, WK_NPY_INT8, 1, shape, d3b) == WK_STATUS_OK, "%s", wk_last_error());
+  CHECK(lstat(link, &st) == 0 && S_ISLNK(st.st_mode), "the symbolic link was replaced");
+  wk_npy a;
+  CHECK(wk_npy_load(keep, &a) == WK_STATUS_OK && a.nbytes == 3 && memcmp(a.data, d3b, 3) == 0,
+        "the file behind the link was not written");
+  wk_npy_free(&a);
+  CHECK(dir_count("~tmp") == 0, "a temporary file was left behind");
+  CHECK(wk_npy_save(dir, WK_NPY_INT8, 1, shape, d3) == WK_STATUS_IO_ERROR, "directory");
+}
+
+/* A FIFO as the output: written in place; when the reader goes away the save fails and the
+ * FIFO is still there (it used to be removed). */
+static void test_save_fifo(void) {
+  char p[256];
+  snprintf(p, sizeof p, "%s", tmp_path("out.fifo"));
+  unlink(p);
+  if (mkfifo(p, 0600) != 0) {
+    printf("SKIP fifo output: %s\n", strerror(errno));
+    return;
+  }
+  static int8_t data[1 << 18]; /* 256 KiB: more than a pipe buffers */
+  for (size_t i = 0; i < sizeof data; i++) data[i] = (int8_t)(i * 13);
+  int64_t shape[1] = {sizeof data};
+  for (int reader_reads = 1; reader_reads >= 0; reader_reads--) {
+    pid_t pid = fork();
+    if (pid == 0) { /* reader: reads everything and checks it, or closes at once */
+      int fd = open(p, O_RDONLY);
+      if (fd < 0) _exit(2);
+      if (!reader_reads) _exit(0);
+      static unsigned char got[(1 << 18) + 1024];
+      size_t n = 0;
+      for (ssize_t r; (r = read(fd, got + n, sizeof got - n)) > 0;) n += (size_t)r;
+      _exit(n == 128 + sizeof data && memcmp(got + 128, data, sizeof data) == 0 ? 0 : 1);
+    }
+    wk_status s = wk_npy_save(p, WK_NPY_INT8, 1, shape, data);
+    int status = -1;
+    waitpid(pid, &status, 0);
+    if (reader_reads) {
+      CHECK(s == WK_STATUS_OK, "save to a FIFO: %s", wk_last_error());
+      CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the FIFO's reader got other bytes");
+    } else {
+      CHECK(s == WK_STATUS_IO_ERROR, "save to a FIFO without reader: %s", wk_status_string(s));
+    }
+    struct stat st;
+    CHECK(lstat(p, &st) == 0 && S_ISFIFO(st.st_mode), "the FIFO is gone after a %s save",
+          reader_reads ? "good" : "failed");
+  }
+  unlink(p);
+}
+
+/* A character device that fails every write (ENOSPC), like /dev/full: our own node made with
+ * mknod in the test directory where that is allowed (root), else /dev/full itself (then
+ * unprivileged: it could not have been removed anyway).  Either way it must survive. */
+static void test_save_char_device(void) {
+  int64_t shape[1] = {4};
+  int8_t d4[4] = {1, 2, 3, 4};
+  struct stat st;
+  CHECK(wk_npy_save("/dev/null", WK_NPY_INT8, 1, shape, d4) == WK_STATUS_OK, "/dev/null: %s",
+        wk_last_error());
+  CHECK(stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode), "/dev/null is no longer a device");
+  char full[256];
+  snprintf(full, sizeof full, "%s", tmp_path("full"));
+  unlink(full);
+  const char *p = full;
+  int fd = -1;
+  if (mknod(full, S_IFCHR | 0666, makedev(1, 7)) != 0 || (fd = open(full, O_WRONLY)) < 0) {
+    unlink(full);
+    if (geteuid() == 0 || stat("/dev/full", &st) != 0 || !S_ISCHR(st.st_mode)) {
+      printf("SKIP full-device output: cannot make a device node, and /dev/full is unsafe "
+             "or absent\n");
+      return;
+    }
+    p = "/dev/full";
+  }
+  if (fd >= 0) close(fd);
+  clear_error();
+  wk_status s = wk_npy_save(p, WK_NPY_INT8, 1, shape, d4);
+  CHECK(s == WK_STATUS_IO_ERROR && strstr(wk_last_error(), p), "%s: status %s (%s)", p,
+        wk_status_string(s), wk_last_error());
+  if (stat(p, &st) == 0 && S_ISCHR(st.st_mode))
+    printf("full device %s: %s; still a character device\n", p, wk_last_error());
+  else
+    CHECK(0, "%s is gone after a failed save", p);
+  if (p == full) unlink(full);
+}
+
+/* ── F5: a pipe that claims a huge array fails before memory is spent on it ─────────── */
+
+/* The loader runs in a child with a 1 GiB address-space limit (not under ASan, which reserves
+ * far more): a writer streams the header claiming `dims` int8 elements, then zeros until the
+ * reader goes away.  Before the cap, the reader grew its buffer until out of memory. */
+static void pipe_claim_case(const char *dims) {
+  char p[256];
+  snprintf(p, sizeof p, "%s", tmp_path("claim.fifo"));
+  unlink(p);
+  if (mkfifo(p, 0600) != 0) {
+    printf("SKIP pipe claim: %s\n", strerror(errno));
+    return;
+  }
+  pid_t writer = fork();
+  if (writer == 0) {
+    signal(SIGPIPE, SIG_IGN);
+    int fd = open(p, O_WRONLY);
+    if (fd < 0) _exit(2);
+    char header[128];
+    int hl = snprintf(header, sizeof header,
+                      "{'descr': '|i1', 'fortran_order': False, 'shape': (%s,), }\n", dims);
+    unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)hl, 0};
+    static unsigned char zeros[1 << 16];
+    if (write(fd, pre, 10) != 10 || write(fd, header, (size_t)hl) != hl) _exit(3);
+    for (int i = 0; i < (1 << 16); i++) /* at most 4 GiB */
+      if (write(fd, zeros, sizeof zeros) < 0) break;
+    _exit(0);
+  }
+  pid_t loader = fork();
+  if (loader == 0) {
+    alarm(60);
+#if !defined(__SANITIZE_ADDRESS__) /* GCC's macro for -fsanitize=address */
+    struct rlimit rl = {(rlim_t)1 << 30, (rlim_t)1 << 30};
+    setrlimit(RLIMIT_AS, &rl);
+#endif
+    wk_npy a;
+    wk_status s = wk_npy_load(p, &a);
+    int ok = s == WK_STATUS_BAD_FORMAT && strstr(wk_last_error(), "limit") != NULL;
+    if (!ok)
+      fprintf(stderr, "pipe claiming (%s,): status %s (%s)\n", dims, wk_status_string(s),
+              wk_last_error());
+    else
+      printf("pipe claiming (%s,): %s\n", dims, wk_last_error());
+    fflush(stdout);
+    _exit(ok ? 0 : 1);
+  }
+  int ls = -1, ws = -1;
+  waitpid(loader, &ls, 0);
+  kill(writer, SIGKILL); /* ours: it may still be blocked opening or writing the FIFO */
+  waitpid(writer, &ws, 0);
+  CHECK(WIFEXITED(ls) && WEXITSTATUS(ls) == 0, "pipe claiming (%s,) was not refused", dims);
+  unlink(p);
+}
+
+static void test_pipe_claims(void) {
+  pipe_claim_case("1099511627776"); /* 1 << 40 */
+  pipe_claim_case("3221225472");    /* 3 GiB: over the 2 GiB cap */
 }
 
 /* Headers as numpy (old and new) and other writers produce them. */
@@ -490,6 +716,7 @@ static void test_fifo(void) {
 }
 
 int main(void) {
+  signal(SIGPIPE, SIG_IGN); /* a FIFO whose reader left: write fails with EPIPE instead */
   snprintf(dir, sizeof dir, "/tmp/wk_test_npy_XXXXXX");
   if (!mkdtemp(dir)) {
     fprintf(stderr, "mkdtemp: %s\n", strerror(errno));
@@ -501,11 +728,16 @@ int main(void) {
   test_hostile();
   test_truncations_and_mutations();
   test_fifo();
+  test_save_failure_keeps_file();
+  test_save_fifo();
+  test_save_char_device();
+  test_pipe_claims();
 
   static const char *names[] = {"rt.npy", "hdr.npy", "f1.npy", "x.npy", "ok.npy", "be.npy",
                                 "z.npy", "e.npy", "bad.npy", "empty.npy", "short.npy",
                                 "text.npy", "m.npy", "v.npy", "h.npy", "nul.npy", "full.npy",
-                                "cut.npy", "mut.npy", "fifo"};
+                                "cut.npy", "mut.npy", "fifo", "keep.npy", "fresh.npy",
+                                "link.npy"};
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) unlink(tmp_path(names[i]));
   if (rmdir(dir) != 0) fprintf(stderr, "note: cannot remove %s: %s\n", dir, strerror(errno));
   return wk_test_finish("test_npy");

@@ -6,13 +6,20 @@
  * then the raw data.  Everything read is untrusted: the header length is bounded, the header
  * must be printable ASCII and parse completely, the shape's products are overflow-checked,
  * and the data must be exactly as long as the shape says (checked against the file size
- * before the data buffer is allocated, and again while reading). */
+ * before the data buffer is allocated, and again while reading; a pipe's claim is capped at
+ * WK_NPY_MAX_STREAM_BYTES and its buffer grows only as data arrives).
+ *
+ * Writing never truncates or removes what the run did not create: a regular (or new) file is
+ * written to a temporary file in the same directory and renamed over the path on success; a
+ * character device or pipe is written in place and never removed. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "runtime/runtime.h"
 #include "io/npy.h"
@@ -416,6 +423,14 @@ wk_status wk_npy_load(const char *path, wk_npy *out) {
     goto done;
   }
 
+  if (!regular && (uint64_t)nbytes > WK_NPY_MAX_STREAM_BYTES) {
+    s = wk_error(WK_STATUS_BAD_FORMAT,
+                 "%s: shape %s of %s claims %zu bytes of data, over the %" PRIu64
+                 "-byte limit for a pipe or other input whose size is not known in advance",
+                 path, shape_text(ndim, shape, st_buf, sizeof st_buf), wk_npy_dtype_name(dtype),
+                 nbytes, (uint64_t)WK_NPY_MAX_STREAM_BYTES);
+    goto done;
+  }
   /* A regular file's size was checked; anything else grows the buffer only as data comes. */
   size_t cap = regular ? nbytes : (nbytes < ((size_t)1 << 20) ? nbytes : (size_t)1 << 20);
   size_t have = 0;
@@ -475,6 +490,52 @@ done:
 
 /* ── save ────────────────────────────────────────────────────────────────── */
 
+/* write(2) until all n bytes are out; 0 or the errno of the failure. */
+static int write_all(int fd, const void *p, size_t n) {
+  const unsigned char *b = p;
+  while (n > 0) {
+    ssize_t w = write(fd, b, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    if (w == 0) return EIO;
+    b += w, n -= (size_t)w;
+  }
+  return 0;
+}
+
+/* The process's umask, read without changing it (umask(2) cannot read it alone, and setting it
+ * back and forth would race with other threads creating files): /proc/self/status has it
+ * since Linux 4.7; 022 is assumed where that is unavailable. */
+static mode_t current_umask(void) {
+  FILE *f = fopen("/proc/self/status", "r");
+  unsigned m = 022;
+  if (f) {
+    char line[256];
+    while (fgets(line, sizeof line, f))
+      if (sscanf(line, "Umask: %o", &m) == 1) break;
+    fclose(f);
+  }
+  return (mode_t)(m & 0777);
+}
+
+/* The file a plain open(path, O_CREAT) would write: symbolic links followed, so that the
+ * temporary file goes beside the real file and the rename replaces it, not the link.  A path
+ * that does not exist (and is not a dangling link) is its own target. */
+static wk_status resolve_target(const char *path, char **target) {
+  struct stat lst;
+  if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+    *target = realpath(path, NULL);
+    if (!*target)
+      return wk_error(WK_STATUS_IO_ERROR, "%s: cannot resolve the symbolic link: %s", path,
+                      strerror(errno));
+    return WK_STATUS_OK;
+  }
+  *target = strdup(path);
+  return *target ? WK_STATUS_OK : wk_error(WK_STATUS_OUT_OF_MEMORY, "%s: out of memory", path);
+}
+
 wk_status wk_npy_save(const char *path, int dtype, int ndim, const int64_t *shape,
                       const void *data) {
   if (!path) return wk_error(WK_STATUS_INVALID_ARGUMENT, "npy: NULL path");
@@ -508,19 +569,65 @@ wk_status wk_npy_save(const char *path, int dtype, int ndim, const int64_t *shap
   pre[6] = 1, pre[7] = 0;
   pre[8] = (unsigned char)(hlen & 0xff), pre[9] = (unsigned char)(hlen >> 8);
 
-  FILE *f = fopen(path, "wb");
-  if (!f) return wk_error(WK_STATUS_IO_ERROR, "%s: cannot create: %s", path, strerror(errno));
-  int ok = fwrite(pre, 1, sizeof pre, f) == sizeof pre && fwrite(header, 1, hlen, f) == hlen &&
-           (nbytes == 0 || fwrite(data, 1, nbytes, f) == nbytes);
-  int err = ok ? 0 : errno;
-  if (fclose(f) != 0 && ok) {
-    ok = 0;
-    err = errno;
+  /* The bytes: magic + version + length (10), the header, the data. */
+  const struct { const void *p; size_t n; } parts[3] = {{pre, sizeof pre}, {header, hlen},
+                                                        {data, nbytes}};
+
+  struct stat st;
+  if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+    if (S_ISDIR(st.st_mode)) return wk_error(WK_STATUS_IO_ERROR, "%s: is a directory", path);
+    if (!S_ISCHR(st.st_mode) && !S_ISFIFO(st.st_mode))
+      return wk_error(WK_STATUS_IO_ERROR,
+                      "%s: not a regular file, character device or pipe; not writing to it",
+                      path);
+    /* A character device or a pipe (/dev/stdout, /dev/null, a FIFO): written in place, never
+     * created, truncated or removed (O_APPEND: a /dev/stdout redirected with >> appends). */
+    int fd = open(path, O_WRONLY | O_APPEND | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) return wk_error(WK_STATUS_IO_ERROR, "%s: cannot open: %s", path, strerror(errno));
+    int err = 0;
+    for (int i = 0; i < 3 && !err; i++) err = write_all(fd, parts[i].p, parts[i].n);
+    if (close(fd) != 0 && !err) err = errno;
+    if (err) return wk_error(WK_STATUS_IO_ERROR, "%s: write error: %s", path, strerror(err));
+    return WK_STATUS_OK;
   }
-  if (!ok) {
-    remove(path);
-    return wk_error(WK_STATUS_IO_ERROR, "%s: write error: %s", path,
-                    err ? strerror(err) : "short write");
+
+  /* A regular file, or a new one: written to a temporary file beside the target and renamed
+   * over it on success, so a failed write leaves an existing file as it was and a new path
+   * absent; nothing but our own temporary file is ever removed. */
+  char *target = NULL, *tmp = NULL;
+  wk_status s = resolve_target(path, &target);
+  if (s != WK_STATUS_OK) return s;
+  const char *slash = strrchr(target, '/');
+  const size_t dir_len = slash ? (size_t)(slash - target) + 1 : 0; /* with the '/' */
+  const char *base = target + dir_len;
+  size_t tmp_size;
+  /* dir/ + "." + base + ".~tmp.XXXXXX" + NUL */
+  if (__builtin_add_overflow(strlen(target), 1 + sizeof ".~tmp.XXXXXX", &tmp_size) ||
+      !(tmp = malloc(tmp_size))) {
+    free(target);
+    return wk_error(WK_STATUS_OUT_OF_MEMORY, "%s: out of memory", path);
   }
-  return WK_STATUS_OK;
+  snprintf(tmp, tmp_size, "%.*s.%s.~tmp.XXXXXX", (int)dir_len, target, base);
+  int fd = mkstemp(tmp);
+  if (fd < 0) {
+    s = wk_error(WK_STATUS_IO_ERROR, "%s: cannot create a temporary file in its directory: %s",
+                 path, strerror(errno));
+    goto out;
+  }
+  /* mkstemp makes it 0600; give it the mode the target has (replacing it), or the mode a plain
+   * create would (0666 & ~umask) for a new file. */
+  mode_t mode = stat(target, &st) == 0 ? (st.st_mode & 07777) : (0666 & ~current_umask());
+  int err = fchmod(fd, mode) != 0 ? errno : 0;
+  for (int i = 0; i < 3 && !err; i++) err = write_all(fd, parts[i].p, parts[i].n);
+  if (close(fd) != 0 && !err) err = errno;
+  if (!err && rename(tmp, target) != 0) err = errno;
+  if (err) {
+    unlink(tmp); /* ours: created by mkstemp above */
+    s = wk_error(WK_STATUS_IO_ERROR, "%s: write error: %s (the file is unchanged)", path,
+                 strerror(err));
+  }
+out:
+  free(tmp);
+  free(target);
+  return s;
 }

@@ -22,6 +22,9 @@ enum {
 
 #define WK_NPY_MAX_DIMS 8
 #define WK_NPY_MAX_HEADER (1u << 20) /* header bytes a reader accepts */
+/* Data bytes a reader accepts from an input whose size it cannot check first (a pipe, a
+ * character device): 2 GiB.  A regular file's claim is checked against its size instead. */
+#define WK_NPY_MAX_STREAM_BYTES ((uint64_t)1 << 31)
 
 typedef struct wk_npy {
   int dtype;                        /* WK_NPY_* */
@@ -44,11 +47,22 @@ int64_t wk_npy_count(const wk_npy *a);
 const char *wk_npy_shape_text(const wk_npy *a, char *buf, size_t cap);
 
 /* Loads `path` into *out (zeroed first; on failure *out holds nothing to free, though calling
- * wk_npy_free on it is harmless). */
+ * wk_npy_free on it is harmless).  A regular file's claimed data size must equal what the file
+ * holds (checked before allocating); from a pipe the claim may be at most
+ * WK_NPY_MAX_STREAM_BYTES, and memory grows only as the data arrives. */
 wk_status wk_npy_load(const char *path, wk_npy *out);
 
 /* Writes a C-order array as a version 1.0 .npy file.  `shape` may be NULL when ndim == 0;
- * `data` may be NULL when the array is empty.  A partially written file is removed. */
+ * `data` may be NULL when the array is empty.
+ *   A regular file, or a path that does not exist: the array is written to a temporary file
+ *   in the same directory (".NAME.~tmp.XXXXXX") that is renamed over the path on success
+ *   (symbolic links are followed: the file they name is replaced); the new file gets the
+ *   mode of the file it replaces, or 0666 & ~umask.  On failure the temporary file is removed
+ *   and an existing file is left unchanged.  (So the directory must be writable, and a file
+ *   with other hard links is replaced by a new one rather than rewritten.)
+ *   A character device or a FIFO (/dev/stdout, /dev/null, a pipe): written in place (opened
+ *   without creating or truncating, in append mode) and never removed, even on failure.
+ *   Anything else (a directory, a block device, a socket) is refused. */
 wk_status wk_npy_save(const char *path, int dtype, int ndim, const int64_t *shape,
                       const void *data);
 
