@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cmd_attention.h"
 #include "io/npy.h"
@@ -78,6 +79,14 @@ static int parse_int(const char *s, int *v) {
   if (end == s || *end != '\0' || errno == ERANGE || x < INT_MIN || x > INT_MAX) return 0;
   *v = (int)x;
   return 1;
+}
+
+/* 1 if `out` names an existing file that is also `in` (same device and inode: hard links and
+ * symbolic links included). */
+static int same_file(const char *out, const char *in) {
+  struct stat so, si;
+  return stat(out, &so) == 0 && stat(in, &si) == 0 && so.st_dev == si.st_dev &&
+         so.st_ino == si.st_ino;
 }
 
 /* A loaded Q, K or V: [heads, len, d]. */
@@ -201,6 +210,15 @@ int wk_cmd_attention(int argc, char **argv) {
     return say(2, "missing --%s-scale", !q_scale ? "q" : !k_scale ? "k" : "v");
   if (!out_scale && !out_f32) return say(2, "missing --out-scale (or --out-f32)");
   if (!out_path) return say(2, "missing -o OUT.npy");
+
+  /* -o must not be one of the inputs (a failed or even a good write would replace it). */
+  const struct { const char *opt, *path; } inputs[] = {
+      {"--q", q_path}, {"--k", k_path}, {"--v", v_path},
+      {"--q-scale", q_scale}, {"--k-scale", k_scale}};
+  for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++)
+    if (same_file(out_path, inputs[i].path))
+      return say(1, "-o %s is the %s input %s; refusing to overwrite an input", out_path,
+                 inputs[i].opt, inputs[i].path);
 
   float vs = 0.0f, os = 1.0f, sms = 0.0f;
   int kv = 0, n_threads = 0;
