@@ -614,16 +614,16 @@ wk_status wk_npy_save(const char *path, int dtype, int ndim, const int64_t *shap
                  path, strerror(errno));
     goto out;
   }
-  /* mkstemp makes it 0600; give it the mode the target has (replacing it), or the mode a plain
-   * create would (0666 & ~umask) for a new file. */
-  mode_t mode = stat(target, &st) == 0 ? (st.st_mode & 07777) : (0666 & ~current_umask());
+  /* mkstemp makes it 0600; give it the permissions of the file it replaces, or those a plain
+   * create would (0666 & ~umask) for a new file.  (Owner and group are the writer's.) */
+  mode_t mode = stat(target, &st) == 0 ? (st.st_mode & 0777) : (0666 & ~current_umask());
   int err = fchmod(fd, mode) != 0 ? errno : 0;
   for (int i = 0; i < 3 && !err; i++) err = write_all(fd, parts[i].p, parts[i].n);
   if (close(fd) != 0 && !err) err = errno;
   if (!err && rename(tmp, target) != 0) err = errno;
   if (err) {
     unlink(tmp); /* ours: created by mkstemp above */
-    s = wk_error(WK_STATUS_IO_ERROR, "%s: write error: %s (the file is unchanged)", path,
+    s = wk_error(WK_STATUS_IO_ERROR, "%s: write error: %s (the path is left as it was)", path,
                  strerror(err));
   }
 out:

@@ -57,9 +57,10 @@ wk_status wk_npy_load(const char *path, wk_npy *out);
  *   A regular file, or a path that does not exist: the array is written to a temporary file
  *   in the same directory (".NAME.~tmp.XXXXXX") that is renamed over the path on success
  *   (symbolic links are followed: the file they name is replaced); the new file gets the
- *   mode of the file it replaces, or 0666 & ~umask.  On failure the temporary file is removed
- *   and an existing file is left unchanged.  (So the directory must be writable, and a file
- *   with other hard links is replaced by a new one rather than rewritten.)
+ *   permissions of the file it replaces, or 0666 & ~umask.  On failure the temporary file is
+ *   removed and an existing file is left unchanged.  (So the directory must be writable; a
+ *   file with other hard links is replaced by a new one rather than rewritten; /dev/stdout
+ *   redirected to a regular file replaces that file, even with >>.)
  *   A character device or a FIFO (/dev/stdout, /dev/null, a pipe): written in place (opened
  *   without creating or truncating, in append mode) and never removed, even on failure.
  *   Anything else (a directory, a block device, a socket) is refused. */
