@@ -16,10 +16,11 @@
  *
  * soxr's whole deficit is a gain droop at the top of the band, not noise: projected on each tone
  * its amplitude error is < 3e-9 up to 1 kHz, 7e-6 at 4 kHz, 8e-5 at 5.5 kHz and 6e-4
- * (0.005 dB) at 7 kHz, i.e. ≤ 2.5e-4 in log10 units in the mel bins there, while alias
- * rejection is ≥ 150 dB.  libsamplerate's best converter is flat to 7.6 kHz but ≈ 100× slower —
- * 1.2–2 s per minute of audio, as long as encoding it — and its medium one is both 18× slower
- * and worse.  So soxr VHQ (Whisper's own ffmpeg path uses swresample's default, which is far
+ * (0.005 dB) at 7 kHz, i.e. ≤ 5e-4 in log10 power in the mel bins there (the log-mel's float32
+ * noise on real audio is ~1e-5), while alias rejection is ≥ 150 dB.  libsamplerate's best
+ * converter is flat to 7.6 kHz but ≈ 100× slower — 1.2–2 s per minute of audio, as long as
+ * encoding it — and its medium one (passband ending near 7.2 kHz) is both 18× slower and
+ * worse.  So soxr VHQ (Whisper's own ffmpeg path uses swresample's default, which is far
  * below either).  soxr picks its own SIMD code at run time: the resampled samples are the same
  * on one machine for every whisk ISA and thread count, not necessarily across CPUs.
  *
@@ -42,6 +43,7 @@
 #include "audio/audio.h"
 
 #define DECODE_FLOATS 16384 /* interleaved samples per sf_readf_float call (64 KiB) */
+#define RESERVE_MAX ((size_t)WK_AUDIO_RATE * 600) /* output reserved up front: ≤ 10 min */
 
 /* ── the growing 16 kHz output ── */
 
@@ -120,7 +122,7 @@ wk_status wk_audio_decode_sndfile(SNDFILE *sf, const SF_INFO *info, const char *
   b.max = (size_t)(max_seconds * WK_AUDIO_RATE) + 8192; /* + resampler rounding and tail */
   /* The header's length (libsndfile trims it to the file size where it can; unknown lengths
    * are caught while decoding): refuse before allocating anything. */
-  if (info->frames > max_frames) {
+  if (info->frames > max_frames && info->frames != SF_COUNT_MAX) { /* MAX: length unknown */
     s = wk_error(WK_STATUS_UNSUPPORTED, "%s: %.1f hours of audio (maximum %.0f hours)", name,
                  (double)info->frames / rate / 3600.0, max_seconds / 3600.0);
     goto done;
@@ -133,8 +135,11 @@ wk_status wk_audio_decode_sndfile(SNDFILE *sf, const SF_INFO *info, const char *
     s = wk_error(WK_STATUS_OUT_OF_MEMORY, "%s: out of memory", name);
     goto done;
   }
-  if (info->frames > 0) { /* reserve the whole (trusted-by-now) output once */
-    s = pcm_reserve(&b, (size_t)((double)info->frames * ratio) + 4096, name);
+  if (info->frames > 0 && info->frames <= max_frames) {
+    /* Reserve the stated length once, but at most RESERVE_MAX samples: a header may lie (a
+     * small FLAC can claim 11 hours), so memory beyond that grows only as audio arrives. */
+    size_t want = (size_t)((double)info->frames * ratio) + 4096;
+    s = pcm_reserve(&b, want < RESERVE_MAX ? want : RESERVE_MAX, name);
     if (s) goto done;
   }
   if (rate != WK_AUDIO_RATE) {

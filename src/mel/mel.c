@@ -28,7 +28,7 @@ size_t wk_mel_frames_padded(size_t n_samples, size_t pad) {
 }
 
 WK_API size_t wk_mel_frames(size_t n_samples) {
-  if (n_samples > (size_t)WK_SAMPLE_RATE * 12 * 3600) return 0;
+  if (n_samples > WK_MEL_MAX_SAMPLES) return 0;
   return wk_mel_frames_padded(n_samples, WK_MEL_PAD_SAMPLES);
 }
 
@@ -80,6 +80,16 @@ static void mel_task(void *arg, size_t task, int thread) {
     } else {
       for (int i = 0; i < N_FFT; i++) frame[i] = sample_at(j, start + i) * j->window[i];
     }
+    /* An all-zero frame (Whisper's 30-s padding is half the frames of a 30-s file; digital
+     * silence) has |X|² = 0 exactly, so every mel value is log10(1e-10): skip the FFT. */
+    int zero = 1;
+    for (int i = 0; i < N_FFT && zero; i++) zero = frame[i] == 0.0f;
+    if (zero) {
+      const float v = log10f(1e-10f);
+      for (int m = 0; m < j->n_mels; m++) j->mel[(size_t)m * j->n_frames + t] = v;
+      if (v > tmax) tmax = v;
+      continue;
+    }
     kiss_fftr(j->fft[thread], frame, spec);
     for (int k = 0; k < BINS; k++) power[k] = spec[k].r * spec[k].r + spec[k].i * spec[k].i;
     for (int m = 0; m < j->n_mels; m++) {
@@ -116,10 +126,9 @@ wk_status wk_log_mel_padded(wk_context *ctx, const float *pcm, size_t n, size_t 
   if (n_mels < 1 || n_mels > WK_MEL_MAX_MELS)
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "log-mel: n_mels=%d (expected 1..%d)", n_mels,
                     WK_MEL_MAX_MELS);
-  const size_t max_len = (size_t)WK_SAMPLE_RATE * 12 * 3600 + WK_MEL_PAD_SAMPLES;
-  if (n > max_len || pad > max_len - n)
-    return wk_error(WK_STATUS_INVALID_ARGUMENT, "log-mel: %zu samples + %zu padding exceed the "
-                    "12-hour maximum", n, pad);
+  if (n > WK_MEL_MAX_SAMPLES || pad > WK_MEL_PAD_SAMPLES)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "log-mel: %zu samples + %zu padding (at most "
+                    "%zu (12 hours) + %d)", n, pad, WK_MEL_MAX_SAMPLES, WK_MEL_PAD_SAMPLES);
   const size_t n_frames = wk_mel_frames_padded(n, pad);
   const size_t need = (size_t)n_mels * n_frames; /* ≤ 512 · 4.3 M: no overflow */
   if (mel_capacity < need)
