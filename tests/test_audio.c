@@ -1,9 +1,9 @@
 /* test_audio.c — audio decoding (wk_audio_load, wk_audio_load_memory): every format round trip
  * (WAV, FLAC, OGG/Vorbis, Opus, MP3 — all written here in memory through libsndfile's virtual
  * IO), mixing, resampling, clamping, and the robustness cases: empty, header only, a data chunk
- * longer than the file, 0 and 65535 channels, 8-bit, NaN and inf floats, 1 and 200 samples,
- * garbage, unsupported rates, a file that claims 13 hours, a stream running past the duration
- * cap, stdin through a pipe, paths that do not open. */
+ * longer than the file, 0 and 65535 channels, 8-bit, NaN and inf floats, FLT_MAX floats, 1 and
+ * 200 samples, garbage, unsupported rates, a file that claims 13 hours, a stream running past
+ * the duration cap, stdin through a pipe, paths that do not open. */
 #include <fcntl.h>
 #include <math.h>
 #include <sndfile.h>
@@ -261,6 +261,26 @@ static void robustness(void) {
     CHECK(s == WK_STATUS_OK && pcm.n_samples == 4 && pcm.samples[0] == 1.0f &&
               pcm.samples[1] == -1.0f && pcm.samples[2] == 0.5f && pcm.samples[3] == 1.0f,
           "clamping to [-1, 1]");
+    wk_pcm_free(&pcm);
+    free(m.p);
+  }
+
+  /* FLT_MAX in every channel of a 44.1-kHz stereo float file: the mean and the resampler stay
+   * finite, the result is clipped to 1 */
+  {
+    float big[2 * 500];
+    for (int i = 0; i < 1000; i++) big[i] = (i / 2) % 7 == 3 ? -3.4e38f : 3.4e38f;
+    membuf m;
+    write_audio(&m, SF_FORMAT_WAV | SF_FORMAT_FLOAT, 44100, 2, big, 500);
+    wk_pcm pcm;
+    wk_status s = wk_audio_load_memory(m.p, (size_t)m.size, &pcm);
+    CHECK(s == WK_STATUS_OK && pcm.n_samples == 181, "huge floats: %s", wk_last_error());
+    for (size_t i = 0; s == WK_STATUS_OK && i < pcm.n_samples; i++)
+      if (!(fabsf(pcm.samples[i]) <= 1.0f)) {
+        CHECK(0, "huge floats: sample %zu = %g", i, (double)pcm.samples[i]);
+        break;
+      }
+    printf("  %-28s -> %s\n", "FLT_MAX stereo 44.1 kHz", wk_status_string(s));
     wk_pcm_free(&pcm);
     free(m.p);
   }

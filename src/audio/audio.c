@@ -29,7 +29,9 @@
  * first because libsndfile needs to seek for most formats.
  *
  * NaN and ±inf in float files are refused (BAD_FORMAT naming the frame) rather than replaced:
- * such a file is damaged, and a silent 0 would hide it; nothing non-finite reaches the mel. */
+ * such a file is damaged, and a silent 0 would hide it; nothing non-finite reaches the mel.
+ * Huge finite floats (up to FLT_MAX) are mixed in double and clipped to ±1e4 before resampling,
+ * to ±1 after it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -43,6 +45,7 @@
 #include "audio/audio.h"
 
 #define DECODE_FLOATS 16384 /* interleaved samples per sf_readf_float call (64 KiB) */
+#define MONO_LIMIT 1e4f /* |mono| before resampling: beyond any real signal, far below overflow */
 #define RESERVE_MAX ((size_t)WK_AUDIO_RATE * 600) /* output reserved up front: ≤ 10 min */
 
 /* ── the growing 16 kHz output ── */
@@ -164,7 +167,6 @@ wk_status wk_audio_decode_sndfile(SNDFILE *sf, const SF_INFO *info, const char *
       goto done;
     }
     /* mono[i] = mean over channels (sum in double, channel order fixed) */
-    const float inv = 1.0f / (float)ch;
     for (sf_count_t i = 0; i < got; i++) {
       const float *f = chunk + (size_t)i * (size_t)ch; /* [ch] */
       double sum = 0;
@@ -177,7 +179,10 @@ wk_status wk_audio_decode_sndfile(SNDFILE *sf, const SF_INFO *info, const char *
         }
         sum += f[c];
       }
-      mono[i] = ch == 1 ? (float)sum : (float)sum * inv;
+      /* the mean of finite floats is finite (computed in double: no overflow for any channel
+       * count); clipped to ±MONO_LIMIT so that the resampler's sums stay finite too */
+      const double mean = ch == 1 ? sum : sum / ch;
+      mono[i] = mean > MONO_LIMIT ? MONO_LIMIT : mean < -MONO_LIMIT ? -MONO_LIMIT : (float)mean;
     }
     frames += got;
     s = resample_push(soxr, ratio, mono, (size_t)got, &b, name);
@@ -205,7 +210,14 @@ wk_status wk_audio_decode_sndfile(SNDFILE *sf, const SF_INFO *info, const char *
     b.p[b.n++] = 0.0f;
   }
   /* Whisper's ffmpeg path ends in s16le, which clips: clamp to [-1, 1]. */
-  for (size_t i = 0; i < b.n; i++) b.p[i] = b.p[i] > 1.0f ? 1.0f : b.p[i] < -1.0f ? -1.0f : b.p[i];
+  for (size_t i = 0; i < b.n; i++) {
+    if (!isfinite(b.p[i])) { /* cannot happen with |input| ≤ MONO_LIMIT; never pass it on */
+      s = wk_error(WK_STATUS_INTERNAL, "%s: resampler produced a non-finite sample at %zu", name,
+                   i);
+      goto done;
+    }
+    b.p[i] = b.p[i] > 1.0f ? 1.0f : b.p[i] < -1.0f ? -1.0f : b.p[i];
+  }
   out->samples = b.p;
   out->n_samples = b.n;
   out->source_rate = rate;
