@@ -401,7 +401,21 @@ static void paths_and_stdin(void) {
   printf("  %-28s -> %s, %zu samples (same as memory)\n", "path, stdin pipe", wk_status_string(s),
          c.n_samples);
 
+  /* "-" when standard input is a regular file (`whisk mel - < file.wav`): decoded in place, and
+   * standard input stays open */
   wk_pcm d;
+  saved = dup(0);
+  fd = open(path, O_RDONLY);
+  dup2(fd, 0);
+  close(fd);
+  s = wk_audio_load("-", &d);
+  CHECK(s == WK_STATUS_OK && d.n_samples == a.n_samples &&
+            memcmp(a.samples, d.samples, 4 * a.n_samples) == 0,
+        "stdin from a file: %s", wk_last_error());
+  CHECK(fcntl(0, F_GETFD) != -1, "stdin was closed");
+  dup2(saved, 0);
+  close(saved);
+  wk_pcm_free(&d);
   CHECK(wk_audio_load("/nonexistent/wk.wav", &d) == WK_STATUS_IO_ERROR, "missing file");
   CHECK(wk_audio_load("/tmp", &d) == WK_STATUS_IO_ERROR, "directory");
   fd = open(path, O_WRONLY | O_TRUNC);
