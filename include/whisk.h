@@ -176,6 +176,89 @@ WK_API wk_status wk_attention_tile64(wk_context *context, const int8_t *qkv, siz
                               int8_t *out, size_t out_capacity, float q_scale, float k_scale,
                               float v_scale, float out_scale);
 
+/* ────────────────────────────────────────────────────────────────────────────
+ * Audio: decode, mix to mono, resample to 16 kHz
+ *
+ * WAV, FLAC, OGG/Vorbis, Opus and MP3 (whatever the system's libsndfile reads), any channel
+ * count up to 1024 (mixed to mono as the mean of the channels), any rate from 1 kHz to 768 kHz
+ * (resampled with libsoxr, "very high quality").  Integer formats are scaled to [-1, 1) as
+ * libsndfile does (a 16-bit sample s becomes s/32768, as Whisper's loader computes); the result
+ * is clamped to [-1, 1] as Whisper's ffmpeg → s16le path clips.  Refused with
+ * WK_STATUS_BAD_FORMAT and a message naming the source and what is wrong: unreadable or
+ * malformed files, files without audio frames, float samples that are NaN or infinite (the first
+ * such frame is named), 0 or more than 1024 channels; WK_STATUS_UNSUPPORTED: rates outside
+ * [1 kHz, 768 kHz], audio longer than 12 hours (checked before anything is allocated when the
+ * header states the length, and while decoding otherwise).
+ * ──────────────────────────────────────────────────────────────────────────── */
+
+#define WK_SAMPLE_RATE 16000 /* Whisper's rate: every wk_pcm is 16 kHz mono */
+
+/** Decoded audio: 16 kHz mono float samples (caller-owned; free with wk_pcm_free). */
+typedef struct wk_pcm {
+  float *samples;         /* [n_samples], 16 kHz mono, each in [-1, 1] */
+  size_t n_samples;
+  int source_rate;        /* the file's sample rate, Hz */
+  int source_channels;    /* the file's channel count */
+  uint64_t source_frames; /* frames decoded from the file (at source_rate) */
+} wk_pcm;
+
+/** Decodes the audio file at `path` ("-" reads standard input to its end first; pipes and other
+ *  non-seekable files are read whole, up to 4 GiB) into *out.  *out is zeroed first and holds
+ *  nothing to free on failure.  WK_STATUS_IO_ERROR when the file cannot be opened or read. */
+WK_API wk_status wk_audio_load(const char *path, wk_pcm *out);
+
+/** Decodes an audio file held in memory (data[0..size)) into *out, as wk_audio_load does. */
+WK_API wk_status wk_audio_load_memory(const void *data, size_t size, wk_pcm *out);
+
+/** Frees pcm->samples and zeroes *pcm.  Accepts NULL. */
+WK_API void wk_pcm_free(wk_pcm *pcm);
+
+/* ────────────────────────────────────────────────────────────────────────────
+ * Log-mel spectrogram, exactly as Whisper computes it (openai/whisper audio.py +
+ * transcribe.py):
+ *
+ *   x      = pcm followed by 30 s (480000) of zeros            (transcribe: padding=N_SAMPLES)
+ *   X[t,k] = Σ_n x_r[160t − 200 + n] · w[n] · e^{−2πi·kn/400}, n < 400, k ≤ 200, where x_r is x
+ *            reflect-padded by 200 at both ends and w[n] = 0.5 − 0.5·cos(2πn/400) (periodic Hann)
+ *            for t < n_frames = (n_samples + 480000) / 160 (torch.stft center=True, last frame
+ *            dropped)
+ *   M[m,t] = log10(max(Σ_k filters[m,k] · |X[t,k]|², 1e-10))
+ *   mel    = (max(M, max(M) − 8) + 4) / 4
+ *
+ * The result is byte-identical for every thread count and ISA.
+ * ──────────────────────────────────────────────────────────────────────────── */
+
+#define WK_MEL_N_FFT 400
+#define WK_MEL_BINS 201          /* N_FFT/2 + 1 frequency bins per filter */
+#define WK_MEL_HOP 160
+#define WK_MEL_PAD_SAMPLES 480000 /* 30 s of zeros appended before the STFT */
+#define WK_MEL_WINDOW_FRAMES 3000 /* frames per 30-s encoder window */
+#define WK_MEL_MAX_ABS 65536.0f  /* |pcm| above this is refused (keeps |X|² finite in float) */
+
+/** Frames of the log-mel of n_samples samples: (n_samples + 480000) / 160.  0 when n_samples
+ *  exceeds the 12-hour cap (12·3600·16000). */
+WK_API size_t wk_mel_frames(size_t n_samples);
+
+/** Computes the log-mel of pcm[0..n_samples) (16 kHz mono; n_samples may be 0) with the mel
+ *  filterbank `filters` ([n_mels][201] row-major, as stored in the model file: finite, in
+ *  [0, 1]; n_mels 1…512, Whisper uses 80 or 128) into mel ([n_mels][n_frames] row-major,
+ *  n_frames = wk_mel_frames(n_samples); mel_capacity in floats must hold n_mels·n_frames).
+ *  Samples must be finite with |x| ≤ WK_MEL_MAX_ABS.  Uses the context's thread pool. */
+WK_API wk_status wk_log_mel(wk_context *context, const float *pcm, size_t n_samples,
+                     const float *filters, int n_mels, float *mel, size_t mel_capacity);
+
+/** The number of 30-s encoder windows of a log-mel of n_frames frames:
+ *  ceil((n_frames − 3000) / 3000), at least 1; 0 when n_frames < 3000 (no such log-mel). */
+WK_API size_t wk_mel_windows(size_t n_frames);
+
+/** Copies window `window` of a log-mel ([n_mels][n_frames] from wk_log_mel) into out
+ *  ([n_mels][3000] row-major; out_capacity in floats ≥ n_mels·3000), as transcribe.py cuts it:
+ *  content_frames = n_frames − 3000; frames [3000·window, min(3000·window + 3000,
+ *  content_frames)) are copied and the rest of the 3000 columns is 0 (pad_or_trim's zeros in
+ *  the mel domain). */
+WK_API wk_status wk_mel_window(const float *mel, size_t n_frames, int n_mels, size_t window,
+                        float *out, size_t out_capacity);
+
 #ifdef __cplusplus
 }
 #endif

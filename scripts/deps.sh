@@ -12,9 +12,15 @@ have_cmd gcc || need="$need gcc"
 have_cmd pkg-config || need="$need pkg-config"
 # libc headers and the sanitizer runtimes come with gcc's libc6-dev / libasan / libubsan.
 [ -f /usr/include/stdio.h ] || need="$need libc6-dev"
+# Audio front end: decoding (libsndfile), resampling (libsoxr), the mel's FFT (kissfft).
+[ -f /usr/include/sndfile.h ] || need="$need libsndfile1-dev"
+[ -f /usr/include/soxr.h ] || need="$need libsoxr-dev"
+[ -f /usr/include/kissfft/kiss_fftr.h ] || need="$need libkissfft-dev"
 # Test-only: NumPy cross-checks of whisk's .npy files and reference computations.
 if [ "${1:-}" = test ]; then
   /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || need="$need python3-numpy"
+  # Spoken test audio for the log-mel check.
+  have_cmd espeak-ng || need="$need espeak-ng"
 fi
 
 [ -z "$need" ] && exit 0
