@@ -1,16 +1,16 @@
 /* gemm.c — the INT8 GEMM operator: validates arguments, packs weights once for the context's
  * kernel, splits the output into (row block × column block) tasks on the context's thread
- * pool, and runs the per-token quantizer.  Every output element is computed by exactly one
- * task with the same integer sum and the same float epilogue, so the bytes do not depend on
+ * pool.  Every output element is computed by exactly one task with the same integer sum and the same float epilogue, so the bytes do not depend on
  * the blocking or the thread count.  With an int8 output (out_q) a task owns whole rows (a row
  * block × every column block, in turn), computes them in fp32 (into `out`, or the thread's
- * scratch) and quantizes them with the kernel's quantizer: the same bytes as the fp32 run
- * followed by wk_quantize_rows. */
+ * scratch) and quantizes them with the context's quantizer (src/quant): the same bytes as the
+ * fp32 run followed by wk_quantize_rows. */
 #include <math.h>
 #include <string.h>
 
 #include "gemm/gemm-internal.h"
 #include "gemm/gemm.h"
+#include "quant/quant-internal.h"
 
 const wk_gemm_kernel *wk_gemm_kernel_for(wk_isa isa) {
 #if defined(__x86_64__)
@@ -38,23 +38,6 @@ struct wk_gemm_weights {
 /* ── argument checks ─────────────────────────────────────────────────────── */
 
 static int good_scale(float s) { return isfinite(s) && s > 0.0f; }
-
-/* Byte range [*lo, *hi) spanned by `rows` rows of `width` elements of size `es`, `stride`
- * elements apart (stride ≥ 0).  0 if the arithmetic overflows. */
-static int extent(const void *base, ptrdiff_t stride, int rows, int width, size_t es,
-                  uintptr_t *lo, uintptr_t *hi) {
-  ptrdiff_t last;
-  if (__builtin_mul_overflow((ptrdiff_t)(rows - 1), stride, &last) ||
-      __builtin_add_overflow(last, (ptrdiff_t)width, &last) ||
-      __builtin_mul_overflow(last, (ptrdiff_t)es, &last))
-    return 0;
-  *lo = (uintptr_t)base;
-  return !__builtin_add_overflow(*lo, (uintptr_t)last, hi);
-}
-
-static int overlaps(uintptr_t alo, uintptr_t ahi, uintptr_t blo, uintptr_t bhi) {
-  return alo < bhi && blo < ahi;
-}
 
 /* ── weights ─────────────────────────────────────────────────────────────── */
 
@@ -95,7 +78,7 @@ wk_status wk_gemm_weights_create(wk_context *ctx, const int8_t *w, ptrdiff_t w_s
   if (w_stride < 0)
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm weights: w_stride=%td < 0", w_stride);
   uintptr_t lo, hi;
-  if (!extent(w, w_stride, n, k, 1, &lo, &hi))
+  if (!wk_rows_extent(w, w_stride, n, k, 1, &lo, &hi))
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm weights: w_stride=%td overflows",
                     w_stride);
   for (int j = 0; j < n; j++) {
@@ -154,6 +137,7 @@ void wk_gemm_weights_free(wk_gemm_weights *w) {
 
 typedef struct gemm_run {
   const wk_gemm_weights *wt;
+  const wk_quant_kernel *quant; /* the int8 epilogue's quantizer */
   const wk_gemm_args *args;
   int mb, nb;        /* rows, columns per block */
   size_t n_blocks;   /* column blocks */
@@ -215,8 +199,8 @@ static void gemm_rows_task(void *ctx, size_t task, int thread) {
   const ptrdiff_t ys = g->out ? g->out_stride : r->rows_stride;
   for (int j0 = 0; j0 < wt->n; j0 += r->nb) gemm_block(r, i0, j0, y, ys, thread);
   for (int i = 0; i < rows; i++)
-    if (!wt->kern->quantize_row(y + i * ys, wt->n, g->out_q + (i0 + i) * g->out_q_stride,
-                                &g->out_q_scale[i0 + i]))
+    if (!wk_quant_row(r->quant, y + i * ys, wt->n, g->out_q + (i0 + i) * g->out_q_stride,
+                      &g->out_q_scale[i0 + i]))
       g->out_q_scale[i0 + i] = NAN;
 }
 
@@ -246,13 +230,13 @@ static wk_status check_run(const wk_context *ctx, const wk_gemm_weights *wt,
                     wt->n);
   uintptr_t a_lo, a_hi, s_lo, s_hi, o_lo = 0, o_hi = 0, r_lo = 0, r_hi = 0;
   uintptr_t q_lo = 0, q_hi = 0, qs_lo = 0, qs_hi = 0;
-  if (!extent(g->a, g->a_stride, g->m, wt->k, 1, &a_lo, &a_hi) ||
-      !extent(g->a_scale, 1, g->m, 1, sizeof(float), &s_lo, &s_hi) ||
-      (g->out && !extent(g->out, g->out_stride, g->m, wt->n, sizeof(float), &o_lo, &o_hi)) ||
+  if (!wk_rows_extent(g->a, g->a_stride, g->m, wt->k, 1, &a_lo, &a_hi) ||
+      !wk_rows_extent(g->a_scale, 1, g->m, 1, sizeof(float), &s_lo, &s_hi) ||
+      (g->out && !wk_rows_extent(g->out, g->out_stride, g->m, wt->n, sizeof(float), &o_lo, &o_hi)) ||
       (g->residual &&
-       !extent(g->residual, g->residual_stride, g->m, wt->n, sizeof(float), &r_lo, &r_hi)) ||
-      (g->out_q && (!extent(g->out_q, g->out_q_stride, g->m, wt->n, 1, &q_lo, &q_hi) ||
-                    !extent(g->out_q_scale, 1, g->m, 1, sizeof(float), &qs_lo, &qs_hi))))
+       !wk_rows_extent(g->residual, g->residual_stride, g->m, wt->n, sizeof(float), &r_lo, &r_hi)) ||
+      (g->out_q && (!wk_rows_extent(g->out_q, g->out_q_stride, g->m, wt->n, 1, &q_lo, &q_hi) ||
+                    !wk_rows_extent(g->out_q_scale, 1, g->m, 1, sizeof(float), &qs_lo, &qs_hi))))
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm: strides overflow (m=%d)", g->m);
   if (g->out_q) {
     /* out_q and out_q_scale against every other array and each other (empty ranges — no
@@ -261,17 +245,17 @@ static wk_status check_run(const wk_context *ctx, const wk_gemm_weights *wt,
         {a_lo, a_hi, "a"}, {s_lo, s_hi, "a_scale"}, {r_lo, r_hi, "residual"},
         {o_lo, o_hi, "out"}, {qs_lo, qs_hi, "out_q_scale"}};
     for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
-      if (overlaps(q_lo, q_hi, in[i].lo, in[i].hi))
+      if (wk_ranges_overlap(q_lo, q_hi, in[i].lo, in[i].hi))
         return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm: out_q overlaps %s", in[i].name);
-      if (i < 4 && overlaps(qs_lo, qs_hi, in[i].lo, in[i].hi))
+      if (i < 4 && wk_ranges_overlap(qs_lo, qs_hi, in[i].lo, in[i].hi))
         return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm: out_q_scale overlaps %s",
                         in[i].name);
     }
   }
-  if (g->out && (overlaps(o_lo, o_hi, a_lo, a_hi) || overlaps(o_lo, o_hi, s_lo, s_hi)))
+  if (g->out && (wk_ranges_overlap(o_lo, o_hi, a_lo, a_hi) || wk_ranges_overlap(o_lo, o_hi, s_lo, s_hi)))
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm: out overlaps %s",
-                    overlaps(o_lo, o_hi, a_lo, a_hi) ? "a" : "a_scale");
-  if (g->out && g->residual && overlaps(o_lo, o_hi, r_lo, r_hi) &&
+                    wk_ranges_overlap(o_lo, o_hi, a_lo, a_hi) ? "a" : "a_scale");
+  if (g->out && g->residual && wk_ranges_overlap(o_lo, o_hi, r_lo, r_hi) &&
       !(g->residual == g->out && g->residual_stride == g->out_stride))
     return wk_error(WK_STATUS_INVALID_ARGUMENT,
                     "gemm: out overlaps residual (allowed only as the very same array and "
@@ -294,7 +278,7 @@ wk_status wk_gemm_run(wk_context *ctx, const wk_gemm_weights *wt, const wk_gemm_
   const wk_gemm_kernel *kern = wt->kern;
   const int threads = wk_threadpool_size(ctx->pool);
   const size_t want_tasks = (size_t)threads * 4; /* slack for load balance */
-  gemm_run r = {.wt = wt, .args = g};
+  gemm_run r = {.wt = wt, .quant = ctx->quant, .args = g};
   /* Column block: as many 64-column groups as fit the L2 budget (at least one). */
   size_t groups = L2_BUDGET / (wt->panel_size * (size_t)(WK_GEMM_NB_ALIGN / kern->nr));
   size_t n_groups = ((size_t)wt->n + WK_GEMM_NB_ALIGN - 1) / WK_GEMM_NB_ALIGN;
@@ -335,63 +319,5 @@ wk_status wk_gemm_run(wk_context *ctx, const wk_gemm_weights *wt, const wk_gemm_
                         "gemm: output row %d holds NaN or infinity (out_q, out_q_scale and out "
                         "are unspecified)",
                         i);
-  return WK_STATUS_OK;
-}
-
-/* ── per-token quantization ──────────────────────────────────────────────── */
-
-#define QUANT_ROWS_PER_TASK 16
-
-typedef struct quant_job {
-  const wk_gemm_kernel *kern;
-  const float *x;
-  ptrdiff_t x_stride;
-  int m, k;
-  int8_t *q;
-  ptrdiff_t q_stride;
-  float *scale;
-} quant_job;
-
-static void quant_task(void *ctx, size_t task, int thread) {
-  (void)thread;
-  const quant_job *j = ctx;
-  const int i0 = (int)task * QUANT_ROWS_PER_TASK;
-  const int i1 = j->m - i0 < QUANT_ROWS_PER_TASK ? j->m : i0 + QUANT_ROWS_PER_TASK;
-  for (int i = i0; i < i1; i++)
-    if (!j->kern->quantize_row(j->x + i * j->x_stride, j->k, j->q + i * j->q_stride,
-                               &j->scale[i]))
-      j->scale[i] = NAN; /* marks the row for the error report below */
-}
-
-wk_status wk_quantize_rows(wk_context *ctx, const float *x, ptrdiff_t x_stride, int m, int k,
-                           int8_t *q, ptrdiff_t q_stride, float *scale) {
-  if (!ctx || !x || !q || !scale)
-    return wk_error(WK_STATUS_INVALID_ARGUMENT, "quantize: NULL %s",
-                    !ctx ? "context" : !x ? "x" : !q ? "q" : "scale");
-  if (m < 1 || k < 1)
-    return wk_error(WK_STATUS_INVALID_ARGUMENT, "quantize: m=%d k=%d (each must be >= 1)", m,
-                    k);
-  if (x_stride < 0 || q_stride < 0)
-    return wk_error(WK_STATUS_INVALID_ARGUMENT, "quantize: strides must be >= 0");
-  if (m > 1 && q_stride < k)
-    return wk_error(WK_STATUS_INVALID_ARGUMENT,
-                    "quantize: q_stride=%td < k=%d makes output rows overlap", q_stride, k);
-  uintptr_t x_lo, x_hi, q_lo, q_hi, s_lo, s_hi;
-  if (!extent(x, x_stride, m, k, sizeof(float), &x_lo, &x_hi) ||
-      !extent(q, q_stride, m, k, 1, &q_lo, &q_hi) ||
-      !extent(scale, 1, m, 1, sizeof(float), &s_lo, &s_hi))
-    return wk_error(WK_STATUS_INVALID_ARGUMENT, "quantize: strides overflow (m=%d k=%d)", m, k);
-  if (overlaps(q_lo, q_hi, x_lo, x_hi) || overlaps(s_lo, s_hi, x_lo, x_hi) ||
-      overlaps(q_lo, q_hi, s_lo, s_hi))
-    return wk_error(WK_STATUS_INVALID_ARGUMENT, "quantize: q, scale and x must not overlap");
-
-  quant_job job = {ctx->gemm, x, x_stride, m, k, q, q_stride, scale};
-  wk_threadpool_run(ctx->pool, ((size_t)m + QUANT_ROWS_PER_TASK - 1) / QUANT_ROWS_PER_TASK,
-                    quant_task, &job);
-  for (int i = 0; i < m; i++)
-    if (isnan(scale[i]))
-      return wk_error(WK_STATUS_INVALID_ARGUMENT,
-                      "quantize: row %d holds NaN or infinity (q and scale are unspecified)",
-                      i);
   return WK_STATUS_OK;
 }
