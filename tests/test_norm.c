@@ -72,10 +72,10 @@ int main(int argc, char **argv) {
     }
     /* constant row: variance 0 → y = b exactly (dev = 0) */
     for (int i = 0; i < d; i++) CHECK(y0[3 * d + i] == b[i], "constant row d=%d col %d", d, i);
-    /* fused = quantize(layernorm) with the GEMM family's quantizer */
+    /* fused = quantize(layernorm) with the quant family's quantizer */
     for (int r = 0; r < ROWS; r++) {
       int8_t qq[1280];
-      float sc;
+      float sc = 0.0f;
       CHECK(wk_quant_row(&wk_quant_kernel_scalar, y0 + r * d, d, qq, &sc), "quantize");
       CHECK(sc == s0[r] && memcmp(qq, q0 + r * d, (size_t)d) == 0, "fused d=%d row %d", d, r);
     }
