@@ -298,14 +298,18 @@ static int bench_stem(const wk_suite_options *o, FILE *out, int *first, wk_conte
     free(x);
     return 2;
   }
-  if (wk_stem_create(ctx, &s.w, &st) || wk_stem_run(ctx, st, s.mel, STEM_FRAMES, x)) {
+  /* one workspace for every timed run: the steady state (no allocation per call) */
+  size_t ws_size = 0;
+  void *ws = NULL;
+  if (wk_stem_create(ctx, &s.w, &st) || !(ws_size = wk_stem_workspace_size(st, STEM_FRAMES)) ||
+      !(ws = malloc(ws_size)) || wk_stem_run(ctx, st, s.mel, STEM_FRAMES, x, ws, ws_size)) {
     fprintf(stderr, "whisk: %s\n", wk_last_error());
     rc = 2;
   }
   double t[5];
   for (int i = 0; i < 5 && !rc; i++) {
     double t0 = wk_suite_now();
-    wk_stem_run(ctx, st, s.mel, STEM_FRAMES, x);
+    wk_stem_run(ctx, st, s.mel, STEM_FRAMES, x, ws, ws_size);
     t[i] = wk_suite_now() - t0;
   }
   double ts = -1; /* the scalar stem, once */
@@ -314,7 +318,8 @@ static int bench_stem(const wk_suite_options *o, FILE *out, int *first, wk_conte
     fprintf(stderr, "bench: %s, scalar (slow)...\n", name);
     if (wk_stem_create(cs, &s.w, &ss) == WK_STATUS_OK) {
       double t0 = wk_suite_now();
-      if (wk_stem_run(cs, ss, s.mel, STEM_FRAMES, x) == WK_STATUS_OK) ts = wk_suite_now() - t0;
+      if (wk_stem_run(cs, ss, s.mel, STEM_FRAMES, x, NULL, 0) == WK_STATUS_OK)
+        ts = wk_suite_now() - t0;
     }
     wk_stem_free(ss);
   }
@@ -327,7 +332,7 @@ static int bench_stem(const wk_suite_options *o, FILE *out, int *first, wk_conte
   }
   wk_stem_free(st);
   wk_stem_synth_free(&s);
-  free(x);
+  free(x), free(ws);
   return rc;
 }
 
@@ -399,13 +404,16 @@ int wk_bench_layer(const wk_suite_options *o, FILE *out) {
     }
     wk_layer_profile prof = {0}, warm = {0};
     double t[5];
-    if (wk_layer_create(ctx, &s.w, NULL, &l) || wk_layer_run(ctx, l, s.x, LEN, y, &warm)) {
+    size_t ws_size = 0; /* one workspace for every timed run: the steady state */
+    void *ws = NULL;
+    if (wk_layer_create(ctx, &s.w, NULL, &l) || !(ws_size = wk_layer_workspace_size(ctx, l, LEN)) ||
+        !(ws = malloc(ws_size)) || wk_layer_run(ctx, l, s.x, LEN, y, ws, ws_size, &warm)) {
       fprintf(stderr, "whisk: %s\n", wk_last_error());
       rc = 2;
     }
     for (int i = 0; i < 5 && !rc; i++) {
       double t0 = wk_suite_now();
-      wk_layer_run(ctx, l, s.x, LEN, y, &prof);
+      wk_layer_run(ctx, l, s.x, LEN, y, ws, ws_size, &prof);
       t[i] = wk_suite_now() - t0;
     }
     double ts = -1; /* the scalar layer, once */
@@ -414,7 +422,8 @@ int wk_bench_layer(const wk_suite_options *o, FILE *out) {
       fprintf(stderr, "bench: %s, scalar (slow)...\n", name);
       if (wk_layer_create(cs, &s.w, NULL, &ls) == WK_STATUS_OK) {
         double t0 = wk_suite_now();
-        if (wk_layer_run(cs, ls, s.x, LEN, y, NULL) == WK_STATUS_OK) ts = wk_suite_now() - t0;
+        if (wk_layer_run(cs, ls, s.x, LEN, y, NULL, 0, NULL) == WK_STATUS_OK)
+          ts = wk_suite_now() - t0;
       }
       wk_layer_free(ls);
     }
@@ -426,7 +435,7 @@ int wk_bench_layer(const wk_suite_options *o, FILE *out) {
     }
     wk_layer_free(l);
     wk_layer_synth_free(&s);
-    free(y);
+    free(y), free(ws);
   }
   if (o->json) fprintf(out, "]}\n");
   wk_context_free(ctx), wk_context_free(cs);

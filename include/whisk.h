@@ -130,9 +130,12 @@ typedef struct wk_q8_view {
   const int8_t *data;
   ptrdiff_t row_stride;
   ptrdiff_t head_stride;
-  float scale;              /* per-tensor scale, used when token_scale is NULL (range: below) */
+  float scale;              /* per-tensor scale, used when token_scale and head_scale are NULL */
   const float *token_scale; /* optional per-token scales: token_scale[h*token_scale_head_stride + i] */
   ptrdiff_t token_scale_head_stride; /* 0: one scale per token shared by all heads */
+  const float *head_scale;  /* optional per-head scales [heads] (replace `scale`; not together
+                             * with token_scale).  The one way V can be scaled per head: the
+                             * output of head h is then scaled by head_scale[h] / out_scale. */
 } wk_q8_view;
 
 typedef enum wk_dtype { WK_DTYPE_INT8 = 0, WK_DTYPE_F32 = 1 } wk_dtype;
@@ -141,7 +144,7 @@ typedef struct wk_attention_params {
   int heads;     /* ≥ 1 */
   int lq, lk;    /* query and key lengths, ≥ 1 (lk ≤ WK_ATTENTION_MAX_LK) */
   int head_dim;  /* multiple of 16, 16 … 128 */
-  wk_q8_view q, k, v; /* q, k: per tensor or per token; v: per tensor only */
+  wk_q8_view q, k, v; /* q, k: per tensor, per head or per token; v: per tensor or per head */
   float softmax_scale; /* 0: 1/sqrt(head_dim) */
   int causal;    /* nonzero: query i sees keys j ≤ i + (lk − lq) (bottom-right aligned) */
   int kv_len;    /* 0: lk; else only keys j < kv_len are seen */
@@ -167,8 +170,21 @@ typedef struct wk_attention_params {
  * int8's range saturate). */
 
 /** Runs attention.  Query rows that see no key (masks) produce 0.  On any error status nothing
- *  is written to the output. */
+ *  is written to the output.  Allocates its scratch for the call (see wk_attention_ex). */
 WK_API wk_status wk_attention(wk_context *context, const wk_attention_params *params);
+
+/** Bytes of caller-owned workspace wk_attention_ex needs for these sizes on this context (its
+ *  kernel and thread count; the same for any context of the same ISA and thread count).
+ *  0 if an argument is out of range (wk_last_error says which). */
+WK_API size_t wk_attention_workspace_size(const wk_context *context, int heads, int lq, int lk,
+                                   int head_dim);
+
+/** wk_attention with caller-owned scratch: `workspace` (any alignment) of at least
+ *  wk_attention_workspace_size(context, heads, lq, lk, head_dim) bytes; no allocation.  Several
+ *  threads may run at once, each with its own context and workspace.  A smaller workspace fails
+ *  with WK_STATUS_INVALID_ARGUMENT.  workspace == NULL: as wk_attention. */
+WK_API wk_status wk_attention_ex(wk_context *context, const wk_attention_params *params,
+                          void *workspace, size_t workspace_size);
 
 /** The seed effort's tile: one head, Q‖K‖V as three row-major 64×64 int8 matrices in one
  *  12288-byte buffer → 64×64 int8 output (4096 bytes); softmax scale 1/8 (= 1/sqrt(64)). */
@@ -258,6 +274,38 @@ WK_API size_t wk_mel_windows(size_t n_frames);
  *  the mel domain). */
 WK_API wk_status wk_mel_window(const float *mel, size_t n_frames, int n_mels, size_t window,
                         float *out, size_t out_capacity);
+
+/* ────────────────────────────────────────────────────────────────────────────
+ * Encoder: log-mel in, Whisper encoder features out
+ *
+ *   features = ln_post(layers(stem(mel)))      mel [n_mels][2·n_ctx] → features [n_ctx][d]
+ *
+ * WK_PRECISION_INT8: int8 weights per output channel, int8 activations per token, exact int32
+ * products, fp32 residual stream and LayerNorms — bit-identical on every ISA and thread count.
+ * WK_PRECISION_FP32: the model's weights in fp32.
+ * An encoder is read-only once created: several threads may run one encoder at once, each
+ * with its own context.  Each context keeps the run's workspace (grown on first use, freed
+ * with the context), so repeated runs allocate nothing.
+ * ──────────────────────────────────────────────────────────────────────────── */
+typedef struct wk_model wk_model; /* a loaded model file (see the model section) */
+typedef struct wk_encoder wk_encoder;
+
+typedef enum wk_precision { WK_PRECISION_INT8 = 0, WK_PRECISION_FP32 = 1 } wk_precision;
+
+/** Builds the encoder of `model` (weights quantized and packed for the context's ISA; the
+ *  encoder must then be run with contexts of that same ISA). */
+WK_API wk_status wk_encoder_create(wk_context *context, const wk_model *model, wk_precision precision,
+                            wk_encoder **encoder);
+WK_API void wk_encoder_free(wk_encoder *encoder); /* accepts NULL */
+
+/** The encoder's shapes: mel bins, output frames (1500 in Whisper) and width. */
+WK_API wk_status wk_encoder_dims(const wk_encoder *encoder, int *n_mels, int *n_ctx, int *d);
+
+/** features = encoder(mel).  mel: [n_mels][2·n_ctx] floats, channel-major (mel_count of them,
+ *  exactly n_mels·2·n_ctx), finite; out: [n_ctx][d] floats (out_capacity ≥ n_ctx·d).  On error
+ *  the output is unspecified. */
+WK_API wk_status wk_encoder_run(wk_context *context, const wk_encoder *encoder, const float *mel,
+                         size_t mel_count, float *out, size_t out_capacity);
 
 #ifdef __cplusplus
 }

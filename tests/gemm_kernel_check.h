@@ -11,6 +11,7 @@
 
 #include "gemm/gemm-internal.h"
 #include "gemm/gemm.h"
+#include "quant/quant.h"
 #include "test_util.h"
 
 #define SENTINEL 0x7fc0dead /* a NaN pattern in output padding: must survive every run */

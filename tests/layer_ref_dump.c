@@ -8,8 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "layer_ref.h"
 #include "layer_synth.h"
 #include "io/npy.h"
+
+#include "stem_ref.h"
 #include "stem_synth.h"
 #include "test_util.h"
 

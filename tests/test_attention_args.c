@@ -101,6 +101,21 @@ int main(void) {
     p = good(), p.k.token_scale = ktok;
     expect(ctx, p, WK_STATUS_INVALID_ARGUMENT, "bad per-token k scale");
     ktok[L - 1] = 0.01f;
+    float vhead[H];
+    for (int h = 0; h < H; h++) vhead[h] = h == H - 1 ? s : 0.1f;
+    p = good(), p.v.head_scale = vhead;
+    expect(ctx, p, WK_STATUS_INVALID_ARGUMENT, "bad per-head v scale");
+  }
+  {
+    float vhead[H];
+    for (int h = 0; h < H; h++) vhead[h] = 0.1f;
+    p = good(), p.v.head_scale = vhead, expect(ctx, p, WK_STATUS_OK, "per-head v scales");
+    p.k.token_scale = ktok, p.k.head_scale = vhead;
+    expect(ctx, p, WK_STATUS_INVALID_ARGUMENT, "token and head scales together");
+    wk_attention_params o = good();
+    o.v.head_scale = vhead, o.out_type = WK_DTYPE_F32, o.out = (void *)vhead, o.heads = 1;
+    o.lq = 1;
+    CHECK(wk_attention(ctx, &o) == WK_STATUS_INVALID_ARGUMENT, "output overlapping v scales");
   }
   p = good(), p.out_type = WK_DTYPE_F32, p.out_scale = NAN;
   p.out = out, p.out_row_stride = D / 4, p.out_head_stride = L * D / 4, p.head_dim = D;

@@ -7,8 +7,8 @@
  * packed weights and the scratch.  Cases:
  *   shapes, k_large: the sweeps of test_gemm_kernels.c (gemm_kernel_check.h), so every row,
  *              column and K remainder of the 32 × 32 × 64 tiling, strides, epilogues, in place;
- *   whisper:   1500×512×512 with bias + GELU + residual (one blocking: the model is slow);
- *   quantize:  the kernel's quantizer (shared with AVX-512 VNNI) against the scalar kernel's. */
+ *   whisper:   1500×512×512 with bias + GELU + residual (one blocking: the model is slow).
+ * (The quantizer is the quant family's: tests/test_quant.c.) */
 #include <math.h>
 #include <string.h>
 
@@ -123,38 +123,6 @@ static void test_whisper(wk_test_rng *rng) {
   printf("whisper: 1500x512x512 identical to the spec\n");
 }
 
-static void test_quantize(wk_test_rng *rng) {
-  static const int ks[] = {1, 2, 3, 15, 16, 17, 63, 64, 65, 1500};
-  int cases = 0;
-  for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++)
-    for (int kind = 0; kind < 4; kind++) {
-      const int k = ks[ki];
-      float x[1500];
-      for (int i = 0; i < k; i++) {
-        float v = wk_test_float(rng, -3.0f, 3.0f);
-        x[i] = kind == 1 ? (float)wk_test_int(rng, -127, 126) + 0.5f /* ties */
-               : kind == 2 ? v * 1e-44f                              /* subnormal */
-               : kind == 3 ? v * 1e37f                               /* huge */
-                           : v;
-      }
-      int8_t q0[1500], q1[1501];
-      float s0 = 0.0f, s1 = 0.0f;
-      q1[k] = 0x55;
-      const int r0 = wk_gemm_kernel_scalar.quantize_row(x, k, q0, &s0);
-      const int r1 = wk_gemm_kernel_amx_emulated.quantize_row(x, k, q1, &s1);
-      CHECK(r0 == 1 && r1 == 1, "quantize k=%d kind=%d: returned %d / %d", k, kind, r0, r1);
-      CHECK(memcmp(&s0, &s1, sizeof s0) == 0 && memcmp(q0, q1, (size_t)k) == 0,
-            "quantize k=%d kind=%d: differs from the scalar kernel", k, kind);
-      CHECK(q1[k] == 0x55, "quantize k=%d: wrote past the row", k);
-      cases++;
-    }
-  float bad[3] = {1.0f, NAN, 2.0f};
-  int8_t q[3];
-  float s;
-  CHECK(wk_gemm_kernel_amx_emulated.quantize_row(bad, 3, q, &s) == 0, "quantize: NaN accepted");
-  printf("quantize: %d rows compared with the scalar kernel\n", cases);
-}
-
 int main(void) {
   if (!wk_isa_supported(WK_ISA_AVX512VNNI)) {
     printf("SKIP: the emulated AMX kernel still needs AVX-512 VNNI for its vector code\n");
@@ -172,7 +140,6 @@ int main(void) {
   gemm_check_shapes(&rng, compare_amx);
   gemm_check_k_large(&rng, compare_amx);
   test_whisper(&rng);
-  test_quantize(&rng);
   wk_context_free(spec_ctx);
   return wk_test_finish("test_gemm_amx_emulated");
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "gemm/gemm.h"
+#include "quant/quant.h"
 #include "test_util.h"
 
 #define EXPECT(call, status, what)                                                            \

@@ -38,7 +38,7 @@ int main(int argc, char **argv) {
       wk_context *c = wk_test_context((wk_isa)isa, threads);
       wk_layer *l = NULL;
       CHECK(wk_layer_create(c, &s.w, NULL, &l) == WK_STATUS_OK, "%s", wk_last_error());
-      CHECK(wk_layer_run(c, l, s.x, 100, have_ref ? y : y0, NULL) == WK_STATUS_OK, "%s",
+      CHECK(wk_layer_run(c, l, s.x, 100, have_ref ? y : y0, NULL, 0, NULL) == WK_STATUS_OK, "%s",
             wk_last_error());
       if (have_ref)
         CHECK(memcmp(y, y0, sizeof(float) * 100 * 128) == 0, "%s, %d threads differs",
@@ -46,10 +46,10 @@ int main(int argc, char **argv) {
       have_ref = 1;
       /* in place (y == x) gives the same bytes; NaN input is an error */
       memcpy(y, s.x, sizeof(float) * 100 * 128);
-      CHECK(wk_layer_run(c, l, y, 100, y, NULL) == WK_STATUS_OK, "%s", wk_last_error());
+      CHECK(wk_layer_run(c, l, y, 100, y, NULL, 0, NULL) == WK_STATUS_OK, "%s", wk_last_error());
       CHECK(memcmp(y, y0, sizeof(float) * 100 * 128) == 0, "in place differs");
       y[5 * 128 + 3] = NAN;
-      CHECK(wk_layer_run(c, l, y, 100, y, NULL) == WK_STATUS_INVALID_ARGUMENT, "NaN accepted");
+      CHECK(wk_layer_run(c, l, y, 100, y, NULL, 0, NULL) == WK_STATUS_INVALID_ARGUMENT, "NaN accepted");
       wk_layer_free(l);
       wk_context_free(c);
     }

@@ -5,9 +5,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "gemm/gemm-internal.h"
 #include "norm/norm-internal.h"
 #include "norm/norm.h"
+#include "quant/quant-internal.h"
 #include "test_util.h"
 
 static const int widths[] = {1, 2, 15, 16, 17, 31, 33, 383, 384, 385, 1280};
@@ -72,11 +72,11 @@ int main(int argc, char **argv) {
     }
     /* constant row: variance 0 → y = b exactly (dev = 0) */
     for (int i = 0; i < d; i++) CHECK(y0[3 * d + i] == b[i], "constant row d=%d col %d", d, i);
-    /* fused = quantize(layernorm) with the GEMM family's quantizer */
+    /* fused = quantize(layernorm) with the quant family's quantizer */
     for (int r = 0; r < ROWS; r++) {
       int8_t qq[1280];
-      float sc;
-      CHECK(wk_gemm_kernel_scalar.quantize_row(y0 + r * d, d, qq, &sc), "quantize");
+      float sc = 0.0f;
+      CHECK(wk_quant_row(&wk_quant_kernel_scalar, y0 + r * d, d, qq, &sc), "quantize");
       CHECK(sc == s0[r] && memcmp(qq, q0 + r * d, (size_t)d) == 0, "fused d=%d row %d", d, r);
     }
     /* every ISA, 1 and 2 threads, in place too: bit-identical */

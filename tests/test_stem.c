@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "stem_ref.h"
 #include "stem_synth.h"
 #include "test_util.h"
 
@@ -43,35 +44,35 @@ int main(int argc, char **argv) {
       float mel10[C * 10]; /* [C][10]: the first 10 frames */
       for (int ch = 0; ch < C; ch++) memcpy(mel10 + ch * 10, s.mel + ch * T, sizeof(float) * 10);
       memset(xs, 0, sizeof(float) * nx);
-      CHECK(wk_stem_run(c, st, mel10, 10, xs) == WK_STATUS_OK, "%s", wk_last_error());
-      CHECK(wk_stem_run(c, st, s.mel, T, have_ref ? x : x0) == WK_STATUS_OK, "%s",
+      CHECK(wk_stem_run(c, st, mel10, 10, xs, NULL, 0) == WK_STATUS_OK, "%s", wk_last_error());
+      CHECK(wk_stem_run(c, st, s.mel, T, have_ref ? x : x0, NULL, 0) == WK_STATUS_OK, "%s",
             wk_last_error());
       if (have_ref)
         CHECK(memcmp(x, x0, sizeof(float) * nx) == 0, "%s, %d threads differs",
               wk_isa_name((wk_isa)isa), threads);
       have_ref = 1;
-      CHECK(wk_stem_run(c, st, s.mel, T, x) == WK_STATUS_OK, "%s", wk_last_error());
+      CHECK(wk_stem_run(c, st, s.mel, T, x, NULL, 0) == WK_STATUS_OK, "%s", wk_last_error());
       CHECK(memcmp(x, x0, sizeof(float) * nx) == 0, "repeat call differs");
 
       /* bad arguments */
       float *mel = malloc(sizeof(float) * C * T);
       memcpy(mel, s.mel, sizeof(float) * C * T);
-      CHECK(wk_stem_run(NULL, st, mel, T, x) == WK_STATUS_INVALID_ARGUMENT, "NULL ctx");
-      CHECK(wk_stem_run(c, NULL, mel, T, x) == WK_STATUS_INVALID_ARGUMENT, "NULL stem");
-      CHECK(wk_stem_run(c, st, NULL, T, x) == WK_STATUS_INVALID_ARGUMENT, "NULL mel");
-      CHECK(wk_stem_run(c, st, mel, T, NULL) == WK_STATUS_INVALID_ARGUMENT, "NULL x");
-      CHECK(wk_stem_run(c, st, mel, T - 1, x) == WK_STATUS_INVALID_ARGUMENT, "odd frames");
-      CHECK(wk_stem_run(c, st, mel, 0, x) == WK_STATUS_INVALID_ARGUMENT, "0 frames");
-      CHECK(wk_stem_run(c, st, mel, 1, x) == WK_STATUS_INVALID_ARGUMENT, "1 frame");
-      CHECK(wk_stem_run(c, st, mel, -2, x) == WK_STATUS_INVALID_ARGUMENT, "-2 frames");
-      CHECK(wk_stem_run(c, st, mel, T + 2, x) == WK_STATUS_INVALID_ARGUMENT, "frames > 2 n_ctx");
+      CHECK(wk_stem_run(NULL, st, mel, T, x, NULL, 0) == WK_STATUS_INVALID_ARGUMENT, "NULL ctx");
+      CHECK(wk_stem_run(c, NULL, mel, T, x, NULL, 0) == WK_STATUS_INVALID_ARGUMENT, "NULL stem");
+      CHECK(wk_stem_run(c, st, NULL, T, x, NULL, 0) == WK_STATUS_INVALID_ARGUMENT, "NULL mel");
+      CHECK(wk_stem_run(c, st, mel, T, NULL, NULL, 0) == WK_STATUS_INVALID_ARGUMENT, "NULL x");
+      CHECK(wk_stem_run(c, st, mel, T - 1, x, NULL, 0) == WK_STATUS_INVALID_ARGUMENT, "odd frames");
+      CHECK(wk_stem_run(c, st, mel, 0, x, NULL, 0) == WK_STATUS_INVALID_ARGUMENT, "0 frames");
+      CHECK(wk_stem_run(c, st, mel, 1, x, NULL, 0) == WK_STATUS_INVALID_ARGUMENT, "1 frame");
+      CHECK(wk_stem_run(c, st, mel, -2, x, NULL, 0) == WK_STATUS_INVALID_ARGUMENT, "-2 frames");
+      CHECK(wk_stem_run(c, st, mel, T + 2, x, NULL, 0) == WK_STATUS_INVALID_ARGUMENT, "frames > 2 n_ctx");
       mel[17 * T + 101] = NAN;
-      CHECK(wk_stem_run(c, st, mel, T, x) == WK_STATUS_INVALID_ARGUMENT, "NaN accepted");
+      CHECK(wk_stem_run(c, st, mel, T, x, NULL, 0) == WK_STATUS_INVALID_ARGUMENT, "NaN accepted");
       CHECK(strstr(wk_last_error(), "mel[17][101]") != NULL, "message: %s", wk_last_error());
       CHECK(wk_stem_forward_ref(c, &s.w, mel, T, x) == WK_STATUS_INVALID_ARGUMENT,
             "ref: NaN accepted");
       mel[17 * T + 101] = INFINITY;
-      CHECK(wk_stem_run(c, st, mel, T, x) == WK_STATUS_INVALID_ARGUMENT, "inf accepted");
+      CHECK(wk_stem_run(c, st, mel, T, x, NULL, 0) == WK_STATUS_INVALID_ARGUMENT, "inf accepted");
       free(mel);
       wk_stem_free(st);
       wk_context_free(c);

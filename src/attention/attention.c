@@ -1,6 +1,7 @@
 /* attention.c — the INT8 attention operator: validates arguments, turns scales into base-2
- * logit multipliers, packs K and V once per head, runs (head × 16-row block) tasks on the
- * context's thread pool, and hands each row block to the kernel's store (acc / sum, in double). */
+ * logit multipliers, packs K and V once per head into a workspace (the caller's, or allocated
+ * for the call), runs (head × 16-row block) tasks on the context's thread pool, and hands each
+ * row block to the kernel's store (acc / sum · v_scale[h] / out_scale, in double). */
 #include <float.h>
 #include <math.h>
 #include <string.h>
@@ -62,6 +63,22 @@ static wk_status check_view(const char *name, const wk_q8_view *v, int heads, in
   if (!wk_view_extent(v->data, v->row_stride, v->head_stride, heads, len, d, 1, lo, hi))
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "attention: %s strides overflow", name);
   *slo = *shi = 0;
+  if (v->head_scale) {
+    if (v->token_scale)
+      return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                      "attention: %s has both token_scale and head_scale", name);
+    *slo = (uintptr_t)v->head_scale;
+    *shi = *slo + (size_t)heads * sizeof(float); /* heads ≤ 65536: no overflow */
+    *range = (wk_scale_range){INFINITY, 0.0f};
+    for (int h = 0; h < heads; h++) {
+      if (!wk_scale_ok(v->head_scale[h]))
+        return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                        "attention: %s scale of head %d is %g (must be finite and > 0)", name, h,
+                        (double)v->head_scale[h]);
+      wk_scale_range_add(range, v->head_scale[h]);
+    }
+    return WK_STATUS_OK;
+  }
   if (!v->token_scale) {
     if (!wk_scale_ok(v->scale))
       return wk_error(WK_STATUS_INVALID_ARGUMENT,
@@ -70,7 +87,8 @@ static wk_status check_view(const char *name, const wk_q8_view *v, int heads, in
     return WK_STATUS_OK;
   }
   if (!allow_token_scale)
-    return wk_error(WK_STATUS_UNSUPPORTED, "attention: %s takes one per-tensor scale", name);
+    return wk_error(WK_STATUS_UNSUPPORTED,
+                    "attention: %s takes a per-tensor or per-head scale, not per token", name);
   if (v->token_scale_head_stride < 0)
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "attention: %s scale head stride < 0", name);
   if (!wk_view_extent(v->token_scale, 1, v->token_scale_head_stride, heads, len, 0,
@@ -178,20 +196,72 @@ static wk_status check_params(const wk_attention_params *p) {
   return WK_STATUS_OK;
 }
 
+/* ── the workspace ───────────────────────────────────────────────────────────
+ * One block of caller-owned (or, for wk_attention, allocated) memory, carved into 64-byte
+ * aligned regions: packed K and V per head, the base-2 logit multipliers, each row's key count,
+ * each head's output ratio, and per-thread accumulators + kernel scratch. */
+typedef struct attn_layout {
+  size_t kp_size, vp_size, per_thread; /* bytes per head (K, V) and per thread */
+  size_t kp, vp, alpha, beta, n_keys, ratio, thread_mem; /* region offsets from the aligned base */
+  size_t total; /* bytes, including 63 of slack to align an arbitrary pointer */
+} attn_layout;
+
+static size_t align64(size_t x) { return (x + 63) & ~(size_t)63; }
+
+/* 0 if the sizes are out of range (no message: the callers report). */
+static int attn_layout_for(const wk_attention_kernel *kern, int threads, int heads, int lq,
+                           int lk, int d, attn_layout *L) {
+  if (heads < 1 || heads > 65536 || lq < 1 || lq > (1 << 24) || lk < 1 ||
+      lk > WK_ATTENTION_MAX_LK || d < 16 || d > WK_ATTN_MAX_D || d % 16 || threads < 1)
+    return 0;
+  /* Every product below is < 2^48 (heads ≤ 2^16, lq ≤ 2^24, lk ≤ 2^20, d ≤ 2^7): no overflow. */
+  L->kp_size = align64(kern->k_packed_size(lk, d));
+  L->vp_size = align64(kern->v_packed_size(lk, d));
+  L->per_thread = align64((size_t)WK_ATTN_BLOCK_ROWS * (d + 1) * sizeof(int64_t)) +
+                  align64(kern->scratch_size(lk, d));
+  size_t o = 0;
+  L->kp = o, o += (size_t)heads * L->kp_size;
+  L->vp = o, o += (size_t)heads * L->vp_size;
+  L->alpha = o, o += align64((size_t)heads * lq * sizeof(float));
+  L->beta = o, o += align64((size_t)heads * lk * sizeof(float));
+  L->n_keys = o, o += align64((size_t)lq * sizeof(int32_t));
+  L->ratio = o, o += align64((size_t)heads * sizeof(double));
+  L->thread_mem = o, o += (size_t)threads * L->per_thread;
+  L->total = o + 63;
+  return 1;
+}
+
+WK_API size_t wk_attention_workspace_size(const wk_context *ctx, int heads, int lq, int lk,
+                                   int head_dim) {
+  attn_layout L;
+  if (!ctx) {
+    wk_error(WK_STATUS_INVALID_ARGUMENT, "attention workspace: NULL context");
+    return 0;
+  }
+  if (!attn_layout_for(ctx->attention, wk_threadpool_size(ctx->pool), heads, lq, lk, head_dim,
+                       &L)) {
+    wk_error(WK_STATUS_INVALID_ARGUMENT,
+             "attention workspace: heads=%d lq=%d lk=%d head_dim=%d out of range", heads, lq, lk,
+             head_dim);
+    return 0;
+  }
+  return L.total;
+}
+
 /* ── the parallel run ────────────────────────────────────────────────────── */
 
 typedef struct attn_run {
   const wk_attention_params *p;
   const wk_attention_kernel *kern;
   int blocks_per_head;
-  size_t kp_size, vp_size, scratch_size;
+  size_t kp_size, vp_size;
   uint8_t *kp, *vp;  /* [heads][kp_size], [heads][vp_size] */
   float *alpha;      /* [heads][lq] */
   float *beta;       /* [heads][lk] */
   int32_t *n_keys;   /* [lq] */
+  double *ratio;     /* [heads] v_scale[h] / out_scale (int8) or v_scale[h] (f32) */
   uint8_t *thread_mem; /* [threads][per_thread] */
   size_t per_thread;
-  double out_ratio;  /* v_scale / out_scale (int8) or v_scale (f32) */
 } attn_run;
 
 static void pack_task(void *ctx, size_t h, int thread) {
@@ -212,9 +282,9 @@ static void block_task(void *ctx, size_t task, int thread) {
   const int i0 = (int)(task % (size_t)r->blocks_per_head) * WK_ATTN_BLOCK_ROWS;
   const int rows = p->lq - i0 < WK_ATTN_BLOCK_ROWS ? p->lq - i0 : WK_ATTN_BLOCK_ROWS;
   uint8_t *mem = r->thread_mem + (size_t)thread * r->per_thread;
-  int64_t *acc = (int64_t *)mem;                  /* [16][d] */
+  int64_t *acc = (int64_t *)(void *)mem;          /* [16][d] */
   int64_t *sum = acc + WK_ATTN_BLOCK_ROWS * d;    /* [16] */
-  void *scratch = sum + WK_ATTN_BLOCK_ROWS;       /* 64-byte aligned: see per_thread */
+  void *scratch = mem + align64((size_t)WK_ATTN_BLOCK_ROWS * (d + 1) * sizeof(int64_t));
 
   wk_attn_rows_args a = {
       .rows = rows,
@@ -239,7 +309,7 @@ static void block_task(void *ctx, size_t task, int thread) {
       .d = d,
       .acc = acc,
       .sum = sum,
-      .ratio = r->out_ratio,
+      .ratio = r->ratio[h],
       .out_type = p->out_type,
       .out = (uint8_t *)p->out +
              ((ptrdiff_t)h * p->out_head_stride + (ptrdiff_t)i0 * p->out_row_stride) * (ptrdiff_t)es,
@@ -248,42 +318,50 @@ static void block_task(void *ctx, size_t task, int thread) {
   r->kern->store(&st);
 }
 
-wk_status wk_attention(wk_context *ctx, const wk_attention_params *p) {
+/* The scale of (head h, token i) of a view: per token, per head or per tensor. */
+static float view_scale(const wk_q8_view *v, int h, int i) {
+  if (v->token_scale) return v->token_scale[h * v->token_scale_head_stride + i];
+  return v->head_scale ? v->head_scale[h] : v->scale;
+}
+
+WK_API wk_status wk_attention_ex(wk_context *ctx, const wk_attention_params *p, void *workspace,
+                          size_t workspace_size) {
   if (!ctx || !p) return wk_error(WK_STATUS_INVALID_ARGUMENT, "attention: NULL context or params");
   wk_status s = check_params(p);
   if (s != WK_STATUS_OK) return s;
 
   const int heads = p->heads, lq = p->lq, lk = p->lk, d = p->head_dim;
-  const int threads = wk_threadpool_size(ctx->pool);
+  attn_layout L;
+  if (!attn_layout_for(ctx->attention, wk_threadpool_size(ctx->pool), heads, lq, lk, d, &L))
+    return wk_error(WK_STATUS_INTERNAL, "attention: workspace layout"); /* checked above */
+  void *owned = NULL;
+  if (!workspace) {
+    workspace = owned = wk_alloc(L.total);
+    workspace_size = L.total;
+    if (!owned)
+      return wk_error(WK_STATUS_OUT_OF_MEMORY, "attention: out of memory (heads=%d lq=%d lk=%d)",
+                      heads, lq, lk);
+  }
+  if (workspace_size < L.total)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                    "attention: workspace of %zu bytes, %zu needed (wk_attention_workspace_size)",
+                    workspace_size, L.total);
+  uint8_t *base = (uint8_t *)(((uintptr_t)workspace + 63) & ~(uintptr_t)63);
   attn_run r = {.p = p, .kern = ctx->attention};
   r.blocks_per_head = (lq + WK_ATTN_BLOCK_ROWS - 1) / WK_ATTN_BLOCK_ROWS;
-  r.kp_size = (r.kern->k_packed_size(lk, d) + 63) & ~(size_t)63;
-  r.vp_size = (r.kern->v_packed_size(lk, d) + 63) & ~(size_t)63;
-  r.scratch_size = (r.kern->scratch_size(lk, d) + 63) & ~(size_t)63;
-  r.per_thread = (size_t)WK_ATTN_BLOCK_ROWS * (d + 1) * sizeof(int64_t);
-  r.per_thread = ((r.per_thread + 63) & ~(size_t)63) + r.scratch_size;
-  r.kp = wk_alloc_array((size_t)heads, r.kp_size);
-  r.vp = wk_alloc_array((size_t)heads, r.vp_size);
-  r.alpha = wk_alloc_array((size_t)heads * lq, sizeof(float));
-  r.beta = wk_alloc_array((size_t)heads * lk, sizeof(float));
-  r.n_keys = wk_alloc_array((size_t)lq, sizeof(int32_t));
-  r.thread_mem = wk_alloc_array((size_t)threads, r.per_thread);
-  if (!r.kp || !r.vp || !r.alpha || !r.beta || !r.n_keys || !r.thread_mem) {
-    s = wk_error(WK_STATUS_OUT_OF_MEMORY, "attention: out of memory (heads=%d lq=%d lk=%d)",
-                 heads, lq, lk);
-    goto done;
-  }
+  r.kp_size = L.kp_size, r.vp_size = L.vp_size, r.per_thread = L.per_thread;
+  r.kp = base + L.kp, r.vp = base + L.vp;
+  r.alpha = (float *)(void *)(base + L.alpha), r.beta = (float *)(void *)(base + L.beta);
+  r.n_keys = (int32_t *)(void *)(base + L.n_keys), r.ratio = (double *)(void *)(base + L.ratio);
+  r.thread_mem = base + L.thread_mem;
 
   /* base-2 logit multipliers: t = S · (alpha_i · beta_j), alpha_i = scale·log2(e)·q_s[i]. */
-  const float base = logit_base(p);
+  const float lb = logit_base(p);
   for (int h = 0; h < heads; h++) {
-    for (int i = 0; i < lq; i++)
-      r.alpha[(size_t)h * lq + i] =
-          base * (p->q.token_scale ? p->q.token_scale[h * p->q.token_scale_head_stride + i]
-                                   : p->q.scale);
-    for (int j = 0; j < lk; j++)
-      r.beta[(size_t)h * lk + j] =
-          p->k.token_scale ? p->k.token_scale[h * p->k.token_scale_head_stride + j] : p->k.scale;
+    for (int i = 0; i < lq; i++) r.alpha[(size_t)h * lq + i] = lb * view_scale(&p->q, h, i);
+    for (int j = 0; j < lk; j++) r.beta[(size_t)h * lk + j] = view_scale(&p->k, h, j);
+    const double vs = (double)view_scale(&p->v, h, 0);
+    r.ratio[h] = p->out_type == WK_DTYPE_F32 ? vs : vs / (double)p->out_scale;
   }
   /* Masks leave each row a prefix of the keys. */
   int kv = p->kv_len ? p->kv_len : lk;
@@ -292,20 +370,15 @@ wk_status wk_attention(wk_context *ctx, const wk_attention_params *p) {
     if (n > kv) n = kv;
     r.n_keys[i] = (int32_t)(n < 0 ? 0 : n);
   }
-  r.out_ratio = p->out_type == WK_DTYPE_F32 ? (double)p->v.scale
-                                            : (double)p->v.scale / (double)p->out_scale;
 
   wk_threadpool_run(ctx->pool, (size_t)heads, pack_task, &r);
   wk_threadpool_run(ctx->pool, (size_t)heads * r.blocks_per_head, block_task, &r);
-  s = WK_STATUS_OK;
-done:
-  wk_free(r.kp);
-  wk_free(r.vp);
-  wk_free(r.alpha);
-  wk_free(r.beta);
-  wk_free(r.n_keys);
-  wk_free(r.thread_mem);
-  return s;
+  wk_free(owned);
+  return WK_STATUS_OK;
+}
+
+WK_API wk_status wk_attention(wk_context *ctx, const wk_attention_params *p) {
+  return wk_attention_ex(ctx, p, NULL, 0);
 }
 
 wk_status wk_attention_tile64(wk_context *ctx, const int8_t *qkv, size_t qkv_size, int8_t *out,

@@ -229,5 +229,4 @@ const wk_gemm_kernel AMX_KERNEL = {
     .scratch_size = scratch_size,
     .pack = pack,
     .block = block,
-    .quantize_row = wk_avx512_gemm_quantize_row,
 };

@@ -135,44 +135,6 @@ static void block(const wk_gemm_block_args *p) {
   }
 }
 
-static int quantize_row(const float *x, int k, int8_t *q, float *scale) {
-  /* amax over the magnitude bits (uint32 order = |x| order; ≥ 0x7f800000 is NaN or ±∞) */
-  const __m256i absmask = _mm256_set1_epi32(0x7fffffff);
-  __m256i mx = _mm256_setzero_si256();
-  int i = 0;
-  for (; i + 8 <= k; i += 8)
-    mx = _mm256_max_epu32(mx, _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(x + i)),
-                                               absmask));
-  uint32_t lanes[8], amax = 0;
-  _mm256_storeu_si256((__m256i *)lanes, mx);
-  for (int l = 0; l < 8; l++) amax = lanes[l] > amax ? lanes[l] : amax;
-  for (; i < k; i++) {
-    uint32_t b = wk_f32_abs_bits(x[i]);
-    amax = b > amax ? b : amax;
-  }
-  if (amax >= 0x7f800000u) return 0;
-  const float s = wk_quantize_scale(amax);
-  const __m256 sv = _mm256_set1_ps(s);
-  const __m256i lo = _mm256_set1_epi32(-WK_Q8_MAX), hi = _mm256_set1_epi32(WK_Q8_MAX);
-  const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
-  for (i = 0; i + 32 <= k; i += 32) {
-    __m256i v[4];
-    for (int j = 0; j < 4; j++) { /* true division, nearest even (vcvtps2dq), clamp */
-      v[j] = _mm256_cvtps_epi32(_mm256_div_ps(_mm256_loadu_ps(x + i + 8 * j), sv));
-      v[j] = _mm256_min_epi32(_mm256_max_epi32(v[j], lo), hi);
-    }
-    /* packs work per 128-bit lane: the permute restores element order */
-    __m256i b = _mm256_packs_epi16(_mm256_packs_epi32(v[0], v[1]), _mm256_packs_epi32(v[2], v[3]));
-    _mm256_storeu_si256((__m256i *)(q + i), _mm256_permutevar8x32_epi32(b, order));
-  }
-  for (; i < k; i++) { /* the same operations, one element at a time */
-    long t = lrintf(x[i] / s);
-    q[i] = (int8_t)(t > WK_Q8_MAX ? WK_Q8_MAX : t < -WK_Q8_MAX ? -WK_Q8_MAX : t);
-  }
-  *scale = s;
-  return 1;
-}
-
 const wk_gemm_kernel wk_gemm_kernel_avx2 = {
     .name = "wk_qs8_gemm_ukernel_4x16c2__avx2",
     .isa = WK_ISA_AVX2,
@@ -182,5 +144,4 @@ const wk_gemm_kernel wk_gemm_kernel_avx2 = {
     .scratch_size = scratch_size,
     .pack = pack,
     .block = block,
-    .quantize_row = quantize_row,
 };

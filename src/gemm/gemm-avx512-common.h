@@ -1,10 +1,10 @@
 /* gemm-avx512-common.h — AVX-512 pieces shared by the AVX-512 VNNI and AMX GEMM microkernels
  * (included only by files compiled with the AVX-512 flags): the float epilogue of one 16-column
- * vector of exact int32 accumulators, its GELU twin, and the per-token quantizer.
+ * vector of exact int32 accumulators and its GELU twin.
  *
  * Every float operation below is the one the scalar spec (gemm-internal.h, gemm-scalar.c)
  * performs, in the same order; the files are compiled with -ffp-contract=off so none is fused,
- * and vcvtdq2ps / vcvtps2dq round to nearest even under the default MXCSR, like the spec. */
+ * and vcvtdq2ps rounds to nearest even under the default MXCSR, like the spec. */
 #ifndef WK_GEMM_AVX512_COMMON_H
 #define WK_GEMM_AVX512_COMMON_H
 
@@ -47,34 +47,6 @@ WK_GEMM_INLINE void wk_avx512_gemm_epilogue16(const wk_gemm_block_args *p, __m51
   if (p->gelu) y = wk_avx512_gemm_gelu16(y);
   if (res) y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(m, res + off));
   _mm512_mask_storeu_ps(out + off, m, y);
-}
-
-/* The per-token quantizer (gemm-internal.h) on one row. */
-static inline int wk_avx512_gemm_quantize_row(const float *x, int k, int8_t *q, float *scale) {
-  /* amax over the magnitude bits (uint32 order = |x| order; ≥ 0x7f800000 is NaN or ±∞) */
-  const __m512i absmask = _mm512_set1_epi32(0x7fffffff);
-  __m512i mx = _mm512_setzero_si512();
-  int i = 0;
-  for (; i + 16 <= k; i += 16)
-    mx = _mm512_max_epu32(mx, _mm512_and_si512(_mm512_loadu_si512(x + i), absmask));
-  if (i < k) {
-    __mmask16 m = (__mmask16)(0xffffu >> (16 - (k - i)));
-    mx = _mm512_max_epu32(mx, _mm512_and_si512(_mm512_maskz_loadu_epi32(m, x + i), absmask));
-  }
-  const uint32_t amax = (uint32_t)_mm512_reduce_max_epu32(mx);
-  if (amax >= 0x7f800000u) return 0;
-  const float s = wk_quantize_scale(amax);
-  const __m512 sv = _mm512_set1_ps(s);
-  const __m512i lo = _mm512_set1_epi32(-WK_Q8_MAX), hi = _mm512_set1_epi32(WK_Q8_MAX);
-  for (i = 0; i < k; i += 16) {
-    __mmask16 m = k - i >= 16 ? (__mmask16)0xffff : (__mmask16)(0xffffu >> (16 - (k - i)));
-    /* true division, round to nearest even (vcvtps2dq under the default MXCSR), clamp */
-    __m512i v = _mm512_cvtps_epi32(_mm512_div_ps(_mm512_maskz_loadu_ps(m, x + i), sv));
-    v = _mm512_min_epi32(_mm512_max_epi32(v, lo), hi);
-    _mm_mask_storeu_epi8(q + i, m, _mm512_cvtepi32_epi8(v));
-  }
-  *scale = s;
-  return 1;
 }
 
 #endif

@@ -154,5 +154,4 @@ const wk_gemm_kernel wk_gemm_kernel_avx512vnni = {
     .scratch_size = scratch_size,
     .pack = pack,
     .block = block,
-    .quantize_row = wk_avx512_gemm_quantize_row,
 };

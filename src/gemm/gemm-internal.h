@@ -26,8 +26,8 @@
  *   do not saturate either.
  *   (float)Acc is exact up to 2^24 and correctly rounded above; the kernels all round the same.
  *
- * The per-token quantizer that produces A (wk_quantize_rows) is specified below, after GELU; its
- * SIMD twins must match it bit for bit as well.
+ * The per-token quantizer that produces A (wk_quantize_rows) and the int8 epilogue (out_q) is
+ * the quant family's (src/quant/quant-internal.h).
  */
 #ifndef WK_GEMM_INTERNAL_H
 #define WK_GEMM_INTERNAL_H
@@ -106,31 +106,6 @@ static inline float wk_gelu(float x) {
   return wk_maxf(0.0f, x) - h * r;
 }
 
-/* ── the per-token quantizer ─────────────────────────────────────────────────────────────
- * For one row x[0..k) of finite floats:
- *   amax = max_k |x[k]|                      (exact: a max)
- *   s    = amax / 127;  s = 1 if that is 0   (all-zero rows, and rows so tiny that amax/127
- *                                             underflows to 0, get scale 1 and q = 0)
- *   q[k] = clamp(rint(x[k] / s), −127, 127)  (IEEE division, round to nearest even)
- * A true division, not a multiply by 1/s: x = ±amax gives exactly ±127 whenever s is normal, and
- * nothing overflows even for subnormal amax (where 127/amax would).  Returns 0 (and writes
- * nothing) if any x[k] is NaN or ±∞: the row's maximum of the magnitude bits (|x| as uint32,
- * which orders like |x|) is then ≥ 0x7f800000. */
-#define WK_Q8_MAX 127
-
-static inline uint32_t wk_f32_abs_bits(float x) {
-  uint32_t b;
-  memcpy(&b, &x, sizeof b);
-  return b & 0x7fffffffu;
-}
-
-static inline float wk_quantize_scale(uint32_t amax_bits) {
-  float amax;
-  memcpy(&amax, &amax_bits, sizeof amax);
-  float s = amax / (float)WK_Q8_MAX;
-  return s == 0.0f ? 1.0f : s;
-}
-
 /* ── microkernel interface ───────────────────────────────────────────────────────────────
  * The operator (gemm.c) splits the output into (row block × column block) tasks; a kernel's
  * block() computes one whole block, tiling it into registers in its own order and handling
@@ -166,9 +141,6 @@ typedef struct wk_gemm_kernel {
   /* w: [n][k] int8, row j at w + j·w_stride → ceil(n/nr) panels (zero-padded) at packed. */
   void (*pack)(const int8_t *w, ptrdiff_t w_stride, int n, int k, void *packed);
   void (*block)(const wk_gemm_block_args *args);
-  /* x: [k] floats → q: [k], *scale, per the quantizer spec above; returns 0 (writing nothing)
-   * if x holds NaN or ±∞. */
-  int (*quantize_row)(const float *x, int k, int8_t *q, float *scale);
 } wk_gemm_kernel;
 
 extern const wk_gemm_kernel wk_gemm_kernel_scalar;

@@ -35,22 +35,6 @@ static void block(const wk_gemm_block_args *p) {
   }
 }
 
-static int quantize_row(const float *x, int k, int8_t *q, float *scale) {
-  uint32_t amax = 0;
-  for (int i = 0; i < k; i++) {
-    uint32_t b = wk_f32_abs_bits(x[i]);
-    amax = b > amax ? b : amax;
-  }
-  if (amax >= 0x7f800000u) return 0; /* NaN or ±∞ */
-  const float s = wk_quantize_scale(amax);
-  for (int i = 0; i < k; i++) {
-    long v = lrintf(x[i] / s); /* current rounding mode: nearest even, like vcvtps2dq */
-    q[i] = (int8_t)(v > WK_Q8_MAX ? WK_Q8_MAX : v < -WK_Q8_MAX ? -WK_Q8_MAX : v);
-  }
-  *scale = s;
-  return 1;
-}
-
 const wk_gemm_kernel wk_gemm_kernel_scalar = {
     .name = "wk_qs8_gemm_ukernel_1x1__scalar",
     .isa = WK_ISA_SCALAR,
@@ -60,5 +44,4 @@ const wk_gemm_kernel wk_gemm_kernel_scalar = {
     .scratch_size = scratch_size,
     .pack = pack,
     .block = block,
-    .quantize_row = quantize_row,
 };

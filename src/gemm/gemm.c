@@ -1,11 +1,10 @@
 /* gemm.c — the INT8 GEMM operator: validates arguments, packs weights once for the context's
  * kernel, splits the output into (row block × column block) tasks on the context's thread
- * pool, and runs the per-token quantizer.  Every output element is computed by exactly one
- * task with the same integer sum and the same float epilogue, so the bytes do not depend on
+ * pool.  Every output element is computed by exactly one task with the same integer sum and the same float epilogue, so the bytes do not depend on
  * the blocking or the thread count.  With an int8 output (out_q) a task owns whole rows (a row
  * block × every column block, in turn), computes them in fp32 (into `out`, or the thread's
- * scratch) and quantizes them with the kernel's quantizer: the same bytes as the fp32 run
- * followed by wk_quantize_rows. */
+ * scratch) and quantizes them with the context's quantizer (src/quant): the same bytes as the
+ * fp32 run followed by wk_quantize_rows. */
 #include <float.h>
 #include <math.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include "common/checks.h"
 #include "gemm/gemm-internal.h"
 #include "gemm/gemm.h"
+#include "quant/quant-internal.h"
 
 const wk_gemm_kernel *wk_gemm_kernel_for(wk_isa isa) {
 #if defined(__x86_64__)
@@ -135,6 +135,7 @@ void wk_gemm_weights_free(wk_gemm_weights *w) {
 
 typedef struct gemm_run {
   const wk_gemm_weights *wt;
+  const wk_quant_kernel *quant; /* the int8 epilogue's quantizer */
   const wk_gemm_args *args;
   int mb, nb;        /* rows, columns per block */
   size_t n_blocks;   /* column blocks */
@@ -196,8 +197,8 @@ static void gemm_rows_task(void *ctx, size_t task, int thread) {
   const ptrdiff_t ys = g->out ? g->out_stride : r->rows_stride;
   for (int j0 = 0; j0 < wt->n; j0 += r->nb) gemm_block(r, i0, j0, y, ys, thread);
   for (int i = 0; i < rows; i++)
-    if (!wt->kern->quantize_row(y + i * ys, wt->n, g->out_q + (i0 + i) * g->out_q_stride,
-                                &g->out_q_scale[i0 + i]))
+    if (!wk_quant_row(r->quant, y + i * ys, wt->n, g->out_q + (i0 + i) * g->out_q_stride,
+                      &g->out_q_scale[i0 + i]))
       g->out_q_scale[i0 + i] = NAN;
 }
 
@@ -294,7 +295,7 @@ wk_status wk_gemm_run(wk_context *ctx, const wk_gemm_weights *wt, const wk_gemm_
   const wk_gemm_kernel *kern = wt->kern;
   const int threads = wk_threadpool_size(ctx->pool);
   const size_t want_tasks = (size_t)threads * 4; /* slack for load balance */
-  gemm_run r = {.wt = wt, .args = g};
+  gemm_run r = {.wt = wt, .quant = ctx->quant, .args = g};
   /* Column block: as many 64-column groups as fit the L2 budget (at least one). */
   size_t groups = L2_BUDGET / (wt->panel_size * (size_t)(WK_GEMM_NB_ALIGN / kern->nr));
   size_t n_groups = ((size_t)wt->n + WK_GEMM_NB_ALIGN - 1) / WK_GEMM_NB_ALIGN;
@@ -335,63 +336,5 @@ wk_status wk_gemm_run(wk_context *ctx, const wk_gemm_weights *wt, const wk_gemm_
                         "gemm: output row %d holds NaN or infinity (out_q, out_q_scale and out "
                         "are unspecified)",
                         i);
-  return WK_STATUS_OK;
-}
-
-/* ── per-token quantization ──────────────────────────────────────────────── */
-
-#define QUANT_ROWS_PER_TASK 16
-
-typedef struct quant_job {
-  const wk_gemm_kernel *kern;
-  const float *x;
-  ptrdiff_t x_stride;
-  int m, k;
-  int8_t *q;
-  ptrdiff_t q_stride;
-  float *scale;
-} quant_job;
-
-static void quant_task(void *ctx, size_t task, int thread) {
-  (void)thread;
-  const quant_job *j = ctx;
-  const int i0 = (int)task * QUANT_ROWS_PER_TASK;
-  const int i1 = j->m - i0 < QUANT_ROWS_PER_TASK ? j->m : i0 + QUANT_ROWS_PER_TASK;
-  for (int i = i0; i < i1; i++)
-    if (!j->kern->quantize_row(j->x + i * j->x_stride, j->k, j->q + i * j->q_stride,
-                               &j->scale[i]))
-      j->scale[i] = NAN; /* marks the row for the error report below */
-}
-
-wk_status wk_quantize_rows(wk_context *ctx, const float *x, ptrdiff_t x_stride, int m, int k,
-                           int8_t *q, ptrdiff_t q_stride, float *scale) {
-  if (!ctx || !x || !q || !scale)
-    return wk_error(WK_STATUS_INVALID_ARGUMENT, "quantize: NULL %s",
-                    !ctx ? "context" : !x ? "x" : !q ? "q" : "scale");
-  if (m < 1 || k < 1)
-    return wk_error(WK_STATUS_INVALID_ARGUMENT, "quantize: m=%d k=%d (each must be >= 1)", m,
-                    k);
-  if (x_stride < 0 || q_stride < 0)
-    return wk_error(WK_STATUS_INVALID_ARGUMENT, "quantize: strides must be >= 0");
-  if (m > 1 && q_stride < k)
-    return wk_error(WK_STATUS_INVALID_ARGUMENT,
-                    "quantize: q_stride=%td < k=%d makes output rows overlap", q_stride, k);
-  uintptr_t x_lo, x_hi, q_lo, q_hi, s_lo, s_hi;
-  if (!wk_extent(x, x_stride, m, k, sizeof(float), &x_lo, &x_hi) ||
-      !wk_extent(q, q_stride, m, k, 1, &q_lo, &q_hi) ||
-      !wk_extent(scale, 1, m, 1, sizeof(float), &s_lo, &s_hi))
-    return wk_error(WK_STATUS_INVALID_ARGUMENT, "quantize: strides overflow (m=%d k=%d)", m, k);
-  if (wk_overlaps(q_lo, q_hi, x_lo, x_hi) || wk_overlaps(s_lo, s_hi, x_lo, x_hi) ||
-      wk_overlaps(q_lo, q_hi, s_lo, s_hi))
-    return wk_error(WK_STATUS_INVALID_ARGUMENT, "quantize: q, scale and x must not overlap");
-
-  quant_job job = {ctx->gemm, x, x_stride, m, k, q, q_stride, scale};
-  wk_threadpool_run(ctx->pool, ((size_t)m + QUANT_ROWS_PER_TASK - 1) / QUANT_ROWS_PER_TASK,
-                    quant_task, &job);
-  for (int i = 0; i < m; i++)
-    if (isnan(scale[i]))
-      return wk_error(WK_STATUS_INVALID_ARGUMENT,
-                      "quantize: row %d holds NaN or infinity (q and scale are unspecified)",
-                      i);
   return WK_STATUS_OK;
 }

@@ -53,8 +53,8 @@ typedef struct wk_gemm_args {
   ptrdiff_t out_stride;
   /* Optional requantized int8 output: when out_q is not NULL, each output row y[i][:] (the
    * fp32 values above, after bias/GELU/residual) is quantized per token exactly as
-   * wk_quantize_rows specifies — the bytes equal running the fp32 GEMM and then
-   * wk_quantize_rows on its output:
+   * wk_quantize_rows (quant/quant.h) specifies — the bytes equal running the fp32 GEMM and
+   * then wk_quantize_rows on its output:
    *   out_q_scale[i] = max_n |y[i][n]| / 127 (1 for an all-zero row),
    *   out_q[i][n]    = clamp(rint(y[i][n] / out_q_scale[i]), −127, 127).
    * out_q: [m][n] int8, row i at out_q + i·out_q_stride (out_q_stride ≥ n if m > 1);
@@ -70,14 +70,5 @@ typedef struct wk_gemm_args {
  * context's thread pool.  `weights` must have been packed with a context of the same ISA. */
 wk_status wk_gemm_run(wk_context *context, const wk_gemm_weights *weights,
                       const wk_gemm_args *args);
-
-/* Per-token symmetric quantization of x [m][k] (row i at x + i·x_stride) into
- * q [m][k] (row i at q + i·q_stride) and scale [m]:
- *   scale[i] = max_k |x[i][k]| / 127 (1 for an all-zero row),
- *   q[i][k]  = clamp(rint(x[i][k] / scale[i]), −127, 127)       (see gemm-internal.h)
- * Fails with WK_STATUS_INVALID_ARGUMENT (naming the first bad row) if x holds NaN or ±∞; q and
- * scale are then unspecified.  q and scale must not overlap x or each other. */
-wk_status wk_quantize_rows(wk_context *context, const float *x, ptrdiff_t x_stride, int m, int k,
-                           int8_t *q, ptrdiff_t q_stride, float *scale);
 
 #endif

@@ -3,13 +3,11 @@
  *   x1 = x  + out_proj(attn(ln1(x)))          attn: heads × softmax(q·kᵀ)·v, q and k each
  *   y  = x1 + fc2(gelu(fc1(ln2(x1))))          scaled by head_dim^-0.25, k without bias
  *
- * Two precisions:
- *   - INT8 (wk_layer_run): weights int8 per output channel, packed once; activations int8 per
- *     token, quantized dynamically (fused into LayerNorm and fc1's epilogue, after QKV and
- *     attention); int32 accumulation; the residual stream and LayerNorm in fp32.  Bit-identical on every
- *     ISA and thread count (every kernel is).
- *   - FP32 reference (wk_layer_forward_ref): plain C with double accumulation and double
- *     intermediates, Whisper's math verbatim (checked against NumPy by test_layer_ref.sh).
+ * INT8 (wk_layer_run): weights int8 per output channel, packed once; activations int8 per token,
+ * quantized dynamically (fused into LayerNorm and fc1's epilogue; Q and K per token·head and V
+ * per head after the QKV GEMM, the attention output per token); int32 accumulation; the residual
+ * stream and LayerNorm in fp32.  Bit-identical on every ISA and thread count (every kernel is).
+ * The FP64 reference of the same function lives with the tests (tests/support/layer_ref.h).
  *
  * Whisper's q·k scaling: the reference multiplies q and k each by head_dim^-0.25 as Whisper
  * does.  The INT8 path does not touch the weights: it passes softmax_scale = head_dim^-0.5 to
@@ -64,17 +62,21 @@ typedef struct wk_layer_profile {
   double total;     /* the whole call: total − the above = other (checks, scratch) */
 } wk_layer_profile;
 
+/* Bytes of workspace wk_layer_run needs for `len` tokens on `context` (its ISA and thread
+ * count).  0 if an argument is invalid (wk_last_error says which). */
+size_t wk_layer_workspace_size(const wk_context *context, const wk_layer *layer, int len);
+
 /* y = layer(x), INT8.  x, y: [len][d] fp32 (y may equal x; must not overlap it otherwise).
- * 1 ≤ len ≤ 65536.  `profile` may be NULL.  A layer runs one call at a time (it owns scratch
- * sized for the largest len seen).  Fails on NaN/∞ in x or (overflow) in any intermediate. */
-wk_status wk_layer_run(wk_context *context, wk_layer *layer, const float *x, int len, float *y,
+ * 1 ≤ len ≤ 65536.  `profile` may be NULL.  workspace: wk_layer_workspace_size(context, layer,
+ * len) bytes, any alignment, owned by the caller (a smaller one fails with
+ * WK_STATUS_INVALID_ARGUMENT); NULL: allocated for the call.  The layer is only read, so several
+ * threads may run one layer at once, each with its own context and workspace.  Fails on NaN/∞
+ * in x or (overflow) in any intermediate. */
+wk_status wk_layer_run(wk_context *context, const wk_layer *layer, const float *x, int len,
+                       float *y, void *workspace, size_t workspace_size,
                        wk_layer_profile *profile);
 
-/* The FP32 reference of the same layer (no smoothing: it is the function being approximated).
- * x: [len][d].  Computes the output rows rows[0..n_rows) (rows == NULL: all len rows, n_rows
- * ignored) into y: [n_rows or len][d].  Keys and values always span all len tokens.  `context`
- * only lends its thread pool. */
-wk_status wk_layer_forward_ref(wk_context *context, const wk_layer_f32 *weights, const float *x,
-                               int len, const int *rows, int n_rows, float *y);
+/* Checks fp32 weights (sizes, NULLs, finiteness of the matrices) as wk_layer_create does. */
+wk_status wk_layer_f32_check(const wk_layer_f32 *weights);
 
 #endif

@@ -26,8 +26,7 @@
  *   them in exactly Whisper's order: gelu(conv2(h)) + pos), written straight into x.
  *   Bit-identical on every ISA and thread count (every step is).
  *
- * FP32 reference (wk_stem_forward_ref): plain C, float weights and inputs, double accumulation
- * and double intermediates (h is kept in double), the output rounded to float once. */
+ * The FP64 reference of the same function lives with the tests (tests/support/stem_ref.h). */
 #ifndef WK_STEM_H
 #define WK_STEM_H
 
@@ -53,15 +52,22 @@ typedef struct wk_stem wk_stem;
 wk_status wk_stem_create(wk_context *context, const wk_stem_f32 *w, wk_stem **out);
 void wk_stem_free(wk_stem *stem); /* accepts NULL */
 
+/* Bytes of workspace wk_stem_run needs for `frames` (0 if invalid: wk_last_error says why). */
+size_t wk_stem_workspace_size(const wk_stem *stem, int frames);
+
 /* x = stem(mel), INT8.  mel: [n_mels][frames] channel-major (row c at mel + c·frames), finite;
  * frames even, 2 … 2·n_ctx.  x: [frames/2][d] fp32, token-major (uses pos rows 0 … frames/2 − 1).
- * A stem runs one call at a time (it owns scratch sized for the largest `frames` seen). */
-wk_status wk_stem_run(wk_context *context, wk_stem *stem, const float *mel, int frames,
-                      float *x);
+ * workspace: wk_stem_workspace_size(stem, frames) bytes, any alignment, owned by the caller (a
+ * smaller one fails with WK_STATUS_INVALID_ARGUMENT); NULL: allocated for the call.  The stem is
+ * only read, so several threads may run one stem at once, each with its own context and
+ * workspace. */
+wk_status wk_stem_run(wk_context *context, const wk_stem *stem, const float *mel, int frames,
+                      float *x, void *workspace, size_t workspace_size);
 
-/* The FP32 reference of the same function, same arguments (weights unquantized).  `context`
- * only lends its thread pool. */
-wk_status wk_stem_forward_ref(wk_context *context, const wk_stem_f32 *w, const float *mel,
-                              int frames, float *x);
+/* Checks fp32 weights as wk_stem_create does. */
+wk_status wk_stem_f32_check(const wk_stem_f32 *w);
+
+/* Checks run arguments: mel [n_mels][frames] finite, frames even in 2 … 2·n_ctx, x non-NULL. */
+wk_status wk_stem_check_run(int n_ctx, int n_mels, const float *mel, int frames, const float *x);
 
 #endif

@@ -1,11 +1,11 @@
 /* norm.c — the LayerNorm operator: validates arguments, splits rows into tasks on the
- * context's thread pool, and (fused variant) quantizes each normalised row with the GEMM
+ * context's thread pool, and (fused variant) quantizes each normalised row with the quant
  * family's per-token quantizer while it is still in L1. */
 #include <string.h>
 
-#include "gemm/gemm-internal.h"
 #include "norm/norm-internal.h"
 #include "norm/norm.h"
+#include "quant/quant-internal.h"
 
 const wk_norm_kernel *wk_norm_kernel_for(wk_isa isa) {
 #if defined(__x86_64__)
@@ -26,7 +26,7 @@ const wk_norm_kernel *wk_norm_kernel_for(wk_isa isa) {
 
 typedef struct norm_job {
   const wk_norm_kernel *norm;
-  const wk_gemm_kernel *gemm; /* the quantizer (fused variant only) */
+  const wk_quant_kernel *quant; /* the quantizer (fused variant only) */
   const float *x;             /* [m][d], stride x_stride */
   ptrdiff_t x_stride;
   int m, d;
@@ -51,7 +51,7 @@ static void norm_task(void *ctx, size_t task, int thread) {
     if (j->q) {
       float *t = j->scratch + (size_t)thread * j->d; /* [d] */
       ok = j->norm->layernorm_row(x, j->d, j->g, j->b, t) &&
-           j->gemm->quantize_row(t, j->d, j->q + i * j->q_stride, &j->scale[i]);
+           wk_quant_row(j->quant, t, j->d, j->q + i * j->q_stride, &j->scale[i]);
     } else {
       ok = j->norm->layernorm_row(x, j->d, j->g, j->b, j->y + i * j->y_stride);
     }
@@ -81,7 +81,7 @@ static wk_status run(wk_context *ctx, norm_job *j) {
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "layernorm: in place needs y_stride == x_stride");
   const size_t n_tasks = ((size_t)j->m + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
   j->norm = ctx->norm;
-  j->gemm = ctx->gemm;
+  j->quant = ctx->quant;
   j->bad_row = wk_alloc_array(n_tasks, sizeof(int));
   if (j->q) j->scratch = wk_alloc_array((size_t)wk_threadpool_size(ctx->pool) * j->d, sizeof(float));
   if (!j->bad_row || (j->q && !j->scratch)) {

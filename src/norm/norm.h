@@ -3,8 +3,8 @@
  *   y[i][:] = LayerNorm(x[i][:]; g, b, eps = 1e-5)        fp32 → fp32
  *   q[i][:], scale[i] = quantize(LayerNorm(x[i][:]))       fp32 → per-token int8 (GEMM input)
  *
- * The exact float sequence is in norm-internal.h; the quantizer is wk_quantize_rows' (gemm.h),
- * so results are bit-identical on every ISA and thread count.
+ * The exact float sequence is in norm-internal.h; the quantizer is wk_quantize_rows'
+ * (quant/quant.h), so results are bit-identical on every ISA and thread count.
  */
 #ifndef WK_NORM_H
 #define WK_NORM_H

@@ -6,6 +6,7 @@
 #include "gemm/gemm-internal.h"
 #include "runtime/runtime.h"
 #include "norm/norm-internal.h"
+#include "quant/quant-internal.h"
 
 wk_status wk_context_create(const wk_context_options *options, wk_context **out) {
   if (!out) return wk_error(WK_STATUS_INVALID_ARGUMENT, "context: NULL output pointer");
@@ -31,6 +32,7 @@ wk_status wk_context_create(const wk_context_options *options, wk_context **out)
   c->attention = wk_attention_kernel_for(isa);
   c->gemm = wk_gemm_kernel_for(isa);
   c->norm = wk_norm_kernel_for(isa);
+  c->quant = wk_quant_kernel_for(isa);
   int n = o.n_threads ? o.n_threads : wk_cpu()->online_cores;
   wk_status s = wk_threadpool_create(n, &c->pool);
   if (s) {
@@ -44,7 +46,21 @@ wk_status wk_context_create(const wk_context_options *options, wk_context **out)
 void wk_context_free(wk_context *c) {
   if (!c) return;
   wk_threadpool_free(c->pool);
+  wk_free(c->scratch);
   free(c);
+}
+
+void *wk_context_scratch(wk_context *c, size_t size) {
+  if (size <= c->scratch_size) return c->scratch;
+  wk_free(c->scratch);
+  c->scratch_size = 0;
+  c->scratch = wk_alloc(size);
+  if (!c->scratch) {
+    wk_error(WK_STATUS_OUT_OF_MEMORY, "context: out of memory (workspace of %zu bytes)", size);
+    return NULL;
+  }
+  c->scratch_size = size;
+  return c->scratch;
 }
 
 wk_isa wk_context_isa(const wk_context *c) { return c ? c->isa : WK_ISA_SCALAR; }
@@ -56,5 +72,6 @@ const char *wk_context_kernel_name(const wk_context *c, const char *family) {
   if (strcmp(family, "attention") == 0) return c->attention->name;
   if (strcmp(family, "gemm") == 0) return c->gemm->name;
   if (strcmp(family, "norm") == 0) return c->norm->name;
+  if (strcmp(family, "quant") == 0) return c->quant->name;
   return NULL;
 }

@@ -21,12 +21,20 @@ void wk_threadpool_run(wk_threadpool *pool, size_t n_tasks, wk_task_fn fn, void 
 struct wk_attention_kernel;
 struct wk_gemm_kernel;
 struct wk_norm_kernel;
+struct wk_quant_kernel;
 struct wk_context {
   wk_isa isa;
   wk_threadpool *pool;
   const struct wk_attention_kernel *attention;
   const struct wk_gemm_kernel *gemm;
   const struct wk_norm_kernel *norm;
+  const struct wk_quant_kernel *quant;
+  void *scratch;       /* workspace kept for the public calls that run on this context */
+  size_t scratch_size; /* its bytes */
 };
+
+/* The context's workspace of at least `size` bytes (grown, contents not kept), or NULL when
+ * out of memory (the message is set).  Freed with the context. */
+void *wk_context_scratch(wk_context *context, size_t size);
 
 #endif

@@ -1,5 +1,6 @@
 /* layer_synth.c — synthetic Whisper encoder layers (layer_synth.h). */
 #include "layer_synth.h"
+#include "layer_ref.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -75,7 +76,7 @@ wk_status wk_layer_synth_evaluate(wk_context *ctx, const wk_layer_synth *s,
   if (rows && y && r) {
     for (int i = 0; i < n_rows; i++) rows[i] = (int)((long long)i * len / n_rows);
     st = wk_layer_create(ctx, &s->w, smooth, &l);
-    if (!st) st = wk_layer_run(ctx, l, s->x, len, y, NULL);
+    if (!st) st = wk_layer_run(ctx, l, s->x, len, y, NULL, 0, NULL);
     if (!st) st = wk_layer_forward_ref(ctx, &s->w, s->x, len, rows, n_rows, r);
   }
   if (!st) {

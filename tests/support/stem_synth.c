@@ -1,5 +1,6 @@
 /* stem_synth.c — synthetic Whisper conv stems (stem_synth.h). */
 #include "stem_synth.h"
+#include "stem_ref.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -86,7 +87,7 @@ wk_status wk_stem_synth_evaluate(wk_context *ctx, const wk_stem_synth *s, wk_ste
   wk_status rc = WK_STATUS_OUT_OF_MEMORY;
   if (y && yr) {
     rc = wk_stem_create(ctx, &s->w, &st);
-    if (!rc) rc = wk_stem_run(ctx, st, s->mel, s->frames, y);
+    if (!rc) rc = wk_stem_run(ctx, st, s->mel, s->frames, y, NULL, 0);
     if (!rc) rc = wk_stem_forward_ref(ctx, &s->w, s->mel, s->frames, yr);
   }
   if (!rc) {

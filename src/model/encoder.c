@@ -1,0 +1,214 @@
+/* encoder.c — the INT8 Whisper encoder (encoder-int8.h) and the public wk_encoder wrapper
+ * (include/whisk.h): stem → layers → ln_post, all in the caller's output buffer plus one
+ * workspace. */
+#include <string.h>
+
+#include "model/encoder-int8.h"
+#include "model/workspace.h"
+#include "norm/norm.h"
+#include "runtime/runtime.h"
+
+#define WK_ENCODER_MAX_LAYERS 256
+
+struct wk_encoder_int8 {
+  int n_mels, n_ctx, d, n_layer;
+  wk_stem *stem;
+  wk_layer **layers; /* [n_layer] */
+  float *ln_post_g, *ln_post_b; /* [d] */
+};
+
+void wk_encoder_int8_free(wk_encoder_int8 *e) {
+  if (!e) return;
+  wk_stem_free(e->stem);
+  for (int i = 0; e->layers && i < e->n_layer; i++) wk_layer_free(e->layers[i]);
+  wk_free(e->layers), wk_free(e->ln_post_g), wk_free(e->ln_post_b);
+  wk_free(e);
+}
+
+/* The encoder's own fields and their agreement with the stem's and every layer's. */
+static wk_status check_dims(const wk_encoder_f32 *w) {
+  if (w->n_layer < 1 || w->n_layer > WK_ENCODER_MAX_LAYERS || !w->layers)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder: n_layer=%d (expected 1..%d) or NULL "
+                    "layers", w->n_layer, WK_ENCODER_MAX_LAYERS);
+  if (w->stem.n_mels != w->n_mels || w->stem.d != w->d || w->stem.n_ctx != w->n_ctx)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                    "encoder: stem is n_mels=%d d=%d n_ctx=%d, encoder n_mels=%d d=%d n_ctx=%d",
+                    w->stem.n_mels, w->stem.d, w->stem.n_ctx, w->n_mels, w->d, w->n_ctx);
+  for (int i = 0; i < w->n_layer; i++)
+    if (w->layers[i].d != w->d || w->layers[i].heads != w->heads)
+      return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                      "encoder: layer %d has d=%d heads=%d, the encoder d=%d heads=%d", i,
+                      w->layers[i].d, w->layers[i].heads, w->d, w->heads);
+  if (!w->ln_post_g || !w->ln_post_b)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder: NULL ln_post weights");
+  if (!wk_all_finite(w->ln_post_g, (size_t)w->d) || !wk_all_finite(w->ln_post_b, (size_t)w->d))
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder: ln_post holds NaN or infinity");
+  return WK_STATUS_OK;
+}
+
+wk_status wk_encoder_int8_create(wk_context *ctx, const wk_encoder_f32 *w,
+                                 const wk_layer_smoothing *smooth, wk_encoder_int8 **out) {
+  if (!out) return wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder: NULL output pointer");
+  *out = NULL;
+  if (!ctx || !w) return wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder: NULL argument");
+  wk_status st = check_dims(w);
+  if (st) return st;
+  wk_encoder_int8 *e = wk_alloc(sizeof *e);
+  if (!e) return wk_error(WK_STATUS_OUT_OF_MEMORY, "encoder: out of memory");
+  memset(e, 0, sizeof *e);
+  e->n_mels = w->n_mels, e->n_ctx = w->n_ctx, e->d = w->d, e->n_layer = w->n_layer;
+  e->layers = wk_alloc_array((size_t)w->n_layer, sizeof *e->layers);
+  e->ln_post_g = wk_alloc_array((size_t)w->d, sizeof(float));
+  e->ln_post_b = wk_alloc_array((size_t)w->d, sizeof(float));
+  if (!e->layers || !e->ln_post_g || !e->ln_post_b) {
+    e->n_layer = 0; /* layers[] is not initialised */
+    wk_encoder_int8_free(e);
+    return wk_error(WK_STATUS_OUT_OF_MEMORY, "encoder: out of memory");
+  }
+  memset(e->layers, 0, (size_t)w->n_layer * sizeof *e->layers);
+  memcpy(e->ln_post_g, w->ln_post_g, (size_t)w->d * sizeof(float));
+  memcpy(e->ln_post_b, w->ln_post_b, (size_t)w->d * sizeof(float));
+  st = wk_stem_create(ctx, &w->stem, &e->stem);
+  for (int i = 0; !st && i < w->n_layer; i++) {
+    st = wk_layer_create(ctx, &w->layers[i], smooth ? &smooth[i] : NULL, &e->layers[i]);
+    if (st) wk_error(st, "encoder: layer %d: %s", i, wk_last_error());
+  }
+  if (st) {
+    wk_encoder_int8_free(e);
+    return st;
+  }
+  *out = e;
+  return WK_STATUS_OK;
+}
+
+void wk_encoder_int8_dims(const wk_encoder_int8 *e, int *n_mels, int *n_ctx, int *d) {
+  if (n_mels) *n_mels = e->n_mels;
+  if (n_ctx) *n_ctx = e->n_ctx;
+  if (d) *d = e->d;
+}
+
+/* The stem and the layers run one after the other: one region, the larger of the two. */
+size_t wk_encoder_int8_workspace_size(const wk_context *ctx, const wk_encoder_int8 *e) {
+  if (!ctx || !e) {
+    wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder workspace: NULL argument");
+    return 0;
+  }
+  const size_t s = wk_stem_workspace_size(e->stem, 2 * e->n_ctx);
+  const size_t l = wk_layer_workspace_size(ctx, e->layers[0], e->n_ctx); /* same for all */
+  if (!s || !l) return 0;
+  return s > l ? s : l;
+}
+
+wk_status wk_encoder_int8_run(wk_context *ctx, const wk_encoder_int8 *e, const float *mel,
+                              float *out, void *workspace, size_t workspace_size,
+                              wk_encoder_profile *prof) {
+  const double t0 = wk_now();
+  if (!ctx || !e || !mel || !out)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder: NULL argument");
+  const size_t need = wk_encoder_int8_workspace_size(ctx, e);
+  if (!need) return WK_STATUS_INVALID_ARGUMENT; /* the message is set */
+  void *owned = NULL;
+  if (!workspace) {
+    workspace = owned = wk_alloc(need);
+    workspace_size = need;
+    if (!owned) return wk_error(WK_STATUS_OUT_OF_MEMORY, "encoder: out of memory (workspace)");
+  }
+  wk_status st = WK_STATUS_OK;
+  if (workspace_size < need)
+    st = wk_error(WK_STATUS_INVALID_ARGUMENT,
+                  "encoder: workspace of %zu bytes, %zu needed (wk_encoder_int8_workspace_size)",
+                  workspace_size, need);
+  wk_encoder_profile p = {0};
+  double t = wk_now();
+  /* 1. stem: mel [n_mels][2·n_ctx] → out [n_ctx][d] */
+  if (!st) st = wk_stem_run(ctx, e->stem, mel, 2 * e->n_ctx, out, workspace, workspace_size);
+  p.conv = wk_now() - t;
+  /* 2. layers, in place in out */
+  wk_layer_profile lp = {0};
+  for (int i = 0; !st && i < e->n_layer; i++) {
+    st = wk_layer_run(ctx, e->layers[i], out, e->n_ctx, out, workspace, workspace_size, &lp);
+    if (st) wk_error(st, "encoder: layer %d: %s", i, wk_last_error());
+  }
+  p.attention = lp.attention, p.gemm = lp.gemm, p.norm = lp.norm, p.quant = lp.quant;
+  /* 3. ln_post, fp32, in place */
+  t = wk_now();
+  if (!st)
+    st = wk_layernorm_rows(ctx, out, e->d, e->n_ctx, e->d, e->ln_post_g, e->ln_post_b, out, e->d);
+  p.norm += wk_now() - t;
+  wk_free(owned);
+  if (prof) {
+    p.total = wk_now() - t0;
+    p.other = p.total - (p.conv + p.attention + p.gemm + p.norm + p.quant);
+    prof->conv += p.conv, prof->attention += p.attention, prof->gemm += p.gemm;
+    prof->norm += p.norm, prof->quant += p.quant, prof->other += p.other;
+    prof->total += p.total;
+  }
+  return st;
+}
+
+/* ── the public wk_encoder ────────────────────────────────────────────────── */
+
+struct wk_encoder {
+  wk_precision precision;
+  int n_mels, n_ctx, d;
+  wk_encoder_int8 *int8; /* WK_PRECISION_INT8 */
+};
+
+wk_status wk_encoder_create_from_weights(wk_context *ctx, const wk_encoder_f32 *w,
+                                         wk_precision precision, wk_encoder **out) {
+  if (!out) return wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder: NULL output pointer");
+  *out = NULL;
+  if (precision != WK_PRECISION_INT8 && precision != WK_PRECISION_FP32)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder: unknown precision %d", (int)precision);
+  if (precision == WK_PRECISION_FP32)
+    return wk_error(WK_STATUS_UNSUPPORTED, "encoder: the FP32 path is not wired in this build");
+  wk_encoder *e = wk_alloc(sizeof *e);
+  if (!e) return wk_error(WK_STATUS_OUT_OF_MEMORY, "encoder: out of memory");
+  memset(e, 0, sizeof *e);
+  e->precision = precision;
+  wk_status st = wk_encoder_int8_create(ctx, w, NULL, &e->int8);
+  if (st) {
+    wk_free(e);
+    return st;
+  }
+  wk_encoder_int8_dims(e->int8, &e->n_mels, &e->n_ctx, &e->d);
+  *out = e;
+  return WK_STATUS_OK;
+}
+
+WK_API void wk_encoder_free(wk_encoder *e) {
+  if (!e) return;
+  wk_encoder_int8_free(e->int8);
+  wk_free(e);
+}
+
+WK_API wk_status wk_encoder_dims(const wk_encoder *e, int *n_mels, int *n_ctx, int *d) {
+  if (!e) return wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder: NULL encoder");
+  if (n_mels) *n_mels = e->n_mels;
+  if (n_ctx) *n_ctx = e->n_ctx;
+  if (d) *d = e->d;
+  return WK_STATUS_OK;
+}
+
+WK_API wk_status wk_encoder_run(wk_context *ctx, const wk_encoder *e, const float *mel,
+                                size_t mel_count, float *out, size_t out_capacity) {
+  if (!ctx || !e || !mel || !out)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder: NULL %s",
+                    !ctx ? "context" : !e ? "encoder" : !mel ? "mel" : "out");
+  const size_t n_in = (size_t)e->n_mels * 2 * (size_t)e->n_ctx;
+  const size_t n_out = (size_t)e->n_ctx * (size_t)e->d;
+  if (mel_count != n_in)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                    "encoder: mel holds %zu floats, expected %d mels x %d frames = %zu",
+                    mel_count, e->n_mels, 2 * e->n_ctx, n_in);
+  if (out_capacity < n_out)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                    "encoder: output capacity %zu floats < %d frames x %d = %zu", out_capacity,
+                    e->n_ctx, e->d, n_out);
+  /* the context's workspace: one per calling thread, reused across runs */
+  const size_t need = wk_encoder_int8_workspace_size(ctx, e->int8);
+  if (!need) return WK_STATUS_INVALID_ARGUMENT;
+  void *ws = wk_context_scratch(ctx, need);
+  if (!ws) return WK_STATUS_OUT_OF_MEMORY;
+  return wk_encoder_int8_run(ctx, e->int8, mel, out, ws, need, NULL);
+}
