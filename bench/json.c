@@ -75,26 +75,15 @@ static void put_string(FILE *f, const char *s) {
   fputc('"', f);
 }
 
-void wk_json_object_begin(wk_json *j) {
+static void container_begin(wk_json *j, int object) {
   if (!value_begin(j)) return;
   if (j->depth >= WK_JSON_MAX_DEPTH) {
     j->error = 1;
     return;
   }
-  j->in_object[j->depth] = 1, j->has_items[j->depth] = 0;
+  j->in_object[j->depth] = (unsigned char)object, j->has_items[j->depth] = 0;
   j->depth++;
-  fputc('{', j->f);
-}
-
-void wk_json_array_begin(wk_json *j) {
-  if (!value_begin(j)) return;
-  if (j->depth >= WK_JSON_MAX_DEPTH) {
-    j->error = 1;
-    return;
-  }
-  j->in_object[j->depth] = 0, j->has_items[j->depth] = 0;
-  j->depth++;
-  fputc('[', j->f);
+  fputc(object ? '{' : '[', j->f);
 }
 
 static void container_end(wk_json *j, int object) {
@@ -108,6 +97,8 @@ static void container_end(wk_json *j, int object) {
   value_end(j);
 }
 
+void wk_json_object_begin(wk_json *j) { container_begin(j, 1); }
+void wk_json_array_begin(wk_json *j) { container_begin(j, 0); }
 void wk_json_object_end(wk_json *j) { container_end(j, 1); }
 void wk_json_array_end(wk_json *j) { container_end(j, 0); }
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "common/common.h"
+#include "json.h"
 #include "peak-loops.h"
 
 #define LOOP_SECONDS 1.5e-3 /* one timed loop: long against the clock's overhead (~20 ns), short
@@ -183,4 +184,28 @@ void wk_peak_describe(const wk_peak_tracker *t, char *buf, size_t size) {
   snprintf(buf, size, "best of %d throughput loops (%.1f ms each) of %s, interleaved with the cases",
            t->loops, t->best > 0 ? 1e3 * t->ops_per_iter * (double)t->iters / t->best : 0.0,
            t->instr ? t->instr : "?");
+}
+
+double wk_peak_row_percent(const wk_peak_tracker *t, const char *row, double ops_per_s,
+                           int threads) {
+  double raw;
+  const double pct = wk_peak_percent(ops_per_s, wk_peak_best(t), threads, &raw);
+  if (raw > 100)
+    fprintf(stderr, "bench: %s ran at %.1f %% of the measured peak (reported as 100 %%)\n", row,
+            raw);
+  return pct;
+}
+
+void wk_peak_report(const wk_peak_tracker *t, FILE *out, struct wk_json *j) {
+  char method[160];
+  wk_peak_describe(t, method, sizeof method);
+  const char *unit = t->kind == WK_PEAK_INT8 ? "GOPS" : "GFLOPS";
+  if (j) {
+    wk_json_kstring(j, "peak_isa", wk_isa_name(t->isa));
+    wk_json_kfixed(j, t->kind == WK_PEAK_INT8 ? "peak_gops_per_core" : "peak_gflops_per_core",
+                   wk_peak_best(t) * 1e-9, 1);
+    wk_json_kstring(j, "peak_method", method);
+  } else {
+    fprintf(out, "peak at the end: %.1f %s/core (%s)\n", wk_peak_best(t) * 1e-9, unit, method);
+  }
 }

@@ -19,6 +19,7 @@
 #define WK_PEAK_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "whisk.h"
 
@@ -58,5 +59,18 @@ double wk_peak_percent(double ops_per_s, double peak_per_core, int threads, doub
 
 /* "best of N throughput loops (1.5 ms each) of vpdpbusd zmm, interleaved with the cases". */
 void wk_peak_describe(const wk_peak_tracker *t, char *buf, size_t size);
+
+/* ── for the suites ───────────────────────────────────────────────────────── */
+
+struct wk_json;
+
+/* A result row's % of peak: wk_peak_percent against the best loop so far; when the case
+ * out-ran the measured peak, says so on stderr (naming the row) before clamping. */
+double wk_peak_row_percent(const wk_peak_tracker *t, const char *row, double ops_per_s,
+                           int threads);
+
+/* The closing peak figures of a speed suite: with `j` (inside the top-level object) the
+ * members peak_isa, peak_gops_per_core and peak_method; without, one text line on `out`. */
+void wk_peak_report(const wk_peak_tracker *t, FILE *out, struct wk_json *j);
 
 #endif

@@ -216,11 +216,7 @@ static void print_result(FILE *out, wk_json *j, const char *name, int heads, int
                          const wk_peak_tracker *pk) {
   const double ops = 4.0 * heads * (double)lq * lk * d;
   const double gops = ops / t * 1e-9, peak = wk_peak_best(pk);
-  double raw;
-  const double pct = wk_peak_percent(ops / t, peak, threads, &raw);
-  if (raw > 100)
-    fprintf(stderr, "bench: %s ran at %.1f %% of the measured peak (reported as 100 %%)\n",
-            name, raw);
+  const double pct = wk_peak_row_percent(pk, name, ops / t, threads);
   if (j) {
     wk_json_object_begin(j);
     wk_json_kstring(j, "name", name);
@@ -270,7 +266,6 @@ int wk_bench_attention(const wk_suite_options *o, FILE *out) {
     fprintf(stderr, "whisk: %s\n", wk_last_error());
     return 2;
   }
-  char method[160];
   wk_json jw, *j = o->json ? &jw : NULL;
   if (j) {
     wk_json_init(j, out);
@@ -281,6 +276,7 @@ int wk_bench_attention(const wk_suite_options *o, FILE *out) {
     wk_json_key(j, "results");
     wk_json_array_begin(j);
   } else {
+    char method[160];
     wk_peak_describe(&pk, method, sizeof method);
     fprintf(out,
             "attention speed on %s (%d cores); %s peak %.1f GOPS/core at the start\n"
@@ -333,19 +329,16 @@ int wk_bench_attention(const wk_suite_options *o, FILE *out) {
       if (rc) break;
     }
   }
-  wk_peak_describe(&pk, method, sizeof method);
   if (j) {
     wk_json_array_end(j);
-    wk_json_kstring(j, "peak_isa", wk_isa_name(isa));
-    wk_json_kfixed(j, "peak_gops_per_core", wk_peak_best(&pk) * 1e-9, 1);
-    wk_json_kstring(j, "peak_method", method);
+    wk_peak_report(&pk, out, j);
     wk_json_object_end(j);
     if (wk_json_finish(j) && !rc) {
       fprintf(stderr, "whisk: could not write the JSON output\n");
       rc = 2;
     }
   } else {
-    fprintf(out, "peak at the end: %.1f GOPS/core (%s)\n", wk_peak_best(&pk) * 1e-9, method);
+    wk_peak_report(&pk, out, NULL);
   }
   return rc;
 }

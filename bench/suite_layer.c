@@ -276,11 +276,7 @@ static void print_row(FILE *out, wk_json *j, const char *name, const char *kind,
                       int k, int threads, const char *isa, double t, double ops,
                       const wk_peak_tracker *pk, double t_scalar, const wk_layer_profile *p) {
   const double gops = ops / t * 1e-9, peak = wk_peak_best(pk);
-  double raw;
-  const double pct = wk_peak_percent(ops / t, peak, threads, &raw);
-  if (raw > 100)
-    fprintf(stderr, "bench: %s ran at %.1f %% of the measured peak (reported as 100 %%)\n",
-            name, raw);
+  const double pct = wk_peak_row_percent(pk, name, ops / t, threads);
   const double other = p ? p->total - p->attention - p->gemm - p->norm - p->quant : 0;
   if (j) {
     wk_json_object_begin(j);
@@ -443,7 +439,6 @@ int wk_bench_layer(const wk_suite_options *o, FILE *out) {
     wk_context_free(ctx), wk_context_free(cs);
     return 2;
   }
-  char method[160];
   wk_json jw, *j = o->json ? &jw : NULL;
   if (j) {
     wk_json_init(j, out);
@@ -456,6 +451,7 @@ int wk_bench_layer(const wk_suite_options *o, FILE *out) {
     wk_json_key(j, "results");
     wk_json_array_begin(j);
   } else {
+    char method[160];
     wk_peak_describe(&pk, method, sizeof method);
     fprintf(out,
             "encoder layer speed on %s (%d cores); %s peak %.1f GOPS/core at the start; scalar "
@@ -535,19 +531,16 @@ int wk_bench_layer(const wk_suite_options *o, FILE *out) {
     wk_layer_synth_free(&s);
     free(y);
   }
-  wk_peak_describe(&pk, method, sizeof method);
   if (j) {
     wk_json_array_end(j);
-    wk_json_kstring(j, "peak_isa", isa_name);
-    wk_json_kfixed(j, "peak_gops_per_core", wk_peak_best(&pk) * 1e-9, 1);
-    wk_json_kstring(j, "peak_method", method);
+    wk_peak_report(&pk, out, j);
     wk_json_object_end(j);
     if (wk_json_finish(j) && !rc) {
       fprintf(stderr, "whisk: could not write the JSON output\n");
       rc = 2;
     }
   } else {
-    fprintf(out, "peak at the end: %.1f GOPS/core (%s)\n", wk_peak_best(&pk) * 1e-9, method);
+    wk_peak_report(&pk, out, NULL);
   }
   wk_context_free(ctx), wk_context_free(cs);
   return rc;
