@@ -4,7 +4,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "whisk.h"
 
@@ -20,13 +19,22 @@ static inline int wk_suite_matches(const wk_suite_options *o, const char *name) 
   return !o->filter || strstr(name, o->filter) != NULL;
 }
 
-/* Monotonic seconds, and a qsort comparator for medians of timings. */
-static inline double wk_suite_now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + t.tv_nsec * 1e-9;
+/* No case selected is an error (exit 2), never an empty "contract met": says so on stderr
+ * naming the option (`flag`, e.g. "--filter") and an optional hint, and returns 2. */
+static inline int wk_suite_no_match(const wk_suite_options *o, const char *flag,
+                                    const char *hint) {
+  fprintf(stderr, "whisk: no case matches %s '%s'%s%s\n", flag, o->filter ? o->filter : "",
+          hint ? " " : "", hint ? hint : "");
+  return 2;
 }
 
+/* The CPU's brand string without its padding (cpuid pads it with spaces). */
+static inline void wk_suite_cpu_brand(const wk_cpu_info *cpu, char *buf, size_t size) {
+  snprintf(buf, size, "%s", cpu->brand);
+  for (size_t n = strlen(buf); n > 0 && buf[n - 1] == ' '; n--) buf[n - 1] = '\0';
+}
+
+/* A qsort comparator for medians of timings. */
 static inline int wk_suite_cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return (x > y) - (x < y);
@@ -42,6 +50,9 @@ static inline wk_context *wk_suite_context(wk_isa isa, int threads) {
   }
   return ctx;
 }
+
+/* Every suite returns 2 (with a message on stderr) when no case matches o->filter, and
+ * writes --json output through bench/json.h. */
 
 /* Runs the attention accuracy cases; prints a table or JSON to `out`.
  * Returns 0 if every case meets the contract (max error ≤ 1 LSB, ≥ 99.9 % exact overall,

@@ -3,32 +3,45 @@
  * Accuracy: every case of cases.c through wk_attention (int8 and float output) against the
  * FP64 reference.  Speed: median wall time after warm-up, GOPS (2 ops per multiply-add, Q·Kᵀ
  * and P·V), the speedup over the scalar kernel timed in the same run with the same thread
- * count, and the fraction of this core's measured peak for the ISA × threads. */
+ * count, and the fraction of this core's measured peak for the ISA × threads (peak.h: sampled
+ * right before and after each timed case; each row uses the best loop so far). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cases.h"
+#include "common/common.h"
+#include "json.h"
 #include "peak.h"
 #include "suite.h"
 
 /* ── accuracy ────────────────────────────────────────────────────────────── */
 
+/* The table's column header and the legend that says what each column means. */
+static void accuracy_header(FILE *out, const char *isa, int threads) {
+  fprintf(out,
+          "attention accuracy vs FP64 reference (isa %s, %d threads); errors in output LSB\n"
+          "%-22s %5s %5s %5s %4s %4s %8s %8s %8s %9s %9s %7s %7s %5s %5s %3s %9s\n",
+          isa, threads, "case", "heads", "lq", "lk", "d", "max", "exact%", "mae", "rmse", "corr",
+          "cosine", "±1%", "±5%", "min", "max", "nan", "f32relerr");
+  fprintf(out,
+          "legend: max = largest |error| in LSB, exact%% = share equal to the rounded reference, "
+          "mae/rmse = mean absolute/RMS error in LSB,\n"
+          "        corr/cosine = Pearson/cosine vs the unrounded reference, ±1%%/±5%% = share "
+          "within 1/5 LSB, min/max = output range,\n"
+          "        nan = NaNs in the float output, f32relerr = float output's max error / "
+          "max |reference|\n");
+}
+
 int wk_accuracy_attention(const wk_suite_options *o, FILE *out) {
   wk_context *ctx = wk_suite_context(o->isa, o->threads);
   if (!ctx) return 2;
   const char *isa = wk_isa_name(wk_context_isa(ctx));
-  if (o->json)
-    fprintf(out, "{\"suite\":\"attention\",\"isa\":\"%s\",\"threads\":%d,\"cases\":[", isa,
-            wk_context_threads(ctx));
-  else
-    fprintf(out,
-            "attention accuracy vs FP64 reference (isa %s, %d threads); errors in output LSB\n"
-            "%-22s %5s %5s %5s %4s %4s %8s %8s %8s %9s %9s %7s %7s %5s %5s %3s %9s\n",
-            isa, wk_context_threads(ctx), "case", "heads", "lq", "lk", "d", "max", "exact%",
-            "mae", "rmse", "corr", "cosine", "±1%", "±5%", "min", "max", "nan", "f32relerr");
-  int ok = 1, first = 1, worst = 0, seed_seen = 0;
+  const int threads = wk_context_threads(ctx);
+  wk_json j;
+  /* The header is written with the first selected case, so that a filter selecting none
+   * writes nothing to `out` and fails. */
+  int ok = 1, started = 0, worst = 0, seed_seen = 0;
   double exact_sum = 0, seed_corr = 0;
   long count = 0;
   for (int i = 0; i < wk_attn_case_count(); i++) {
@@ -48,63 +61,103 @@ int wk_accuracy_attention(const wk_suite_options *o, FILE *out) {
       wk_attn_case_free(&c), wk_context_free(ctx);
       return 2;
     }
+    if (!started++) {
+      if (o->json) {
+        wk_json_init(&j, out);
+        wk_json_object_begin(&j);
+        wk_json_kstring(&j, "suite", "attention");
+        wk_json_kstring(&j, "isa", isa);
+        wk_json_kint(&j, "threads", threads);
+        wk_json_key(&j, "cases");
+        wk_json_array_begin(&j);
+      } else {
+        accuracy_header(out, isa, threads);
+      }
+    }
     if (m.max_err_lsb > worst) worst = m.max_err_lsb;
     exact_sum += m.exact_pct * m.count;
     count += m.count;
     if (m.max_err_lsb > 1 || m.nan) ok = 0;
     if (strcmp(c.name, "seed-tile") == 0) seed_seen = 1, seed_corr = m.corr;
     if (o->json) {
-      fprintf(out,
-              "%s{\"name\":\"%s\",\"heads\":%d,\"lq\":%d,\"lk\":%d,\"d\":%d,\"max_err_lsb\":%d,"
-              "\"exact_pct\":%.4f,\"mae_lsb\":%.6f,\"rmse_lsb\":%.6f,\"corr\":%.8f,"
-              "\"cosine\":%.8f,\"within1_pct\":%.4f,\"within5_pct\":%.4f,\"out_min\":%d,"
-              "\"out_max\":%d,\"nan\":%d,\"f32_max_rel_err\":%.3e,\"causal\":%d,\"kv_len\":%d,"
-              "\"out_scale\":%.6g}",
-              first ? "" : ",", c.name, c.heads, c.lq, c.lk, c.d, m.max_err_lsb, m.exact_pct,
-              m.mae_lsb, m.rmse_lsb, m.corr, m.cosine, m.within1_pct, m.within5_pct, m.out_min,
-              m.out_max, m.nan, m.f32_max_rel_err, c.causal, c.kv_len, (double)c.out_scale);
+      wk_json_object_begin(&j);
+      wk_json_kstring(&j, "name", c.name);
+      wk_json_kint(&j, "heads", c.heads);
+      wk_json_kint(&j, "lq", c.lq);
+      wk_json_kint(&j, "lk", c.lk);
+      wk_json_kint(&j, "d", c.d);
+      wk_json_kint(&j, "max_err_lsb", m.max_err_lsb);
+      wk_json_kfixed(&j, "exact_pct", m.exact_pct, 4);
+      wk_json_kfixed(&j, "mae_lsb", m.mae_lsb, 6);
+      wk_json_kfixed(&j, "rmse_lsb", m.rmse_lsb, 6);
+      wk_json_kfixed(&j, "corr", m.corr, 8);
+      wk_json_kfixed(&j, "cosine", m.cosine, 8);
+      wk_json_kfixed(&j, "within1_pct", m.within1_pct, 4);
+      wk_json_kfixed(&j, "within5_pct", m.within5_pct, 4);
+      wk_json_kint(&j, "out_min", m.out_min);
+      wk_json_kint(&j, "out_max", m.out_max);
+      wk_json_kint(&j, "nan", m.nan);
+      wk_json_kdouble(&j, "f32_max_rel_err", m.f32_max_rel_err); /* NaN → null */
+      wk_json_kint(&j, "causal", c.causal);
+      wk_json_kint(&j, "kv_len", c.kv_len);
+      wk_json_kfloat(&j, "out_scale", c.out_scale);
+      wk_json_object_end(&j);
     } else {
       fprintf(out, "%-22s %5d %5d %5d %4d %4d %8.3f %8.5f %8.5f %9.7f %9.7f %7.3f %7.3f %5d %5d %3d %9.2e\n",
               c.name, c.heads, c.lq, c.lk, c.d, m.max_err_lsb, m.exact_pct, m.mae_lsb,
               m.rmse_lsb, m.corr, m.cosine, m.within1_pct, m.within5_pct, m.out_min, m.out_max,
               m.nan, m.f32_max_rel_err);
     }
-    first = 0;
     wk_attn_case_free(&c);
   }
-  double exact = count ? exact_sum / count : 100.0;
+  wk_context_free(ctx);
+  if (!started) return wk_suite_no_match(o, "--filter", NULL);
+  const double exact = exact_sum / count;
   if (exact < 99.9) ok = 0;
   if (seed_seen && !(seed_corr >= 0.9999)) ok = 0;
-  if (o->json)
-    fprintf(out,
-            "],\"summary\":{\"outputs\":%ld,\"max_err_lsb\":%d,\"exact_pct\":%.4f,"
-            "\"contract_met\":%s}}\n",
-            count, worst, exact, ok ? "true" : "false");
-  else
+  if (o->json) {
+    wk_json_array_end(&j);
+    wk_json_key(&j, "summary");
+    wk_json_object_begin(&j);
+    wk_json_kint(&j, "outputs", count);
+    wk_json_kint(&j, "max_err_lsb", worst);
+    wk_json_kfixed(&j, "exact_pct", exact, 4);
+    wk_json_kbool(&j, "contract_met", ok);
+    wk_json_object_end(&j);
+    wk_json_object_end(&j);
+    if (wk_json_finish(&j)) {
+      fprintf(stderr, "whisk: could not write the JSON output\n");
+      return 2;
+    }
+  } else {
     fprintf(out,
             "all cases: %ld outputs, max error %d LSB, %.4f %% exact -> contract (max <= 1 LSB, "
             ">= 99.9 %% exact, seed-tile corr >= 0.9999): %s\n",
             count, worst, exact, ok ? "met" : "NOT MET");
-  wk_context_free(ctx);
+  }
   return ok ? 0 : 1;
 }
 
 /* ── benchmark ───────────────────────────────────────────────────────────── */
 
 /* Median seconds per call: `warmup` untimed calls, then samples of `batch` calls each until
- * at least `min_samples` samples and `min_seconds` have passed (at most 201 samples). */
+ * at least `min_samples` samples and `min_seconds` have passed (at most 201 samples).  `pk`
+ * (NULL: none) samples the peak right before and right after the timed calls. */
 static double time_attention(wk_context *ctx, const wk_attention_params *p, int warmup,
-                             int batch, int min_samples, double min_seconds) {
+                             int batch, int min_samples, double min_seconds,
+                             wk_peak_tracker *pk) {
   double samples[201];
   int n = 0;
   for (int i = 0; i < warmup; i++)
     if (wk_attention(ctx, p) != WK_STATUS_OK) return -1;
-  double start = wk_suite_now();
-  while (n < 201 && (n < min_samples || wk_suite_now() - start < min_seconds)) {
-    double t0 = wk_suite_now();
+  if (pk) wk_peak_sample(pk);
+  double start = wk_now();
+  while (n < 201 && (n < min_samples || wk_now() - start < min_seconds)) {
+    double t0 = wk_now();
     for (int i = 0; i < batch; i++) wk_attention(ctx, p);
-    samples[n++] = (wk_suite_now() - t0) / batch;
+    samples[n++] = (wk_now() - t0) / batch;
   }
+  if (pk) wk_peak_sample(pk);
   qsort(samples, (size_t)n, sizeof samples[0], wk_suite_cmp_double);
   return samples[n / 2];
 }
@@ -131,12 +184,11 @@ static int layer_alloc(layer_inputs *in, int heads, int l, int d) {
   in->q = malloc(n), in->k = malloc(n), in->v = malloc(n), in->out = malloc(n);
   in->q_tok = malloc(sizeof(float) * l), in->k_tok = malloc(sizeof(float) * l);
   if (!in->q || !in->k || !in->v || !in->out || !in->q_tok || !in->k_tok) return 0;
-  uint64_t s = 42;
+  wk_rng r = {42}; /* uniform in [−127, 127] */
   for (size_t i = 0; i < n; i++) {
-    s = s * 6364136223846793005ull + 1442695040888963407ull;
-    in->q[i] = (int8_t)((s >> 33) % 255 - 127);
-    in->k[i] = (int8_t)((s >> 41) % 255 - 127);
-    in->v[i] = (int8_t)((s >> 49) % 255 - 127);
+    in->q[i] = (int8_t)(wk_rng_next(&r) % 255 - 127);
+    in->k[i] = (int8_t)(wk_rng_next(&r) % 255 - 127);
+    in->v[i] = (int8_t)(wk_rng_next(&r) % 255 - 127);
   }
   /* uniform ±127 values: std(Q·K) ≈ 8·127²/3; these scales give logits of std ≈ 2 */
   float sc = (float)sqrt(2.0 * sqrt((double)d) / (sqrt((double)d) * 127.0 * 127.0 / 3.0));
@@ -159,27 +211,45 @@ static const bench_entry layers[] = {
     {"whisper-large-v3-layer", 20, 1500},
 };
 
-static void print_result(FILE *out, int json, int *first, const char *name, int heads, int lq,
-                         int lk, int d, int threads, const char *isa, double t, double t_scalar,
-                         double peak_ops) {
-  double ops = 4.0 * heads * (double)lq * lk * d;
-  double gops = ops / t * 1e-9;
-  double pct = 100.0 * ops / t / (peak_ops * threads);
-  if (json)
-    fprintf(out,
-            "%s{\"name\":\"%s\",\"heads\":%d,\"lq\":%d,\"lk\":%d,\"d\":%d,\"threads\":%d,"
-            "\"isa\":\"%s\",\"median_us\":%.3f,\"gops\":%.3f,\"speedup_vs_scalar\":%.2f,"
-            "\"peak_pct\":%.2f,\"scalar_median_us\":%.3f}",
-            *first ? "" : ",", name, heads, lq, lk, d, threads, isa, t * 1e6, gops, t_scalar / t,
-            pct, t_scalar * 1e6);
-  else
+static void print_result(FILE *out, wk_json *j, const char *name, int heads, int lq, int lk,
+                         int d, int threads, const char *isa, double t, double t_scalar,
+                         const wk_peak_tracker *pk) {
+  const double ops = 4.0 * heads * (double)lq * lk * d;
+  const double gops = ops / t * 1e-9, peak = wk_peak_best(pk);
+  const double pct = wk_peak_row_percent(pk, name, ops / t, threads);
+  if (j) {
+    wk_json_object_begin(j);
+    wk_json_kstring(j, "name", name);
+    wk_json_kint(j, "heads", heads);
+    wk_json_kint(j, "lq", lq);
+    wk_json_kint(j, "lk", lk);
+    wk_json_kint(j, "d", d);
+    wk_json_kint(j, "threads", threads);
+    wk_json_kstring(j, "isa", isa);
+    wk_json_kfixed(j, "median_us", t * 1e6, 3);
+    wk_json_kfixed(j, "gops", gops, 3);
+    wk_json_kfixed(j, "speedup_vs_scalar", t_scalar / t, 2);
+    wk_json_kfixed(j, "peak_pct", pct, 2);
+    wk_json_kfixed(j, "peak_gops_per_core", peak * 1e-9, 1);
+    wk_json_kfixed(j, "scalar_median_us", t_scalar * 1e6, 3);
+    wk_json_object_end(j);
+  } else {
     fprintf(out, "%-24s %5d %5d %5d %4d %7d %-11s %12.2f %9.2f %9.1fx %7.2f %14.1f\n", name,
             heads, lq, lk, d, threads, isa, t * 1e6, gops, t_scalar / t, pct, t_scalar * 1e6);
+  }
   fflush(out);
-  *first = 0;
+}
+
+/* Whether any benchmark of this suite matches the filter. */
+static int bench_any_match(const wk_suite_options *o) {
+  if (wk_suite_matches(o, "tile64")) return 1;
+  for (size_t e = 0; e < sizeof layers / sizeof layers[0]; e++)
+    if (wk_suite_matches(o, layers[e].name)) return 1;
+  return 0;
 }
 
 int wk_bench_attention(const wk_suite_options *o, FILE *out) {
+  if (!bench_any_match(o)) return wk_suite_no_match(o, "--filter", NULL);
   wk_context *probe = wk_suite_context(o->isa, o->threads);
   if (!probe) return 2;
   wk_isa isa = wk_context_isa(probe);
@@ -187,23 +257,36 @@ int wk_bench_attention(const wk_suite_options *o, FILE *out) {
   wk_context_free(probe);
   wk_cpu_info cpu;
   wk_cpu_get_info(&cpu);
+  char brand[sizeof cpu.brand];
+  wk_suite_cpu_brand(&cpu, brand, sizeof brand);
   fflush(out); /* progress goes to stderr: keep the two streams in order on a terminal */
   fprintf(stderr, "bench: measuring the %s peak of one core...\n", wk_isa_name(isa));
-  wk_peak peak = wk_peak_measure(isa);
-  if (o->json)
+  wk_peak_tracker pk;
+  if (wk_peak_init(&pk, WK_PEAK_INT8, isa) != WK_STATUS_OK) {
+    fprintf(stderr, "whisk: %s\n", wk_last_error());
+    return 2;
+  }
+  wk_json jw, *j = o->json ? &jw : NULL;
+  if (j) {
+    wk_json_init(j, out);
+    wk_json_object_begin(j);
+    wk_json_kstring(j, "suite", "attention");
+    wk_json_kstring(j, "cpu", brand);
+    wk_json_kint(j, "cores", cpu.online_cores);
+    wk_json_key(j, "results");
+    wk_json_array_begin(j);
+  } else {
+    char method[160];
+    wk_peak_describe(&pk, method, sizeof method);
     fprintf(out,
-            "{\"suite\":\"attention\",\"cpu\":\"%s\",\"cores\":%d,\"clock_ghz\":%.3f,"
-            "\"peak_gops_per_core\":%.1f,\"peak_method\":\"%s\",\"results\":[",
-            cpu.brand, cpu.online_cores, peak.clock_hz * 1e-9, peak.ops_per_s * 1e-9,
-            peak.method);
-  else
-    fprintf(out,
-            "attention speed on %s (%d cores, %.2f GHz); %s peak %.1f GOPS/core (%s)\n"
+            "attention speed on %s (%d cores); %s peak %.1f GOPS/core at the start\n"
+            "peak: %s; each row's %%peak uses the best loop so far\n"
             "%-24s %5s %5s %5s %4s %7s %-11s %12s %9s %10s %7s %14s\n",
-            cpu.brand, cpu.online_cores, peak.clock_hz * 1e-9, wk_isa_name(isa),
-            peak.ops_per_s * 1e-9, peak.method, "name", "heads", "lq", "lk", "d", "threads",
-            "isa", "median_us", "GOPS", "vs scalar", "%peak", "scalar_us");
-  int first = 1, rc = 0;
+            brand, cpu.online_cores, wk_isa_name(isa), wk_peak_best(&pk) * 1e-9, method, "name",
+            "heads", "lq", "lk", "d", "threads", "isa", "median_us", "GOPS", "vs scalar", "%peak",
+            "scalar_us");
+  }
+  int rc = 0;
 
   /* the seed's tile: one head, 64×64, one thread */
   if (wk_suite_matches(o, "tile64")) {
@@ -214,13 +297,11 @@ int wk_bench_attention(const wk_suite_options *o, FILE *out) {
       wk_context_free(c), wk_context_free(cs);
       return 2;
     }
-    int8_t qkv[12288], o8[4096];
-    memcpy(qkv, tc.q, 4096), memcpy(qkv + 4096, tc.k, 4096), memcpy(qkv + 8192, tc.v, 4096);
+    int8_t o8[4096];
     wk_attention_params p = wk_attn_case_params(&tc, WK_DTYPE_INT8, o8);
-    double t = time_attention(c, &p, 200, 100, 31, 0.3);
-    double ts = time_attention(cs, &p, 5, 5, 11, 0.3);
-    print_result(out, o->json, &first, "tile64", 1, 64, 64, 64, 1, wk_isa_name(isa), t, ts,
-                 peak.ops_per_s);
+    double t = time_attention(c, &p, 200, 100, 31, 0.3, &pk);
+    double ts = time_attention(cs, &p, 5, 5, 11, 0.3, NULL);
+    print_result(out, j, "tile64", 1, 64, 64, 64, 1, wk_isa_name(isa), t, ts, &pk);
     wk_attn_case_free(&tc), wk_context_free(c), wk_context_free(cs);
   }
 
@@ -237,17 +318,27 @@ int wk_bench_attention(const wk_suite_options *o, FILE *out) {
       } else {
         wk_attention_params p = layer_params(&in, layers[e].heads, layers[e].l, 64);
         fprintf(stderr, "bench: %s, %d thread(s), %s...\n", layers[e].name, nt, wk_isa_name(isa));
-        double t = time_attention(c, &p, 2, 1, 7, 1.0);
+        double t = time_attention(c, &p, 2, 1, 7, 1.0, &pk);
         fprintf(stderr, "bench: %s, %d thread(s), scalar (slow)...\n", layers[e].name, nt);
-        double ts = time_attention(cs, &p, 0, 1, 3, 0);
-        print_result(out, o->json, &first, layers[e].name, layers[e].heads, layers[e].l,
-                     layers[e].l, 64, nt, wk_isa_name(isa), t, ts, peak.ops_per_s);
+        double ts = time_attention(cs, &p, 0, 1, 3, 0, NULL);
+        print_result(out, j, layers[e].name, layers[e].heads, layers[e].l, layers[e].l, 64, nt,
+                     wk_isa_name(isa), t, ts, &pk);
       }
       layer_free(&in);
       wk_context_free(c), wk_context_free(cs);
       if (rc) break;
     }
   }
-  if (o->json) fprintf(out, "]}\n");
+  if (j) {
+    wk_json_array_end(j);
+    wk_peak_report(&pk, out, j);
+    wk_json_object_end(j);
+    if (wk_json_finish(j) && !rc) {
+      fprintf(stderr, "whisk: could not write the JSON output\n");
+      rc = 2;
+    }
+  } else {
+    wk_peak_report(&pk, out, NULL);
+  }
   return rc;
 }

@@ -8,7 +8,8 @@
  * into the LayerNorm gains and the next weights; layer_synth.h says how it is calibrated).
  *
  * Speed: each GEMM of a layer at its Whisper shape (median of ≥ 5 runs after one warm-up) with
- * GOPS, % of this machine's measured peak × threads, and the speedup over the scalar kernel;
+ * GOPS, % of this machine's measured peak × threads (peak.h: sampled right before and after
+ * each timed case, each row using the best loop so far), and the speedup over the scalar kernel;
  * the scalar kernel is slow (~1 s per full-size GEMM), so it is timed once, without warm-up,
  * at the full shape and thread count.
  * Then one whole INT8 layer per size (median of 5 after one warm-up; the scalar layer once) with
@@ -26,9 +27,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "common/common.h"
 #include "gemm/gemm.h"
+#include "json.h"
 #include "layer_synth.h"
 #include "peak.h"
 #include "stem_synth.h"
@@ -51,28 +53,62 @@ static const layer_size sizes[] = {
 
 static int stem_mels(const layer_size *sz) { return strcmp(sz->name, "large-v3") ? 80 : 128; }
 
+#define SIZES_HINT "(sizes: tiny, base, small, medium, large-v3)"
+
 /* ── accuracy ────────────────────────────────────────────────────────────── */
 
+/* Accuracy case `variant` (0 plain, 1 outliers, 2 outliers + SmoothQuant) of size si. */
+static void accuracy_name(int si, int variant, char *name, size_t size) {
+  snprintf(name, size, "whisper-%s%s", sizes[si].name,
+           variant == 2 ? "-outliers-smoothquant" : variant == 1 ? "-outliers" : "");
+}
+
+static int accuracy_any_match(const wk_suite_options *o) {
+  char name[64];
+  for (int si = 0; si < N_SIZES; si++) {
+    for (int variant = 0; variant < 3; variant++) {
+      accuracy_name(si, variant, name, sizeof name);
+      if (wk_suite_matches(o, name)) return 1;
+    }
+    snprintf(name, sizeof name, "stem-%s", sizes[si].name);
+    if (wk_suite_matches(o, name)) return 1;
+  }
+  return 0;
+}
+
 int wk_accuracy_layer(const wk_suite_options *o, FILE *out) {
+  if (!accuracy_any_match(o)) return wk_suite_no_match(o, "--filter/--size", SIZES_HINT);
   wk_context *ctx = wk_suite_context(o->isa, o->threads);
   if (!ctx) return 2;
   const char *isa = wk_isa_name(wk_context_isa(ctx));
-  if (o->json)
-    fprintf(out, "{\"suite\":\"layer\",\"isa\":\"%s\",\"threads\":%d,\"tokens\":%d,\"cases\":[",
-            isa, wk_context_threads(ctx), LEN);
-  else
+  wk_json jw, *j = o->json ? &jw : NULL;
+  if (j) {
+    wk_json_init(j, out);
+    wk_json_object_begin(j);
+    wk_json_kstring(j, "suite", "layer");
+    wk_json_kstring(j, "isa", isa);
+    wk_json_kint(j, "threads", wk_context_threads(ctx));
+    wk_json_kint(j, "tokens", LEN);
+    wk_json_key(j, "cases");
+    wk_json_array_begin(j);
+  } else {
     fprintf(out,
             "encoder layer accuracy: INT8 vs FP32 reference (isa %s, %d threads, %d tokens, "
             "%d output rows compared)\n%-38s %5s %5s %8s %10s %10s %10s %10s %9s\n",
             isa, wk_context_threads(ctx), LEN, ACC_ROWS, "case", "d", "heads", "outliers",
             "cosine", "rel_err", "dcosine", "drel_err", "max_abs");
-  int ok = 1, first = 1;
+    fprintf(out,
+            "legend: cosine, rel_err = output y vs the FP32 reference (||y - y_ref|| / "
+            "||y_ref||), dcosine, drel_err = the same for the\n"
+            "        layer's update y - x alone (stem: x - pos), max_abs = largest |y - y_ref|, "
+            "outliers x50 = channels scaled by 50, +sq = SmoothQuant\n");
+  }
+  int ok = 1;
   for (int si = 0; si < N_SIZES; si++)
     for (int variant = 0; variant < 3; variant++) {
       const int outl = variant > 0, smooth = variant == 2;
       char name[64];
-      snprintf(name, sizeof name, "whisper-%s%s", sizes[si].name,
-               smooth ? "-outliers-smoothquant" : outl ? "-outliers" : "");
+      accuracy_name(si, variant, name, sizeof name);
       if (!wk_suite_matches(o, name)) continue;
       fprintf(stderr, "accuracy: %s...\n", name);
       wk_layer_synth s;
@@ -98,20 +134,27 @@ int wk_accuracy_layer(const wk_suite_options *o, FILE *out) {
       }
       const double bound = outl ? 0.999 : 0.9995;
       if (!(m.cosine >= bound)) ok = 0;
-      if (o->json)
-        fprintf(out,
-                "%s{\"name\":\"%s\",\"d\":%d,\"heads\":%d,\"outliers\":%s,\"smoothing\":\"%s\","
-                "\"cosine\":%.8f,\"rel_err\":%.6e,\"delta_cosine\":%.8f,\"delta_rel_err\":%.6e,"
-                "\"max_abs_err\":%.6e,\"rows_compared\":%d,\"cosine_bound\":%.4f}",
-                first ? "" : ",", name, sizes[si].d, sizes[si].heads, outl ? "true" : "false",
-                smooth ? "smoothquant-0.5" : "none", m.cosine, m.rel_err, m.delta_cosine, m.delta_rel_err, m.max_abs_err, m.rows,
-                bound);
-      else
+      if (j) {
+        wk_json_object_begin(j);
+        wk_json_kstring(j, "name", name);
+        wk_json_kint(j, "d", sizes[si].d);
+        wk_json_kint(j, "heads", sizes[si].heads);
+        wk_json_kbool(j, "outliers", outl);
+        wk_json_kstring(j, "smoothing", smooth ? "smoothquant-0.5" : "none");
+        wk_json_kfixed(j, "cosine", m.cosine, 8);
+        wk_json_kdouble(j, "rel_err", m.rel_err);
+        wk_json_kfixed(j, "delta_cosine", m.delta_cosine, 8);
+        wk_json_kdouble(j, "delta_rel_err", m.delta_rel_err);
+        wk_json_kdouble(j, "max_abs_err", m.max_abs_err);
+        wk_json_kint(j, "rows_compared", m.rows);
+        wk_json_kfixed(j, "cosine_bound", bound, 4);
+        wk_json_object_end(j);
+      } else {
         fprintf(out, "%-38s %5d %5d %8s %10.7f %10.3e %10.7f %10.3e %9.3g\n", name, sizes[si].d,
-                sizes[si].heads, smooth ? "x50+sq" : outl ? "x50" : "-", m.cosine, m.rel_err, m.delta_cosine,
-                m.delta_rel_err, m.max_abs_err);
+                sizes[si].heads, smooth ? "x50+sq" : outl ? "x50" : "-", m.cosine, m.rel_err,
+                m.delta_cosine, m.delta_rel_err, m.max_abs_err);
+      }
       fflush(out);
-      first = 0;
     }
   for (int si = 0, header = 0; si < N_SIZES; si++) { /* the conv stem */
     char name[64];
@@ -135,14 +178,21 @@ int wk_accuracy_layer(const wk_suite_options *o, FILE *out) {
     }
     const double bound = 0.9995;
     if (!(m.cosine >= bound)) ok = 0;
-    if (o->json)
-      fprintf(out,
-              "%s{\"name\":\"%s\",\"kind\":\"stem\",\"n_mels\":%d,\"d\":%d,\"frames\":%d,"
-              "\"cosine\":%.8f,\"rel_err\":%.6e,\"delta_cosine\":%.8f,\"delta_rel_err\":%.6e,"
-              "\"max_abs_err\":%.6e,\"cosine_bound\":%.4f}",
-              first ? "" : ",", name, mels, d, STEM_FRAMES, m.cosine, m.rel_err, m.delta_cosine,
-              m.delta_rel_err, m.max_abs_err, bound);
-    else {
+    if (j) {
+      wk_json_object_begin(j);
+      wk_json_kstring(j, "name", name);
+      wk_json_kstring(j, "kind", "stem");
+      wk_json_kint(j, "n_mels", mels);
+      wk_json_kint(j, "d", d);
+      wk_json_kint(j, "frames", STEM_FRAMES);
+      wk_json_kfixed(j, "cosine", m.cosine, 8);
+      wk_json_kdouble(j, "rel_err", m.rel_err);
+      wk_json_kfixed(j, "delta_cosine", m.delta_cosine, 8);
+      wk_json_kdouble(j, "delta_rel_err", m.delta_rel_err);
+      wk_json_kdouble(j, "max_abs_err", m.max_abs_err);
+      wk_json_kfixed(j, "cosine_bound", bound, 4);
+      wk_json_object_end(j);
+    } else {
       if (!header++)
         fprintf(out, "%-38s %5s %5s %8s %10s %10s %10s %10s %9s\n", "stem (3000 frames)", "d",
                 "mels", "", "cosine", "rel_err", "dcosine", "drel_err", "max_abs");
@@ -150,16 +200,20 @@ int wk_accuracy_layer(const wk_suite_options *o, FILE *out) {
               m.cosine, m.rel_err, m.delta_cosine, m.delta_rel_err, m.max_abs_err);
     }
     fflush(out);
-    first = 0;
   }
-  if (o->json)
-    fprintf(out, "],\"contract_met\":%s}\n", ok ? "true" : "false");
-  else
-    fprintf(out,
-            "(dcosine, drel_err: the layer's update y - x alone; for the stem, x - pos)\n"
-            "contract (cosine >= 0.9995 plain and stem, >= 0.999 with outliers): %s\n",
-            ok ? "met" : "NOT MET");
   wk_context_free(ctx);
+  if (j) {
+    wk_json_array_end(j);
+    wk_json_kbool(j, "contract_met", ok);
+    wk_json_object_end(j);
+    if (wk_json_finish(j)) {
+      fprintf(stderr, "whisk: could not write the JSON output\n");
+      return 2;
+    }
+  } else {
+    fprintf(out, "contract (cosine >= 0.9995 plain and stem, >= 0.999 with outliers): %s\n",
+            ok ? "met" : "NOT MET");
+  }
   return ok ? 0 : 1;
 }
 
@@ -183,20 +237,19 @@ static int gemm_bench_alloc(gemm_bench *g, int m, int n, int k) {
   g->bias = malloc(sizeof(float) * n);
   g->res = malloc(sizeof(float) * (size_t)m * n), g->out = malloc(sizeof(float) * (size_t)m * n);
   if (!g->a || !g->w || !g->a_scale || !g->w_scale || !g->bias || !g->res || !g->out) return 0;
-  unsigned long long s = 99;
-  for (size_t i = 0; i < (size_t)m * k; i++)
-    s = s * 6364136223846793005ull + 1442695040888963407ull, g->a[i] = (int8_t)((s >> 33) % 255 - 127);
-  for (size_t i = 0; i < (size_t)n * k; i++)
-    s = s * 6364136223846793005ull + 1442695040888963407ull, g->w[i] = (int8_t)((s >> 33) % 255 - 127);
+  wk_rng r = {99}; /* uniform in [−127, 127] */
+  for (size_t i = 0; i < (size_t)m * k; i++) g->a[i] = (int8_t)(wk_rng_next(&r) % 255 - 127);
+  for (size_t i = 0; i < (size_t)n * k; i++) g->w[i] = (int8_t)(wk_rng_next(&r) % 255 - 127);
   for (int i = 0; i < m; i++) g->a_scale[i] = 0.01f;
   for (int i = 0; i < n; i++) g->w_scale[i] = 1e-4f, g->bias[i] = 0.01f;
   for (size_t i = 0; i < (size_t)m * n; i++) g->res[i] = 0.5f;
   return 1;
 }
 
-/* Median seconds of `runs` calls after `warmup` (rows m of the operands). */
+/* Median seconds of `runs` calls after `warmup`; `pk` (NULL: none) samples the peak right
+ * before and right after the timed calls. */
 static double time_gemm(wk_context *ctx, const gemm_bench *g, int m, int n, int k, int gelu,
-                        int residual, int warmup, int runs) {
+                        int residual, int warmup, int runs, wk_peak_tracker *pk) {
   wk_gemm_weights *w = NULL;
   if (wk_gemm_weights_create(ctx, g->w, k, g->w_scale, g->bias, n, k, &w)) return -1;
   wk_gemm_args a = {.m = m, .a = g->a, .a_stride = k, .a_scale = g->a_scale, .gelu = gelu,
@@ -204,62 +257,76 @@ static double time_gemm(wk_context *ctx, const gemm_bench *g, int m, int n, int 
                     .out_stride = n};
   double t[32];
   for (int i = 0; i < warmup; i++) wk_gemm_run(ctx, w, &a);
+  if (pk) wk_peak_sample(pk);
   for (int i = 0; i < runs; i++) {
-    double t0 = wk_suite_now();
+    double t0 = wk_now();
     if (wk_gemm_run(ctx, w, &a)) {
       wk_gemm_weights_free(w);
       return -1;
     }
-    t[i] = wk_suite_now() - t0;
+    t[i] = wk_now() - t0;
   }
+  if (pk) wk_peak_sample(pk);
   wk_gemm_weights_free(w);
   qsort(t, (size_t)runs, sizeof t[0], wk_suite_cmp_double);
   return t[runs / 2];
 }
 
-static void print_row(FILE *out, int json, int *first, const char *name, const char *kind, int m,
-                      int n, int k, int threads, const char *isa, double t, double ops,
-                      double peak, double t_scalar, const wk_layer_profile *p) {
-  const double gops = ops / t * 1e-9, pct = 100.0 * ops / t / (peak * threads);
-  if (json) {
-    fprintf(out,
-            "%s{\"name\":\"%s\",\"kind\":\"%s\",\"m\":%d,\"n\":%d,\"k\":%d,\"threads\":%d,"
-            "\"isa\":\"%s\",\"median_us\":%.2f,\"gops\":%.2f,\"peak_pct\":%.2f,",
-            *first ? "" : ",", name, kind, m, n, k, threads, isa, t * 1e6, gops, pct);
-    if (t_scalar > 0)
-      fprintf(out, "\"speedup_vs_scalar\":%.2f,\"scalar_us\":%.1f", t_scalar / t, t_scalar * 1e6);
-    else
-      fprintf(out, "\"speedup_vs_scalar\":null");
-    if (p) {
-      const double other = p->total - p->attention - p->gemm - p->norm - p->quant;
-      fprintf(out,
-              ",\"breakdown\":{\"attention_pct\":%.2f,\"gemm_pct\":%.2f,\"norm_gelu_pct\":%.2f,"
-              "\"quant_pct\":%.2f,\"other_pct\":%.2f}",
-              100 * p->attention / p->total, 100 * p->gemm / p->total, 100 * p->norm / p->total,
-              100 * p->quant / p->total, 100 * other / p->total);
+static void print_row(FILE *out, wk_json *j, const char *name, const char *kind, int m, int n,
+                      int k, int threads, const char *isa, double t, double ops,
+                      const wk_peak_tracker *pk, double t_scalar, const wk_layer_profile *p) {
+  const double gops = ops / t * 1e-9, peak = wk_peak_best(pk);
+  const double pct = wk_peak_row_percent(pk, name, ops / t, threads);
+  const double other = p ? p->total - p->attention - p->gemm - p->norm - p->quant : 0;
+  if (j) {
+    wk_json_object_begin(j);
+    wk_json_kstring(j, "name", name);
+    wk_json_kstring(j, "kind", kind);
+    wk_json_kint(j, "m", m);
+    wk_json_kint(j, "n", n);
+    wk_json_kint(j, "k", k);
+    wk_json_kint(j, "threads", threads);
+    wk_json_kstring(j, "isa", isa);
+    wk_json_kfixed(j, "median_us", t * 1e6, 2);
+    wk_json_kfixed(j, "gops", gops, 2);
+    wk_json_kfixed(j, "peak_pct", pct, 2);
+    wk_json_kfixed(j, "peak_gops_per_core", peak * 1e-9, 1);
+    if (t_scalar > 0) {
+      wk_json_kfixed(j, "speedup_vs_scalar", t_scalar / t, 2);
+      wk_json_kfixed(j, "scalar_us", t_scalar * 1e6, 1);
+    } else {
+      wk_json_key(j, "speedup_vs_scalar");
+      wk_json_null(j);
     }
-    fprintf(out, "}");
+    if (p) {
+      wk_json_key(j, "breakdown");
+      wk_json_object_begin(j);
+      wk_json_kfixed(j, "attention_pct", 100 * p->attention / p->total, 2);
+      wk_json_kfixed(j, "gemm_pct", 100 * p->gemm / p->total, 2);
+      wk_json_kfixed(j, "norm_gelu_pct", 100 * p->norm / p->total, 2);
+      wk_json_kfixed(j, "quant_pct", 100 * p->quant / p->total, 2);
+      wk_json_kfixed(j, "other_pct", 100 * other / p->total, 2);
+      wk_json_object_end(j);
+    }
+    wk_json_object_end(j);
   } else {
     fprintf(out, "%-28s %-5s %5d %5d %5d %3d %-10s %11.1f %8.1f %6.1f", name, kind, m, n, k,
             threads, isa, t * 1e6, gops, pct);
     if (t_scalar > 0) fprintf(out, " %8.1fx", t_scalar / t);
     else fprintf(out, " %9s", "-");
-    if (p) {
-      const double other = p->total - p->attention - p->gemm - p->norm - p->quant;
+    if (p)
       fprintf(out, "  attn %4.1f%% gemm %4.1f%% ln %4.1f%% quant %4.1f%% other %4.1f%%",
               100 * p->attention / p->total, 100 * p->gemm / p->total, 100 * p->norm / p->total,
               100 * p->quant / p->total, 100 * other / p->total);
-    }
     fprintf(out, "\n");
   }
   fflush(out);
-  *first = 0;
 }
 
 /* The stem of size `sz`: its two im2col GEMMs (like the layer GEMMs) and one whole
  * wk_stem_run (median of 5 after one warm-up; the scalar stem once).  Returns 0 or 2. */
-static int bench_stem(const wk_suite_options *o, FILE *out, int *first, wk_context *ctx,
-                      wk_context *cs, const layer_size *sz, int seed, double peak) {
+static int bench_stem(const wk_suite_options *o, FILE *out, wk_json *j, wk_context *ctx,
+                      wk_context *cs, const layer_size *sz, int seed, wk_peak_tracker *pk) {
   const int d = sz->d, mels = stem_mels(sz), threads = wk_context_threads(ctx);
   const char *isa_name = wk_isa_name(wk_context_isa(ctx));
   const struct { const char *what; int m, k, residual; } shapes[] = {
@@ -275,13 +342,13 @@ static int bench_stem(const wk_suite_options *o, FILE *out, int *first, wk_conte
     if (!gemm_bench_alloc(&g, m, d, k)) {
       rc = 2;
     } else {
-      double t = time_gemm(ctx, &g, m, d, k, 1, shapes[gi].residual, 1, 7);
+      double t = time_gemm(ctx, &g, m, d, k, 1, shapes[gi].residual, 1, 7, pk);
       fprintf(stderr, "bench: %s, scalar (slow)...\n", name);
-      double ts = time_gemm(cs, &g, m, d, k, 1, shapes[gi].residual, 0, 1);
+      double ts = time_gemm(cs, &g, m, d, k, 1, shapes[gi].residual, 0, 1, NULL);
       if (t < 0 || ts < 0) rc = 2;
       else
-        print_row(out, o->json, first, name, "gemm", m, d, k, threads, isa_name, t,
-                  2.0 * m * d * k, peak, ts, NULL);
+        print_row(out, j, name, "gemm", m, d, k, threads, isa_name, t, 2.0 * m * d * k, pk, ts,
+                  NULL);
     }
     gemm_bench_free(&g);
     if (rc) return rc;
@@ -307,19 +374,21 @@ static int bench_stem(const wk_suite_options *o, FILE *out, int *first, wk_conte
     rc = 2;
   }
   double t[5];
+  if (!rc) wk_peak_sample(pk);
   for (int i = 0; i < 5 && !rc; i++) {
-    double t0 = wk_suite_now();
+    double t0 = wk_now();
     wk_stem_run(ctx, st, s.mel, STEM_FRAMES, x, ws, ws_size);
-    t[i] = wk_suite_now() - t0;
+    t[i] = wk_now() - t0;
   }
+  if (!rc) wk_peak_sample(pk);
   double ts = -1; /* the scalar stem, once */
   wk_stem *ss = NULL;
   if (!rc) {
     fprintf(stderr, "bench: %s, scalar (slow)...\n", name);
     if (wk_stem_create(cs, &s.w, &ss) == WK_STATUS_OK) {
-      double t0 = wk_suite_now();
+      double t0 = wk_now();
       if (wk_stem_run(cs, ss, s.mel, STEM_FRAMES, x, NULL, 0) == WK_STATUS_OK)
-        ts = wk_suite_now() - t0;
+        ts = wk_now() - t0;
     }
     wk_stem_free(ss);
   }
@@ -327,8 +396,8 @@ static int bench_stem(const wk_suite_options *o, FILE *out, int *first, wk_conte
     qsort(t, 5, sizeof t[0], wk_suite_cmp_double);
     const double ops = 2.0 * d * (STEM_FRAMES * 3.0 * mels + LEN * 3.0 * d);
     /* m, n, k: frames, d, n_mels */
-    print_row(out, o->json, first, name, "stem", STEM_FRAMES, d, mels, threads, isa_name, t[2],
-              ops, peak, ts, NULL);
+    print_row(out, j, name, "stem", STEM_FRAMES, d, mels, threads, isa_name, t[2], ops, pk, ts,
+              NULL);
   }
   wk_stem_free(st);
   wk_stem_synth_free(&s);
@@ -336,7 +405,24 @@ static int bench_stem(const wk_suite_options *o, FILE *out, int *first, wk_conte
   return rc;
 }
 
+static const char *const gemm_names[] = {"qkv", "out", "fc1", "fc2"};
+
+/* Whether any benchmark of this suite matches the filter. */
+static int bench_any_match(const wk_suite_options *o) {
+  static const char *const patterns[] = {"gemm-%s-qkv", "gemm-%s-out", "gemm-%s-fc1",
+                                         "gemm-%s-fc2", "stem-%s-conv1", "stem-%s-conv2",
+                                         "stem-%s", "whisper-%s-layer"};
+  char name[64];
+  for (int si = 0; si < N_SIZES; si++)
+    for (size_t i = 0; i < sizeof patterns / sizeof patterns[0]; i++) {
+      snprintf(name, sizeof name, patterns[i], sizes[si].name);
+      if (wk_suite_matches(o, name)) return 1;
+    }
+  return 0;
+}
+
 int wk_bench_layer(const wk_suite_options *o, FILE *out) {
+  if (!bench_any_match(o)) return wk_suite_no_match(o, "--filter/--size", SIZES_HINT);
   wk_context *ctx = wk_suite_context(o->isa, o->threads);
   if (!ctx) return 2;
   wk_context *cs = wk_suite_context(WK_ISA_SCALAR, o->threads);
@@ -349,29 +435,44 @@ int wk_bench_layer(const wk_suite_options *o, FILE *out) {
   const char *isa_name = wk_isa_name(isa);
   wk_cpu_info cpu;
   wk_cpu_get_info(&cpu);
+  char brand[sizeof cpu.brand];
+  wk_suite_cpu_brand(&cpu, brand, sizeof brand);
   fprintf(stderr, "bench: measuring the %s peak of one core...\n", isa_name);
-  const wk_peak peak = wk_peak_measure(isa);
-  if (o->json)
+  wk_peak_tracker pk;
+  if (wk_peak_init(&pk, WK_PEAK_INT8, isa) != WK_STATUS_OK) {
+    fprintf(stderr, "whisk: %s\n", wk_last_error());
+    wk_context_free(ctx), wk_context_free(cs);
+    return 2;
+  }
+  wk_json jw, *j = o->json ? &jw : NULL;
+  if (j) {
+    wk_json_init(j, out);
+    wk_json_object_begin(j);
+    wk_json_kstring(j, "suite", "layer");
+    wk_json_kstring(j, "cpu", brand);
+    wk_json_kint(j, "cores", cpu.online_cores);
+    wk_json_kint(j, "tokens", LEN);
+    wk_json_kstring(j, "scalar_method", "once, no warm-up, full shape");
+    wk_json_key(j, "results");
+    wk_json_array_begin(j);
+  } else {
+    char method[160];
+    wk_peak_describe(&pk, method, sizeof method);
     fprintf(out,
-            "{\"suite\":\"layer\",\"cpu\":\"%s\",\"cores\":%d,\"clock_ghz\":%.3f,"
-            "\"peak_gops_per_core\":%.1f,\"tokens\":%d,\"scalar_method\":\"once, no warm-up, "
-            "full shape\",\"results\":[",
-            cpu.brand, cpu.online_cores, peak.clock_hz * 1e-9, peak.ops_per_s * 1e-9, LEN);
-  else
-    fprintf(out,
-            "encoder layer speed on %s (%d cores, %.2f GHz); %s peak %.1f GOPS/core; scalar "
-            "timed once\n%-28s %-5s %5s %5s %5s %3s %-10s %11s %8s %6s %9s\n",
-            cpu.brand, cpu.online_cores, peak.clock_hz * 1e-9, isa_name, peak.ops_per_s * 1e-9,
-            "name", "kind", "m", "n", "k", "thr", "isa", "median_us", "GOPS",
-            "%peak", "vs scalar");
-  int first = 1, rc = 0;
+            "encoder layer speed on %s (%d cores); %s peak %.1f GOPS/core at the start; scalar "
+            "timed once\npeak: %s; each row's %%peak uses the best loop so far\n"
+            "%-28s %-5s %5s %5s %5s %3s %-10s %11s %8s %6s %9s\n",
+            brand, cpu.online_cores, isa_name, wk_peak_best(&pk) * 1e-9, method, "name", "kind",
+            "m", "n", "k", "thr", "isa", "median_us", "GOPS", "%peak", "vs scalar");
+  }
+  int rc = 0;
   for (int si = 0; si < N_SIZES && !rc; si++) {
     const int d = sizes[si].d, F = 4 * d;
-    const struct { const char *what; int n, k, gelu, residual; } shapes[] = {
-        {"qkv", 3 * d, d, 0, 0}, {"out", d, d, 0, 1}, {"fc1", F, d, 1, 0}, {"fc2", d, F, 0, 1}};
+    const struct { int n, k, gelu, residual; } shapes[] = {
+        {3 * d, d, 0, 0}, {d, d, 0, 1}, {F, d, 1, 0}, {d, F, 0, 1}}; /* as gemm_names */
     for (int gi = 0; gi < 4 && !rc; gi++) {
       char name[64];
-      snprintf(name, sizeof name, "gemm-%s-%s", sizes[si].name, shapes[gi].what);
+      snprintf(name, sizeof name, "gemm-%s-%s", sizes[si].name, gemm_names[gi]);
       if (!wk_suite_matches(o, name)) continue;
       fprintf(stderr, "bench: %s...\n", name);
       gemm_bench g;
@@ -379,17 +480,18 @@ int wk_bench_layer(const wk_suite_options *o, FILE *out) {
       if (!gemm_bench_alloc(&g, LEN, n, k)) {
         rc = 2;
       } else {
-        double t = time_gemm(ctx, &g, LEN, n, k, shapes[gi].gelu, shapes[gi].residual, 1, 7);
+        double t = time_gemm(ctx, &g, LEN, n, k, shapes[gi].gelu, shapes[gi].residual, 1, 7, &pk);
         fprintf(stderr, "bench: %s, scalar (slow)...\n", name);
-        double ts = time_gemm(cs, &g, LEN, n, k, shapes[gi].gelu, shapes[gi].residual, 0, 1);
+        double ts =
+            time_gemm(cs, &g, LEN, n, k, shapes[gi].gelu, shapes[gi].residual, 0, 1, NULL);
         if (t < 0 || ts < 0) rc = 2;
         else
-          print_row(out, o->json, &first, name, "gemm", LEN, n, k, threads, isa_name, t,
-                    2.0 * LEN * n * k, peak.ops_per_s, ts, NULL);
+          print_row(out, j, name, "gemm", LEN, n, k, threads, isa_name, t, 2.0 * LEN * n * k,
+                    &pk, ts, NULL);
       }
       gemm_bench_free(&g);
     }
-    if (!rc) rc = bench_stem(o, out, &first, ctx, cs, &sizes[si], 2000 + si, peak.ops_per_s);
+    if (!rc) rc = bench_stem(o, out, j, ctx, cs, &sizes[si], 2000 + si, &pk);
     char name[64];
     snprintf(name, sizeof name, "whisper-%s-layer", sizes[si].name);
     if (rc || !wk_suite_matches(o, name)) continue;
@@ -411,33 +513,44 @@ int wk_bench_layer(const wk_suite_options *o, FILE *out) {
       fprintf(stderr, "whisk: %s\n", wk_last_error());
       rc = 2;
     }
+    if (!rc) wk_peak_sample(&pk);
     for (int i = 0; i < 5 && !rc; i++) {
-      double t0 = wk_suite_now();
+      double t0 = wk_now();
       wk_layer_run(ctx, l, s.x, LEN, y, ws, ws_size, &prof);
-      t[i] = wk_suite_now() - t0;
+      t[i] = wk_now() - t0;
     }
+    if (!rc) wk_peak_sample(&pk);
     double ts = -1; /* the scalar layer, once */
     wk_layer *ls = NULL;
     if (!rc) {
       fprintf(stderr, "bench: %s, scalar (slow)...\n", name);
       if (wk_layer_create(cs, &s.w, NULL, &ls) == WK_STATUS_OK) {
-        double t0 = wk_suite_now();
+        double t0 = wk_now();
         if (wk_layer_run(cs, ls, s.x, LEN, y, NULL, 0, NULL) == WK_STATUS_OK)
-          ts = wk_suite_now() - t0;
+          ts = wk_now() - t0;
       }
       wk_layer_free(ls);
     }
     if (!rc) {
       qsort(t, 5, sizeof t[0], wk_suite_cmp_double);
       const double ops = 2.0 * LEN * 12.0 * d * d + 4.0 * LEN * (double)LEN * d;
-      print_row(out, o->json, &first, name, "layer", LEN, d, F, threads, isa_name, t[2], ops,
-                peak.ops_per_s, ts, &prof);
+      print_row(out, j, name, "layer", LEN, d, F, threads, isa_name, t[2], ops, &pk, ts, &prof);
     }
     wk_layer_free(l);
     wk_layer_synth_free(&s);
     free(y), free(ws);
   }
-  if (o->json) fprintf(out, "]}\n");
+  if (j) {
+    wk_json_array_end(j);
+    wk_peak_report(&pk, out, j);
+    wk_json_object_end(j);
+    if (wk_json_finish(j) && !rc) {
+      fprintf(stderr, "whisk: could not write the JSON output\n");
+      rc = 2;
+    }
+  } else {
+    wk_peak_report(&pk, out, NULL);
+  }
   wk_context_free(ctx), wk_context_free(cs);
   return rc;
 }
