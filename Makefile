@@ -8,7 +8,23 @@ ASAN_BUILD ?= build-asan
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps deps-test build run test test-release test-asan bench install clean
+# No "Entering directory" lines, here or in the makes that cmake --build starts (they inherit
+# MAKEFLAGS).
+MAKEFLAGS += --no-print-directory
+
+CONFIGURE = cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=$(PREFIX)
+
+# make run / make bench: configure and build with the output kept in a log that is printed only
+# if the build fails (so errors stay visible); one line of progress when stderr is a terminal.
+define QUIET_BUILD
+log=$$(mktemp) || exit 1; trap 'rm -f "$$log"' EXIT; \
+if [ -t 2 ]; then echo "whisk: building in $(BUILD)/ (make build shows the compiler)" >&2; fi; \
+if ! { $(CONFIGURE) && cmake --build $(BUILD) -j $(JOBS); } >"$$log" 2>&1; then \
+  cat "$$log" >&2; echo "whisk: the build failed (its output is above)" >&2; exit 1; \
+fi
+endef
+
+.PHONY: all deps deps-test build build-quiet run test test-release test-asan bench install clean
 
 all: build
 
@@ -19,13 +35,16 @@ deps-test:
 	@sh scripts/deps.sh test
 
 build: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	@$(CONFIGURE) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
-run: build
+build-quiet: deps
+	@$(QUIET_BUILD)
+
+run: build-quiet
 	./$(BUILD)/whisk summary
 
-bench: build
+bench: build-quiet
 	./$(BUILD)/whisk bench attention
 
 test: test-release test-asan
@@ -37,7 +56,8 @@ test-release: deps-test build
 test-asan: deps-test
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Release -DWHISK_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
-	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j 1
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j 1
 
 install: build
 	cmake --install $(BUILD)

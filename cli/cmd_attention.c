@@ -3,82 +3,39 @@
  *
  * Q, K, V are [L, d] (one head) or [heads, L, d] (head-major, C order).  Exit codes: 0 ok,
  * 1 failure (bad files, rejected parameters, I/O), 2 usage error (unknown option, missing or
- * unparsable option value). */
-#include <ctype.h>
-#include <errno.h>
-#include <float.h>
+ * unparsable option value; cli.h has the message format). */
 #include <limits.h>
-#include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cmd_attention.h"
+#include "cli.h"
 #include "io/npy.h"
-#include "whisk.h"
 
-static const char usage_text[] =
-    "usage: whisk attention --q Q.npy --k K.npy --v V.npy --q-scale S --k-scale S\n"
-    "                       --v-scale S --out-scale S [options] -o OUT.npy\n"
-    "\n"
-    "Runs INT8 attention  O = softmax(scale * (qs*Q)(ks*K)^T) (vs*V), O/out_scale rounded to\n"
-    "nearest (even) and clamped to int8.\n"
-    "\n"
-    "  --q, --k, --v FILE    int8 .npy arrays of shape [L, d] (one head) or [heads, L, d];\n"
-    "                        K and V have equal shapes, Q the same heads and d\n"
-    "  --q-scale, --k-scale S  a number, or a float32 .npy of per-token scales of shape [L]\n"
-    "                        (shared by all heads) or [heads, L]\n"
-    "  --v-scale S           a number\n"
-    "  --out-scale S         output scale (ignored with --out-f32)\n"
-    "  --out-f32             write the float32 output instead of int8\n"
-    "  --causal              query i sees keys j <= i + (Lk - Lq)\n"
-    "  --kv-len N            only keys j < N are seen (0: all)\n"
-    "  --softmax-scale X     logit scale (default 1/sqrt(d))\n"
-    "  --isa X               scalar, avx2, avx512vnni, amx or auto (default auto)\n"
-    "  --threads N           threads (default 0: all online cores)\n"
-    "  -o, --out FILE        output .npy: Q's shape, int8 (or float32 with --out-f32)\n";
+#define PROG "whisk attention"
+#define NOT_A_NUMBER "%s: expected a number, got '%s'"
 
-static int say(int code, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
+/* "whisk attention: MESSAGE" on stderr; returns 1 (the arguments were fine, the run failed). */
+#define fail(...) wk_cli_failure(PROG, __VA_ARGS__)
 
-static int say(int code, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  fputs("whisk attention: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
-  va_end(ap);
-  if (code == 2) fputs("try 'whisk attention --help'\n", stderr);
-  return code;
-}
-
-/* A whole string that is a number (no leading spaces, no trailing text).  NaN and infinities
- * parse (the library rejects them with its own message); finite values beyond float's range
- * become infinities. */
-static int parse_float(const char *s, float *v) {
-  if (!s || !*s || isspace((unsigned char)s[0])) return 0;
-  char *end;
-  errno = 0;
-  double d = strtod(s, &end);
-  if (end == s || *end != '\0') return 0;
-  if (isfinite(d) && fabs(d) > FLT_MAX) d = copysign(INFINITY, d);
-  *v = (float)d;
-  return 1;
-}
-
-static int parse_int(const char *s, int *v) {
-  if (!s || !*s || isspace((unsigned char)s[0])) return 0;
-  char *end;
-  errno = 0;
-  long x = strtol(s, &end, 10);
-  if (end == s || *end != '\0' || errno == ERANGE || x < INT_MIN || x > INT_MAX) return 0;
-  *v = (int)x;
-  return 1;
+void wk_cli_print_attention_options(FILE *f, const char *name) {
+  (void)name;
+  fputs("Runs INT8 attention  O = softmax(scale * (qs*Q)(ks*K)^T) (vs*V), O/out_scale rounded to\n"
+        "nearest (even) and clamped to int8.\n"
+        "\n"
+        "  --q, --k, --v FILE    int8 .npy arrays of shape [L, d] (one head) or [heads, L, d];\n"
+        "                        K and V have equal shapes, Q the same heads and d\n"
+        "  --q-scale, --k-scale S  a number, or a float32 .npy of per-token scales of shape [L]\n"
+        "                        (shared by all heads) or [heads, L]\n"
+        "  --v-scale S           a number\n"
+        "  --out-scale S         output scale (ignored with --out-f32)\n"
+        "  --out-f32             write the float32 output instead of int8\n"
+        "  --causal              query i sees keys j <= i + (Lk - Lq)\n"
+        "  --kv-len N            only keys j < N are seen (0: all)\n"
+        "  --softmax-scale X     logit scale (default 1/sqrt(d))\n"
+        "  -o, --out FILE        output .npy: Q's shape, int8 (or float32 with --out-f32)\n",
+        f);
 }
 
 /* 1 if `out` names an existing file that is also `in` (same device and inode: hard links and
@@ -99,17 +56,17 @@ typedef struct tensor {
 static int load_tensor(tensor *t) {
   char sh[200];
   if (wk_npy_load(t->path, &t->a) != WK_STATUS_OK)
-    return say(1, "%s: %s", t->name, wk_last_error());
+    return fail("%s: %s", t->name, wk_last_error());
   if (t->a.dtype != WK_NPY_INT8)
-    return say(1, "%s: %s is %s; expected int8", t->path, t->name, wk_npy_dtype_name(t->a.dtype));
+    return fail("%s: %s is %s; expected int8", t->path, t->name, wk_npy_dtype_name(t->a.dtype));
   if (t->a.ndim != 2 && t->a.ndim != 3)
-    return say(1, "%s: %s has shape %s; expected [L, d] or [heads, L, d]", t->path, t->name,
+    return fail("%s: %s has shape %s; expected [L, d] or [heads, L, d]", t->path, t->name,
                wk_npy_shape_text(&t->a, sh, sizeof sh));
   int64_t dims[3] = {1, 0, 0};
   memcpy(dims + 3 - t->a.ndim, t->a.shape, (size_t)t->a.ndim * sizeof(int64_t));
   for (int i = 0; i < 3; i++)
     if (dims[i] < 1 || dims[i] > INT_MAX)
-      return say(1, "%s: %s has shape %s; every dimension must be in [1, %d]", t->path, t->name,
+      return fail("%s: %s has shape %s; every dimension must be in [1, %d]", t->path, t->name,
                  wk_npy_shape_text(&t->a, sh, sizeof sh), INT_MAX);
   t->heads = (int)dims[0], t->len = (int)dims[1], t->d = (int)dims[2];
   return 0;
@@ -121,17 +78,17 @@ static int load_scale(const char *opt, const char *text, int heads, int len, wk_
                       wk_q8_view *view) {
   char sh[200];
   float x;
-  if (parse_float(text, &x)) {
+  if (wk_cli_parse_float(text, &x)) {
     view->scale = x;
     return 0;
   }
   wk_status s = wk_npy_load(text, file);
   if (s == WK_STATUS_IO_ERROR)
-    return say(1, "%s '%s' is neither a number nor a readable file (%s)", opt, text,
+    return fail("%s '%s' is neither a number nor a readable file (%s)", opt, text,
                wk_last_error());
-  if (s != WK_STATUS_OK) return say(1, "%s: %s", opt, wk_last_error());
+  if (s != WK_STATUS_OK) return fail("%s: %s", opt, wk_last_error());
   if (file->dtype != WK_NPY_FLOAT32)
-    return say(1, "%s: %s scales are %s; expected float32", text, opt,
+    return fail("%s: %s scales are %s; expected float32", text, opt,
                wk_npy_dtype_name(file->dtype));
   if (file->ndim == 0) {
     memcpy(&view->scale, file->data, sizeof(float));
@@ -147,69 +104,67 @@ static int load_scale(const char *opt, const char *text, int heads, int len, wk_
     view->token_scale_head_stride = len;
     return 0;
   }
-  return say(1, "%s: %s scales have shape %s; expected (), (%d,) or (%d, %d)", text, opt,
+  return fail("%s: %s scales have shape %s; expected (), (%d,) or (%d, %d)", text, opt,
              wk_npy_shape_text(file, sh, sizeof sh), len, heads, len);
 }
 
-int wk_cmd_attention(int argc, char **argv) {
-  const char *q_path = NULL, *k_path = NULL, *v_path = NULL, *out_path = NULL;
-  const char *q_scale = NULL, *k_scale = NULL, *v_scale = NULL, *out_scale = NULL;
-  const char *kv_len = NULL, *softmax_scale = NULL, *isa_name = NULL, *threads = NULL;
-  int out_f32 = 0, causal = 0;
-  struct {
-    const char *name;
-    const char **value;
-  } opts[] = {
-      {"--q", &q_path},         {"--k", &k_path},
-      {"--v", &v_path},         {"--q-scale", &q_scale},
-      {"--k-scale", &k_scale},  {"--v-scale", &v_scale},
-      {"--out-scale", &out_scale}, {"--kv-len", &kv_len},
-      {"--softmax-scale", &softmax_scale}, {"--isa", &isa_name},
-      {"--threads", &threads},  {"--out", &out_path},
-      {"-o", &out_path},
-  };
-  const size_t n_opts = sizeof opts / sizeof opts[0];
+/* The command's own options: getopt_long codes, and the slot each value goes to. */
+enum {
+  OPT_Q = WK_OPT_COMMAND, OPT_K, OPT_V, OPT_Q_SCALE, OPT_K_SCALE, OPT_V_SCALE, OPT_OUT_SCALE,
+  OPT_KV_LEN, OPT_SOFTMAX_SCALE, OPT_OUT_F32, OPT_CAUSAL, OPT_OUT, N_OPTS
+};
 
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-      fputs(usage_text, stdout);
-      return 0;
-    }
-    if (strcmp(a, "--out-f32") == 0 || strcmp(a, "--causal") == 0) {
-      int *flag = strcmp(a, "--out-f32") == 0 ? &out_f32 : &causal;
-      if (*flag) return say(2, "option %s given twice", a);
-      *flag = 1;
-      continue;
-    }
-    size_t j = 0;
-    const char *value = NULL;
-    for (; j < n_opts; j++) {
-      size_t len = strlen(opts[j].name);
-      if (strcmp(a, opts[j].name) == 0) {
-        if (i + 1 >= argc) return say(2, "option %s needs a value", a);
-        value = argv[++i];
-        break;
-      }
-      if (opts[j].name[1] == '-' && strncmp(a, opts[j].name, len) == 0 && a[len] == '=') {
-        value = a + len + 1;
-        break;
-      }
-    }
-    if (j == n_opts) {
-      if (a[0] == '-') return say(2, "unknown option '%s'", a);
-      return say(2, "unexpected argument '%s'", a);
-    }
-    if (*opts[j].value) return say(2, "option %s given twice", opts[j].name);
-    *opts[j].value = value;
+static const struct option longopts[] = {
+    WK_CLI_GLOBAL_LONGOPTS,
+    {"q", required_argument, NULL, OPT_Q},
+    {"k", required_argument, NULL, OPT_K},
+    {"v", required_argument, NULL, OPT_V},
+    {"q-scale", required_argument, NULL, OPT_Q_SCALE},
+    {"k-scale", required_argument, NULL, OPT_K_SCALE},
+    {"v-scale", required_argument, NULL, OPT_V_SCALE},
+    {"out-scale", required_argument, NULL, OPT_OUT_SCALE},
+    {"kv-len", required_argument, NULL, OPT_KV_LEN},
+    {"softmax-scale", required_argument, NULL, OPT_SOFTMAX_SCALE},
+    {"out-f32", no_argument, NULL, OPT_OUT_F32},
+    {"causal", no_argument, NULL, OPT_CAUSAL},
+    {"out", required_argument, NULL, 'o'},
+    {0},
+};
+
+int wk_cmd_attention(const wk_cli_command *self, int argc, char **argv, wk_cli_globals *g) {
+  /* val[i]: the value of option OPT_Q + i (flags: "1"), NULL when not given. */
+  const char *val[N_OPTS - WK_OPT_COMMAND] = {0};
+  wk_cli_args a;
+  wk_cli_args_init(&a, self, argc, argv, WK_CLI_SHORTOPTS("o:"), longopts, g, 0);
+  for (;;) {
+    int c = wk_cli_next(&a);
+    if (c == WK_CLI_END) break;
+    if (c == WK_CLI_EXIT) return a.status;
+    if (c == WK_CLI_OPERAND) return wk_cli_usage_error(PROG, "unexpected argument '%s'", a.arg);
+    char name[32];
+    wk_cli_option_name(&a, c, name, sizeof name);
+    const char **slot = &val[(c == 'o' ? OPT_OUT : c) - WK_OPT_COMMAND];
+    /* an input or a flag given twice is more likely a slip than a wish to override */
+    if (*slot) return wk_cli_usage_error(PROG, "%s: given twice", name);
+    *slot = a.arg ? a.arg : "1";
   }
+#define VAL(opt) val[(opt) - WK_OPT_COMMAND]
+  const char *q_path = VAL(OPT_Q), *k_path = VAL(OPT_K), *v_path = VAL(OPT_V),
+             *out_path = VAL(OPT_OUT), *q_scale = VAL(OPT_Q_SCALE), *k_scale = VAL(OPT_K_SCALE),
+             *v_scale = VAL(OPT_V_SCALE), *out_scale = VAL(OPT_OUT_SCALE),
+             *kv_len = VAL(OPT_KV_LEN), *softmax_scale = VAL(OPT_SOFTMAX_SCALE);
+  const int out_f32 = VAL(OPT_OUT_F32) != NULL, causal = VAL(OPT_CAUSAL) != NULL;
+#undef VAL
 
   if (!q_path || !k_path || !v_path)
-    return say(2, "missing --%s", !q_path ? "q" : !k_path ? "k" : "v");
+    return wk_cli_usage_error(PROG, "missing required option --%s",
+                              !q_path ? "q" : !k_path ? "k" : "v");
   if (!q_scale || !k_scale || !v_scale)
-    return say(2, "missing --%s-scale", !q_scale ? "q" : !k_scale ? "k" : "v");
-  if (!out_scale && !out_f32) return say(2, "missing --out-scale (or --out-f32)");
-  if (!out_path) return say(2, "missing -o OUT.npy");
+    return wk_cli_usage_error(PROG, "missing required option --%s-scale",
+                              !q_scale ? "q" : !k_scale ? "k" : "v");
+  if (!out_scale && !out_f32)
+    return wk_cli_usage_error(PROG, "missing required option --out-scale (or --out-f32)");
+  if (!out_path) return wk_cli_usage_error(PROG, "missing required option -o/--out");
 
   /* -o must not be one of the inputs (a failed or even a good write would replace it). */
   const struct { const char *opt, *path; } inputs[] = {
@@ -217,23 +172,20 @@ int wk_cmd_attention(int argc, char **argv) {
       {"--q-scale", q_scale}, {"--k-scale", k_scale}};
   for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++)
     if (same_file(out_path, inputs[i].path))
-      return say(1, "-o %s is the %s input %s; refusing to overwrite an input", out_path,
-                 inputs[i].opt, inputs[i].path);
+      return fail("-o %s is the %s input %s; refusing to overwrite an input", out_path,
+            inputs[i].opt, inputs[i].path);
 
   float vs = 0.0f, os = 1.0f, sms = 0.0f;
-  int kv = 0, n_threads = 0;
-  wk_isa isa = WK_ISA_AUTO;
-  if (!parse_float(v_scale, &vs)) return say(2, "--v-scale '%s' is not a number", v_scale);
-  if (out_scale && !parse_float(out_scale, &os))
-    return say(2, "--out-scale '%s' is not a number", out_scale);
+  long kv = 0;
+  if (!wk_cli_parse_float(v_scale, &vs))
+    return wk_cli_usage_error(PROG, NOT_A_NUMBER, "--v-scale", v_scale);
+  if (out_scale && !wk_cli_parse_float(out_scale, &os))
+    return wk_cli_usage_error(PROG, NOT_A_NUMBER, "--out-scale", out_scale);
   if (out_f32) os = 1.0f; /* ignored */
-  if (softmax_scale && !parse_float(softmax_scale, &sms))
-    return say(2, "--softmax-scale '%s' is not a number", softmax_scale);
-  if (kv_len && !parse_int(kv_len, &kv)) return say(2, "--kv-len '%s' is not an integer", kv_len);
-  if (threads && !parse_int(threads, &n_threads))
-    return say(2, "--threads '%s' is not an integer", threads);
-  if (isa_name && wk_isa_parse(isa_name, &isa) != WK_STATUS_OK)
-    return say(2, "--isa: %s", wk_last_error());
+  if (softmax_scale && !wk_cli_parse_float(softmax_scale, &sms))
+    return wk_cli_usage_error(PROG, NOT_A_NUMBER, "--softmax-scale", softmax_scale);
+  if (kv_len && wk_cli_parse_long(PROG, "--kv-len", kv_len, 0, INT_MAX, &kv))
+    return WK_CLI_EXIT_USAGE;
 
   int rc = 1;
   tensor q = {.name = "Q", .path = q_path}, k = {.name = "K", .path = k_path},
@@ -245,12 +197,12 @@ int wk_cmd_attention(int argc, char **argv) {
 
   if (load_tensor(&q) || load_tensor(&k) || load_tensor(&v)) goto done;
   if (k.a.ndim != v.a.ndim || k.heads != v.heads || k.len != v.len || k.d != v.d) {
-    say(1, "K %s and V %s must have equal shapes", wk_npy_shape_text(&k.a, sh1, sizeof sh1),
+    fail("K %s and V %s must have equal shapes", wk_npy_shape_text(&k.a, sh1, sizeof sh1),
         wk_npy_shape_text(&v.a, sh2, sizeof sh2));
     goto done;
   }
   if (q.heads != k.heads || q.d != k.d) {
-    say(1, "Q %s and K %s must have the same number of heads and head size",
+    fail("Q %s and K %s must have the same number of heads and head size",
         wk_npy_shape_text(&q.a, sh1, sizeof sh1), wk_npy_shape_text(&k.a, sh2, sizeof sh2));
     goto done;
   }
@@ -266,7 +218,7 @@ int wk_cmd_attention(int argc, char **argv) {
             .scale = vs},
       .softmax_scale = sms,
       .causal = causal,
-      .kv_len = kv,
+      .kv_len = (int)kv,
       .out_type = out_f32 ? WK_DTYPE_F32 : WK_DTYPE_INT8,
       .out_row_stride = q.d,
       .out_head_stride = (ptrdiff_t)q.len * q.d,
@@ -280,23 +232,23 @@ int wk_cmd_attention(int argc, char **argv) {
   size_t out_bytes;
   if (__builtin_mul_overflow(q.a.nbytes, wk_npy_dtype_size(out_dtype), &out_bytes) ||
       !(out = malloc(out_bytes))) {
-    say(1, "out of memory for the output (%s)", wk_npy_shape_text(&q.a, sh1, sizeof sh1));
+    fail("out of memory for the output (%s)", wk_npy_shape_text(&q.a, sh1, sizeof sh1));
     goto done;
   }
   p.out = out;
 
-  wk_context_options o = {.n_threads = n_threads, .isa = isa};
+  wk_context_options o = {.n_threads = g->threads, .isa = g->isa};
   if (wk_context_create(&o, &ctx) != WK_STATUS_OK) {
-    say(1, "%s", wk_last_error());
+    fail("%s", wk_last_error());
     goto done;
   }
   wk_status s = wk_attention(ctx, &p);
   if (s != WK_STATUS_OK) {
-    say(1, "%s (%s)", wk_last_error(), wk_status_string(s));
+    fail("%s (%s)", wk_last_error(), wk_status_string(s));
     goto done;
   }
   if (wk_npy_save(out_path, out_dtype, q.a.ndim, q.a.shape, out) != WK_STATUS_OK) {
-    say(1, "%s", wk_last_error());
+    fail("%s", wk_last_error());
     goto done;
   }
   rc = 0;

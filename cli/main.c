@@ -1,153 +1,334 @@
-/* whisk.c — the command-line tool: `whisk info | summary | accuracy | bench | attention`. */
+/* main.c — the `whisk` command-line tool: the command table, the global options, the usage
+ * text, and the option reader every command uses (cli.h). */
+#include <ctype.h>
+#include <errno.h>
+#include <float.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd_attention.h"
-#include "suite.h"
-#include "whisk.h"
+#include "cli.h"
 
-static void usage(FILE *f) {
-  fprintf(f,
-          "usage: whisk [--isa ISA] [--threads N] COMMAND [options]\n"
-          "\n"
-          "commands:\n"
-          "  summary                    (default) CPU, attention accuracy and speed at a glance\n"
-          "  info                       CPU features seen and the kernel chosen per family\n"
-          "  accuracy attention [--json] [--filter S]\n"
-          "                             every accuracy case vs an FP64 reference\n"
-          "  bench attention [--json] [--filter S]\n"
-          "                             tile64 and full-layer attention at every Whisper size\n"
-          "  accuracy layer [--json] [--size S]\n"
-          "                             INT8 encoder layer vs its FP32 reference, every size\n"
-          "  bench layer [--json] [--size S]\n"
-          "                             layer GEMMs and one whole layer per Whisper size\n"
-          "  attention --q Q.npy --k K.npy --v V.npy ... -o OUT.npy\n"
-          "                             run the kernel on your own int8 tensors (see --help)\n"
-          "\n"
-          "options:\n"
-          "  --isa ISA      scalar | avx2 | avx512vnni | amx | auto (default: auto; the\n"
-          "                 WHISK_ISA environment variable caps auto)\n"
-          "  --threads N    worker threads (default: all online cores)\n"
-          "  --json         machine-readable output\n"
-          "  --filter S     only cases/benchmarks whose name contains S\n"
-          "  --size S       layer suites: tiny | base | small | medium | large-v3 (a filter)\n");
+/* Every command: one row here (and its file in cli/).  The first row is the default. */
+static const wk_cli_command commands[] = {
+    /* name        handler           arguments                 one-line help        details */
+    {"summary", wk_cmd_summary, "", "(default) CPU, attention accuracy and speed at a glance",
+     NULL},
+    {"info", wk_cmd_info, "", "CPU features seen and the kernel chosen per family", NULL},
+    {"accuracy", wk_cmd_accuracy, "SUITE [--json] [--filter S | --size S]",
+     "a suite's accuracy cases against their references", wk_cli_print_suites},
+    {"bench", wk_cmd_bench, "SUITE [--json] [--filter S | --size S]",
+     "a suite's benchmarks", wk_cli_print_suites},
+    {"attention", wk_cmd_attention, "--q Q.npy --k K.npy --v V.npy ... -o OUT.npy",
+     "run the attention kernel on your own int8 tensors", wk_cli_print_attention_options},
+};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+/* ── usage ───────────────────────────────────────────────────────────────── */
+
+/* "  NAME ARGS" and the help, on one line when they fit in the first column (as wide as
+ * `width`), else the help on the next line. */
+static void print_row(FILE *f, const char *name, const char *args, const char *help) {
+  enum { width = 27 };
+  char left[256];
+  snprintf(left, sizeof left, "%s%s%s", name, *args ? " " : "", args);
+  if (strlen(left) <= width)
+    fprintf(f, "  %-*s %s\n", width, left, help);
+  else
+    fprintf(f, "  %s\n  %-*s %s\n", left, width, "", help);
 }
 
-static int print_info(const wk_suite_options *o) {
-  wk_cpu_info c;
-  wk_cpu_get_info(&c);
-  printf("whisk %s\n", wk_version());
-  printf("cpu:      %s (%s), %d online cores\n", c.brand, c.vendor, c.online_cores);
-  printf("features: avx2=%d fma=%d avx512f=%d avx512bw=%d avx512vl=%d avx512vnni=%d avxvnni=%d\n",
-         c.avx2, c.fma, c.avx512f, c.avx512bw, c.avx512vl, c.avx512vnni, c.avxvnni);
-  printf("          amx-tile=%d amx-int8=%d amx-bf16=%d\n", c.amx_tile, c.amx_int8, c.amx_bf16);
-  printf("os:       xsave avx=%d avx512=%d amx=%d; amx tile permission=%d\n", c.os_avx,
-         c.os_avx512, c.os_amx, c.amx_permitted);
-  printf("isa:      supported:");
-  for (int i = 0; i < WK_ISA_COUNT; i++)
-    if (wk_isa_supported((wk_isa)i)) printf(" %s", wk_isa_name((wk_isa)i));
-  const char *env = getenv("WHISK_ISA");
-  printf("; WHISK_ISA=%s\n", env && *env ? env : "(unset)");
-  wk_context *ctx = NULL;
-  wk_context_options co = {o->threads, o->isa};
-  if (wk_context_create(&co, &ctx) != WK_STATUS_OK) {
-    fprintf(stderr, "whisk: %s\n", wk_last_error());
-    return 1;
+void wk_cli_print_global_options(FILE *f) {
+  fprintf(f,
+          "options (before or after the command):\n"
+          "  --isa ISA        scalar | avx2 | avx512vnni | amx | auto (default: auto; the\n"
+          "                   WHISK_ISA environment variable caps auto)\n"
+          "  -t, --threads N  worker threads, 1 to %d (default: all online cores)\n"
+          "  --json           machine-readable output (accuracy, bench)\n"
+          "  --filter S       only cases/benchmarks whose name contains S (accuracy, bench)\n"
+          "  --size S         only one Whisper size: tiny | base | small | medium | large-v3\n"
+          "                   (accuracy, bench)\n"
+          "  -h, --help       this text; after a command, that command's\n"
+          "  --version        the version\n",
+          WK_CLI_MAX_THREADS);
+}
+
+void wk_cli_print_help(FILE *f, const wk_cli_command *cmd) {
+  if (cmd) {
+    fprintf(f, "usage: whisk %s%s%s\n  %s\n", cmd->name, *cmd->args ? " " : "", cmd->args,
+            cmd->help);
+    if (cmd->details) {
+      fputc('\n', f);
+      cmd->details(f, cmd->name);
+    }
+    fputc('\n', f);
+    wk_cli_print_global_options(f);
+    return;
   }
-  printf("chosen:   %s, %d threads\n", wk_isa_name(wk_context_isa(ctx)), wk_context_threads(ctx));
-  static const char *const families[] = {"attention", "gemm", "norm"};
-  for (size_t i = 0; i < sizeof families / sizeof families[0]; i++) {
-    const char *k = wk_context_kernel_name(ctx, families[i]);
-    if (k) printf("kernel:   %-10s %s\n", families[i], k);
+  fprintf(f, "usage: whisk [options] [COMMAND [ARGS]]\n\ncommands:\n");
+  for (size_t i = 0; i < N_COMMANDS; i++)
+    print_row(f, commands[i].name, commands[i].args, commands[i].help);
+  fprintf(f, "\nsuites:\n");
+  wk_cli_print_suites(f, NULL);
+  fputc('\n', f);
+  wk_cli_print_global_options(f);
+  fprintf(f,
+          "\n'whisk COMMAND --help' describes a command.  Exit status: 0 success, 1 failure\n"
+          "(or a broken accuracy contract), 2 usage error.\n");
+}
+
+/* ── messages ────────────────────────────────────────────────────────────── */
+
+int wk_cli_usage_error(const char *prog, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "%s: ", prog);
+  vfprintf(stderr, fmt, ap);
+  fprintf(stderr, "\nTry '%s --help'.\n", prog);
+  va_end(ap);
+  return WK_CLI_EXIT_USAGE;
+}
+
+int wk_cli_failure(const char *prog, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "%s: ", prog);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+  return WK_CLI_EXIT_FAILURE;
+}
+
+/* ── values ──────────────────────────────────────────────────────────────── */
+
+int wk_cli_parse_long(const char *prog, const char *opt, const char *s, long min, long max,
+                      long *v) {
+  char *end = NULL;
+  errno = 0;
+  long x = *s && !isspace((unsigned char)*s) ? strtol(s, &end, 10) : 0;
+  if (!end || end == s || *end != '\0' || errno == ERANGE || x < min || x > max) {
+    if (max >= INT_MAX) /* no upper bound worth naming */
+      return wk_cli_usage_error(prog, "%s: expected a whole number ≥ %ld, got '%s'", opt, min, s);
+    return wk_cli_usage_error(prog, "%s: expected a whole number from %ld to %ld, got '%s'", opt,
+                              min, max, s);
   }
-  wk_context_free(ctx);
+  *v = x;
   return 0;
 }
 
-static int summary(const wk_suite_options *o) {
-  int rc = print_info(o);
-  if (rc) return rc;
-  printf("\n");
-  wk_suite_options a = *o;
-  a.json = 0;
-  int acc = wk_accuracy_attention(&a, stdout);
-  if (acc == 2) return 1;
-  printf("\n");
-  fflush(stdout); /* the benchmarks' progress goes to stderr */
-  a.filter = "tile64";
-  if (wk_bench_attention(&a, stdout)) return 1;
-  a.filter = "whisper-base-layer";
-  if (wk_bench_attention(&a, stdout)) return 1;
-  printf("\nmore: whisk accuracy attention --json | whisk bench attention | whisk --help\n");
-  return acc;
+int wk_cli_parse_float(const char *s, float *v) {
+  if (!*s || isspace((unsigned char)*s)) return 0;
+  char *end;
+  double d = strtod(s, &end);
+  if (end == s || *end != '\0') return 0;
+  if (isfinite(d) && fabs(d) > FLT_MAX) d = copysign(INFINITY, d);
+  *v = (float)d;
+  return 1;
 }
 
-int main(int argc, char **argv) {
-  wk_suite_options o = {WK_ISA_AUTO, 0, 0, NULL};
-  const char *words[3] = {NULL, NULL, NULL};
-  int nwords = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (nwords == 0 && strcmp(a, "attention") == 0) {
-      /* `whisk [--isa X] [--threads N] attention ...`: the subcommand parses its own options,
-       * so hand it the global ones given before its name, after its own arguments. */
-      char **sub = malloc(sizeof *sub * (size_t)argc);
-      if (!sub) return 1;
-      int n = 0;
-      for (int j = i; j < argc; j++) sub[n++] = argv[j];
-      for (int j = 1; j < i; j++) sub[n++] = argv[j];
-      int rc = wk_cmd_attention(n, sub);
-      free(sub);
-      return rc;
-    }
-    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-      usage(stdout);
+/* The Whisper sizes --size accepts (the layer suites' sizes, bench/suite_layer.c). */
+static const char *const whisper_sizes[] = {"tiny", "base", "small", "medium", "large-v3"};
+
+int wk_cli_suite_options(const char *prog, const wk_cli_globals *g, wk_suite_options *o) {
+  *o = (wk_suite_options){g->isa, g->threads, g->json, g->filter};
+  if (!g->size) return 0;
+  if (g->filter) return wk_cli_usage_error(prog, "--size: cannot be combined with --filter");
+  const size_t n = sizeof whisper_sizes / sizeof whisper_sizes[0];
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(g->size, whisper_sizes[i]) == 0) {
+      o->filter = g->size; /* the suites name their cases after the size */
       return 0;
-    } else if (strcmp(a, "--json") == 0) {
-      o.json = 1;
-    } else if ((strcmp(a, "--isa") == 0 || strcmp(a, "--threads") == 0 ||
-                strcmp(a, "--filter") == 0 || strcmp(a, "--size") == 0) && i + 1 < argc) {
-      const char *v = argv[++i];
-      if (a[2] == 'i') {
-        if (wk_isa_parse(v, &o.isa) != WK_STATUS_OK) {
-          fprintf(stderr, "whisk: %s\n", wk_last_error());
-          return 2;
-        }
-      } else if (a[2] == 't') {
-        char *end;
-        long n = strtol(v, &end, 10);
-        if (*v == '\0' || *end != '\0' || n < 1 || n > 1024) {
-          fprintf(stderr, "whisk: --threads '%s' (expected 1..1024)\n", v);
-          return 2;
-        }
-        o.threads = (int)n;
-      } else {
-        o.filter = v;
-      }
-    } else if (a[0] == '-') {
-      fprintf(stderr, "whisk: unknown option '%s' (see whisk --help)\n", a);
-      return 2;
-    } else if (nwords < 3) {
-      words[nwords++] = a;
-    } else {
-      fprintf(stderr, "whisk: unexpected argument '%s'\n", a);
-      return 2;
     }
+  return wk_cli_usage_error(
+      prog, "--size: expected tiny, base, small, medium or large-v3, got '%s'", g->size);
+}
+
+/* ── reading the arguments ───────────────────────────────────────────────── */
+
+void wk_cli_args_init(wk_cli_args *a, const wk_cli_command *cmd, int argc, char **argv,
+                      const char *shortopts, const struct option *longopts, wk_cli_globals *g,
+                      unsigned accepts) {
+  memset(a, 0, sizeof *a);
+  snprintf(a->prog, sizeof a->prog, "whisk%s%s", cmd ? " " : "", cmd ? cmd->name : "");
+  a->cmd = cmd;
+  a->argc = argc;
+  a->argv = argv;
+  a->shortopts = shortopts;
+  a->longopts = longopts;
+  a->g = g;
+  a->accepts = accepts;
+  optind = 0; /* glibc: start over (a new argv, a new option string) */
+  opterr = 0; /* the messages are ours */
+}
+
+static int usage_exit(wk_cli_args *a) {
+  a->status = WK_CLI_EXIT_USAGE;
+  return WK_CLI_EXIT;
+}
+
+const char *wk_cli_option_name(const wk_cli_args *a, int code, char *buf, size_t size) {
+  for (const struct option *o = a->longopts; o->name; o++)
+    if (o->val == code) {
+      snprintf(buf, size, "--%s", o->name);
+      return buf;
+    }
+  snprintf(buf, size, "-%c", code > 0 && code < 128 ? code : '?');
+  return buf;
+}
+
+/* The usage error for the word getopt_long rejected with '?'. */
+static int unknown_option(wk_cli_args *a, const char *word) {
+  if (strncmp(word, "--", 2) != 0) {
+    wk_cli_usage_error(a->prog, "-%c: unknown option", optopt);
+    return usage_exit(a);
   }
-  const char *cmd = nwords ? words[0] : "summary";
-  if (strcmp(cmd, "summary") == 0 && nwords <= 1) return summary(&o);
-  if (strcmp(cmd, "info") == 0 && nwords == 1) return print_info(&o);
-  int is_acc = strcmp(cmd, "accuracy") == 0, is_bench = strcmp(cmd, "bench") == 0;
-  if ((is_acc || is_bench) && nwords == 2 && strcmp(words[1], "attention") == 0)
-    return is_acc ? wk_accuracy_attention(&o, stdout) : wk_bench_attention(&o, stdout);
-  if ((is_acc || is_bench) && nwords == 2 && strcmp(words[1], "layer") == 0)
-    return is_acc ? wk_accuracy_layer(&o, stdout) : wk_bench_layer(&o, stdout);
-  if ((is_acc || is_bench) && nwords == 2) {
-    fprintf(stderr, "whisk: unknown suite '%s' (available: attention, layer)\n", words[1]);
-    return 2;
+  const char *eq = strchr(word, '=');
+  const int len = eq ? (int)(eq - word) : (int)strlen(word);
+  if (optopt && eq) {
+    wk_cli_usage_error(a->prog, "%.*s: takes no value", len, word);
+    return usage_exit(a);
   }
-  fprintf(stderr, "whisk: unknown command '%s'\n\n", cmd);
-  usage(stderr);
-  return 2;
+  /* getopt_long takes unambiguous abbreviations; say which options an ambiguous one fits. */
+  char fits[256] = "";
+  int n = 0;
+  for (const struct option *o = a->longopts; o->name; o++)
+    if (strncmp(o->name, word + 2, (size_t)len - 2) == 0) {
+      size_t used = strlen(fits);
+      snprintf(fits + used, sizeof fits - used, "%s--%s", n++ ? ", " : "", o->name);
+    }
+  if (n > 1)
+    wk_cli_usage_error(a->prog, "%.*s: ambiguous option (%s)", len, word, fits);
+  else
+    wk_cli_usage_error(a->prog, "%.*s: unknown option", len, word);
+  return usage_exit(a);
+}
+
+/* Stores a global option; returns 0, or WK_CLI_EXIT (help, version, or a usage error). */
+static int global_option(wk_cli_args *a, int c, const char *v) {
+  wk_cli_globals *g = a->g;
+  switch (c) {
+  case WK_OPT_ISA:
+    if (wk_isa_parse(v, &g->isa) != WK_STATUS_OK) {
+      char names[128] = "";
+      for (int i = 0; i < WK_ISA_COUNT; i++) {
+        size_t used = strlen(names);
+        snprintf(names + used, sizeof names - used, "%s, ", wk_isa_name((wk_isa)i));
+      }
+      names[strlen(names) - 2] = '\0';
+      wk_cli_usage_error(a->prog, "--isa: expected %s or auto, got '%s'", names, v);
+      return usage_exit(a);
+    }
+    return 0;
+  case 't': {
+    long n;
+    if (wk_cli_parse_long(a->prog, "--threads", v, 1, WK_CLI_MAX_THREADS, &n))
+      return usage_exit(a);
+    g->threads = (int)n;
+    return 0;
+  }
+  case WK_OPT_JSON: g->json = 1, g->given |= WK_CLI_JSON; return 0;
+  case WK_OPT_FILTER: g->filter = v, g->given |= WK_CLI_FILTER; return 0;
+  case WK_OPT_SIZE: g->size = v, g->given |= WK_CLI_SIZE; return 0;
+  case 'h':
+    wk_cli_print_help(stdout, a->cmd);
+    a->status = WK_CLI_EXIT_OK;
+    return WK_CLI_EXIT;
+  case WK_OPT_VERSION:
+    printf("whisk %s\n", wk_version());
+    a->status = WK_CLI_EXIT_OK;
+    return WK_CLI_EXIT;
+  }
+  return -1; /* not a global option */
+}
+
+/* After the last argument: a global option the command does not read is an error. */
+static int end_of_arguments(wk_cli_args *a) {
+  static const struct {
+    unsigned bit;
+    const char *name;
+  } optional[] = {{WK_CLI_JSON, "--json"}, {WK_CLI_FILTER, "--filter"}, {WK_CLI_SIZE, "--size"}};
+  for (size_t i = 0; i < sizeof optional / sizeof optional[0]; i++)
+    if ((a->g->given & optional[i].bit) && !(a->accepts & optional[i].bit)) {
+      wk_cli_usage_error(a->prog, "%s: not an option of this command", optional[i].name);
+      return usage_exit(a);
+    }
+  return WK_CLI_END;
+}
+
+int wk_cli_next(wk_cli_args *a) {
+  for (;;) {
+    if (a->operands_only) { /* after "--" */
+      if (optind >= a->argc) return end_of_arguments(a);
+      a->index = optind++;
+      a->arg = a->argv[a->index];
+      return WK_CLI_OPERAND;
+    }
+    /* The word getopt_long reads now: operands come back in order ("-" in the short options)
+     * and optind moves past a word once all of it is read, so this is argv[optind]. */
+    const int at = optind ? optind : 1;
+    const char *word = at < a->argc ? a->argv[at] : "";
+    const int c = getopt_long(a->argc, a->argv, a->shortopts, a->longopts, NULL);
+    switch (c) {
+    case -1: /* the end, or "--" (optind is then the word after it) */
+      a->operands_only = 1;
+      continue;
+    case 1:
+      a->index = optind - 1;
+      a->arg = optarg;
+      return WK_CLI_OPERAND;
+    case '?':
+      return unknown_option(a, word);
+    case ':': {
+      char name[64];
+      wk_cli_option_name(a, optopt, name, sizeof name);
+      wk_cli_usage_error(a->prog, "%s: missing value", name);
+      return usage_exit(a);
+    }
+    }
+    const int r = global_option(a, c, optarg);
+    if (r == WK_CLI_EXIT) return r;
+    if (r == 0) continue;
+    a->arg = optarg;
+    return c;
+  }
+}
+
+int wk_cli_no_arguments(const wk_cli_command *self, int argc, char **argv, wk_cli_globals *g,
+                        unsigned accepts) {
+  static const struct option longopts[] = {WK_CLI_GLOBAL_LONGOPTS, {0}};
+  wk_cli_args a;
+  wk_cli_args_init(&a, self, argc, argv, WK_CLI_SHORTOPTS(""), longopts, g, accepts);
+  for (;;) {
+    int c = wk_cli_next(&a);
+    if (c == WK_CLI_END) return -1;
+    if (c == WK_CLI_EXIT) return a.status;
+    if (c == WK_CLI_OPERAND) return wk_cli_usage_error(a.prog, "unexpected argument '%s'", a.arg);
+    return wk_cli_usage_error(a.prog, "unexpected option"); /* not reached: no own options */
+  }
+}
+
+/* ── dispatch ────────────────────────────────────────────────────────────── */
+
+int main(int argc, char **argv) {
+  wk_cli_globals g = {.isa = WK_ISA_AUTO};
+  /* The global options before the command, up to the command's name. */
+  static const struct option longopts[] = {WK_CLI_GLOBAL_LONGOPTS, {0}};
+  wk_cli_args a;
+  wk_cli_args_init(&a, NULL, argc, argv, WK_CLI_SHORTOPTS(""), longopts, &g,
+                   WK_CLI_JSON | WK_CLI_FILTER | WK_CLI_SIZE);
+  int c = wk_cli_next(&a);
+  if (c == WK_CLI_EXIT) return a.status;
+  if (c != WK_CLI_OPERAND) { /* no command: the first one, with the options read so far */
+    char name[16];
+    snprintf(name, sizeof name, "%s", commands[0].name);
+    char *default_argv[] = {name, NULL};
+    return commands[0].run(&commands[0], 1, default_argv, &g);
+  }
+  for (size_t i = 0; i < N_COMMANDS; i++)
+    if (strcmp(a.arg, commands[i].name) == 0)
+      return commands[i].run(&commands[i], argc - a.index, argv + a.index, &g);
+  return wk_cli_usage_error("whisk", "unknown command '%s'", a.arg);
 }
