@@ -6,20 +6,6 @@
 
 #include "attention/attention-internal.h"
 
-const wk_attention_kernel *wk_attention_kernel_for(wk_isa isa) {
-#if defined(__x86_64__)
-  switch (isa) {
-  case WK_ISA_AMX: return &wk_attention_kernel_amx;
-  case WK_ISA_AVX512VNNI: return &wk_attention_kernel_avx512vnni;
-  case WK_ISA_AVX2: return &wk_attention_kernel_avx2;
-  default: break;
-  }
-#else
-  (void)isa;
-#endif
-  return &wk_attention_kernel_scalar;
-}
-
 /* ── argument checks ─────────────────────────────────────────────────────── */
 
 static int good_scale(float s) { return isfinite(s) && s > 0.0f; }
@@ -223,7 +209,7 @@ wk_status wk_attention(wk_context *ctx, const wk_attention_params *p) {
 
   const int heads = p->heads, lq = p->lq, lk = p->lk, d = p->head_dim;
   const int threads = wk_threadpool_size(ctx->pool);
-  attn_run r = {.p = p, .kern = ctx->attention};
+  attn_run r = {.p = p, .kern = ctx->k->attention};
   r.blocks_per_head = (lq + WK_ATTN_BLOCK_ROWS - 1) / WK_ATTN_BLOCK_ROWS;
   r.kp_size = (r.kern->k_packed_size(lk, d) + 63) & ~(size_t)63;
   r.vp_size = (r.kern->v_packed_size(lk, d) + 63) & ~(size_t)63;

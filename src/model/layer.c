@@ -240,7 +240,7 @@ static void qkv_quant_task(void *ctx, size_t task, int thread) {
 static wk_status quantize_qkv(wk_context *ctx, wk_layer *l, int len, float *v_scale /* [heads] */) {
   const int H = l->heads;
   const size_t tasks = ((size_t)len + QKV_ROWS_PER_TASK - 1) / QKV_ROWS_PER_TASK;
-  qkv_quant_job j = {.kern = ctx->gemm, .f = l->f, .len = len, .heads = H, .hd = l->hd,
+  qkv_quant_job j = {.kern = ctx->k->gemm, .f = l->f, .len = len, .heads = H, .hd = l->hd,
                      .q8 = l->q8, .k8 = l->k8, .qs = l->qs, .ks = l->ks, .v8 = l->v8};
   j.amax = wk_alloc_array(tasks * (size_t)H, sizeof(uint32_t));
   if (!j.amax) return wk_error(WK_STATUS_OUT_OF_MEMORY, "layer: out of memory");
