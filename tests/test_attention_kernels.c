@@ -10,7 +10,7 @@
 int main(int argc, char **argv) {
   const wk_isa isa = wk_test_isa_arg(argc, argv);
   wk_test_rng rng = {12345};
-  const wk_attention_kernel *kern = wk_attention_kernel_for(isa);
+  const wk_attention_kernel *kern = wk_kernels_for(isa)->attention;
   int cases = wk_kcheck_all(kern, &rng);
   printf("%s: %d microkernel cases compared with the scalar spec\n", kern->name, cases);
   return wk_test_finish("test_attention_kernels");

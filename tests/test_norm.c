@@ -96,7 +96,7 @@ int main(int argc, char **argv) {
       CHECK(memcmp(q, q0, (size_t)ROWS * d) == 0 && memcmp(s, s0, sizeof(float) * ROWS) == 0,
             "%s d=%d fused differs from scalar", wk_isa_name((wk_isa)k), d);
       /* kernel level: NaN, ∞ and overflowing rows rejected, nothing written */
-      const wk_norm_kernel *kern = wk_norm_kernel_for((wk_isa)k);
+      const wk_norm_kernel *kern = wk_kernels_for((wk_isa)k)->norm;
       const float bad[3] = {NAN, INFINITY, 3e30f};
       for (int bi = 0; bi < 3; bi++) {
         if (bi == 2 && d == 1) continue; /* one element: dev = 0, no overflow */

@@ -13,6 +13,7 @@
 
 #include "quant/quant-internal.h"
 #include "quant/quant.h"
+#include "runtime/dispatch.h"
 #include "test_util.h"
 
 static void fill(wk_test_rng *r, float *x, int k, int kind) {
@@ -184,7 +185,7 @@ static void check_weights(wk_test_rng *r) {
 int main(int argc, char **argv) {
   const wk_isa isa = wk_test_isa_arg(argc, argv);
   wk_test_rng r = {4242};
-  check_kernels(wk_quant_kernel_for(isa), &r);
+  check_kernels(wk_kernels_for(isa)->quant, &r);
   check_qkv(isa, &r);
   check_rows(isa, &r);
   if (isa == WK_ISA_SCALAR) check_weights(&r);

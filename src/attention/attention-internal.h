@@ -136,7 +136,6 @@ extern const wk_attention_kernel wk_attention_kernel_avx512vnni;
 extern const wk_attention_kernel wk_attention_kernel_amx;
 #endif
 
-/* The kernel for `isa` (the best one at or below it that this build has). */
-const wk_attention_kernel *wk_attention_kernel_for(wk_isa isa);
+/* The kernel for an ISA: wk_kernels_for(isa)->attention (runtime/dispatch.h). */
 
 #endif

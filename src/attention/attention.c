@@ -9,20 +9,6 @@
 #include "attention/attention-internal.h"
 #include "common/checks.h"
 
-const wk_attention_kernel *wk_attention_kernel_for(wk_isa isa) {
-#if defined(__x86_64__)
-  switch (isa) {
-  case WK_ISA_AMX: return &wk_attention_kernel_amx;
-  case WK_ISA_AVX512VNNI: return &wk_attention_kernel_avx512vnni;
-  case WK_ISA_AVX2: return &wk_attention_kernel_avx2;
-  default: break;
-  }
-#else
-  (void)isa;
-#endif
-  return &wk_attention_kernel_scalar;
-}
-
 /* ── argument checks ─────────────────────────────────────────────────────── */
 
 /* The float the logit multipliers start from: softmax_scale·log2(e), alpha_i = base·q_s[i]. */
@@ -238,7 +224,7 @@ WK_API size_t wk_attention_workspace_size(const wk_context *ctx, int heads, int 
     wk_error(WK_STATUS_INVALID_ARGUMENT, "attention workspace: NULL context");
     return 0;
   }
-  if (!attn_layout_for(ctx->attention, wk_threadpool_size(ctx->pool), heads, lq, lk, head_dim,
+  if (!attn_layout_for(ctx->k->attention, wk_threadpool_size(ctx->pool), heads, lq, lk, head_dim,
                        &L)) {
     wk_error(WK_STATUS_INVALID_ARGUMENT,
              "attention workspace: heads=%d lq=%d lk=%d head_dim=%d out of range", heads, lq, lk,
@@ -332,7 +318,7 @@ WK_API wk_status wk_attention_ex(wk_context *ctx, const wk_attention_params *p, 
 
   const int heads = p->heads, lq = p->lq, lk = p->lk, d = p->head_dim;
   attn_layout L;
-  if (!attn_layout_for(ctx->attention, wk_threadpool_size(ctx->pool), heads, lq, lk, d, &L))
+  if (!attn_layout_for(ctx->k->attention, wk_threadpool_size(ctx->pool), heads, lq, lk, d, &L))
     return wk_error(WK_STATUS_INTERNAL, "attention: workspace layout"); /* checked above */
   void *owned = NULL;
   if (!workspace) {
@@ -347,7 +333,7 @@ WK_API wk_status wk_attention_ex(wk_context *ctx, const wk_attention_params *p, 
                     "attention: workspace of %zu bytes, %zu needed (wk_attention_workspace_size)",
                     workspace_size, L.total);
   uint8_t *base = (uint8_t *)(((uintptr_t)workspace + 63) & ~(uintptr_t)63);
-  attn_run r = {.p = p, .kern = ctx->attention};
+  attn_run r = {.p = p, .kern = ctx->k->attention};
   r.blocks_per_head = (lq + WK_ATTN_BLOCK_ROWS - 1) / WK_ATTN_BLOCK_ROWS;
   r.kp_size = L.kp_size, r.vp_size = L.vp_size, r.per_thread = L.per_thread;
   r.kp = base + L.kp, r.vp = base + L.vp;

@@ -150,7 +150,6 @@ extern const wk_gemm_kernel wk_gemm_kernel_avx512vnni;
 extern const wk_gemm_kernel wk_gemm_kernel_amx;
 #endif
 
-/* The kernel for `isa` (the best one at or below it that this build has). */
-const wk_gemm_kernel *wk_gemm_kernel_for(wk_isa isa);
+/* The kernel for an ISA: wk_kernels_for(isa)->gemm (runtime/dispatch.h). */
 
 #endif

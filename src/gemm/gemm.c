@@ -14,20 +14,6 @@
 #include "gemm/gemm.h"
 #include "quant/quant-internal.h"
 
-const wk_gemm_kernel *wk_gemm_kernel_for(wk_isa isa) {
-#if defined(__x86_64__)
-  switch (isa) {
-  case WK_ISA_AMX: return &wk_gemm_kernel_amx;
-  case WK_ISA_AVX512VNNI: return &wk_gemm_kernel_avx512vnni;
-  case WK_ISA_AVX2: return &wk_gemm_kernel_avx2;
-  default: break;
-  }
-#else
-  (void)isa;
-#endif
-  return &wk_gemm_kernel_scalar;
-}
-
 struct wk_gemm_weights {
   const wk_gemm_kernel *kern; /* the kernel whose layout `packed` is in */
   int n, k;
@@ -89,7 +75,7 @@ wk_status wk_gemm_weights_create(wk_context *ctx, const int8_t *w, ptrdiff_t w_s
                       j, (double)bias[j]);
   }
 
-  const wk_gemm_kernel *kern = ctx->gemm;
+  const wk_gemm_kernel *kern = ctx->k->gemm;
   const size_t n_pad = ((size_t)n + WK_GEMM_NB_ALIGN - 1) / WK_GEMM_NB_ALIGN * WK_GEMM_NB_ALIGN;
   wk_gemm_weights *wt = wk_alloc(sizeof *wt);
   if (!wt) return wk_error(WK_STATUS_OUT_OF_MEMORY, "gemm weights: out of memory");
@@ -204,10 +190,10 @@ static void gemm_rows_task(void *ctx, size_t task, int thread) {
 
 static wk_status check_run(const wk_context *ctx, const wk_gemm_weights *wt,
                            const wk_gemm_args *g) {
-  if (wt->kern != ctx->gemm)
+  if (wt->kern != ctx->k->gemm)
     return wk_error(WK_STATUS_INVALID_ARGUMENT,
                     "gemm: weights were packed for %s but the context runs %s", wt->kern->name,
-                    ctx->gemm->name);
+                    ctx->k->gemm->name);
   if (g->m < 1) return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm: m=%d (must be >= 1)", g->m);
   if (!g->a || !g->a_scale || (!g->out && !g->out_q) || (g->out_q && !g->out_q_scale))
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm: NULL %s",
@@ -295,7 +281,7 @@ wk_status wk_gemm_run(wk_context *ctx, const wk_gemm_weights *wt, const wk_gemm_
   const wk_gemm_kernel *kern = wt->kern;
   const int threads = wk_threadpool_size(ctx->pool);
   const size_t want_tasks = (size_t)threads * 4; /* slack for load balance */
-  gemm_run r = {.wt = wt, .quant = ctx->quant, .args = g};
+  gemm_run r = {.wt = wt, .quant = ctx->k->quant, .args = g};
   /* Column block: as many 64-column groups as fit the L2 budget (at least one). */
   size_t groups = L2_BUDGET / (wt->panel_size * (size_t)(WK_GEMM_NB_ALIGN / kern->nr));
   size_t n_groups = ((size_t)wt->n + WK_GEMM_NB_ALIGN - 1) / WK_GEMM_NB_ALIGN;

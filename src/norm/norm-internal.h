@@ -56,7 +56,6 @@ extern const wk_norm_kernel wk_norm_kernel_avx2;
 extern const wk_norm_kernel wk_norm_kernel_avx512;
 #endif
 
-/* The kernel for `isa` (the best one at or below it that this build has). */
-const wk_norm_kernel *wk_norm_kernel_for(wk_isa isa);
+/* The kernel for an ISA: wk_kernels_for(isa)->norm (runtime/dispatch.h). */
 
 #endif

@@ -7,20 +7,6 @@
 #include "norm/norm.h"
 #include "quant/quant-internal.h"
 
-const wk_norm_kernel *wk_norm_kernel_for(wk_isa isa) {
-#if defined(__x86_64__)
-  switch (isa) {
-  case WK_ISA_AMX:
-  case WK_ISA_AVX512VNNI: return &wk_norm_kernel_avx512;
-  case WK_ISA_AVX2: return &wk_norm_kernel_avx2;
-  default: break;
-  }
-#else
-  (void)isa;
-#endif
-  return &wk_norm_kernel_scalar;
-}
-
 #define ROWS_PER_TASK 8
 #define WK_NORM_MAX_D 65536
 
@@ -80,8 +66,8 @@ static wk_status run(wk_context *ctx, norm_job *j) {
   if (j->y == j->x && j->y && j->y_stride != j->x_stride)
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "layernorm: in place needs y_stride == x_stride");
   const size_t n_tasks = ((size_t)j->m + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
-  j->norm = ctx->norm;
-  j->quant = ctx->quant;
+  j->norm = ctx->k->norm;
+  j->quant = ctx->k->quant;
   j->bad_row = wk_alloc_array(n_tasks, sizeof(int));
   if (j->q) j->scratch = wk_alloc_array((size_t)wk_threadpool_size(ctx->pool) * j->d, sizeof(float));
   if (!j->bad_row || (j->q && !j->scratch)) {

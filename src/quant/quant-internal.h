@@ -67,7 +67,5 @@ extern const wk_quant_kernel wk_quant_kernel_avx2;
 extern const wk_quant_kernel wk_quant_kernel_avx512;
 #endif
 
-/* The kernel for `isa` (AMX uses the AVX-512 one). */
-const wk_quant_kernel *wk_quant_kernel_for(wk_isa isa);
 
 #endif

@@ -4,20 +4,6 @@
 #include "common/checks.h"
 #include "quant/quant-internal.h"
 
-const wk_quant_kernel *wk_quant_kernel_for(wk_isa isa) {
-#if defined(__x86_64__)
-  switch (isa) {
-  case WK_ISA_AMX:
-  case WK_ISA_AVX512VNNI: return &wk_quant_kernel_avx512;
-  case WK_ISA_AVX2: return &wk_quant_kernel_avx2;
-  default: break;
-  }
-#else
-  (void)isa;
-#endif
-  return &wk_quant_kernel_scalar;
-}
-
 /* ── per-token rows ──────────────────────────────────────────────────────── */
 
 #define QUANT_ROWS_PER_TASK 16
@@ -65,7 +51,7 @@ wk_status wk_quantize_rows(wk_context *ctx, const float *x, ptrdiff_t x_stride, 
       wk_overlaps(q_lo, q_hi, s_lo, s_hi))
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "quantize: q, scale and x must not overlap");
 
-  rows_job job = {ctx->quant, x, x_stride, m, k, q, q_stride, scale};
+  rows_job job = {ctx->k->quant, x, x_stride, m, k, q, q_stride, scale};
   wk_threadpool_run(ctx->pool, ((size_t)m + QUANT_ROWS_PER_TASK - 1) / QUANT_ROWS_PER_TASK,
                     rows_task, &job);
   for (int i = 0; i < m; i++)
@@ -146,7 +132,7 @@ wk_status wk_quantize_qkv(wk_context *ctx, const float *f, int len, int heads, i
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "quantize qkv: workspace %zu < %zu bytes",
                     work_size, need);
   const size_t tasks = qkv_tasks(len);
-  qkv_job j = {.kern = ctx->quant, .f = f, .len = len, .heads = heads, .hd = hd, .q8 = q8,
+  qkv_job j = {.kern = ctx->k->quant, .f = f, .len = len, .heads = heads, .hd = hd, .q8 = q8,
                .k8 = k8, .v8 = v8, .qs = qs, .ks = ks, .amax = work};
   wk_threadpool_run(ctx->pool, tasks, qkv_task, &j);
   for (size_t i = 0; i < (size_t)heads * len; i++)

@@ -1,12 +1,17 @@
-/* context.c — a context binds an ISA's kernels and a thread pool. */
+/* context.c — a context binds an ISA's kernel table and a thread pool. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "attention/attention-internal.h"
-#include "gemm/gemm-internal.h"
 #include "runtime/runtime.h"
 #include "norm/norm-internal.h"
-#include "quant/quant-internal.h"
+
+
+/* WHISK_VERBOSE set to anything but "" or "0": log the choice of kernels to stderr. */
+static int verbose(void) {
+  const char *v = getenv("WHISK_VERBOSE");
+  return v && *v && strcmp(v, "0") != 0;
+}
 
 wk_status wk_context_create(const wk_context_options *options, wk_context **out) {
   if (!out) return wk_error(WK_STATUS_INVALID_ARGUMENT, "context: NULL output pointer");
@@ -23,21 +28,23 @@ wk_status wk_context_create(const wk_context_options *options, wk_context **out)
   } else if ((int)isa < 0 || isa >= WK_ISA_COUNT) {
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "context: unknown ISA %d", (int)isa);
   } else if (!wk_isa_supported(isa)) {
-    return wk_error(WK_STATUS_UNSUPPORTED, "context: this CPU does not support %s",
-                    wk_isa_name(isa));
+    return wk_error(WK_STATUS_UNSUPPORTED, "context: this CPU does not support %s (%s)",
+                    wk_isa_name(isa), wk_isa_unsupported_reason(isa));
   }
   wk_context *c = calloc(1, sizeof *c);
   if (!c) return wk_error(WK_STATUS_OUT_OF_MEMORY, "context: out of memory");
   c->isa = isa;
-  c->attention = wk_attention_kernel_for(isa);
-  c->gemm = wk_gemm_kernel_for(isa);
-  c->norm = wk_norm_kernel_for(isa);
-  c->quant = wk_quant_kernel_for(isa);
+  c->k = wk_kernels_for(isa);
   int n = o.n_threads ? o.n_threads : wk_cpu()->online_cores;
   wk_status s = wk_threadpool_create(n, &c->pool);
   if (s) {
     free(c);
     return s;
+  }
+  if (verbose()) {
+    char log[1024];
+    wk_dispatch_describe(log, sizeof log, o.isa, c->k);
+    fputs(log, stderr);
   }
   *out = c;
   return WK_STATUS_OK;
@@ -68,10 +75,6 @@ wk_isa wk_context_isa(const wk_context *c) { return c ? c->isa : WK_ISA_SCALAR; 
 int wk_context_threads(const wk_context *c) { return c ? wk_threadpool_size(c->pool) : 0; }
 
 const char *wk_context_kernel_name(const wk_context *c, const char *family) {
-  if (!c || !family) return NULL;
-  if (strcmp(family, "attention") == 0) return c->attention->name;
-  if (strcmp(family, "gemm") == 0) return c->gemm->name;
-  if (strcmp(family, "norm") == 0) return c->norm->name;
-  if (strcmp(family, "quant") == 0) return c->quant->name;
-  return NULL;
+  if (!c) return NULL;
+  return wk_kernels_name(c->k, wk_family_find(family));
 }

@@ -130,6 +130,38 @@ int wk_isa_supported(wk_isa isa) {
   }
 }
 
+const char *wk_isa_unsupported_reason(wk_isa isa) {
+  if ((int)isa < 0 || isa >= WK_ISA_COUNT) return "not an ISA";
+  if (wk_isa_supported(isa)) return NULL;
+#if defined(__x86_64__)
+  const wk_cpu_info *c = wk_cpu();
+  /* Each ISA needs the one below it (the scalar one always runs): report the first gap. */
+  if (isa > WK_ISA_AVX2 && !wk_isa_supported(WK_ISA_AVX2)) return "needs avx2, which is missing";
+  if (isa > WK_ISA_AVX512VNNI && !wk_isa_supported(WK_ISA_AVX512VNNI))
+    return "needs avx512vnni, which is missing";
+  switch (isa) {
+  case WK_ISA_AVX2:
+    if (!c->avx2) return "cpu lacks avx2";
+    if (!c->fma) return "cpu lacks fma";
+    return "the OS does not save AVX state (XCR0)";
+  case WK_ISA_AVX512VNNI:
+    if (!c->avx512f) return "cpu lacks avx512f";
+    if (!c->avx512bw) return "cpu lacks avx512bw";
+    if (!c->avx512vl) return "cpu lacks avx512vl";
+    if (!c->avx512vnni) return "cpu lacks avx512vnni";
+    return "the OS does not save AVX-512 state (XCR0)";
+  case WK_ISA_AMX:
+    if (!c->amx_tile) return "cpu lacks amx-tile";
+    if (!c->amx_int8) return "cpu lacks amx-int8";
+    if (!c->os_amx) return "cpu has amx-tile but the OS does not save tile state (XCR0)";
+    return "cpu has amx-tile but the OS refused tile permission";
+  default: return "unsupported";
+  }
+#else
+  return "not an x86-64 build";
+#endif
+}
+
 wk_status wk_isa_auto(wk_isa *isa) {
   if (!isa) return wk_error(WK_STATUS_INVALID_ARGUMENT, "wk_isa_auto: NULL argument");
   wk_isa cap = (wk_isa)(WK_ISA_COUNT - 1);

@@ -3,9 +3,13 @@
 #define WK_RUNTIME_H
 
 #include "common/common.h"
+#include "runtime/dispatch.h"
 
 /* ── CPU features (src/runtime/cpu.c) ── */
 const wk_cpu_info *wk_cpu(void);
+/* Why this CPU/OS cannot run `isa` ("cpu lacks avx512vnni", "cpu has amx-tile but the OS
+ * refused tile permission"), or NULL if it can.  A constant string. */
+const char *wk_isa_unsupported_reason(wk_isa isa);
 
 /* ── Thread pool (src/runtime/threadpool.c) ──
  * Runs fn(ctx, task, thread) for task in [0, n_tasks) on the pool's threads (the caller is
@@ -18,17 +22,10 @@ int wk_threadpool_size(const wk_threadpool *pool);
 void wk_threadpool_run(wk_threadpool *pool, size_t n_tasks, wk_task_fn fn, void *ctx);
 
 /* ── Context ── */
-struct wk_attention_kernel;
-struct wk_gemm_kernel;
-struct wk_norm_kernel;
-struct wk_quant_kernel;
 struct wk_context {
   wk_isa isa;
   wk_threadpool *pool;
-  const struct wk_attention_kernel *attention;
-  const struct wk_gemm_kernel *gemm;
-  const struct wk_norm_kernel *norm;
-  const struct wk_quant_kernel *quant;
+  const wk_kernels *k; /* wk_kernels_for(isa): every family's kernel (runtime/dispatch.h) */
   void *scratch;       /* workspace kept for the public calls that run on this context */
   size_t scratch_size; /* its bytes */
 };
