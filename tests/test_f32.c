@@ -34,57 +34,63 @@ static void test_gemm(wk_context *c_isa, wk_context *c_ref, wk_test_rng *r) {
   static const int ms[] = {1, 5, 6, 7, 13, 48, 49, 97};
   static const int ns[] = {1, 7, 15, 16, 17, 63, 64, 65, 130, 257};
   static const int ks[] = {1, 5, 16, 17, 64, 131};
-  int combo = 0, exact_fail = 0;
+  /* then a few long reductions (P·V has k = 1500, fc2 k = 4·d) */
+  static const int long_k[][3] = {{7, 65, 1500}, {13, 17, 2048}, {1, 130, 777}, {6, 64, 4099}};
+  const int NM = sizeof ms / sizeof *ms, NN = sizeof ns / sizeof *ns, NK = sizeof ks / sizeof *ks;
+  const int n_grid = NM * NN * NK, n_long = (int)(sizeof long_k / sizeof *long_k);
+  int exact_fail = 0;
   double worst = 0;
-  for (size_t a = 0; a < sizeof ms / sizeof *ms; a++)
-    for (size_t b = 0; b < sizeof ns / sizeof *ns; b++)
-      for (size_t c = 0; c < sizeof ks / sizeof *ks; c++, combo++) {
-        const int m = ms[a], n = ns[b], k = ks[c];
-        const int has_bias = combo & 1, gelu = (combo >> 1) & 1, res_mode = (combo >> 2) % 3;
-        const ptrdiff_t xs = k + (combo % 5), os = n + (combo % 3); /* strided rows */
-        float *x = rand_array(r, (size_t)m * xs, -2, 2);
-        float *w = rand_array(r, (size_t)n * k, -1, 1);
-        float *bias = rand_array(r, (size_t)n, -1, 1);
-        float *res = rand_array(r, (size_t)m * os, -3, 3);
-        float *y_ref = wk_alloc_array((size_t)m * os, sizeof(float));
-        float *y = wk_alloc_array((size_t)m * os, sizeof(float));
-        wk_f32_weights *wt = NULL;
-        CHECK(wk_f32_weights_create(c_ref, w, k, has_bias ? bias : NULL, n, k, &wt) == 0, "%s",
-              wk_last_error());
-        /* res_mode 0: none; 1: separate residual; 2: in place (out == residual) */
-        memcpy(y_ref, res, sizeof(float) * m * os);
-        memcpy(y, res, sizeof(float) * m * os);
-        wk_f32_gemm_args ga = {m, x, xs, gelu, res_mode == 1 ? res : res_mode == 2 ? y_ref : NULL,
-                               os, y_ref, os};
-        CHECK(wk_f32_gemm(c_ref, wt, &ga) == 0, "%s", wk_last_error());
-        ga.residual = res_mode == 1 ? res : res_mode == 2 ? y : NULL;
-        ga.out = y;
-        CHECK(wk_f32_gemm(c_isa, wt, &ga) == 0, "%s", wk_last_error());
-        size_t bad = count_diff(y, y_ref, (size_t)m * os);
-        if (bad && exact_fail++ < 5)
-          CHECK(0, "gemm m=%d n=%d k=%d bias=%d gelu=%d res=%d: %zu outputs differ from scalar",
-                m, n, k, has_bias, gelu, res_mode, bad);
-        /* vs double, without GELU: a k-term fma chain is within k·u·Σ|x·w| (u = 2^-24), plus
-         * one rounding for each of bias and residual (γ_{k+2} with room). */
-        if (!gelu)
-          for (int i = 0; i < m; i++)
-            for (int j = 0; j < n; j++) {
-              double e = 0, mag = 0;
-              for (int kk = 0; kk < k; kk++) {
-                e += (double)x[i * xs + kk] * w[j * k + kk];
-                mag += fabs((double)x[i * xs + kk] * w[j * k + kk]);
-              }
-              if (has_bias) e += bias[j], mag += fabs(bias[j]);
-              if (res_mode) e += res[i * os + j], mag += fabs(res[i * os + j]);
-              const double err = fabs(y_ref[i * os + j] - e), bound = (k + 3) * 0x1p-24 * mag + 1e-30;
-              if (err / bound > worst) worst = err / bound;
-              if (err > bound && exact_fail++ < 5)
-                CHECK(0, "gemm m=%d n=%d k=%d (%d,%d): |err| %g > bound %g", m, n, k, i, j, err, bound);
-            }
-        wk_f32_weights_free(wt);
-        wk_free(x), wk_free(w), wk_free(bias), wk_free(res), wk_free(y_ref), wk_free(y);
-      }
-  printf("gemm: %d shapes, bit-exact vs scalar, worst error / bound vs double %.3f\n", combo, worst);
+  for (int combo = 0; combo < n_grid + n_long; combo++) {
+    const int *lk = long_k[combo < n_grid ? 0 : combo - n_grid];
+    const int m = combo < n_grid ? ms[combo / (NN * NK)] : lk[0];
+    const int n = combo < n_grid ? ns[combo / NK % NN] : lk[1];
+    const int k = combo < n_grid ? ks[combo % NK] : lk[2];
+    const int has_bias = combo & 1, gelu = (combo >> 1) & 1, res_mode = (combo >> 2) % 3;
+    const ptrdiff_t xs = k + (combo % 5), os = n + (combo % 3); /* strided rows */
+    float *x = rand_array(r, (size_t)m * xs, -2, 2);
+    float *w = rand_array(r, (size_t)n * k, -1, 1);
+    float *bias = rand_array(r, (size_t)n, -1, 1);
+    float *res = rand_array(r, (size_t)m * os, -3, 3);
+    float *y_ref = wk_alloc_array((size_t)m * os, sizeof(float));
+    float *y = wk_alloc_array((size_t)m * os, sizeof(float));
+    wk_f32_weights *wt = NULL;
+    CHECK(wk_f32_weights_create(c_ref, w, k, has_bias ? bias : NULL, n, k, &wt) == 0, "%s",
+          wk_last_error());
+    /* res_mode 0: none; 1: separate residual; 2: in place (out == residual) */
+    memcpy(y_ref, res, sizeof(float) * m * os);
+    memcpy(y, res, sizeof(float) * m * os);
+    wk_f32_gemm_args ga = {m, x, xs, gelu, res_mode == 1 ? res : res_mode == 2 ? y_ref : NULL,
+                           os, y_ref, os};
+    CHECK(wk_f32_gemm(c_ref, wt, &ga) == 0, "%s", wk_last_error());
+    ga.residual = res_mode == 1 ? res : res_mode == 2 ? y : NULL;
+    ga.out = y;
+    CHECK(wk_f32_gemm(c_isa, wt, &ga) == 0, "%s", wk_last_error());
+    size_t bad = count_diff(y, y_ref, (size_t)m * os);
+    if (bad && exact_fail++ < 5)
+      CHECK(0, "gemm m=%d n=%d k=%d bias=%d gelu=%d res=%d: %zu outputs differ from scalar",
+            m, n, k, has_bias, gelu, res_mode, bad);
+    /* vs double, without GELU: a k-term fma chain is within k·u·Σ|x·w| (u = 2^-24), plus
+     * one rounding for each of bias and residual (γ_{k+2} with room). */
+    if (!gelu)
+      for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++) {
+          double e = 0, mag = 0;
+          for (int kk = 0; kk < k; kk++) {
+            e += (double)x[i * xs + kk] * w[j * k + kk];
+            mag += fabs((double)x[i * xs + kk] * w[j * k + kk]);
+          }
+          if (has_bias) e += bias[j], mag += fabs(bias[j]);
+          if (res_mode) e += res[i * os + j], mag += fabs(res[i * os + j]);
+          const double err = fabs(y_ref[i * os + j] - e), bound = (k + 3) * 0x1p-24 * mag + 1e-30;
+          if (err / bound > worst) worst = err / bound;
+          if (err > bound && exact_fail++ < 5)
+            CHECK(0, "gemm m=%d n=%d k=%d (%d,%d): |err| %g > bound %g", m, n, k, i, j, err, bound);
+        }
+    wk_f32_weights_free(wt);
+    wk_free(x), wk_free(w), wk_free(bias), wk_free(res), wk_free(y_ref), wk_free(y);
+  }
+  printf("gemm: %d shapes, bit-exact vs scalar, worst error / bound vs double %.3f\n",
+         n_grid + n_long, worst);
 }
 
 /* ── softmax_row ── */

@@ -73,6 +73,10 @@ static void test_args(const f32_synth *s, const wk_encoder_fp32 *e) {
   w.ln_post_g = NULL;
   CHECK(wk_encoder_fp32_create(ctx, &w, &bad) == WK_STATUS_INVALID_ARGUMENT && !bad, "NULL ln");
   w = s->w;
+  float g0 = s->ln_post[0];
+  s->ln_post[0] = NAN; /* fails after the layers' table is allocated */
+  CHECK(wk_encoder_fp32_create(ctx, &w, &bad) == WK_STATUS_INVALID_ARGUMENT && !bad, "NaN ln_post");
+  s->ln_post[0] = g0;
   w.n_layer = 0;
   CHECK(wk_encoder_fp32_create(ctx, &w, &bad) == WK_STATUS_INVALID_ARGUMENT && !bad, "0 layers");
   ((float *)s->lw[s->w.n_layer - 1].w1)[5] = INFINITY; /* the synth owns it: writable */
@@ -121,7 +125,7 @@ static void test_config(int filter, int n_mels, int n_ctx, int d, int heads, int
               memcmp(out + n_out, ref, n_out * sizeof(float)) == 0,
           "%s: concurrent runs differ", wk_isa_name((wk_isa)isa));
   }
-  printf("n_mels=%d n_ctx=%d d=%d heads=%d layers=%d: %d runs byte-identical to scalar\n", n_mels,
+  printf("n_mels=%d n_ctx=%d d=%d heads=%d layers=%d: %d runs compared with scalar\n", n_mels,
          n_ctx, d, heads, layers, compared);
   if (filter < 0 || filter == WK_ISA_SCALAR) test_args(&s, e);
   wk_free(ref), wk_free(out);

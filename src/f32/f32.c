@@ -197,7 +197,8 @@ wk_status wk_f32_gemm(wk_context *ctx, const wk_f32_weights *w, const wk_f32_gem
   if (a->residual && overlaps(rl, rh, ol, oh) &&
       (a->residual != a->out || a->residual_stride != a->out_stride))
     return wk_error(WK_STATUS_INVALID_ARGUMENT,
-                    "f32 gemm: out overlaps residual (only out == residual, same stride, is allowed)");
+                    "f32 gemm: out overlaps residual (only out == residual with the same stride "
+                    "is allowed)");
   gemm_job j = {wk_f32_kernel_for(ctx->isa), w, a, ((size_t)n + NB - 1) / NB};
   wk_threadpool_run(ctx->pool, (((size_t)a->m + MB - 1) / MB) * j.n_col_blocks, gemm_task, &j);
   return WK_STATUS_OK;
@@ -274,7 +275,8 @@ static void attn_task(void *ctx, size_t task, int thread) {
       .out = s, .out_stride = s_stride,
   };
   j->kern->gemm_block(&sb);
-  for (int r = 0; r < rows; r++) inv[r] = 1.0f / j->kern->softmax_row(s + r * s_stride, a->lk, j->c);
+  for (int r = 0; r < rows; r++)
+    inv[r] = 1.0f / j->kern->softmax_row(s + r * s_stride, a->lk, j->c);
   float *o = a->out + i0 * a->out_stride + h * dh; /* [rows][dh], stride out_stride */
   const wk_f32_gemm_block_args ob = {
       .m = rows, .n = dh, .k = a->lk,
@@ -310,7 +312,9 @@ wk_status wk_f32_attention(wk_context *ctx, const wk_f32_attention_args *a, void
   if (!extent(a->out, a->out_stride, a->lq, width, &ol, &oh))
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "f32 attention: out stride overflows");
   const struct { const float *p; ptrdiff_t s; int rows; const char *name; } in[3] = {
-      {a->q, a->q_stride, a->lq, "q"}, {a->k, a->k_stride, a->lk, "k"}, {a->v, a->v_stride, a->lk, "v"}};
+      {a->q, a->q_stride, a->lq, "q"},
+      {a->k, a->k_stride, a->lk, "k"},
+      {a->v, a->v_stride, a->lk, "v"}};
   for (int i = 0; i < 3; i++) {
     if (!extent(in[i].p, in[i].s, in[i].rows, width, &l, &hi))
       return wk_error(WK_STATUS_INVALID_ARGUMENT, "f32 attention: %s stride overflows", in[i].name);

@@ -62,7 +62,8 @@ static wk_status pack_conv(wk_context *ctx, const float *w, const float *b, int 
   if (!r) return wk_error(WK_STATUS_OUT_OF_MEMORY, "encoder fp32: out of memory (conv)");
   for (int o = 0; o < c_out; o++)
     for (int i = 0; i < c_in; i++)
-      for (int j = 0; j < 3; j++) r[o * kk + (size_t)j * c_in + i] = w[((size_t)o * c_in + i) * 3 + j];
+      for (int j = 0; j < 3; j++)
+        r[o * kk + (size_t)j * c_in + i] = w[((size_t)o * c_in + i) * 3 + j];
   wk_status s = wk_f32_weights_create(ctx, r, (ptrdiff_t)kk, b, c_out, (int)kk, out);
   wk_free(r);
   return s;
@@ -90,7 +91,8 @@ static wk_status pack_layer(wk_context *ctx, const wk_layer_f32 *w, int d, layer
   const float *src[4] = {w->ln1_g, w->ln1_b, w->ln2_g, w->ln2_b};
   for (int i = 0; i < 4; i++) {
     if (!wk_all_finite(src[i], (size_t)d))
-      return wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder fp32: a LayerNorm parameter is not finite");
+      return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                      "encoder fp32: a LayerNorm parameter is not finite");
     memcpy(L->ln + (size_t)i * d, src[i], (size_t)d * sizeof(float));
   }
   return WK_STATUS_OK;
@@ -119,7 +121,8 @@ wk_status wk_encoder_fp32_create(wk_context *ctx, const wk_encoder_f32 *w, wk_en
       w->d / w->heads > 128 || w->n_layer < 1 || w->n_layer > 1024)
     return wk_error(WK_STATUS_INVALID_ARGUMENT,
                     "encoder fp32: n_mels=%d n_ctx=%d d=%d heads=%d n_layer=%d (need n_mels "
-                    "1..21845, n_ctx 1..65536, heads dividing d, head_dim 16..128, n_layer 1..1024)",
+                    "1..21845, n_ctx 1..65536, heads dividing d, head_dim 16..128, "
+                    "n_layer 1..1024)",
                     w->n_mels, w->n_ctx, w->d, w->heads, w->n_layer);
   if (st->n_mels != w->n_mels || st->d != w->d || st->n_ctx < w->n_ctx)
     return wk_error(WK_STATUS_INVALID_ARGUMENT,
@@ -148,6 +151,7 @@ wk_status wk_encoder_fp32_create(wk_context *ctx, const wk_encoder_f32 *w, wk_en
     e->pos = copy_finite(st->pos, (size_t)w->n_ctx * d, &bad);
     e->ln_post = wk_alloc_array(2 * (size_t)d, sizeof(float));
     e->layers = wk_alloc_array((size_t)w->n_layer, sizeof(layer_fp32));
+    if (e->layers) memset(e->layers, 0, (size_t)w->n_layer * sizeof(layer_fp32)); /* for free */
     if (bad || !wk_all_finite(w->ln_post_g, d) || !wk_all_finite(w->ln_post_b, d))
       s = wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder fp32: positions or ln_post not finite");
     else if (!e->pos || !e->ln_post || !e->layers)
@@ -156,7 +160,6 @@ wk_status wk_encoder_fp32_create(wk_context *ctx, const wk_encoder_f32 *w, wk_en
   if (!s) {
     memcpy(e->ln_post, w->ln_post_g, (size_t)d * sizeof(float));
     memcpy(e->ln_post + d, w->ln_post_b, (size_t)d * sizeof(float));
-    memset(e->layers, 0, (size_t)w->n_layer * sizeof(layer_fp32));
   }
   for (int l = 0; !s && l < w->n_layer; l++) {
     e->layers[l].ffn = w->layers[l].ffn;
