@@ -34,16 +34,18 @@ void wk_f32_pack(const float *w, ptrdiff_t stride_n, ptrdiff_t stride_k, int n, 
   for (int p = 0; p * WK_F32_NR < n; p++) {
     float *dst = packed + (size_t)p * k * WK_F32_NR; /* [k][64] */
     const int j0 = p * WK_F32_NR, cols = n - j0 < WK_F32_NR ? n - j0 : WK_F32_NR;
-    for (int kk = 0; kk < k; kk++) {
-      float *row = dst + (size_t)kk * WK_F32_NR;
-      const float *src = w + j0 * stride_n + kk * stride_k;
-      if (stride_n == 1) {
-        memcpy(row, src, (size_t)cols * sizeof(float));
-      } else {
-        for (int c = 0; c < cols; c++) row[c] = src[c * stride_n];
+    if (stride_n == 1) { /* rows of the panel are contiguous in w (V in P·V) */
+      for (int kk = 0; kk < k; kk++)
+        memcpy(dst + (size_t)kk * WK_F32_NR, w + j0 + kk * stride_k, (size_t)cols * sizeof(float));
+    } else { /* a transpose: read each source row along k, write a panel column (16 KiB of
+              * panel per 64 k stays in L1 while the columns fill it) */
+      for (int c = 0; c < cols; c++) {
+        const float *src = w + (j0 + c) * stride_n;
+        for (int kk = 0; kk < k; kk++) dst[(size_t)kk * WK_F32_NR + c] = src[kk * stride_k];
       }
-      for (int c = cols; c < WK_F32_NR; c++) row[c] = 0.0f;
     }
+    for (int kk = 0; kk < k; kk++)
+      for (int c = cols; c < WK_F32_NR; c++) dst[(size_t)kk * WK_F32_NR + c] = 0.0f;
   }
 }
 
