@@ -1,7 +1,7 @@
 /* f32-internal.h — the FP32 microkernel interface and its numerical specification.
  *
- * Two kernels carry every FP32 flop of the encoder (f32.c builds GEMMs, convolutions and
- * attention from them):
+ * Two kernels carry every FP32 flop of the encoder (f32.c builds the Linear and attention
+ * operators from them; the encoder's convolutions are Linears over im2col views):
  *
  * 1. gemm_block — Whisper's Linear on a block of rows × columns, for every m, n:
  *
