@@ -8,6 +8,7 @@
 
 #include "attention/attention-internal.h"
 #include "gemm/gemm-internal.h"
+#include "f32/f32-internal.h"
 #include "norm/norm-internal.h"
 #include "quant/quant-internal.h"
 #include "runtime/runtime.h"
@@ -22,6 +23,7 @@ static const wk_kernels kernels_amx = {
     .gemm = &wk_gemm_kernel_amx,
     .norm = &wk_norm_kernel_avx512,
     .quant = &wk_quant_kernel_avx512,
+    .f32 = &wk_f32_kernel_avx512,
 };
 
 static const wk_kernels kernels_avx512vnni = {
@@ -30,6 +32,7 @@ static const wk_kernels kernels_avx512vnni = {
     .gemm = &wk_gemm_kernel_avx512vnni,
     .norm = &wk_norm_kernel_avx512,
     .quant = &wk_quant_kernel_avx512,
+    .f32 = &wk_f32_kernel_avx512,
 };
 
 static const wk_kernels kernels_avx2 = {
@@ -38,6 +41,7 @@ static const wk_kernels kernels_avx2 = {
     .gemm = &wk_gemm_kernel_avx2,
     .norm = &wk_norm_kernel_avx2,
     .quant = &wk_quant_kernel_avx2,
+    .f32 = &wk_f32_kernel_avx2,
 };
 #endif
 
@@ -47,6 +51,7 @@ static const wk_kernels kernels_scalar = {
     .gemm = &wk_gemm_kernel_scalar,
     .norm = &wk_norm_kernel_scalar,
     .quant = &wk_quant_kernel_scalar,
+    .f32 = &wk_f32_kernel_scalar,
 };
 
 /* The ladder, indexed by wk_isa: NULL where this build has no table (then the next lower one

@@ -29,7 +29,8 @@
   X(ATTENTION, attention, wk_attention_kernel)                                                 \
   X(GEMM, gemm, wk_gemm_kernel)                                                                \
   X(NORM, norm, wk_norm_kernel)                                                                \
-  X(QUANT, quant, wk_quant_kernel)
+  X(QUANT, quant, wk_quant_kernel)                                                             \
+  X(F32, f32, wk_f32_kernel)
 
 typedef enum wk_family {
 #define WK_FAMILY_ENUM(E, f, T) WK_FAMILY_##E,

@@ -1,0 +1,71 @@
+/* f32.h — the FP32 operators (internal API): Whisper's Linear and multi-head attention in
+ * single precision, fast (packed weights, SIMD microkernels, the context's thread pool) and
+ * deterministic: the bytes depend on neither the ISA nor the thread count (the numerical
+ * specification is in f32-internal.h; the scalar kernel in f32-scalar.c is it).
+ *
+ *   Linear:     out[m][n] = (Σ_k x[m][k]·W[n][k]) + bias[n]  [→ gelu]  [+ residual[m][n]]
+ *   Attention:  out[i][h·dh + c] = Σ_j softmax_j(scale · q_h[i]·k_h[j]) · v_h[j][c]
+ */
+#ifndef WK_F32_H
+#define WK_F32_H
+
+#include <stddef.h>
+
+#include "whisk.h"
+
+/* ── Linear ──────────────────────────────────────────────────────────────── */
+
+typedef struct wk_f32_weights wk_f32_weights;
+
+/* Packs W: [n][k] (row j at w + j·w_stride, PyTorch Linear layout) and bias: [n] (or NULL)
+ * once.  The packed layout is the same for every ISA, so weights packed under one context run
+ * under any other.  1 ≤ n ≤ 2^24, 1 ≤ k ≤ 2^20; w and bias must be finite.  Read-only after
+ * creation: several threads may run GEMMs with one set of weights at once. */
+wk_status wk_f32_weights_create(wk_context *context, const float *w, ptrdiff_t w_stride,
+                                const float *bias, int n, int k, wk_f32_weights **out);
+void wk_f32_weights_free(wk_f32_weights *w); /* accepts NULL */
+int wk_f32_weights_n(const wk_f32_weights *w);
+int wk_f32_weights_k(const wk_f32_weights *w);
+
+typedef struct wk_f32_gemm_args {
+  int m;                 /* rows, ≥ 1 */
+  const float *x;        /* [m][k], row i at x + i·x_stride (rows may overlap: im2col views) */
+  ptrdiff_t x_stride;    /* ≥ 0 */
+  int gelu;              /* nonzero: erf GELU after the bias (before the residual) */
+  const float *residual; /* [m][n], row i at residual + i·residual_stride, or NULL */
+  ptrdiff_t residual_stride;
+  float *out;            /* [m][n], row i at out + i·out_stride; may equal residual (same
+                          * stride); must not overlap x */
+  ptrdiff_t out_stride;  /* ≥ n (or any ≥ 0 when m = 1) */
+} wk_f32_gemm_args;
+
+/* Runs the Linear.  Inputs are not scanned for NaN/∞ (callers check at their boundaries); a
+ * non-finite input gives non-finite outputs, never a crash. */
+wk_status wk_f32_gemm(wk_context *context, const wk_f32_weights *w, const wk_f32_gemm_args *args);
+
+/* ── attention (no mask) ─────────────────────────────────────────────────── */
+
+typedef struct wk_f32_attention_args {
+  int heads;          /* ≥ 1 */
+  int lq, lk;         /* query rows, key/value rows: 1 … 2^20 */
+  int head_dim;       /* dh, 16 … 128 */
+  /* q: [lq][·], k, v: [lk][·]; head h of row i is the dh floats at p + i·stride + h·dh, as a
+   * fused QKV projection writes them (q = qkv, k = qkv + d, v = qkv + 2d, strides 3d). */
+  const float *q, *k, *v;
+  ptrdiff_t q_stride, k_stride, v_stride; /* ≥ heads·dh */
+  float softmax_scale; /* 0: 1/√dh (Whisper: q and k each · dh^-1/4) */
+  float *out;          /* [lq][·], head h of row i at out + i·out_stride + h·dh; must not
+                        * overlap q, k or v */
+  ptrdiff_t out_stride; /* ≥ heads·dh */
+} wk_f32_attention_args;
+
+/* Bytes of workspace wk_f32_attention needs on a context with n_threads threads (0 if the
+ * sizes are out of range). */
+size_t wk_f32_attention_workspace_size(int heads, int lq, int lk, int head_dim, int n_threads);
+
+/* Runs attention; ws: workspace of ≥ wk_f32_attention_workspace_size(…, the context's
+ * threads) bytes, 64-byte aligned.  Inputs must be finite (not scanned). */
+wk_status wk_f32_attention(wk_context *context, const wk_f32_attention_args *args, void *ws,
+                           size_t ws_size);
+
+#endif

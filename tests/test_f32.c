@@ -1,0 +1,257 @@
+/* test_f32.c ISA — the FP32 kernels (src/f32) on one ISA against the scalar spec, bit for bit,
+ * and the scalar spec against double precision:
+ *   - GEMM (through wk_f32_gemm, so blocking and threads are covered too) on every remainder
+ *     shape: m, n, k ∈ {1, tile−1, tile, tile+1, primes}, each epilogue (bias, GELU, residual,
+ *     residual in place);
+ *   - softmax_row directly, lengths 1 … 1500 around the 8/16-lane edges, logits up to ±400;
+ *   - attention (wk_f32_attention) on head dims 16 … 128, lq ≠ lk, odd lengths, 1 vs 3 threads;
+ *   - argument checks.
+ * Error bounds against double (each justified where it is checked). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "f32/f32-internal.h"
+#include "runtime/dispatch.h"
+#include "f32/f32.h"
+#include "test_util.h"
+
+static float *rand_array(wk_test_rng *r, size_t n, float lo, float hi) {
+  float *p = wk_alloc_array(n ? n : 1, sizeof(float));
+  if (!p) exit(1);
+  for (size_t i = 0; i < n; i++) p[i] = wk_test_float(r, lo, hi);
+  return p;
+}
+
+static size_t count_diff(const float *a, const float *b, size_t n) {
+  size_t bad = 0;
+  for (size_t i = 0; i < n; i++) bad += memcmp(&a[i], &b[i], sizeof(float)) != 0;
+  return bad;
+}
+
+/* ── GEMM ── */
+static void test_gemm(wk_context *c_isa, wk_context *c_ref, wk_test_rng *r) {
+  static const int ms[] = {1, 5, 6, 7, 13, 48, 49, 97};
+  static const int ns[] = {1, 7, 15, 16, 17, 63, 64, 65, 130, 257};
+  static const int ks[] = {1, 5, 16, 17, 64, 131};
+  /* then a few long reductions (P·V has k = 1500, fc2 k = 4·d) */
+  static const int long_k[][3] = {{7, 65, 1500}, {13, 17, 2048}, {1, 130, 777}, {6, 64, 4099}};
+  const int NM = sizeof ms / sizeof *ms, NN = sizeof ns / sizeof *ns, NK = sizeof ks / sizeof *ks;
+  const int n_grid = NM * NN * NK, n_long = (int)(sizeof long_k / sizeof *long_k);
+  int exact_fail = 0;
+  double worst = 0;
+  for (int combo = 0; combo < n_grid + n_long; combo++) {
+    const int *lk = long_k[combo < n_grid ? 0 : combo - n_grid];
+    const int m = combo < n_grid ? ms[combo / (NN * NK)] : lk[0];
+    const int n = combo < n_grid ? ns[combo / NK % NN] : lk[1];
+    const int k = combo < n_grid ? ks[combo % NK] : lk[2];
+    const int has_bias = combo & 1, gelu = (combo >> 1) & 1, res_mode = (combo >> 2) % 3;
+    const ptrdiff_t xs = k + (combo % 5), os = n + (combo % 3); /* strided rows */
+    float *x = rand_array(r, (size_t)m * xs, -2, 2);
+    float *w = rand_array(r, (size_t)n * k, -1, 1);
+    float *bias = rand_array(r, (size_t)n, -1, 1);
+    float *res = rand_array(r, (size_t)m * os, -3, 3);
+    float *y_ref = wk_alloc_array((size_t)m * os, sizeof(float));
+    float *y = wk_alloc_array((size_t)m * os, sizeof(float));
+    wk_f32_weights *wt = NULL;
+    CHECK(wk_f32_weights_create(c_ref, w, k, has_bias ? bias : NULL, n, k, &wt) == 0, "%s",
+          wk_last_error());
+    /* res_mode 0: none; 1: separate residual; 2: in place (out == residual) */
+    memcpy(y_ref, res, sizeof(float) * m * os);
+    memcpy(y, res, sizeof(float) * m * os);
+    wk_f32_gemm_args ga = {m, x, xs, gelu, res_mode == 1 ? res : res_mode == 2 ? y_ref : NULL,
+                           os, y_ref, os};
+    CHECK(wk_f32_gemm(c_ref, wt, &ga) == 0, "%s", wk_last_error());
+    ga.residual = res_mode == 1 ? res : res_mode == 2 ? y : NULL;
+    ga.out = y;
+    CHECK(wk_f32_gemm(c_isa, wt, &ga) == 0, "%s", wk_last_error());
+    size_t bad = count_diff(y, y_ref, (size_t)m * os);
+    if (bad && exact_fail++ < 5)
+      CHECK(0, "gemm m=%d n=%d k=%d bias=%d gelu=%d res=%d: %zu outputs differ from scalar",
+            m, n, k, has_bias, gelu, res_mode, bad);
+    /* vs double, without GELU: a k-term fma chain is within k·u·Σ|x·w| (u = 2^-24), plus
+     * one rounding for each of bias and residual (γ_{k+2} with room). */
+    if (!gelu)
+      for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++) {
+          double e = 0, mag = 0;
+          for (int kk = 0; kk < k; kk++) {
+            e += (double)x[i * xs + kk] * w[j * k + kk];
+            mag += fabs((double)x[i * xs + kk] * w[j * k + kk]);
+          }
+          if (has_bias) e += bias[j], mag += fabs(bias[j]);
+          if (res_mode) e += res[i * os + j], mag += fabs(res[i * os + j]);
+          const double err = fabs(y_ref[i * os + j] - e), bound = (k + 3) * 0x1p-24 * mag + 1e-30;
+          if (err / bound > worst) worst = err / bound;
+          if (err > bound && exact_fail++ < 5)
+            CHECK(0, "gemm m=%d n=%d k=%d (%d,%d): |err| %g > bound %g", m, n, k, i, j, err, bound);
+        }
+    wk_f32_weights_free(wt);
+    wk_free(x), wk_free(w), wk_free(bias), wk_free(res), wk_free(y_ref), wk_free(y);
+  }
+  printf("gemm: %d shapes, bit-exact vs scalar, worst error / bound vs double %.3f\n",
+         n_grid + n_long, worst);
+}
+
+/* ── softmax_row ── */
+static void test_softmax(const wk_f32_kernel *kern, wk_test_rng *r) {
+  static const int lens[] = {1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 1500};
+  static const float spreads[] = {0.0f, 1.0f, 8.0f, 60.0f, 400.0f};
+  double worst = 0;
+  for (size_t a = 0; a < sizeof lens / sizeof *lens; a++)
+    for (size_t b = 0; b < sizeof spreads / sizeof *spreads; b++) {
+      const int L = lens[a];
+      float *s = rand_array(r, (size_t)L, -spreads[b], spreads[b]);
+      float *s2 = wk_alloc_array((size_t)L, sizeof(float));
+      memcpy(s2, s, sizeof(float) * L);
+      const float c = 0.125f * 1.44269504f;
+      double t_max = -INFINITY, ssum = 0;
+      for (int j = 0; j < L; j++) t_max = fmax(t_max, (double)s[j] * c);
+      for (int j = 0; j < L; j++) ssum += exp2((double)s[j] * c - t_max);
+      float *orig = wk_alloc_array((size_t)L, sizeof(float));
+      memcpy(orig, s, sizeof(float) * L);
+      const float sum_ref = wk_f32_kernel_scalar.softmax_row(s, L, c);
+      const float sum = kern->softmax_row(s2, L, c);
+      CHECK(memcmp(&sum, &sum_ref, sizeof sum) == 0, "softmax L=%d spread=%g: sum %.9g vs %.9g", L,
+            (double)spreads[b], (double)sum, (double)sum_ref);
+      CHECK(count_diff(s, s2, (size_t)L) == 0, "softmax L=%d spread=%g: p differs", L,
+            (double)spreads[b]);
+      /* vs double: the polynomial's 1.6e-7 plus a few roundings (t = s·c, t − m) amplified by
+       * |t| ≤ 400·0.18 ≈ 72 → relative 2^-24·72·ln2·2 ≈ 6e-6 on p; the sum adds L/16 + 4
+       * roundings: bound 1e-5 + (L/16 + 4)·2^-24. */
+      for (int j = 0; j < L; j++) {
+        const double p = exp2((double)s[j] * 0 + (double)orig[j] * c - t_max);
+        const double rel = fabs(s[j] - p) / fmax(p, 1e-30);
+        if (p > 1e-30 && rel / 1e-5 > worst) worst = rel / 1e-5;
+        if (p > 1e-30) CHECK(rel <= 1e-5, "softmax L=%d p[%d] rel err %g", L, j, rel);
+      }
+      const double rel_sum = fabs(sum_ref - ssum) / ssum;
+      CHECK(rel_sum <= 1e-5 + (L / 16 + 4) * 0x1p-24, "softmax L=%d sum rel err %g", L, rel_sum);
+      wk_free(s), wk_free(s2), wk_free(orig);
+    }
+  printf("softmax_row: bit-exact vs scalar, worst p error / bound vs double %.3f\n", worst);
+}
+
+/* ── attention ── */
+static void attention_double(const wk_f32_attention_args *a, double *o /* [lq][heads·dh] */) {
+  const int dh = a->head_dim, W = a->heads * dh;
+  const double scale = a->softmax_scale ? a->softmax_scale : 1.0 / sqrt(dh);
+  double *s = malloc(sizeof(double) * a->lk);
+  for (int h = 0; h < a->heads; h++)
+    for (int i = 0; i < a->lq; i++) {
+      double mx = -INFINITY, sum = 0;
+      for (int j = 0; j < a->lk; j++) {
+        double t = 0;
+        for (int c = 0; c < dh; c++)
+          t += (double)a->q[i * a->q_stride + h * dh + c] * a->k[j * a->k_stride + h * dh + c];
+        s[j] = t * scale;
+        mx = fmax(mx, s[j]);
+      }
+      for (int j = 0; j < a->lk; j++) sum += (s[j] = exp(s[j] - mx));
+      for (int c = 0; c < dh; c++) {
+        double acc = 0;
+        for (int j = 0; j < a->lk; j++) acc += s[j] * a->v[j * a->v_stride + h * dh + c];
+        o[(size_t)i * W + h * dh + c] = acc / sum;
+      }
+    }
+  free(s);
+}
+
+static void test_attention(wk_context *c_isa, wk_context *c_ref, wk_test_rng *r) {
+  static const int cfg[][4] = {/* heads, lq, lk, dh */
+                               {1, 1, 1, 16},  {2, 7, 13, 32},  {3, 25, 70, 48},
+                               {2, 49, 130, 64}, {1, 30, 65, 128}, {2, 50, 1500, 64},
+                               {4, 24, 64, 80}};
+  double worst = 0;
+  for (size_t t = 0; t < sizeof cfg / sizeof *cfg; t++) {
+    const int H = cfg[t][0], lq = cfg[t][1], lk = cfg[t][2], dh = cfg[t][3], W = H * dh;
+    const ptrdiff_t st = 3 * W + 5; /* a fused-QKV-like stride, misaligned on purpose */
+    const float qs = t % 2 ? 4.0f : 1.0f; /* sharper logits on half the cases */
+    float *qkv = rand_array(r, (size_t)(lq > lk ? lq : lk) * st, -qs, qs);
+    float *o_ref = wk_alloc_array((size_t)lq * W, sizeof(float));
+    float *o = wk_alloc_array((size_t)lq * W, sizeof(float));
+    double *o64 = malloc(sizeof(double) * lq * W);
+    wk_f32_attention_args a = {H, lq, lk, dh, qkv, qkv + W, qkv + 2 * W, st, st, st, 0.0f, o_ref, W};
+    const size_t ws_ref_size = wk_f32_attention_workspace_size(H, lq, lk, dh, wk_context_threads(c_ref));
+    const size_t ws_size = wk_f32_attention_workspace_size(H, lq, lk, dh, wk_context_threads(c_isa));
+    void *ws_ref = wk_alloc(ws_ref_size), *ws = wk_alloc(ws_size);
+    CHECK(wk_f32_attention(c_ref, &a, ws_ref, ws_ref_size) == 0, "%s", wk_last_error());
+    a.out = o;
+    CHECK(wk_f32_attention(c_isa, &a, ws, ws_size) == 0, "%s", wk_last_error());
+    size_t bad = count_diff(o, o_ref, (size_t)lq * W);
+    CHECK(bad == 0, "attention heads=%d lq=%d lk=%d dh=%d: %zu outputs differ from scalar", H, lq,
+          lk, dh, bad);
+    /* vs double: a score carries ≤ dh·2^-24·Σ|q·k| of error (|q|,|k| ≤ qs), ×c in the base-2
+     * logit: ≤ 1.5e-5 (qs = 1) and 2.4e-4 (qs = 4, dh = 128) relative on p, ~1e-6 from the rest;
+     * |o| ≤ max|v| = qs: tolerances 2e-5 and 3e-4 (the bound assumes no cancellation luck). */
+    attention_double(&a, o64);
+    const double tol = qs > 1 ? 3e-4 * qs : 2e-5;
+    for (size_t i = 0; i < (size_t)lq * W; i++) {
+      const double err = fabs(o_ref[i] - o64[i]);
+      if (err / tol > worst) worst = err / tol;
+    }
+    CHECK(worst <= 1.0, "attention heads=%d lq=%d lk=%d dh=%d: error %g of tolerance", H, lq, lk,
+          dh, worst);
+    wk_free(qkv), wk_free(o_ref), wk_free(o), free(o64), wk_free(ws_ref), wk_free(ws);
+  }
+  printf("attention: %zu shapes bit-exact vs scalar, worst error / tolerance vs double %.3f\n",
+         sizeof cfg / sizeof *cfg, worst);
+}
+
+static void test_args(wk_context *ctx) {
+  float w[64 * 4] = {0}, x[8 * 64] = {0}, y[8 * 64];
+  wk_f32_weights *wt = NULL;
+  CHECK(wk_f32_weights_create(ctx, NULL, 4, NULL, 4, 4, &wt) == WK_STATUS_INVALID_ARGUMENT, "NULL w");
+  CHECK(wk_f32_weights_create(ctx, w, 4, NULL, 0, 4, &wt) == WK_STATUS_INVALID_ARGUMENT, "n = 0");
+  CHECK(wk_f32_weights_create(ctx, w, 2, NULL, 4, 4, &wt) == WK_STATUS_INVALID_ARGUMENT, "stride");
+  w[5] = NAN;
+  CHECK(wk_f32_weights_create(ctx, w, 4, NULL, 4, 4, &wt) == WK_STATUS_INVALID_ARGUMENT, "NaN w");
+  w[5] = 0;
+  CHECK(wk_f32_weights_create(ctx, w, 4, NULL, 4, 4, &wt) == 0, "%s", wk_last_error());
+  wk_f32_gemm_args a = {2, x, 4, 0, NULL, 0, y, 4};
+  CHECK(wk_f32_gemm(ctx, wt, &a) == 0, "%s", wk_last_error());
+  a.out = x + 2;
+  CHECK(wk_f32_gemm(ctx, wt, &a) == WK_STATUS_INVALID_ARGUMENT, "out overlaps x");
+  a.out = y, a.out_stride = 3;
+  CHECK(wk_f32_gemm(ctx, wt, &a) == WK_STATUS_INVALID_ARGUMENT, "out stride < n");
+  a.out_stride = 4, a.residual = y + 1, a.residual_stride = 4;
+  CHECK(wk_f32_gemm(ctx, wt, &a) == WK_STATUS_INVALID_ARGUMENT, "residual overlaps out");
+  a.residual = NULL, a.m = 0;
+  CHECK(wk_f32_gemm(ctx, wt, &a) == WK_STATUS_INVALID_ARGUMENT, "m = 0");
+  CHECK(wk_f32_gemm(ctx, NULL, &a) == WK_STATUS_INVALID_ARGUMENT, "NULL weights");
+  wk_f32_weights_free(wt);
+  wk_f32_weights_free(NULL);
+  CHECK(wk_f32_attention_workspace_size(1, 4, 4, 8, 1) == 0, "head_dim 8");
+  CHECK(wk_f32_attention_workspace_size(1, 4, 4, 16, 0) == 0, "0 threads");
+  const size_t need = wk_f32_attention_workspace_size(1, 4, 4, 16, wk_context_threads(ctx));
+  void *ws = wk_alloc(need);
+  wk_f32_attention_args at = {1, 4, 4, 16, x, x + 16, x + 32, 48, 48, 48, 0.0f, y, 16};
+  CHECK(wk_f32_attention(ctx, &at, ws, need) == 0, "%s", wk_last_error());
+  CHECK(wk_f32_attention(ctx, &at, ws, need - 1) == WK_STATUS_INVALID_ARGUMENT, "small ws");
+  at.out = x + 8;
+  CHECK(wk_f32_attention(ctx, &at, ws, need) == WK_STATUS_INVALID_ARGUMENT, "out overlaps q");
+  at.out = y, at.head_dim = 200;
+  CHECK(wk_f32_attention(ctx, &at, ws, need) == WK_STATUS_INVALID_ARGUMENT, "head_dim 200");
+  at.head_dim = 16, at.k_stride = 8;
+  CHECK(wk_f32_attention(ctx, &at, ws, need) == WK_STATUS_INVALID_ARGUMENT, "k stride");
+  at.k_stride = 48, at.softmax_scale = NAN;
+  CHECK(wk_f32_attention(ctx, &at, ws, need) == WK_STATUS_INVALID_ARGUMENT, "NaN scale");
+  wk_free(ws);
+}
+
+int main(int argc, char **argv) {
+  const wk_isa isa = argc > 1 ? wk_test_isa_arg(argc, argv) : WK_ISA_SCALAR;
+  wk_context *c_ref = wk_test_context(WK_ISA_SCALAR, 1);
+  wk_context *c_isa = wk_test_context(isa, 3);
+  wk_test_rng r = {0x5eed + (uint64_t)isa};
+  printf("kernel %s vs %s (3 threads vs 1)\n", wk_kernels_for(isa)->f32->name,
+         wk_f32_kernel_scalar.name);
+  test_gemm(c_isa, c_ref, &r);
+  test_softmax(wk_kernels_for(isa)->f32, &r);
+  test_attention(c_isa, c_ref, &r);
+  test_args(c_isa);
+  wk_context_free(c_ref);
+  wk_context_free(c_isa);
+  return wk_test_finish("test_f32");
+}
