@@ -4,6 +4,9 @@
 
 #include <float.h>
 #include <math.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 int wk_ggml_block_size(int type) {
   switch (type) {
@@ -69,8 +72,32 @@ static inline uint32_t u32_at(const uint8_t *p) {
 }
 
 void wk_f16_row_to_f32(const uint8_t *src, float *dst, size_t n) {
-  /* two bytes → uint16 without an aligned load; the loop body is branch-free and inline */
-  for (size_t i = 0; i < n; i++) dst[i] = wk_f16_to_f32((uint16_t)(src[2 * i] | src[2 * i + 1] << 8));
+  size_t i = 0;
+#if defined(__SSE2__)
+  /* Four at a time with x86-64's baseline SSE2 (no ISA flags): wk_f16_to_f32's operations lane
+   * by lane, so the result is bit-identical to the scalar definition (checked on all 65536
+   * values by test_model).  GCC -O2 does not vectorize the scalar loop; this is ≈ 4× faster. */
+  const __m128i zero = _mm_setzero_si128(), sign_mask = _mm_set1_epi32((int)0x80000000u);
+  const __m128i exp_offset = _mm_set1_epi32(0xE0 << 23), magic = _mm_set1_epi32(126 << 23);
+  const __m128i denorm_cutoff = _mm_set1_epi32(1 << 26); /* compared with two_w / 2, unsigned-safe */
+  const __m128 exp_scale = _mm_set1_ps(0x1p-112f), half = _mm_set1_ps(0.5f);
+  for (; i + 8 <= n; i += 8) {
+    const __m128i h = _mm_loadu_si128((const __m128i *)(const void *)(src + 2 * i));
+    for (int part = 0; part < 2; part++) {
+      const __m128i w = part ? _mm_unpackhi_epi16(zero, h) : _mm_unpacklo_epi16(zero, h); /* h << 16 */
+      const __m128i two_w = _mm_add_epi32(w, w), sign = _mm_and_si128(w, sign_mask);
+      const __m128 normalized = _mm_mul_ps(
+          _mm_castsi128_ps(_mm_add_epi32(_mm_srli_epi32(two_w, 4), exp_offset)), exp_scale);
+      const __m128 denormalized =
+          _mm_sub_ps(_mm_castsi128_ps(_mm_or_si128(_mm_srli_epi32(two_w, 17), magic)), half);
+      const __m128i is_denorm = _mm_cmplt_epi32(_mm_srli_epi32(two_w, 1), denorm_cutoff);
+      const __m128i bits = _mm_or_si128(_mm_and_si128(is_denorm, _mm_castps_si128(denormalized)),
+                                        _mm_andnot_si128(is_denorm, _mm_castps_si128(normalized)));
+      _mm_storeu_ps(dst + i + 4 * part, _mm_castsi128_ps(_mm_or_si128(sign, bits)));
+    }
+  }
+#endif
+  for (; i < n; i++) dst[i] = wk_f16_to_f32((uint16_t)(src[2 * i] | src[2 * i + 1] << 8));
 }
 
 /* ── legacy blocks of 32 ─────────────────────────────────────────────────────────────────── */
@@ -240,10 +267,25 @@ void wk_ggml_dequantize_row(int type, const uint8_t *src, float *dst, size_t n) 
 
 /* ── quantizers: ggml's quantize_row_<type>_ref, operation for operation ─────────────────── */
 
-static void quant_q4_0(const float *x, uint8_t *b) {
-  float amax = 0.0f, max = 0.0f; /* the value of largest magnitude, sign kept */
+/* The first of a block's values with the largest magnitude, sign kept (ggml's `max`). */
+static float largest_magnitude(const float *x) {
+  float amax = 0.0f, max = 0.0f;
   for (int j = 0; j < 32; j++)
     if (amax < fabsf(x[j])) amax = fabsf(x[j]), max = x[j];
+  return max;
+}
+
+static void min_max(const float *x, float *min, float *max) { /* of a block of 32 */
+  float lo = FLT_MAX, hi = -FLT_MAX;
+  for (int j = 0; j < 32; j++) {
+    if (x[j] < lo) lo = x[j];
+    if (x[j] > hi) hi = x[j];
+  }
+  *min = lo, *max = hi;
+}
+
+static void quant_q4_0(const float *x, uint8_t *b) {
+  const float max = largest_magnitude(x);
   const float d = max / -8, id = d != 0.0f ? 1.0f / d : 0.0f;
   put_f16(b, d);
   for (int j = 0; j < 16; j++) {
@@ -255,11 +297,8 @@ static void quant_q4_0(const float *x, uint8_t *b) {
 }
 
 static void quant_q4_1(const float *x, uint8_t *b) {
-  float min = FLT_MAX, max = -FLT_MAX;
-  for (int j = 0; j < 32; j++) {
-    if (x[j] < min) min = x[j];
-    if (x[j] > max) max = x[j];
-  }
+  float min, max;
+  min_max(x, &min, &max);
   const float d = (max - min) / 15, id = d != 0.0f ? 1.0f / d : 0.0f;
   put_f16(b, d), put_f16(b + 2, min);
   for (int j = 0; j < 16; j++) {
@@ -270,9 +309,7 @@ static void quant_q4_1(const float *x, uint8_t *b) {
 }
 
 static void quant_q5_0(const float *x, uint8_t *b) {
-  float amax = 0.0f, max = 0.0f;
-  for (int j = 0; j < 32; j++)
-    if (amax < fabsf(x[j])) amax = fabsf(x[j]), max = x[j];
+  const float max = largest_magnitude(x);
   const float d = max / -16, id = d != 0.0f ? 1.0f / d : 0.0f;
   put_f16(b, d);
   uint32_t qh = 0;
@@ -286,11 +323,8 @@ static void quant_q5_0(const float *x, uint8_t *b) {
 }
 
 static void quant_q5_1(const float *x, uint8_t *b) {
-  float min = FLT_MAX, max = -FLT_MAX;
-  for (int j = 0; j < 32; j++) {
-    if (x[j] < min) min = x[j];
-    if (x[j] > max) max = x[j];
-  }
+  float min, max;
+  min_max(x, &min, &max);
   const float d = (max - min) / 31, id = d != 0.0f ? 1.0f / d : 0.0f;
   put_f16(b, d), put_f16(b + 2, min);
   uint32_t qh = 0;

@@ -708,6 +708,11 @@ wk_status wk_model_encoder_f32(const wk_model *m, wk_encoder_f32 *w, float **sto
                        wk_round_up(d * d * 3, 16) + 4 * wk_round_up(d, 16) + L * per_layer;
   float *block = wk_alloc_array(total, sizeof(float));
   if (!block) return wk_error(WK_STATUS_OUT_OF_MEMORY, "model: cannot allocate %zu fp32 weights", total);
+  /* Transparent huge pages for the ≥ 2 MiB-aligned interior of the block: a base model's 80 MB
+   * is 40 faults instead of 20 000 (advice only; failure is harmless). */
+  const uintptr_t huge = (uintptr_t)2 << 20, lo = ((uintptr_t)block + huge - 1) & ~(huge - 1);
+  const uintptr_t hi = ((uintptr_t)block + total * sizeof(float)) & ~(huge - 1);
+  if (hi > lo) madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
   wk_layer_f32 *layers = (wk_layer_f32 *)(void *)block;
   float *p = block + head;
   wk_status s = WK_STATUS_OK;
