@@ -374,7 +374,17 @@ static void test_variants(void) {
             wk_synth_model_values(&oa, "nope", ga, d) == WK_STATUS_INVALID_ARGUMENT,
         "values: argument checks");
   free(ga), free(gb), free(g1a), free(g1b), free(wa), free(wb);
-  /* every size's hparams (headers only: large files are not written here) */
+  /* the large sizes' tensor lists (the generator walks every tensor without writing the GBs):
+   * large-v3 has 128 mels and 32 decoder layers, large-v3-turbo 4 */
+  float *conv = malloc(sizeof(float) * 1280 * 128 * 3);
+  wk_synth_model_options v3 = {"large-v3", 0, "f16", 1, 0}, turbo = {"large-v3-turbo", 0, "q5_0", 1, 0};
+  CHECK(wk_synth_model_values(&turbo, "encoder.conv1.weight", conv, 1280 * 128 * 3) == WK_STATUS_OK &&
+            wk_synth_model_values(&v3, "decoder.blocks.31.mlp_ln.bias", conv, 1280) == WK_STATUS_OK &&
+            wk_synth_model_values(&turbo, "decoder.blocks.3.cross_attn_ln.bias", conv, 1280) == WK_STATUS_OK &&
+            wk_synth_model_values(&turbo, "decoder.blocks.4.mlp_ln.bias", conv, 1280) == WK_STATUS_INVALID_ARGUMENT,
+        "large-v3 / turbo tensor lists: %s", wk_last_error());
+  free(conv);
+  /* writer argument checks */
   CHECK(wk_synth_model_write(&(wk_synth_model_options){"large-v3", 1, "f16", 1, 0}, stdout) ==
                 WK_STATUS_INVALID_ARGUMENT &&
             wk_synth_model_write(&(wk_synth_model_options){"huge", 0, "f16", 1, 0}, stdout) ==
