@@ -193,6 +193,47 @@ WK_API wk_status wk_attention_tile64(wk_context *context, const int8_t *qkv, siz
                               float v_scale, float out_scale);
 
 /* ────────────────────────────────────────────────────────────────────────────
+ * Whisper model files (whisper.cpp's ggml .bin format)
+ * ──────────────────────────────────────────────────────────────────────────── */
+typedef struct wk_model wk_model;
+
+/** Loads a whisper.cpp model file (ggml-tiny.bin … ggml-large-v3-turbo.bin, `.en` or
+ *  multilingual; tensors F32, F16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 or Q2_K … Q6_K).  A regular file
+ *  is memory-mapped read-only (the model keeps the mapping); anything else (a pipe) is read into
+ *  memory.  Every field is checked before use: a malformed, truncated or hostile file gets
+ *  WK_STATUS_BAD_FORMAT and a wk_last_error() message naming the section, tensor and field;
+ *  WK_STATUS_IO_ERROR if it cannot be opened or read.  The model is read-only once loaded:
+ *  threads may share it. */
+WK_API wk_status wk_model_load(const char *path, wk_model **out);
+
+/** The same from a buffer of `size` bytes.  The model keeps its own copy: `data` may be freed
+ *  as soon as the call returns. */
+WK_API wk_status wk_model_load_memory(const void *data, size_t size, wk_model **out);
+
+WK_API void wk_model_free(wk_model *model); /* accepts NULL */
+
+typedef struct wk_model_info {
+  /* hyper-parameters as the file stores them */
+  int n_vocab;                 /* 51864 (English-only), 51865, 51866 (large-v3) */
+  int n_audio_ctx, n_audio_state, n_audio_head, n_audio_layer; /* encoder: 1500, d, heads, layers */
+  int n_text_ctx, n_text_state, n_text_head, n_text_layer;     /* decoder: 448, d, heads, layers */
+  int n_mels;                  /* 80, or 128 (large-v3, large-v3-turbo) */
+  int ftype;                   /* ggml ftype, quantization version removed: 0 f32, 1 f16, 2 q4_0,
+                                  3 q4_1, 7 q8_0, 8 q5_0, 9 q5_1, 10 … 14 q2_k … q6_k */
+  int quant_version;           /* 2 for quantized files, 0 otherwise */
+  const char *ftype_name;      /* "f32", "f16", "q5_1", … (static) */
+  const char *size;            /* "tiny", "base", "small", "medium", "large" (v1 and v2 share
+                                  their hparams), "large-v3", "large-v3-turbo", or "custom" */
+  int multilingual;            /* n_vocab ≥ 51865; 0: an English-only ".en" model */
+  int n_vocab_stored;          /* tokens stored in the file (50256 or 50257 in OpenAI's) */
+  int n_tensors;
+  uint64_t file_bytes;
+} wk_model_info;
+
+/** Fills *info (strings are static or live as long as the model). */
+WK_API wk_status wk_model_describe(const wk_model *model, wk_model_info *info);
+
+/* ────────────────────────────────────────────────────────────────────────────
  * Audio: decode, mix to mono, resample to 16 kHz
  *
  * WAV, FLAC, OGG/Vorbis, Opus and MP3 (whatever the system's libsndfile reads), any channel
@@ -287,7 +328,6 @@ WK_API wk_status wk_mel_window(const float *mel, size_t n_frames, int n_mels, si
  * with its own context.  Each context keeps the run's workspace (grown on first use, freed
  * with the context), so repeated runs allocate nothing.
  * ──────────────────────────────────────────────────────────────────────────── */
-typedef struct wk_model wk_model; /* a loaded model file (see the model section) */
 typedef struct wk_encoder wk_encoder;
 
 typedef enum wk_precision { WK_PRECISION_INT8 = 0, WK_PRECISION_FP32 = 1 } wk_precision;
