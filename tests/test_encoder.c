@@ -259,9 +259,9 @@ static void check_errors(wk_context *c, synth *s) {
   s->w.stem.n_ctx--;
   CHECK(bad == NULL, "a failed create returned an encoder");
   /* the public wrapper */
-  wk_encoder *pub = NULL;
-  CHECK(wk_encoder_create_from_weights(c, &s->w, WK_PRECISION_FP32, &pub) ==
-            WK_STATUS_UNSUPPORTED, "FP32 is not wired yet");
+  wk_encoder *pub = NULL, *pub32 = NULL;
+  CHECK(wk_encoder_create_from_weights(c, &s->w, (wk_precision)7, &pub) ==
+            WK_STATUS_INVALID_ARGUMENT && !pub, "an unknown precision accepted");
   CHECK(wk_encoder_create_from_weights(c, &s->w, WK_PRECISION_INT8, &pub) == WK_STATUS_OK, "%s",
         wk_last_error());
   const size_t n_mel = (size_t)MELS * 2 * s->w.n_ctx;
@@ -273,6 +273,18 @@ static void check_errors(wk_context *c, synth *s) {
   CHECK(wk_encoder_run(c, pub, s->mel, n_mel, out, n - 1) == WK_STATUS_INVALID_ARGUMENT,
         "a short output accepted");
   CHECK(wk_encoder_run(c, pub, s->mel, n_mel, out, n) == WK_STATUS_OK, "%s", wk_last_error());
+  /* the same weights through the FP32 path: close to the INT8 output */
+  float *out32 = malloc(n * sizeof(float));
+  CHECK(wk_encoder_create_from_weights(c, &s->w, WK_PRECISION_FP32, &pub32) == WK_STATUS_OK,
+        "%s", wk_last_error());
+  if (pub32 && out32) {
+    CHECK(wk_encoder_run(c, pub32, s->mel, n_mel, out32, n) == WK_STATUS_OK, "%s",
+          wk_last_error());
+    const double cs = cosine(out, out32, n);
+    CHECK(cs >= 0.999, "INT8 vs FP32 public encoder: cosine %.6f < 0.999", cs);
+  }
+  free(out32);
+  wk_encoder_free(pub32);
   wk_encoder_free(pub);
   wk_encoder_free(NULL);
   free(ws), free(out);

@@ -42,9 +42,16 @@ void wk_encoder_int8_dims(const wk_encoder_int8 *encoder, int *n_mels, int *n_ct
 
 /* The public wk_encoder (include/whisk.h) from fp32 weights already in memory: what
  * wk_encoder_create does once the model loader has dequantized a model's encoder tensors
- * (`w` may be freed afterwards).  WK_PRECISION_FP32 is UNSUPPORTED until the FP32 path
- * (encoder-f32.h) is wired here. */
+ * (`w` may be freed afterwards). */
 wk_status wk_encoder_create_from_weights(wk_context *context, const wk_encoder_f32 *w,
                                          wk_precision precision, wk_encoder **out);
+
+/* The precision an encoder was built for. */
+wk_precision wk_encoder_precision(const wk_encoder *encoder);
+
+/* wk_encoder_run, adding each stage's seconds to *prof (zero it first; may be NULL). */
+wk_status wk_encoder_run_profiled(wk_context *context, const wk_encoder *encoder,
+                                  const float *mel, size_t mel_count, float *out,
+                                  size_t out_capacity, wk_encoder_profile *prof);
 
 #endif

@@ -3,6 +3,8 @@
  * workspace. */
 #include <string.h>
 
+#include "io/ggml.h"
+#include "model/encoder-f32.h"
 #include "model/encoder-int8.h"
 #include "model/workspace.h"
 #include "norm/norm.h"
@@ -152,6 +154,7 @@ struct wk_encoder {
   wk_precision precision;
   int n_mels, n_ctx, d;
   wk_encoder_int8 *int8; /* WK_PRECISION_INT8 */
+  wk_encoder_fp32 *fp32; /* WK_PRECISION_FP32 */
 };
 
 wk_status wk_encoder_create_from_weights(wk_context *ctx, const wk_encoder_f32 *w,
@@ -160,18 +163,17 @@ wk_status wk_encoder_create_from_weights(wk_context *ctx, const wk_encoder_f32 *
   *out = NULL;
   if (precision != WK_PRECISION_INT8 && precision != WK_PRECISION_FP32)
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder: unknown precision %d", (int)precision);
-  if (precision == WK_PRECISION_FP32)
-    return wk_error(WK_STATUS_UNSUPPORTED, "encoder: the FP32 path is not wired in this build");
   wk_encoder *e = wk_alloc(sizeof *e);
   if (!e) return wk_error(WK_STATUS_OUT_OF_MEMORY, "encoder: out of memory");
   memset(e, 0, sizeof *e);
   e->precision = precision;
-  wk_status st = wk_encoder_int8_create(ctx, w, NULL, &e->int8);
+  wk_status st = precision == WK_PRECISION_INT8 ? wk_encoder_int8_create(ctx, w, NULL, &e->int8)
+                                                : wk_encoder_fp32_create(ctx, w, &e->fp32);
   if (st) {
     wk_free(e);
     return st;
   }
-  wk_encoder_int8_dims(e->int8, &e->n_mels, &e->n_ctx, &e->d);
+  e->n_mels = w->n_mels, e->n_ctx = w->n_ctx, e->d = w->d;
   *out = e;
   return WK_STATUS_OK;
 }
@@ -179,6 +181,7 @@ wk_status wk_encoder_create_from_weights(wk_context *ctx, const wk_encoder_f32 *
 WK_API void wk_encoder_free(wk_encoder *e) {
   if (!e) return;
   wk_encoder_int8_free(e->int8);
+  wk_encoder_fp32_free(e->fp32);
   wk_free(e);
 }
 
@@ -190,8 +193,28 @@ WK_API wk_status wk_encoder_dims(const wk_encoder *e, int *n_mels, int *n_ctx, i
   return WK_STATUS_OK;
 }
 
-WK_API wk_status wk_encoder_run(wk_context *ctx, const wk_encoder *e, const float *mel,
-                                size_t mel_count, float *out, size_t out_capacity) {
+WK_API wk_status wk_encoder_create(wk_context *ctx, const wk_model *model, wk_precision precision,
+                                   wk_encoder **out) {
+  if (!out) return wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder: NULL output pointer");
+  *out = NULL;
+  if (!ctx || !model)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder: NULL %s", !ctx ? "context" : "model");
+  /* The file's weights (any tensor type) dequantized to fp32 once, then quantized per output
+   * channel (INT8) or packed (FP32); the fp32 copy is dropped afterwards. */
+  wk_encoder_f32 w;
+  float *storage = NULL;
+  wk_status st = wk_model_encoder_f32(model, &w, &storage);
+  if (st) return st;
+  st = wk_encoder_create_from_weights(ctx, &w, precision, out);
+  wk_free(storage);
+  return st;
+}
+
+wk_precision wk_encoder_precision(const wk_encoder *e) { return e->precision; }
+
+wk_status wk_encoder_run_profiled(wk_context *ctx, const wk_encoder *e, const float *mel,
+                                  size_t mel_count, float *out, size_t out_capacity,
+                                  wk_encoder_profile *prof) {
   if (!ctx || !e || !mel || !out)
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder: NULL %s",
                     !ctx ? "context" : !e ? "encoder" : !mel ? "mel" : "out");
@@ -206,9 +229,16 @@ WK_API wk_status wk_encoder_run(wk_context *ctx, const wk_encoder *e, const floa
                     "encoder: output capacity %zu floats < %d frames x %d = %zu", out_capacity,
                     e->n_ctx, e->d, n_out);
   /* the context's workspace: one per calling thread, reused across runs */
-  const size_t need = wk_encoder_int8_workspace_size(ctx, e->int8);
+  const size_t need = e->int8 ? wk_encoder_int8_workspace_size(ctx, e->int8)
+                              : wk_encoder_fp32_workspace_size(e->fp32, wk_context_threads(ctx));
   if (!need) return WK_STATUS_INVALID_ARGUMENT;
   void *ws = wk_context_scratch(ctx, need);
   if (!ws) return WK_STATUS_OUT_OF_MEMORY;
-  return wk_encoder_int8_run(ctx, e->int8, mel, out, ws, need, NULL);
+  return e->int8 ? wk_encoder_int8_run(ctx, e->int8, mel, out, ws, need, prof)
+                 : wk_encoder_fp32_run(ctx, e->fp32, mel, out, ws, need, prof);
+}
+
+WK_API wk_status wk_encoder_run(wk_context *ctx, const wk_encoder *e, const float *mel,
+                                size_t mel_count, float *out, size_t out_capacity) {
+  return wk_encoder_run_profiled(ctx, e, mel, mel_count, out, out_capacity, NULL);
 }
