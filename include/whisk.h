@@ -228,6 +228,8 @@ typedef struct wk_model_info {
   int n_vocab_stored;          /* tokens stored in the file (50256 or 50257 in OpenAI's) */
   int n_tensors;
   uint64_t file_bytes;
+  const float *mel_filters;    /* [n_mels][201] the file's mel filterbank, for wk_log_mel (lives
+                                  as long as the model) */
 } wk_model_info;
 
 /** Fills *info (strings are static or live as long as the model). */

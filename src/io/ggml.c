@@ -649,6 +649,7 @@ WK_API wk_status wk_model_describe(const wk_model *m, wk_model_info *info) {
   info->n_vocab_stored = m->n_tokens;
   info->n_tensors = m->n_tensors;
   info->file_bytes = m->file_size;
+  info->mel_filters = wk_model_mel_filters(m, NULL, NULL);
   return WK_STATUS_OK;
 }
 
