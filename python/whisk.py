@@ -1,0 +1,260 @@
+"""whisk.py — Python access to libwhisk through ctypes (no compiled extension, nothing from PyPI).
+
+Needs NumPy (Debian: python3-numpy) and libwhisk.so, looked for in this order:
+  1. $WHISK_LIBRARY (a path to the library file);
+  2. the build directory next to the source tree: <repo>/build/libwhisk.so (this file is
+     <repo>/python/whisk.py);
+  3. the installed prefix: `cmake --install` puts this file in <prefix>/share/whisk/python, the
+     library in <prefix>/lib, <prefix>/lib64 or <prefix>/lib/<multiarch>;
+  4. the system's search path (ctypes.util.find_library("whisk"), then libwhisk.so.0).
+
+    import whisk
+    features = whisk.encode_file("ggml-base.bin", "speech.flac")   # [windows, 1500, d] float32
+
+    ctx = whisk.Context(threads=2)                  # isa="auto" | "scalar" | "avx2" | ...
+    with whisk.Model("ggml-base.bin") as model:
+        pcm = whisk.load_audio("speech.flac")       # float32 [n], 16 kHz mono
+        mel = whisk.log_mel(ctx, pcm, model)        # float32 [n_mels, n_frames]
+        enc = whisk.Encoder(ctx, model, "int8")     # or "fp32"
+        out = [enc.encode(w) for w in whisk.mel_windows(mel)]   # each [n_ctx, d]
+
+Every failing call raises whisk.Error(status, message): .status is the wk_status code, .name
+its wk_status_string, .message wk_last_error().  Results are copies owned by NumPy; objects
+free their C side on close(), at the end of a `with` block, or when collected.
+"""
+import ctypes
+import ctypes.util
+import os
+import sysconfig
+
+import numpy as np
+
+__all__ = ["Error", "Context", "Model", "Encoder", "load_audio", "log_mel", "mel_windows",
+           "encode_file", "version", "library_path"]
+
+_c_int, _c_size, _c_char_p = ctypes.c_int, ctypes.c_size_t, ctypes.c_char_p
+_c_void_p = ctypes.c_void_p
+_f32p = ctypes.POINTER(ctypes.c_float)
+WINDOW_FRAMES = 3000  # WK_MEL_WINDOW_FRAMES: log-mel frames per 30-s encoder window
+
+
+def _candidates():
+    env = os.environ.get("WHISK_LIBRARY")
+    if env:
+        return [env]  # explicit: only this one
+    here = os.path.dirname(os.path.abspath(__file__))
+    prefix = os.path.abspath(os.path.join(here, "..", "..", ".."))  # <prefix>/share/whisk/python
+    libdirs = ["lib", "lib64", os.path.join("lib", sysconfig.get_config_var("MULTIARCH") or "")]
+    paths = [os.path.join(here, "..", "build", "libwhisk.so")]
+    paths += [os.path.join(prefix, d, "libwhisk.so.0") for d in libdirs]
+    return paths + [ctypes.util.find_library("whisk") or "libwhisk.so.0"]
+
+
+def _load():
+    tried = []
+    for path in _candidates():
+        if os.sep in path and not os.path.exists(path):
+            tried.append(path + " (absent)")
+            continue
+        try:
+            return ctypes.CDLL(path), os.path.abspath(path) if os.sep in path else path
+        except OSError as e:
+            tried.append("%s (%s)" % (path, e))
+    raise ImportError("whisk: libwhisk.so not found; set WHISK_LIBRARY. Tried: " + "; ".join(tried))
+
+
+_lib, library_path = _load()
+
+
+class _Options(ctypes.Structure):  # wk_context_options
+    _fields_ = [("n_threads", _c_int), ("isa", _c_int)]
+
+
+class _ModelInfo(ctypes.Structure):  # wk_model_info, field for field
+    _fields_ = [(n, _c_int) for n in (
+        "n_vocab", "n_audio_ctx", "n_audio_state", "n_audio_head", "n_audio_layer", "n_text_ctx",
+        "n_text_state", "n_text_head", "n_text_layer", "n_mels", "ftype", "quant_version")]
+    _fields_ += [("ftype_name", _c_char_p), ("size", _c_char_p), ("multilingual", _c_int),
+                 ("n_vocab_stored", _c_int), ("n_tensors", _c_int),
+                 ("file_bytes", ctypes.c_uint64), ("mel_filters", _f32p)]
+
+
+class _Pcm(ctypes.Structure):  # wk_pcm
+    _fields_ = [("samples", _f32p), ("n_samples", _c_size), ("source_rate", _c_int),
+                ("source_channels", _c_int), ("source_frames", ctypes.c_uint64)]
+
+
+_P = ctypes.POINTER
+_PROTOS = {  # name: (restype, argtypes) — the public calls this module uses (include/whisk.h)
+    "wk_version": (_c_char_p, []),
+    "wk_status_string": (_c_char_p, [_c_int]),
+    "wk_last_error": (_c_char_p, []),
+    "wk_isa_parse": (_c_int, [_c_char_p, _P(_c_int)]),
+    "wk_isa_name": (_c_char_p, [_c_int]),
+    "wk_context_create": (_c_int, [_P(_Options), _P(_c_void_p)]),
+    "wk_context_free": (None, [_c_void_p]),
+    "wk_context_isa": (_c_int, [_c_void_p]),
+    "wk_context_threads": (_c_int, [_c_void_p]),
+    "wk_model_load": (_c_int, [_c_char_p, _P(_c_void_p)]),
+    "wk_model_free": (None, [_c_void_p]),
+    "wk_model_describe": (_c_int, [_c_void_p, _P(_ModelInfo)]),
+    "wk_audio_load": (_c_int, [_c_char_p, _P(_Pcm)]),
+    "wk_pcm_free": (None, [_P(_Pcm)]),
+    "wk_mel_frames": (_c_size, [_c_size]),
+    "wk_log_mel": (_c_int, [_c_void_p, _f32p, _c_size, _f32p, _c_int, _f32p, _c_size]),
+    "wk_mel_windows": (_c_size, [_c_size]),
+    "wk_mel_window": (_c_int, [_f32p, _c_size, _c_int, _c_size, _f32p, _c_size]),
+    "wk_encoder_create": (_c_int, [_c_void_p, _c_void_p, _c_int, _P(_c_void_p)]),
+    "wk_encoder_free": (None, [_c_void_p]),
+    "wk_encoder_dims": (_c_int, [_c_void_p, _P(_c_int), _P(_c_int), _P(_c_int)]),
+    "wk_encoder_run": (_c_int, [_c_void_p, _c_void_p, _f32p, _c_size, _f32p, _c_size]),
+}
+for _name, (_res, _args) in _PROTOS.items():
+    _fn = getattr(_lib, _name)
+    _fn.restype, _fn.argtypes = _res, _args
+
+
+class Error(Exception):
+    """A failing whisk call: .status (wk_status code), .name (wk_status_string), .message."""
+
+    def __init__(self, status, message):
+        self.status, self.message = status, message
+        self.name = _lib.wk_status_string(status).decode()
+        super().__init__("%s: %s" % (self.name, message))
+
+
+def _check(status):
+    if status != 0:  # the message is read at once: it is the calling thread's last error
+        raise Error(status, _lib.wk_last_error().decode(errors="replace"))
+
+
+def _f32(a):
+    """A C-contiguous float32 array and a float* to its data (the array must be kept alive)."""
+    a = np.ascontiguousarray(a, dtype=np.float32)
+    return a, a.ctypes.data_as(_f32p)
+
+
+def version():
+    return _lib.wk_version().decode()
+
+
+class _Handle:
+    """Owns one C object (self._h); freed once by close(), `with` or the garbage collector."""
+    _free = None
+    _h = None
+
+    def close(self):
+        if self._h:
+            type(self)._free(self._h)
+            self._h = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        self.close()
+
+
+class Context(_Handle):
+    """Kernel ISA and thread pool (threads=0: all cores).  One call at a time per context."""
+    _free = _lib.wk_context_free
+
+    def __init__(self, threads=0, isa="auto"):
+        code, h = _c_int(), _c_void_p()
+        _check(_lib.wk_isa_parse(isa.encode(), ctypes.byref(code)))
+        _check(_lib.wk_context_create(ctypes.byref(_Options(threads, code.value)), ctypes.byref(h)))
+        self._h = h
+        self.isa = _lib.wk_isa_name(_lib.wk_context_isa(h)).decode()
+        self.threads = _lib.wk_context_threads(h)
+
+
+class Model(_Handle):
+    """A whisper.cpp ggml model file.  .info: its hyper-parameters (dict); .mel_filters:
+    float32 [n_mels, 201], the file's filterbank."""
+    _free = _lib.wk_model_free
+
+    def __init__(self, path):
+        h, info = _c_void_p(), _ModelInfo()
+        _check(_lib.wk_model_load(os.fsencode(path), ctypes.byref(h)))
+        self._h = h
+        _check(_lib.wk_model_describe(h, ctypes.byref(info)))
+        self.info = {n: getattr(info, n) for n, _ in _ModelInfo._fields_ if n != "mel_filters"}
+        self.info.update(ftype_name=info.ftype_name.decode(), size=info.size.decode())
+        self.mel_filters = np.ctypeslib.as_array(info.mel_filters, (info.n_mels, 201)).copy()
+
+
+def load_audio(path):
+    """Decodes an audio file (WAV, FLAC, OGG, Opus, MP3; "-": stdin) → float32 [n], 16 kHz
+    mono, each sample in [-1, 1]."""
+    pcm = _Pcm()
+    _check(_lib.wk_audio_load(os.fsencode(path), ctypes.byref(pcm)))
+    try:
+        if pcm.n_samples == 0:
+            return np.zeros(0, np.float32)
+        return np.ctypeslib.as_array(pcm.samples, (pcm.n_samples,)).copy()
+    finally:
+        _lib.wk_pcm_free(ctypes.byref(pcm))
+
+
+def log_mel(ctx, pcm, model=None, filters=None):
+    """Whisper's log-mel of 16-kHz samples → float32 [n_mels, n_frames], with the model's
+    filterbank or `filters` ([n_mels, 201]).  ctx None: a temporary all-core context."""
+    if (model is None) == (filters is None):
+        raise ValueError("log_mel: give a model or filters, not both")
+    filt, fp = _f32(model.mel_filters if model is not None else filters)
+    if filt.ndim != 2:
+        raise ValueError("log_mel: filters must be [n_mels, 201]")
+    x, xp = _f32(pcm)
+    n_mels, n_frames = filt.shape[0], _lib.wk_mel_frames(x.size)
+    mel = np.empty((n_mels, n_frames), np.float32)
+    ctx = ctx or Context()
+    _check(_lib.wk_log_mel(ctx._h, xp, x.size, fp, n_mels, mel.ctypes.data_as(_f32p), mel.size))
+    return mel
+
+
+def mel_windows(mel):
+    """Cuts a log-mel [n_mels, n_frames] into the encoder's 30-s windows as transcribe.py does
+    → float32 [n_windows, n_mels, 3000] (the last window zero-padded)."""
+    m, mp = _f32(mel)
+    if m.ndim != 2:
+        raise ValueError("mel_windows: mel must be [n_mels, n_frames]")
+    n_mels, n_frames = m.shape
+    out = np.zeros((_lib.wk_mel_windows(n_frames), n_mels, WINDOW_FRAMES), np.float32)
+    for w in range(out.shape[0]):
+        _check(_lib.wk_mel_window(mp, n_frames, n_mels, w, out[w].ctypes.data_as(_f32p),
+                                  out[w].size))
+    return out
+
+
+class Encoder(_Handle):
+    """The model's encoder for ctx's ISA, precision "int8" or "fp32".  encode(window
+    [n_mels, 2·n_ctx], ctx=None: the encoder's own) → float32 [n_ctx, d]; another context
+    must have the same ISA (one per thread to encode in parallel); .n_mels, .n_ctx, .d."""
+    _free = _lib.wk_encoder_free
+
+    def __init__(self, ctx, model, precision="int8"):
+        if precision not in ("int8", "fp32"):
+            raise ValueError("Encoder: precision must be 'int8' or 'fp32'")
+        h, dims = _c_void_p(), [_c_int() for _ in range(3)]
+        _check(_lib.wk_encoder_create(ctx._h, model._h, int(precision == "fp32"), ctypes.byref(h)))
+        self._h, self.ctx, self.model, self.precision = h, ctx, model, precision  # keep both alive
+        _check(_lib.wk_encoder_dims(h, *map(ctypes.byref, dims)))
+        self.n_mels, self.n_ctx, self.d = (v.value for v in dims)
+
+    def encode(self, window, ctx=None):
+        w, wp = _f32(window)
+        out = np.empty((self.n_ctx, self.d), np.float32)
+        _check(_lib.wk_encoder_run((ctx or self.ctx)._h, self._h, wp, w.size,
+                                   out.ctypes.data_as(_f32p), out.size))
+        return out
+
+
+def encode_file(model_path, audio_path, precision="int8", threads=0, isa="auto"):
+    """Model file + audio file → encoder features float32 [n_windows, n_ctx, d]."""
+    ctx = Context(threads, isa)
+    with ctx, Model(model_path) as model, Encoder(ctx, model, precision) as enc:
+        windows = mel_windows(log_mel(ctx, load_audio(audio_path), model))
+        return np.stack([enc.encode(w) for w in windows])
