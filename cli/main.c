@@ -24,6 +24,15 @@ static const wk_cli_command commands[] = {
      "a suite's benchmarks", wk_cli_print_suites},
     {"attention", wk_cmd_attention, "--q Q.npy --k K.npy --v V.npy ... -o OUT.npy",
      "run the attention kernel on your own int8 tensors", wk_cli_print_attention_options},
+    {"encode", wk_cmd_encode, "-m MODEL AUDIO [-o OUT.npy] [--precision int8|fp32] [--json]",
+     "Whisper encoder features of an audio file", wk_cli_print_encode_options},
+    {"mel", wk_cmd_mel, "AUDIO [-m MODEL] [-o OUT.npy] [--n-mels 80|128]",
+     "Whisper's log-mel of an audio file", wk_cli_print_mel_options},
+    {"synth-model", wk_cmd_synth_model, "--size S [--type T] [--en] [--outliers] [--seed N] -o FILE",
+     "write a model file with synthetic weights", wk_cli_print_synth_model_options},
+    {"demo", wk_cmd_demo, "[-m MODEL] [--synthetic] [AUDIO]",
+     "encode a sample in INT8 and FP32: times, realtime factor, agreement (make run)",
+     wk_cli_print_demo_options},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
