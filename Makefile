@@ -1,7 +1,7 @@
 # whisk — the two quick-start commands:
-#   make run    install what is missing, build, run the default job (accuracy + speed summary)
+#   make run    install what is missing, build, encode a spoken sample in INT8 and FP32 (demo)
 #   make test   install what is missing, build, run every test (plus an ASan+UBSan build)
-# Other targets: make build | make bench | make install PREFIX=... | make clean
+# Other targets: make build | make summary | make bench | make install PREFIX=... | make clean
 
 BUILD ?= build
 ASAN_BUILD ?= build-asan
@@ -24,7 +24,7 @@ if ! { $(CONFIGURE) && cmake --build $(BUILD) -j $(JOBS); } >"$$log" 2>&1; then 
 fi
 endef
 
-.PHONY: all deps deps-test build build-quiet run test test-release test-asan bench install clean
+.PHONY: all deps deps-test build build-quiet run summary test test-release test-asan bench install clean
 
 all: build
 
@@ -41,8 +41,18 @@ build: deps
 build-quiet: deps
 	@$(QUIET_BUILD)
 
+# make run: a synthetic base model (generated once, cached in $(BUILD)/models/) and the shipped
+# spoken sample through the whole path, INT8 and FP32 (whisk demo).  The old default job, the
+# attention accuracy and speed summary, is `make summary`.
+DEMO_MODEL = $(BUILD)/models/ggml-base-synth.bin
+
 run: build-quiet
-	./$(BUILD)/whisk summary
+	@mkdir -p $(BUILD)/models
+	@test -f $(DEMO_MODEL) || ./$(BUILD)/whisk synth-model --size base --type f16 -o $(DEMO_MODEL)
+	@./$(BUILD)/whisk demo -m $(DEMO_MODEL) --synthetic samples/hello.wav
+
+summary: build-quiet
+	@./$(BUILD)/whisk summary
 
 bench: build-quiet
 	./$(BUILD)/whisk bench attention

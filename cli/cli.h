@@ -177,4 +177,47 @@ void wk_cli_print_suites(FILE *f, const char *name);
 /* cmd_attention.c: its options, for `whisk attention --help`. */
 void wk_cli_print_attention_options(FILE *f, const char *name);
 
+
+/* ── encode, mel, synth-model, demo (cmd_encode.c, cmd_mel.c, cmd_synth_model.c, cmd_demo.c) ── */
+
+int wk_cmd_encode(const wk_cli_command *self, int argc, char **argv, wk_cli_globals *g);
+int wk_cmd_mel(const wk_cli_command *self, int argc, char **argv, wk_cli_globals *g);
+int wk_cmd_synth_model(const wk_cli_command *self, int argc, char **argv, wk_cli_globals *g);
+int wk_cmd_demo(const wk_cli_command *self, int argc, char **argv, wk_cli_globals *g);
+void wk_cli_print_encode_options(FILE *f, const char *name);
+void wk_cli_print_mel_options(FILE *f, const char *name);
+void wk_cli_print_synth_model_options(FILE *f, const char *name);
+void wk_cli_print_demo_options(FILE *f, const char *name);
+
+/* Decoded audio and its whole log-mel ([n_mels][n_frames]), cut into `windows` 30-s windows. */
+typedef struct wk_cli_mel {
+  wk_pcm pcm;
+  float *mel; /* [n_mels][n_frames] (wk_alloc) */
+  size_t n_frames, windows;
+  int n_mels;
+  double decode_s, mel_s; /* wall seconds of wk_audio_load and wk_log_mel */
+} wk_cli_mel;
+
+/* Decodes `audio` ("-": stdin) and computes its log-mel with `filters` ([n_mels][201]).
+ * Returns 0, or prints "PROG: why" and returns 1 (*m then holds nothing to free). */
+int wk_cli_mel_from_audio(const char *prog, wk_context *ctx, const char *audio,
+                          const float *filters, int n_mels, wk_cli_mel *m);
+void wk_cli_mel_free(wk_cli_mel *m);
+
+/* Encodes every window of m into out ([windows][n_ctx][d], out_capacity floats); *seconds =
+ * the encoder's wall time (window cutting excluded).  progress: a "window i/n" line on stderr.
+ * Returns 0, or prints the failure and returns 1. */
+int wk_cli_encode_windows(const char *prog, wk_context *ctx, const wk_encoder *enc,
+                          const wk_cli_mel *m, float *out, size_t out_capacity, int progress,
+                          double *seconds);
+
+/* Peak resident set size of this process so far, MB (getrusage). */
+double wk_cli_peak_rss_mb(void);
+
+/* "int8" | "fp32" → *p, else a usage error (returns 2). */
+int wk_cli_parse_precision(const char *prog, const char *s, wk_precision *p);
+
+/* 0 if the directory an output path names exists, else prints why and returns 1. */
+int wk_cli_check_output_dir(const char *prog, const char *path);
+
 #endif

@@ -24,6 +24,15 @@ static const wk_cli_command commands[] = {
      "a suite's benchmarks", wk_cli_print_suites},
     {"attention", wk_cmd_attention, "--q Q.npy --k K.npy --v V.npy ... -o OUT.npy",
      "run the attention kernel on your own int8 tensors", wk_cli_print_attention_options},
+    {"encode", wk_cmd_encode, "-m MODEL AUDIO [-o OUT.npy] [--precision int8|fp32] [--json]",
+     "Whisper encoder features of an audio file", wk_cli_print_encode_options},
+    {"mel", wk_cmd_mel, "AUDIO [-m MODEL] [-o OUT.npy] [--n-mels 80|128]",
+     "Whisper's log-mel of an audio file", wk_cli_print_mel_options},
+    {"synth-model", wk_cmd_synth_model, "--size S [--type T] [--en] [--outliers] [--seed N] -o FILE",
+     "write a model file with synthetic weights", wk_cli_print_synth_model_options},
+    {"demo", wk_cmd_demo, "[-m MODEL] [--synthetic] [AUDIO]",
+     "INT8 and FP32 encodes of a sample, timed and compared (make run)",
+     wk_cli_print_demo_options},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
@@ -47,10 +56,10 @@ void wk_cli_print_global_options(FILE *f) {
           "  --isa ISA        scalar | avx2 | avx512vnni | amx | auto (default: auto; the\n"
           "                   WHISK_ISA environment variable caps auto)\n"
           "  -t, --threads N  worker threads, 1 to %d (default: all online cores)\n"
-          "  --json           machine-readable output (accuracy, bench)\n"
+          "  --json           machine-readable output (accuracy, bench, encode)\n"
           "  --filter S       only cases/benchmarks whose name contains S (accuracy, bench)\n"
           "  --size S         only one Whisper size: tiny | base | small | medium | large-v3\n"
-          "                   (accuracy, bench)\n"
+          "                   (accuracy, bench; synth-model takes every size)\n"
           "  -h, --help       this text; after a command, that command's\n"
           "  --version        the version\n",
           WK_CLI_MAX_THREADS);
