@@ -70,4 +70,18 @@ int wk_accuracy_layer(const wk_suite_options *o, FILE *out);
  * per-stage breakdown); returns 0 or 2. */
 int wk_bench_layer(const wk_suite_options *o, FILE *out);
 
+/* The whole encoder (stem, layers, ln_post), synthetic weights of every size (plain and with
+ * outlier channels) on the log-mel of samples/hello.wav: INT8 vs the FP32 encoder per layer (the
+ * INT8 layer fed the FP32 run's input) and at the output.  Returns 0 if every output cosine is
+ * ≥ 0.999, 1 if not, 2 on error. */
+int wk_accuracy_encoder(const wk_suite_options *o, FILE *out);
+
+/* One 30-s window per size, INT8 and FP32, 1 and 2 threads (or o->threads): median time,
+ * realtime factor, % of the measured peak, stages; returns 0 or 2. */
+int wk_bench_encoder(const wk_suite_options *o, FILE *out);
+
+/* `bench encoder --precision`: wk_bench_encoder for the INT8 path, the FP32 path or both. */
+enum { WK_SUITE_PRECISION_BOTH = 0, WK_SUITE_PRECISION_INT8 = 1, WK_SUITE_PRECISION_FP32 = 2 };
+int wk_bench_encoder_precision(const wk_suite_options *o, int precision, FILE *out);
+
 #endif

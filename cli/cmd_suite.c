@@ -18,6 +18,9 @@ static const struct suite {
     {"layer", wk_accuracy_layer, wk_bench_layer,
      "INT8 encoder layer and conv stem vs FP32, every size",
      "layer GEMMs, the stem and a whole layer per size"},
+    {"encoder", wk_accuracy_encoder, wk_bench_encoder,
+     "whole INT8 encoder vs FP32, per layer and output, every size",
+     "one 30-s window per size [--precision int8|fp32|both]"},
 };
 #define N_SUITES (sizeof suites / sizeof suites[0])
 
@@ -49,7 +52,10 @@ static void suite_names(char *buf, size_t size) {
 
 static int run_suite(const wk_cli_command *self, int argc, char **argv, wk_cli_globals *g,
                      int bench) {
-  static const struct option longopts[] = {WK_CLI_GLOBAL_LONGOPTS, {0}};
+  enum { OPT_PRECISION = WK_OPT_COMMAND };
+  static const struct option longopts[] = {
+      WK_CLI_GLOBAL_LONGOPTS, {"precision", required_argument, NULL, OPT_PRECISION}, {0}};
+  const char *precision = NULL; /* --precision: `bench encoder` only */
   wk_cli_args a;
   wk_cli_args_init(&a, self, argc, argv, WK_CLI_SHORTOPTS(""), longopts, g,
                    WK_CLI_JSON | WK_CLI_FILTER | WK_CLI_SIZE);
@@ -60,7 +66,11 @@ static int run_suite(const wk_cli_command *self, int argc, char **argv, wk_cli_g
     int c = wk_cli_next(&a);
     if (c == WK_CLI_END) break;
     if (c == WK_CLI_EXIT) return a.status;
-    if (c != WK_CLI_OPERAND) continue; /* no options of its own */
+    if (c == OPT_PRECISION) {
+      precision = a.arg;
+      continue;
+    }
+    if (c != WK_CLI_OPERAND) continue;
     if (name) return wk_cli_usage_error(a.prog, "unexpected argument '%s'", a.arg);
     name = a.arg;
   }
@@ -70,6 +80,18 @@ static int run_suite(const wk_cli_command *self, int argc, char **argv, wk_cli_g
       wk_suite_options o;
       int rc = wk_cli_suite_options(a.prog, g, &o);
       if (rc) return rc;
+      if (precision) {
+        int p;
+        if (!bench || strcmp(name, "encoder") != 0)
+          return wk_cli_usage_error(a.prog, "--precision: only 'bench encoder' takes it");
+        if (strcmp(precision, "int8") == 0) p = WK_SUITE_PRECISION_INT8;
+        else if (strcmp(precision, "fp32") == 0) p = WK_SUITE_PRECISION_FP32;
+        else if (strcmp(precision, "both") == 0) p = WK_SUITE_PRECISION_BOTH;
+        else
+          return wk_cli_usage_error(a.prog, "--precision: expected int8, fp32 or both, got '%s'",
+                                    precision);
+        return wk_bench_encoder_precision(&o, p, stdout) ? WK_CLI_EXIT_FAILURE : 0;
+      }
       return (bench ? suites[i].bench : suites[i].accuracy)(&o, stdout) ? WK_CLI_EXIT_FAILURE : 0;
     }
   return wk_cli_usage_error(a.prog, "unknown suite '%s' (%s)", name, names);

@@ -211,77 +211,113 @@ static wk_status gemm(wk_context *ctx, const wk_f32_weights *w, int m, const flo
   return wk_f32_gemm(ctx, w, &a);
 }
 
-wk_status wk_encoder_fp32_run(wk_context *ctx, const wk_encoder_fp32 *e, const float *mel,
-                              float *out, void *ws, size_t ws_size, wk_encoder_profile *prof) {
-  const double t_start = wk_now();
-  if (!ctx || !e || !mel || !out || !ws)
-    return wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder fp32: NULL argument");
-  ws_layout L;
-  if (!layout_of(e, wk_threadpool_size(ctx->pool), &L))
-    return wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder fp32: bad encoder or thread count");
-  if (ws_size < L.total || (uintptr_t)ws % 64)
-    return wk_error(WK_STATUS_INVALID_ARGUMENT,
-                    "encoder fp32: workspace of %zu bytes at %p (need %zu, 64-byte aligned)",
-                    ws_size, ws, L.total);
-  const int n = e->n_ctx, d = e->d, nm = e->n_mels, T = 2 * n;
-  const uintptr_t ol = (uintptr_t)out, oh = ol + (size_t)n * d * sizeof(float);
-  const uintptr_t ml = (uintptr_t)mel, mh = ml + (size_t)nm * T * sizeof(float);
-  const uintptr_t wl = (uintptr_t)ws, wh = wl + L.total;
-  if ((ol < mh && ml < oh) || (ol < wh && wl < oh))
-    return wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder fp32: out overlaps mel or ws");
-  if (!wk_all_finite(mel, (size_t)nm * T))
-    return wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder fp32: mel holds NaN or infinity");
-  wk_encoder_profile p = {0};
-  float *A = ws;       /* [a] */
-  float *B = A + L.a;  /* [b] */
-  void *att = B + L.b; /* attention workspace */
-  float *x = out;      /* the residual stream [n][d] lives in the output */
-  wk_status s;
-  double t = wk_now();
+/* The run's pieces (wk_encoder_fp32_run chains them; the staged calls below run one each). */
+typedef struct run_ws {
+  float *A, *B; /* [L.a], [L.b] floats */
+  void *att;    /* attention workspace, L.attn bytes */
+  size_t attn;
+} run_ws;
 
+static run_ws split_ws(void *ws, const ws_layout *L) {
+  run_ws r;
+  r.A = ws;
+  r.B = r.A + L->a;
+  r.att = r.B + L->b;
+  r.attn = L->attn;
+  return r;
+}
+
+/* x = stem(mel): mel [n_mels][2·n_ctx], x [n_ctx][d]. */
+static wk_status run_stem(wk_context *ctx, const wk_encoder_fp32 *e, const run_ws *W,
+                          const float *mel, float *x, wk_encoder_profile *p) {
+  const int n = e->n_ctx, d = e->d, nm = e->n_mels, T = 2 * n;
+  const double t = wk_now();
   /* stem: mel → token-major [T + 2][n_mels] with a zero frame before and after; im2col row t of
    * conv1 is then the 3·n_mels floats at frame t (stride n_mels), of conv2 at 2t (stride 2d) */
-  float *mel_t = A, *h = B;
+  float *mel_t = W->A, *h = W->B;
   memset(mel_t, 0, (size_t)nm * sizeof(float));
   memset(mel_t + (size_t)(T + 1) * nm, 0, (size_t)nm * sizeof(float));
   for (int c = 0; c < nm; c++)
     for (int f = 0; f < T; f++) mel_t[(size_t)(f + 1) * nm + c] = mel[(size_t)c * T + f];
   memset(h, 0, (size_t)d * sizeof(float));
   memset(h + (size_t)(T + 1) * d, 0, (size_t)d * sizeof(float));
-  s = gemm(ctx, e->conv1, T, mel_t, nm, 1, NULL, h + d, d);
+  wk_status s = gemm(ctx, e->conv1, T, mel_t, nm, 1, NULL, h + d, d);
   if (!s) s = gemm(ctx, e->conv2, n, h, 2 * (ptrdiff_t)d, 1, e->pos, x, d);
-  p.conv = wk_now() - t;
+  p->conv += wk_now() - t;
+  return s;
+}
 
-  const int dh = d / e->heads;
-  float *xn = A, *qkv = B, *f1 = B;
-  for (int l = 0; !s && l < e->n_layer; l++) {
-    const layer_fp32 *Ly = &e->layers[l];
-    t = wk_now();
-    s = wk_layernorm_rows(ctx, x, d, n, d, Ly->ln, Ly->ln + d, xn, d);
-    p.norm += wk_now() - t, t = wk_now();
-    if (!s) s = gemm(ctx, Ly->qkv, n, xn, d, 0, NULL, qkv, 3 * (ptrdiff_t)d);
-    p.gemm += wk_now() - t, t = wk_now();
-    if (!s) {
-      const wk_f32_attention_args a = {
-          .heads = e->heads, .lq = n, .lk = n, .head_dim = dh,
-          .q = qkv, .k = qkv + d, .v = qkv + 2 * d,
-          .q_stride = 3 * d, .k_stride = 3 * d, .v_stride = 3 * d,
-          .softmax_scale = 0.0f, /* 1/√dh */
-          .out = xn, .out_stride = d,
-      };
-      s = wk_f32_attention(ctx, &a, att, L.attn);
-    }
-    p.attention += wk_now() - t, t = wk_now();
-    if (!s) s = gemm(ctx, Ly->out, n, xn, d, 0, x, x, d);
-    p.gemm += wk_now() - t, t = wk_now();
-    if (!s) s = wk_layernorm_rows(ctx, x, d, n, d, Ly->ln + 2 * d, Ly->ln + 3 * d, xn, d);
-    p.norm += wk_now() - t, t = wk_now();
-    if (!s) s = gemm(ctx, Ly->fc1, n, xn, d, 1, NULL, f1, Ly->ffn);
-    if (!s) s = gemm(ctx, Ly->fc2, n, f1, Ly->ffn, 0, x, x, d);
-    p.gemm += wk_now() - t;
-    if (s) prefix_error(s, "encoder fp32: layer", l);
+/* x = layer_l(x), in place: x [n_ctx][d]. */
+static wk_status run_layer(wk_context *ctx, const wk_encoder_fp32 *e, int l, const run_ws *W,
+                           float *x, wk_encoder_profile *p) {
+  const int n = e->n_ctx, d = e->d, dh = d / e->heads;
+  float *xn = W->A, *qkv = W->B, *f1 = W->B;
+  const layer_fp32 *Ly = &e->layers[l];
+  double t = wk_now();
+  wk_status s = wk_layernorm_rows(ctx, x, d, n, d, Ly->ln, Ly->ln + d, xn, d);
+  p->norm += wk_now() - t, t = wk_now();
+  if (!s) s = gemm(ctx, Ly->qkv, n, xn, d, 0, NULL, qkv, 3 * (ptrdiff_t)d);
+  p->gemm += wk_now() - t, t = wk_now();
+  if (!s) {
+    const wk_f32_attention_args a = {
+        .heads = e->heads, .lq = n, .lk = n, .head_dim = dh,
+        .q = qkv, .k = qkv + d, .v = qkv + 2 * d,
+        .q_stride = 3 * d, .k_stride = 3 * d, .v_stride = 3 * d,
+        .softmax_scale = 0.0f, /* 1/√dh */
+        .out = xn, .out_stride = d,
+    };
+    s = wk_f32_attention(ctx, &a, W->att, W->attn);
   }
-  t = wk_now();
+  p->attention += wk_now() - t, t = wk_now();
+  if (!s) s = gemm(ctx, Ly->out, n, xn, d, 0, x, x, d);
+  p->gemm += wk_now() - t, t = wk_now();
+  if (!s) s = wk_layernorm_rows(ctx, x, d, n, d, Ly->ln + 2 * d, Ly->ln + 3 * d, xn, d);
+  p->norm += wk_now() - t, t = wk_now();
+  if (!s) s = gemm(ctx, Ly->fc1, n, xn, d, 1, NULL, f1, Ly->ffn);
+  if (!s) s = gemm(ctx, Ly->fc2, n, f1, Ly->ffn, 0, x, x, d);
+  p->gemm += wk_now() - t;
+  if (s) prefix_error(s, "encoder fp32: layer", l);
+  return s;
+}
+
+/* Checks the context, the workspace (size, alignment) and that [out, out + n_ctx·d) overlaps
+ * neither [in, in + in_floats) (in may be NULL) nor the workspace; fills *L. */
+static wk_status check_run(wk_context *ctx, const wk_encoder_fp32 *e, const float *in,
+                           size_t in_floats, const float *out, void *ws, size_t ws_size,
+                           ws_layout *L) {
+  if (!ctx || !e || !out || !ws)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder fp32: NULL argument");
+  if (!layout_of(e, wk_threadpool_size(ctx->pool), L))
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder fp32: bad encoder or thread count");
+  if (ws_size < L->total || (uintptr_t)ws % 64)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                    "encoder fp32: workspace of %zu bytes at %p (need %zu, 64-byte aligned)",
+                    ws_size, ws, L->total);
+  const uintptr_t ol = (uintptr_t)out, oh = ol + (size_t)e->n_ctx * e->d * sizeof(float);
+  const uintptr_t ml = (uintptr_t)in, mh = ml + in_floats * sizeof(float);
+  const uintptr_t wl = (uintptr_t)ws, wh = wl + L->total;
+  if ((in && ol < mh && ml < oh) || (ol < wh && wl < oh))
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder fp32: out overlaps mel or ws");
+  return WK_STATUS_OK;
+}
+
+wk_status wk_encoder_fp32_run(wk_context *ctx, const wk_encoder_fp32 *e, const float *mel,
+                              float *out, void *ws, size_t ws_size, wk_encoder_profile *prof) {
+  const double t_start = wk_now();
+  if (!mel) return wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder fp32: NULL argument");
+  ws_layout L;
+  wk_status s = check_run(ctx, e, mel, e ? (size_t)e->n_mels * 2 * e->n_ctx : 0, out, ws,
+                          ws_size, &L);
+  if (s) return s;
+  const int n = e->n_ctx, d = e->d, nm = e->n_mels, T = 2 * n;
+  if (!wk_all_finite(mel, (size_t)nm * T))
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder fp32: mel holds NaN or infinity");
+  wk_encoder_profile p = {0};
+  const run_ws W = split_ws(ws, &L);
+  float *x = out; /* the residual stream [n][d] lives in the output */
+  s = run_stem(ctx, e, &W, mel, x, &p);
+  for (int l = 0; !s && l < e->n_layer; l++) s = run_layer(ctx, e, l, &W, x, &p);
+  double t = wk_now();
   if (!s) s = wk_layernorm_rows(ctx, x, d, n, d, e->ln_post, e->ln_post + d, out, d);
   p.norm += wk_now() - t;
   if (!s && !wk_all_finite(out, (size_t)n * d))
@@ -294,4 +330,40 @@ wk_status wk_encoder_fp32_run(wk_context *ctx, const wk_encoder_fp32 *e, const f
     prof->norm += p.norm, prof->other += p.other, prof->total += p.total;
   }
   return WK_STATUS_OK;
+}
+
+/* ── staged runs ─────────────────────────────────────────────────────────── */
+
+int wk_encoder_fp32_n_layer(const wk_encoder_fp32 *e) { return e ? e->n_layer : 0; }
+
+wk_status wk_encoder_fp32_run_stem(wk_context *ctx, const wk_encoder_fp32 *e, const float *mel,
+                                   float *x, void *ws, size_t ws_size) {
+  if (!mel) return wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder fp32: NULL argument");
+  ws_layout L;
+  wk_status s = check_run(ctx, e, mel, e ? (size_t)e->n_mels * 2 * e->n_ctx : 0, x, ws,
+                          ws_size, &L);
+  if (s) return s;
+  if (!wk_all_finite(mel, (size_t)e->n_mels * 2 * e->n_ctx))
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder fp32: mel holds NaN or infinity");
+  wk_encoder_profile p = {0};
+  const run_ws W = split_ws(ws, &L);
+  return run_stem(ctx, e, &W, mel, x, &p);
+}
+
+wk_status wk_encoder_fp32_run_layer(wk_context *ctx, const wk_encoder_fp32 *e, int layer,
+                                    float *x, void *ws, size_t ws_size) {
+  ws_layout L;
+  wk_status s = check_run(ctx, e, NULL, 0, x, ws, ws_size, &L);
+  if (s) return s;
+  if (layer < 0 || layer >= e->n_layer)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder fp32: layer %d of %d", layer,
+                    e->n_layer);
+  wk_encoder_profile p = {0};
+  const run_ws W = split_ws(ws, &L);
+  return run_layer(ctx, e, layer, &W, x, &p);
+}
+
+wk_status wk_encoder_fp32_run_ln_post(wk_context *ctx, const wk_encoder_fp32 *e, float *x) {
+  if (!ctx || !e || !x) return wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder fp32: NULL argument");
+  return wk_layernorm_rows(ctx, x, e->d, e->n_ctx, e->d, e->ln_post, e->ln_post + e->d, x, e->d);
 }

@@ -40,4 +40,16 @@ size_t wk_encoder_fp32_workspace_size(const wk_encoder_fp32 *e, int n_threads);
 wk_status wk_encoder_fp32_run(wk_context *context, const wk_encoder_fp32 *e, const float *mel,
                               float *out, void *ws, size_t ws_size, wk_encoder_profile *prof);
 
+/* Staged runs (for `whisk accuracy encoder`: the INT8 layers fed the FP32 run's inputs).
+ * Chained — stem, layer 0 … n_layer−1, ln_post — they compute exactly wk_encoder_fp32_run's
+ * bytes (the same code, in the same order).  x: [n_ctx][d], updated in place by the layer and
+ * ln_post calls; ws as for wk_encoder_fp32_run (x must not overlap it).  The stages do not check
+ * x for NaN/∞ (wk_encoder_fp32_run checks its mel and its output). */
+int wk_encoder_fp32_n_layer(const wk_encoder_fp32 *e);
+wk_status wk_encoder_fp32_run_stem(wk_context *context, const wk_encoder_fp32 *e,
+                                   const float *mel, float *x, void *ws, size_t ws_size);
+wk_status wk_encoder_fp32_run_layer(wk_context *context, const wk_encoder_fp32 *e, int layer,
+                                    float *x, void *ws, size_t ws_size);
+wk_status wk_encoder_fp32_run_ln_post(wk_context *context, const wk_encoder_fp32 *e, float *x);
+
 #endif

@@ -46,6 +46,12 @@ void wk_encoder_int8_dims(const wk_encoder_int8 *encoder, int *n_mels, int *n_ct
 wk_status wk_encoder_create_from_weights(wk_context *context, const wk_encoder_f32 *w,
                                          wk_precision precision, wk_encoder **out);
 
+/* The SmoothQuant factors wk_encoder_create uses for the INT8 path (data-free, α = 0.5; see
+ * encoder.c): *smooth [n_layer] points into *factors [n_layer][2][d]; free both with wk_free
+ * (also on failure). */
+wk_status wk_encoder_smoothing(const wk_encoder_f32 *w, float **factors,
+                               wk_layer_smoothing **smooth);
+
 /* The precision an encoder was built for. */
 wk_precision wk_encoder_precision(const wk_encoder *encoder);
 

@@ -1,6 +1,7 @@
 /* encoder.c — the INT8 Whisper encoder (encoder-int8.h) and the public wk_encoder wrapper
  * (include/whisk.h): stem → layers → ln_post, all in the caller's output buffer plus one
  * workspace. */
+#include <math.h>
 #include <string.h>
 
 #include "io/ggml.h"
@@ -157,6 +158,50 @@ struct wk_encoder {
   wk_encoder_fp32 *fp32; /* WK_PRECISION_FP32 */
 };
 
+/* Data-free SmoothQuant (Xiao et al. 2023, α = 0.5) for the two per-token quantizations after
+ * each LayerNorm.  Whisper's residual stream has a few channels tens of times larger than the
+ * rest, and the LayerNorm gains carry them into the GEMM inputs, where one per-token int8 scale
+ * then leaves the other channels a handful of levels; the error grows layer after layer
+ * (measured: INT8-vs-FP32 output cosine 0.986 on a small model with ×30–50 outlier channels).
+ * The factor of input channel j is s_j = sqrt(a_j / w_j), with w_j = max |W[:, j]| over the
+ * GEMMs the LayerNorm feeds and a_j = 4·|g_j| + |b_j| the LayerNorm output's magnitude bound for
+ * a normalized input of ±4σ (no calibration data needed: the gain and bias are what makes a
+ * channel an outlier).  Folding s into the LN and the weights leaves the fp32 function
+ * unchanged (layer.h). */
+static void smooth_channels(const float *g, const float *b, const float *const *ws,
+                            const int *rows, int parts, int d, float *out) {
+  for (int j = 0; j < d; j++) {
+    double wmax = 0;
+    for (int p = 0; p < parts; p++)
+      for (int o = 0; o < rows[p]; o++) wmax = fmax(wmax, fabs(ws[p][(size_t)o * d + j]));
+    const double a = 4.0 * fabs(g[j]) + fabs(b[j]);
+    const double f = sqrt(fmax(a, 1e-5) / fmax(wmax, 1e-5));
+    out[j] = (float)fmin(fmax(f, 1e-4), 1e4);
+  }
+}
+
+wk_status wk_encoder_smoothing(const wk_encoder_f32 *w, float **factors,
+                               wk_layer_smoothing **smooth) {
+  const size_t d = (size_t)w->d, n = (size_t)w->n_layer;
+  *factors = wk_alloc_array(2 * n * d, sizeof(float));
+  *smooth = wk_alloc_array(n, sizeof(wk_layer_smoothing));
+  if (!*factors || !*smooth)
+    return wk_error(WK_STATUS_OUT_OF_MEMORY, "encoder: out of memory (smoothing factors)");
+  for (size_t i = 0; i < n; i++) {
+    const wk_layer_f32 *l = &w->layers[i];
+    if (!l->ln1_g || !l->ln1_b || !l->ln2_g || !l->ln2_b || !l->wq || !l->wk || !l->wv ||
+        !l->w1 || l->d != w->d)
+      return wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder: layer %zu has missing weights", i);
+    float *s1 = *factors + 2 * i * d, *s2 = s1 + d;
+    const float *qkv[3] = {l->wq, l->wk, l->wv};
+    const int nqkv[3] = {l->d, l->d, l->d}, nf[1] = {l->ffn};
+    smooth_channels(l->ln1_g, l->ln1_b, qkv, nqkv, 3, l->d, s1);
+    smooth_channels(l->ln2_g, l->ln2_b, &l->w1, nf, 1, l->d, s2);
+    (*smooth)[i] = (wk_layer_smoothing){s1, s2};
+  }
+  return WK_STATUS_OK;
+}
+
 wk_status wk_encoder_create_from_weights(wk_context *ctx, const wk_encoder_f32 *w,
                                          wk_precision precision, wk_encoder **out) {
   if (!out) return wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder: NULL output pointer");
@@ -167,8 +212,16 @@ wk_status wk_encoder_create_from_weights(wk_context *ctx, const wk_encoder_f32 *
   if (!e) return wk_error(WK_STATUS_OUT_OF_MEMORY, "encoder: out of memory");
   memset(e, 0, sizeof *e);
   e->precision = precision;
-  wk_status st = precision == WK_PRECISION_INT8 ? wk_encoder_int8_create(ctx, w, NULL, &e->int8)
-                                                : wk_encoder_fp32_create(ctx, w, &e->fp32);
+  wk_status st;
+  if (precision == WK_PRECISION_INT8) {
+    float *factors = NULL;
+    wk_layer_smoothing *smooth = NULL;
+    st = wk_encoder_smoothing(w, &factors, &smooth);
+    if (!st) st = wk_encoder_int8_create(ctx, w, smooth, &e->int8);
+    wk_free(factors), wk_free(smooth);
+  } else {
+    st = wk_encoder_fp32_create(ctx, w, &e->fp32);
+  }
   if (st) {
     wk_free(e);
     return st;
