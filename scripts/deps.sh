@@ -16,6 +16,8 @@ have_cmd pkg-config || need="$need pkg-config"
 [ -f /usr/include/sndfile.h ] || need="$need libsndfile1-dev"
 [ -f /usr/include/soxr.h ] || need="$need libsoxr-dev"
 [ -f /usr/include/kissfft/kiss_fftr.h ] || need="$need libkissfft-dev"
+# zlib: the compression ratio of decoded text (Whisper's temperature-fallback rule).
+[ -f /usr/include/zlib.h ] || need="$need zlib1g-dev"
 # Test-only: NumPy cross-checks of whisk's .npy files and reference computations.
 if [ "${1:-}" = test ]; then
   /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || need="$need python3-numpy"

@@ -1,5 +1,5 @@
 /* json.c — the streaming JSON writer (json.h says what it guarantees). */
-#include "json.h"
+#include "common/json.h"
 
 #include <math.h>
 #include <stdlib.h>

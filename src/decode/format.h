@@ -1,0 +1,79 @@
+/* format.h — transcript output: txt, srt, vtt and json, and the compression ratio (internal API).
+ *
+ * openai/whisper's whisper/utils.py is the specification (WriteTXT, WriteSRT, WriteVTT,
+ * WriteJSON, format_timestamp, compression_ratio), for segments without word timings:
+ *   txt   each segment's text, stripped, on its own line;
+ *   srt   per segment "i\nHH:MM:SS,mmm --> HH:MM:SS,mmm\ntext\n\n", i from 1;
+ *   vtt   "WEBVTT\n\n", then per segment "[HH:]MM:SS.mmm --> [HH:]MM:SS.mmm\ntext\n\n" (hours
+ *         only when nonzero);
+ *   json  {"text", "segments": [{"id", "seek", "start", "end", "text", "tokens", "temperature",
+ *         "avg_logprob", "compression_ratio", "no_speech_prob"}], "language"} — transcribe()'s
+ *         result dict; text written as UTF-8 (json.dump escapes non-ASCII instead: the same
+ *         JSON value).
+ * In srt and vtt the text is stripped and "-->" becomes "->" (a cue's text must not contain
+ * the arrow).  Stripping is Python's str.strip(): White_Space plus U+001C … U+001F.
+ * Timestamps: milliseconds = round(seconds · 1000) (half to even, as Python's round), then
+ * hours, minutes, seconds, milliseconds; hours past 99 take more digits (as Python's
+ * f"{hours:02d}"), nothing is clamped. */
+#ifndef WK_FORMAT_H
+#define WK_FORMAT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "whisk.h"
+
+/* One transcript segment (transcribe.py's segment dict). */
+typedef struct wk_segment {
+  double start, end;        /* seconds: finite, 0 ≤ start, ≤ WK_FORMAT_MAX_SECONDS */
+  const char *text;         /* UTF-8 (invalid bytes are written as U+FFFD), NUL-terminated */
+  const int *tokens;        /* [n_tokens] the segment's token ids (json only) */
+  int n_tokens;
+  int seek;                 /* the window's start in mel frames (10 ms) */
+  double temperature;       /* the decoding temperature that produced it */
+  double avg_logprob;       /* the mean log-probability of its tokens */
+  double compression_ratio; /* wk_compression_ratio of the window's text */
+  double no_speech_prob;    /* P(<|nospeech|>) at the window's first step */
+} wk_segment;
+
+#define WK_FORMAT_MAX_SECONDS 3.6e9 /* a million hours: keeps the millisecond count exact */
+
+typedef enum wk_format { WK_FORMAT_TXT, WK_FORMAT_SRT, WK_FORMAT_VTT, WK_FORMAT_JSON } wk_format;
+
+/* "txt", "srt", "vtt", "json" → *format; INVALID_ARGUMENT for anything else. */
+wk_status wk_format_parse(const char *name, wk_format *format);
+/* The file extension ("txt" …), or NULL. */
+const char *wk_format_extension(wk_format format);
+
+/* The whole transcript, for the json writer (NULL fields are written as null). */
+typedef struct wk_transcript {
+  const wk_segment *segments; /* [n_segments] */
+  int n_segments;
+  const char *text;           /* the full text (NULL: the segments' texts concatenated) */
+  const char *language;       /* the language code, e.g. "en" */
+} wk_transcript;
+
+/* utils.py's format_timestamp into buf (≥ WK_TIMESTAMP_MAX bytes, NUL-terminated); returns
+ * the length.  seconds must be finite and within 0 … WK_FORMAT_MAX_SECONDS (else 0, buf ""). */
+#define WK_TIMESTAMP_MAX 32
+size_t wk_format_timestamp(double seconds, int always_include_hours, char decimal_marker,
+                           char *buf);
+
+/* Writes the transcript in `format` to f.  Every segment is checked first (NULL text, tokens
+ * NULL with n_tokens > 0, times not finite, negative or past the cap, end < start:
+ * INVALID_ARGUMENT naming the segment), so nothing is written for a bad transcript;
+ * IO_ERROR when a write or the final flush fails. */
+wk_status wk_transcript_write(const wk_transcript *tr, wk_format format, FILE *f);
+
+/* The same to the file `path`, atomically: written to a new temporary file beside it
+ * (path.XXXXXX.tmp, mode 0666 less the umask), flushed, closed and then renamed over `path`,
+ * so `path` is either its old self or the whole new transcript; the temporary file is removed
+ * on any failure. */
+wk_status wk_transcript_write_file(const wk_transcript *tr, wk_format format, const char *path);
+
+/* utils.py's compression_ratio: len(text) / len(zlib.compress(text)) (zlib's default level,
+ * as Python's zlib module) for text[0 … len); 0 for empty text (as Python: 0 / 8 bytes);
+ * < 0 if zlib fails (out of memory). */
+double wk_compression_ratio(const char *text, size_t len);
+
+#endif
