@@ -6,12 +6,13 @@
  *   fuzz_npy:   int8, uint8 and float32 arrays of 0 … 3 dimensions (wk_npy_save), one empty,
  *               one in format version 2.0;
  *   fuzz_api:   deterministic random parameter blocks for both entry points.
- * Usage: make_seeds OUT (OUT/<target>/ must exist). */
+ * Usage: make_seeds OUT (OUT must exist; the target folders are created). */
 #include <math.h>
 #include <sndfile.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/common.h"
 #include "io/npy.h"
@@ -133,6 +134,12 @@ int main(int argc, char **argv) {
     return 2;
   }
   out_dir = argv[1];
+  static const char *const targets[] = {"fuzz_model", "fuzz_audio", "fuzz_npy", "fuzz_api"};
+  for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", out_dir, targets[i]);
+    mkdir(path, 0777); /* may exist; a failure shows when the seeds are written */
+  }
   model_seeds();
   audio_seed("pcm16-16k.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 16000, 1, 0.1);
   audio_seed("u8-8k.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_U8, 8000, 1, 0.1);

@@ -4,13 +4,15 @@
 # out-of-memory.  The seeds (make_seeds) go to BUILD/fuzz-seeds/<target>; new inputs to the
 # scratch corpus BUILD/fuzz-corpus/<target> (kept between runs); crashing inputs to
 # BUILD/fuzz-artifacts/.  Nothing is written into the source tree.  A line per target gives
-# its executions.
+# its executions.  fuzz/lsan.supp names the leaks outside whisk (in system libraries) that
+# LeakSanitizer ignores.
 set -u
 build=$1 seconds=$2
 shift 2
 seeds=$build/fuzz-seeds corpus=$build/fuzz-corpus artifacts=$build/fuzz-artifacts
 rm -rf "$seeds"
-for t in "$@"; do mkdir -p "$seeds/$t" "$corpus/$t"; done
+mkdir -p "$seeds"
+for t in "$@"; do mkdir -p "$corpus/$t"; done
 mkdir -p "$artifacts"
 "$build/fuzz/make_seeds" "$seeds" || { echo "fuzz: make_seeds failed" >&2; exit 1; }
 status=0
@@ -21,6 +23,7 @@ for t in "$@"; do
   # -rss_limit_mb/-malloc_limit_mb: a single allocation over 2 GiB is a finding (the library
   # must refuse absurd sizes first); -timeout: one input running 25 s is a finding.
   ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
+  LSAN_OPTIONS=suppressions=$(dirname "$0")/lsan.supp:print_suppressions=0 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     "$build/fuzz/$t" -max_total_time="$seconds" -timeout=25 -rss_limit_mb=4096 \
       -malloc_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$artifacts/$t-" \
