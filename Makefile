@@ -74,3 +74,28 @@ install: build
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
+
+# make fuzz: the libFuzzer targets (fuzz/) built with clang-14, ASan + UBSan in $(FUZZ_BUILD),
+# each run for FUZZ_SECONDS on its generated seeds (fuzz/run.sh); fails on any finding.
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= fuzz_model fuzz_audio fuzz_npy fuzz_api
+.PHONY: fuzz fuzz-build test-tsan
+fuzz-build:
+	@sh scripts/deps.sh fuzz
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=clang-14 \
+	  -DWHISK_FUZZ=ON >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_all
+fuzz: fuzz-build
+	@sh fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# make test-tsan: the concurrency test and the tests that exercise the thread pool, under
+# ThreadSanitizer in $(TSAN_BUILD) (gcc's -fsanitize=thread; libtsan comes with gcc).  The scalar
+# encoder test is left out: ~1 min under TSan, and the pool is the same.
+TSAN_BUILD ?= build-tsan
+TSAN_TESTS ?= ^(test_concurrency|test_encoder\.(avx2|avx512vnni)|test_attention_exact\.(avx2|avx512vnni)|test_f32_encoder\.(avx2|avx512vnni)|test_gemm_args|test_attention_args|test_mel_args|test_npy)$$
+test-tsan: deps-test
+	@cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Release -DWHISK_TSAN=ON >/dev/null
+	@cmake --build $(TSAN_BUILD) -j $(JOBS)
+	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	  ctest --output-on-failure -j 1 -R '$(TSAN_TESTS)'

@@ -1,5 +1,5 @@
 #!/bin/sh
-# deps.sh [test] — installs the Debian packages whisk needs to build (and, with `test`, to run
+# deps.sh [test|fuzz] — installs the Debian packages whisk needs to build (and, with `test`, to run
 # its tests), if any are missing.  Run as root (or with password-less sudo); otherwise it names
 # the packages and fails.
 set -eu
@@ -23,6 +23,14 @@ if [ "${1:-}" = test ]; then
   /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || need="$need python3-numpy"
   # Spoken test audio for the log-mel check.
   have_cmd espeak-ng || need="$need espeak-ng"
+fi
+
+# Fuzzing and ThreadSanitizer (make fuzz, make test-tsan): clang-14 with libFuzzer and the
+# sanitizer runtimes.  Not needed by make test.
+if [ "${1:-}" = fuzz ]; then
+  have_cmd clang-14 || need="$need clang-14"
+  ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 ||
+    need="$need libclang-rt-14-dev"
 fi
 
 [ -z "$need" ] && exit 0

@@ -660,6 +660,34 @@ static void test_truncations_and_mutations(void) {
   printf("mutations: %d of 3000 still loaded\n", loaded);
 }
 
+/* wk_npy_load_memory (the fuzz target's entry point): the same array as the file; every
+ * truncation and one extra byte fail with BAD_FORMAT naming the buffer; empty and NULL. */
+static void test_load_memory(void) {
+  int64_t shape[2] = {3, 5};
+  float data[15];
+  for (int i = 0; i < 15; i++) data[i] = (float)i - 7.5f;
+  CHECK(wk_npy_save(tmp_path("mem.npy"), WK_NPY_FLOAT32, 2, shape, data) == WK_STATUS_OK,
+        "save: %s", wk_last_error());
+  FILE *f = fopen(tmp_path("mem.npy"), "rb");
+  size_t n = f ? fread(big, 1, sizeof big - 1, f) : 0;
+  if (f) fclose(f);
+  wk_npy a;
+  CHECK(wk_npy_load_memory(big, n, "buf", &a) == WK_STATUS_OK, "load_memory: %s", wk_last_error());
+  CHECK(a.ndim == 2 && a.shape[0] == 3 && a.shape[1] == 5 && a.nbytes == sizeof data &&
+            memcmp(a.data, data, sizeof data) == 0,
+        "load_memory: a different array");
+  wk_npy_free(&a);
+  for (size_t len = 0; len <= n + 1; len++) {
+    if (len == n) continue;
+    const wk_status s = wk_npy_load_memory(big, len, "buf", &a);
+    CHECK(s == WK_STATUS_BAD_FORMAT && strstr(wk_last_error(), "buf") && !a.data,
+          "load_memory of %zu of %zu bytes: '%s' (%s)", len, n, wk_status_string(s),
+          wk_last_error());
+  }
+  CHECK(wk_npy_load_memory(NULL, 4, "buf", &a) == WK_STATUS_INVALID_ARGUMENT, "NULL data");
+  CHECK(wk_npy_load_memory(big, n, "buf", NULL) == WK_STATUS_INVALID_ARGUMENT, "NULL out");
+}
+
 /* Reading a pipe: the size is unknown in advance, so data is read as it comes. */
 static void fifo_case(const char *what, const void *bytes, size_t n, wk_status want,
                       size_t want_bytes) {
@@ -732,12 +760,13 @@ int main(void) {
   test_save_fifo();
   test_save_char_device();
   test_pipe_claims();
+  test_load_memory();
 
   static const char *names[] = {"rt.npy", "hdr.npy", "f1.npy", "x.npy", "ok.npy", "be.npy",
                                 "z.npy", "e.npy", "bad.npy", "empty.npy", "short.npy",
                                 "text.npy", "m.npy", "v.npy", "h.npy", "nul.npy", "full.npy",
                                 "cut.npy", "mut.npy", "fifo", "keep.npy", "fresh.npy",
-                                "link.npy"};
+                                "link.npy", "mem.npy"};
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) unlink(tmp_path(names[i]));
   if (rmdir(dir) != 0) fprintf(stderr, "note: cannot remove %s: %s\n", dir, strerror(errno));
   return wk_test_finish("test_npy");

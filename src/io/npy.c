@@ -302,31 +302,14 @@ static int read_exact(FILE *f, void *buf, size_t n, size_t *got) {
   return ferror(f) ? -1 : 0;
 }
 
-wk_status wk_npy_load(const char *path, wk_npy *out) {
-  if (!out) return wk_error(WK_STATUS_INVALID_ARGUMENT, "npy: NULL output");
-  memset(out, 0, sizeof *out);
-  if (!path) return wk_error(WK_STATUS_INVALID_ARGUMENT, "npy: NULL path");
-
+/* Reads an open stream `f` named `path` (in messages) into *out (already zeroed).  regular: the
+ * stream holds exactly fsize bytes (a regular file, a memory buffer), checked against the
+ * header's claims before allocating; otherwise the claim is capped and memory grows as data
+ * arrives.  Does not close f. */
+static wk_status load_stream(FILE *f, const char *path, int regular, uint64_t fsize, wk_npy *out) {
   wk_status s = WK_STATUS_OK;
   char *header = NULL;
   unsigned char *data = NULL;
-  FILE *f = fopen(path, "rb");
-  if (!f) return wk_error(WK_STATUS_IO_ERROR, "%s: cannot open: %s", path, strerror(errno));
-
-  struct stat st;
-  int regular = 0;
-  uint64_t fsize = 0;
-  if (fstat(fileno(f), &st) == 0) {
-    if (S_ISDIR(st.st_mode)) {
-      s = wk_error(WK_STATUS_IO_ERROR, "%s: is a directory", path);
-      goto done;
-    }
-    if (S_ISREG(st.st_mode) && st.st_size >= 0) {
-      regular = 1;
-      fsize = (uint64_t)st.st_size;
-    }
-  }
-
   unsigned char pre[12];
   size_t got;
   int r = read_exact(f, pre, 8, &got);
@@ -484,6 +467,43 @@ read_error:
 done:
   free(header);
   free(data);
+  return s;
+}
+
+wk_status wk_npy_load(const char *path, wk_npy *out) {
+  if (!out) return wk_error(WK_STATUS_INVALID_ARGUMENT, "npy: NULL output");
+  memset(out, 0, sizeof *out);
+  if (!path) return wk_error(WK_STATUS_INVALID_ARGUMENT, "npy: NULL path");
+  FILE *f = fopen(path, "rb");
+  if (!f) return wk_error(WK_STATUS_IO_ERROR, "%s: cannot open: %s", path, strerror(errno));
+
+  wk_status s = WK_STATUS_OK;
+  struct stat st;
+  int regular = 0;
+  uint64_t fsize = 0;
+  if (fstat(fileno(f), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) {
+      s = wk_error(WK_STATUS_IO_ERROR, "%s: is a directory", path);
+    } else if (S_ISREG(st.st_mode) && st.st_size >= 0) {
+      regular = 1;
+      fsize = (uint64_t)st.st_size;
+    }
+  }
+  if (!s) s = load_stream(f, path, regular, fsize, out);
+  fclose(f);
+  return s;
+}
+
+wk_status wk_npy_load_memory(const void *data, size_t size, const char *name, wk_npy *out) {
+  if (!out) return wk_error(WK_STATUS_INVALID_ARGUMENT, "npy: NULL output");
+  memset(out, 0, sizeof *out);
+  if (!data && size) return wk_error(WK_STATUS_INVALID_ARGUMENT, "npy: NULL data");
+  if (!name) name = "(memory)";
+  if (size == 0) return wk_error(WK_STATUS_BAD_FORMAT, "%s: not a .npy file (only 0 bytes long)", name);
+  /* fmemopen in read mode never writes to the buffer. */
+  FILE *f = fmemopen((void *)data, size, "rb");
+  if (!f) return wk_error(WK_STATUS_OUT_OF_MEMORY, "%s: cannot open a memory stream", name);
+  const wk_status s = load_stream(f, name, 1, size, out);
   fclose(f);
   return s;
 }

@@ -52,6 +52,10 @@ const char *wk_npy_shape_text(const wk_npy *a, char *buf, size_t cap);
  * WK_NPY_MAX_STREAM_BYTES, and memory grows only as the data arrives. */
 wk_status wk_npy_load(const char *path, wk_npy *out);
 
+/* The same from a buffer of `size` bytes (a regular file's checks: the claimed data size must
+ * equal what the buffer holds).  `name` names the buffer in messages (NULL: "(memory)"). */
+wk_status wk_npy_load_memory(const void *data, size_t size, const char *name, wk_npy *out);
+
 /* Writes a C-order array as a version 1.0 .npy file.  `shape` may be NULL when ndim == 0;
  * `data` may be NULL when the array is empty.
  *   A regular file, or a path that does not exist: the array is written to a temporary file

@@ -15,11 +15,23 @@ typedef struct size_spec {
   int d, heads, layers, text_layers, n_vocab, n_mels;
 } size_spec;
 
+/* A model of every standard size has n_audio_ctx 1500, n_text_ctx 448 and OpenAI's vocabulary
+ * (50256 stored tokens for .en, else 50257).  "micro" is a "custom" model as small as the
+ * loader accepts in its shapes (d 32, one head, one layer each, n_vocab 256 = the single bytes,
+ * n_audio_ctx 16 so the encoder takes 32 mel frames, n_text_ctx 8): ~170 KB in f16, for fuzz
+ * seeds and fast concurrency tests. */
+typedef struct ctx_spec {
+  const char *name;
+  int audio_ctx, text_ctx, vocab_stored;
+} ctx_spec;
+static const ctx_spec micro_ctx = {"micro", 16, 8, 256};
+
 static const size_spec sizes[] = {
     {"tiny", 384, 6, 4, 4, 51865, 80},         {"base", 512, 8, 6, 6, 51865, 80},
     {"small", 768, 12, 12, 12, 51865, 80},     {"medium", 1024, 16, 24, 24, 51865, 80},
     {"large-v1", 1280, 20, 32, 32, 51865, 80}, {"large-v2", 1280, 20, 32, 32, 51865, 80},
     {"large-v3", 1280, 20, 32, 32, 51866, 128}, {"large-v3-turbo", 1280, 20, 32, 4, 51866, 128},
+    {"micro", 32, 1, 1, 1, 256, 80},
 };
 
 int wk_synth_model_type(const char *type) {
@@ -350,11 +362,16 @@ static wk_status write_model(const wk_synth_model_options *opt, out *o_, writer 
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "synth model: %s has no English-only (.en) variant", sp->name);
   const int type = wk_synth_model_type(opt->type);
   if (type < 0) return wk_error(WK_STATUS_INVALID_ARGUMENT, "synth model: unknown type '%s'", opt->type ? opt->type : "(null)");
+  const int micro = !strcmp(sp->name, micro_ctx.name);
+  if (opt->english && micro)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "synth model: micro has no English-only (.en) variant");
   const int n_vocab = opt->english ? 51864 : sp->n_vocab, d = sp->d;
+  const int audio_ctx = micro ? micro_ctx.audio_ctx : 1500, text_ctx = micro ? micro_ctx.text_ctx : 448;
+  const int vocab_stored = micro ? micro_ctx.vocab_stored : opt->english ? 50256 : 50257;
   out o = *o_;
   /* header: magic + the 11 hparams */
-  const int32_t hp[12] = {(int32_t)WK_GGML_MAGIC, n_vocab, 1500, d, sp->heads, sp->layers,
-                          448, d, sp->heads, sp->text_layers, sp->n_mels, ftype_of(type)};
+  const int32_t hp[12] = {(int32_t)WK_GGML_MAGIC, n_vocab, audio_ctx, d, sp->heads, sp->layers,
+                          text_ctx, d, sp->heads, sp->text_layers, sp->n_mels, ftype_of(type)};
   for (int i = 0; i < 12; i++) put_i32(&o, hp[i]);
   /* mel filters */
   float *mel = malloc((size_t)sp->n_mels * WK_MEL_N_FFT_BINS * sizeof(float));
@@ -363,7 +380,7 @@ static wk_status write_model(const wk_synth_model_options *opt, out *o_, writer 
   put_i32(&o, sp->n_mels), put_i32(&o, WK_MEL_N_FFT_BINS);
   put(&o, mel, (size_t)sp->n_mels * WK_MEL_N_FFT_BINS * sizeof(float)); /* little-endian host */
   free(mel);
-  if (!s) s = write_vocab(&o, opt->english ? 50256 : 50257);
+  if (!s) s = write_vocab(&o, vocab_stored);
   writer w = {&o, type, opt->seed, d, opt->outliers, {0}, {30, 38, 44, 50}, NULL, NULL, 1 << 20,
               NULL, NULL, 0, 0};
   if (capture) w.capture = capture->capture, w.capture_out = capture->capture_out, w.capture_n = capture->capture_n;
@@ -379,8 +396,8 @@ static wk_status write_model(const wk_synth_model_options *opt, out *o_, writer 
   w.buf = malloc(w.chunk * sizeof(float) + 4 * (size_t)d * 4 * sizeof(float));
   w.qbuf = malloc(w.chunk * 4 + 4 * (size_t)d * 4 * 4);
   if (!w.buf || !w.qbuf) s = s ? s : wk_error(WK_STATUS_OUT_OF_MEMORY, "synth model: out of memory");
-  const int32_t pos_e[2] = {d, 1500}, conv1[3] = {3, sp->n_mels, d}, conv2[3] = {3, d, d};
-  const int32_t cb[2] = {1, d}, v1[1] = {d}, pos_d[2] = {d, 448}, emb[2] = {d, n_vocab};
+  const int32_t pos_e[2] = {d, audio_ctx}, conv1[3] = {3, sp->n_mels, d}, conv2[3] = {3, d, d};
+  const int32_t cb[2] = {1, d}, v1[1] = {d}, pos_d[2] = {d, text_ctx}, emb[2] = {d, n_vocab};
   if (!s) s = write_tensor(&w, "encoder.positional_embedding", T_POS_ENC, 2, pos_e);
   if (!s) s = write_tensor(&w, "encoder.conv1.weight", T_CONV_W, 3, conv1);
   if (!s) s = write_tensor(&w, "encoder.conv1.bias", T_CONV_B, 2, cb);

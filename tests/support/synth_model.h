@@ -37,7 +37,10 @@
 #include "whisk.h"
 
 typedef struct wk_synth_model_options {
-  const char *size;   /* tiny base small medium large-v1 large-v2 large-v3 large-v3-turbo */
+  const char *size;   /* tiny base small medium large-v1 large-v2 large-v3 large-v3-turbo, or
+                       * micro: a "custom" model the loader accepts, as small as it gets (d 32,
+                       * 1 head, 1 layer each, n_vocab 256 all stored, n_audio_ctx 16,
+                       * n_text_ctx 8, 80 mels; for fuzz seeds and fast tests) */
   int english;        /* nonzero: the ".en" variant (n_vocab 51864; tiny … medium only) */
   const char *type;   /* f32 f16 q8_0 q5_0 q5_1 q4_0 q4_1 */
   uint64_t seed;

@@ -1,0 +1,152 @@
+/* make_seeds.c — writes the seed corpora of the fuzz targets into OUT/<target>/:
+ *   fuzz_model: the synthetic "micro" model (tests/support/synth_model.h) in f32, f16, q8_0,
+ *               q5_1 and q4_0, and the f16 one cut at each section boundary and mid-tensor;
+ *   fuzz_audio: 0.05–0.2 s tones in WAV (16-bit, 8-bit, float stereo), FLAC and OGG/Vorbis at
+ *               several rates (libsndfile);
+ *   fuzz_npy:   int8, uint8 and float32 arrays of 0 … 3 dimensions (wk_npy_save), one empty,
+ *               one in format version 2.0;
+ *   fuzz_api:   deterministic random parameter blocks for both entry points.
+ * Usage: make_seeds OUT (OUT must exist; the target folders are created). */
+#include <math.h>
+#include <sndfile.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/common.h"
+#include "io/npy.h"
+#include "synth_model.h"
+
+static const char *out_dir;
+static int failures;
+
+static void write_bytes(const char *target, const char *name, const void *p, size_t n) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s/%s", out_dir, target, name);
+  FILE *f = fopen(path, "wb");
+  if (!f || (n && fwrite(p, 1, n, f) != n) || fclose(f) != 0) {
+    fprintf(stderr, "make_seeds: cannot write %s\n", path);
+    failures++;
+  }
+}
+
+static void model_seeds(void) {
+  static const char *const types[] = {"f32", "f16", "q8_0", "q5_1", "q4_0"};
+  for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+    wk_synth_model_options o = {"micro", 0, types[t], 1 + t, t == 1};
+    uint8_t *data = NULL;
+    size_t size = 0;
+    if (wk_synth_model_write_memory(&o, &data, &size) != WK_STATUS_OK) {
+      fprintf(stderr, "make_seeds: micro %s: %s\n", types[t], wk_last_error());
+      failures++;
+      continue;
+    }
+    char name[64];
+    snprintf(name, sizeof name, "micro-%s.bin", types[t]);
+    write_bytes("fuzz_model", name, data, size);
+    if (t == 1) { /* truncations: magic, hparams, mel filters, vocabulary, mid-file, last byte */
+      const size_t cuts[] = {4, 48, 48 + 8 + 80 * 201 * 4, size / 2, size - 1};
+      for (size_t c = 0; c < sizeof cuts / sizeof cuts[0]; c++) {
+        snprintf(name, sizeof name, "micro-f16-cut%zu.bin", cuts[c]);
+        write_bytes("fuzz_model", name, data, cuts[c] < size ? cuts[c] : size);
+      }
+    }
+    free(data);
+  }
+}
+
+static void audio_seed(const char *name, int format, int rate, int channels, double seconds) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/fuzz_audio/%s", out_dir, name);
+  SF_INFO info = {0};
+  info.samplerate = rate, info.channels = channels, info.format = format;
+  SNDFILE *sf = sf_open(path, SFM_WRITE, &info);
+  if (!sf) {
+    fprintf(stderr, "make_seeds: %s: %s\n", path, sf_strerror(NULL));
+    failures++;
+    return;
+  }
+  const sf_count_t frames = (sf_count_t)(seconds * rate);
+  float *x = malloc((size_t)frames * (size_t)channels * sizeof *x); /* [frames][channels] */
+  for (sf_count_t i = 0; x && i < frames; i++)
+    for (int c = 0; c < channels; c++)
+      x[i * channels + c] = 0.5f * (float)sin(2 * M_PI * (440.0 + 110 * c) * (double)i / rate);
+  if (!x || sf_writef_float(sf, x, frames) != frames) {
+    fprintf(stderr, "make_seeds: cannot write %s\n", path);
+    failures++;
+  }
+  free(x);
+  sf_close(sf);
+}
+
+static void npy_seed(const char *name, int dtype, int ndim, const int64_t *shape) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/fuzz_npy/%s", out_dir, name);
+  int64_t n = 1;
+  for (int i = 0; i < ndim; i++) n *= shape[i];
+  float *data = calloc((size_t)(n ? n : 1), sizeof(float));
+  for (int64_t i = 0; data && i < n; i++) {
+    if (dtype == WK_NPY_FLOAT32) data[i] = (float)i * 0.25f - 1.0f;
+    else ((int8_t *)data)[i] = (int8_t)(i * 37 - 128);
+  }
+  if (!data || wk_npy_save(path, dtype, ndim, shape, data) != WK_STATUS_OK) {
+    fprintf(stderr, "make_seeds: %s: %s\n", path, wk_last_error());
+    failures++;
+  }
+  free(data);
+}
+
+static void npy_seeds(void) {
+  const int64_t s34[] = {3, 4}, s5[] = {5}, s222[] = {2, 2, 2}, s03[] = {0, 3};
+  npy_seed("i8-3x4.npy", WK_NPY_INT8, 2, s34);
+  npy_seed("u8-5.npy", WK_NPY_UINT8, 1, s5);
+  npy_seed("f32-2x2x2.npy", WK_NPY_FLOAT32, 3, s222);
+  npy_seed("f32-scalar.npy", WK_NPY_FLOAT32, 0, NULL);
+  npy_seed("i8-0x3.npy", WK_NPY_INT8, 2, s03);
+  /* version 2.0: a 4-byte header length; big-endian float32 data */
+  static const char hdr[] = "{'descr': '>f4', 'fortran_order': False, 'shape': (2,), }";
+  uint8_t v2[12 + 64 + 8] = {0x93, 'N', 'U', 'M', 'P', 'Y', 2, 0, 64, 0, 0, 0};
+  memset(v2 + 12, ' ', 64);
+  memcpy(v2 + 12, hdr, sizeof hdr - 1);
+  v2[12 + 63] = '\n';
+  const uint8_t be[8] = {0x3f, 0x80, 0, 0, 0xc0, 0, 0, 0}; /* 1.0, −2.0 */
+  memcpy(v2 + 76, be, 8);
+  write_bytes("fuzz_npy", "f32-be-v2.npy", v2, sizeof v2);
+}
+
+static void api_seeds(void) {
+  wk_rng r = {0x66757a7a617069ull};
+  for (int i = 0; i < 32; i++) {
+    uint8_t buf[512];
+    const size_t n = 64 + (size_t)(wk_rng_next(&r) % 448);
+    for (size_t j = 0; j < n; j++) buf[j] = (uint8_t)wk_rng_next(&r);
+    buf[0] = (uint8_t)i; /* even: attention, odd: GEMM */
+    char name[32];
+    snprintf(name, sizeof name, "case%02d", i);
+    write_bytes("fuzz_api", name, buf, n);
+  }
+}
+
+int main(int argc, char **argv) {
+  if (argc != 2) {
+    fprintf(stderr, "usage: make_seeds OUT\n");
+    return 2;
+  }
+  out_dir = argv[1];
+  static const char *const targets[] = {"fuzz_model", "fuzz_audio", "fuzz_npy", "fuzz_api"};
+  for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", out_dir, targets[i]);
+    mkdir(path, 0777); /* may exist; a failure shows when the seeds are written */
+  }
+  model_seeds();
+  audio_seed("pcm16-16k.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 16000, 1, 0.1);
+  audio_seed("u8-8k.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_U8, 8000, 1, 0.1);
+  audio_seed("float-44k-stereo.wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, 44100, 2, 0.05);
+  audio_seed("pcm16-22k.flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_16, 22050, 1, 0.1);
+  audio_seed("vorbis-16k.ogg", SF_FORMAT_OGG | SF_FORMAT_VORBIS, 16000, 1, 0.2);
+  npy_seeds();
+  api_seeds();
+  return failures ? 1 : 0;
+}
