@@ -6,7 +6,7 @@
 #include <stdio.h>
 
 #include "common/common.h"
-#include "json.h"
+#include "common/json.h"
 #include "peak-loops.h"
 
 #define LOOP_SECONDS 1.5e-3 /* one timed loop: long against the clock's overhead (~20 ns), short

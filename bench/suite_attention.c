@@ -11,7 +11,7 @@
 
 #include "cases.h"
 #include "common/common.h"
-#include "json.h"
+#include "common/json.h"
 #include "peak.h"
 #include "suite.h"
 

@@ -34,7 +34,7 @@
 #include <unistd.h>
 
 #include "common/common.h"
-#include "json.h"
+#include "common/json.h"
 #include "mel/mel-filters.h"
 #include "model/encoder-f32.h"
 #include "model/encoder-int8.h"

@@ -30,7 +30,7 @@
 
 #include "common/common.h"
 #include "gemm/gemm.h"
-#include "json.h"
+#include "common/json.h"
 #include "layer_synth.h"
 #include "peak.h"
 #include "stem_synth.h"

@@ -18,7 +18,7 @@
 #include "cli.h"
 #include "common/common.h"
 #include "io/npy.h"
-#include "json.h"
+#include "common/json.h"
 
 #define PROG "whisk encode"
 

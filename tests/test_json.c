@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "common/common.h"
-#include "json.h"
+#include "common/json.h"
 #include "test_util.h"
 
 typedef void (*writer_fn)(wk_json *j);

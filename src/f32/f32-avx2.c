@@ -5,29 +5,12 @@
  * k runs in order; each lane is one output element's fmaf chain: exactly the spec. */
 #include <immintrin.h>
 
+#include "gemm/gemm-avx2-common.h"
 #include "f32/f32-internal.h"
 
 #define MR 6
 #define NS 16 /* columns per strip */
 #define INLINE static inline __attribute__((always_inline))
-
-/* The SIMD twin of wk_gelu (the same operations in the same order).  (gemm-avx2.c has the
- * same body as a file-static helper; a shared gemm-avx2 header would let both use one.) */
-INLINE __m256 gelu8(__m256 x) {
-  const __m256 ax = _mm256_min_ps(_mm256_set1_ps(WK_GELU_AX_MAX),
-                                  _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x));
-  const __m256 h = _mm256_mul_ps(ax, _mm256_set1_ps(0.5f));
-  const __m256 a = _mm256_mul_ps(ax, _mm256_set1_ps(WK_GELU_RSQRT2));
-  __m256 s = _mm256_set1_ps(WK_GELU_C9);
-#define STEP(c) s = _mm256_add_ps(_mm256_mul_ps(s, a), _mm256_set1_ps(c));
-  WK_GELU_HORNER(STEP)
-#undef STEP
-  s = _mm256_mul_ps(s, s);
-  s = _mm256_mul_ps(s, s);
-  s = _mm256_mul_ps(s, s);
-  const __m256 r = _mm256_div_ps(_mm256_set1_ps(1.0f), s);
-  return _mm256_sub_ps(_mm256_max_ps(_mm256_setzero_ps(), x), _mm256_mul_ps(h, r));
-}
 
 static inline __m256i lane_mask8(int valid) { /* lanes < valid set */
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(valid), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
@@ -63,7 +46,7 @@ INLINE void tile(const int rows, const int nv, const wk_f32_gemm_block_args *p, 
       const int valid = cols - 8 * v < 8 ? cols - 8 * v : 8;
       __m256 y = acc[r][v];
       if (p->bias) y = _mm256_add_ps(y, _mm256_loadu_ps(p->bias + j0 + 8 * v));
-      if (p->gelu) y = gelu8(y);
+      if (p->gelu) y = wk_avx2_gelu8(y);
       if (valid == 8) {
         if (res) y = _mm256_add_ps(y, _mm256_loadu_ps(res + 8 * v));
         _mm256_storeu_ps(out + 8 * v, y);

@@ -8,6 +8,7 @@
  * per row tile into scratch, [4][k/2] pairs of int16, each pair one 32-bit broadcast. */
 #include <immintrin.h>
 
+#include "gemm/gemm-avx2-common.h"
 #include "gemm/gemm-internal.h"
 
 #define MR 4  /* rows per register tile */
@@ -40,23 +41,6 @@ static void widen_row(const int8_t *a, int k, int16_t *ap) {
                         _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(a + i))));
   for (; i < k; i++) ap[i] = a[i];
   if (k & 1) ap[k] = 0;
-}
-
-/* The SIMD twin of wk_gelu: the same operations in the same order. */
-static inline __m256 gelu8(__m256 x) {
-  const __m256 ax = _mm256_min_ps(_mm256_set1_ps(WK_GELU_AX_MAX),
-                                  _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x));
-  const __m256 h = _mm256_mul_ps(ax, _mm256_set1_ps(0.5f));
-  const __m256 a = _mm256_mul_ps(ax, _mm256_set1_ps(WK_GELU_RSQRT2));
-  __m256 s = _mm256_set1_ps(WK_GELU_C9);
-#define STEP(c) s = _mm256_add_ps(_mm256_mul_ps(s, a), _mm256_set1_ps(c));
-  WK_GELU_HORNER(STEP)
-#undef STEP
-  s = _mm256_mul_ps(s, s);
-  s = _mm256_mul_ps(s, s);
-  s = _mm256_mul_ps(s, s);
-  const __m256 r = _mm256_div_ps(_mm256_set1_ps(1.0f), s);
-  return _mm256_sub_ps(_mm256_max_ps(_mm256_setzero_ps(), x), _mm256_mul_ps(h, r));
 }
 
 /* One register tile: rows × (8·nv) columns, `cols` of them valid.  Always inlined with
@@ -102,7 +86,7 @@ static inline __attribute__((always_inline)) void tile(const int rows, const int
       __m256 y = _mm256_cvtepi32_ps(acc[r][v]);
       y = _mm256_mul_ps(y, _mm256_mul_ps(as, _mm256_loadu_ps(p->w_scale + j0 + 8 * v)));
       if (p->bias) y = _mm256_add_ps(y, _mm256_loadu_ps(p->bias + j0 + 8 * v));
-      if (p->gelu) y = gelu8(y);
+      if (p->gelu) y = wk_avx2_gelu8(y);
       if (valid == 8) {
         if (res) y = _mm256_add_ps(y, _mm256_loadu_ps(res + 8 * v));
         _mm256_storeu_ps(out + 8 * v, y);
