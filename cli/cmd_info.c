@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "runtime/dispatch.h"
 
 int wk_cli_print_info(const char *prog, const wk_cli_globals *g) {
   wk_cpu_info c;
@@ -25,10 +26,10 @@ int wk_cli_print_info(const char *prog, const wk_cli_globals *g) {
   if (wk_context_create(&co, &ctx) != WK_STATUS_OK)
     return wk_cli_failure(prog, "%s", wk_last_error());
   printf("chosen:   %s, %d threads\n", wk_isa_name(wk_context_isa(ctx)), wk_context_threads(ctx));
-  static const char *const families[] = {"attention", "gemm", "norm"};
-  for (size_t i = 0; i < sizeof families / sizeof families[0]; i++) {
-    const char *k = wk_context_kernel_name(ctx, families[i]);
-    if (k) printf("kernel:   %-10s %s\n", families[i], k);
+  for (int f = 0; f < WK_FAMILY_COUNT; f++) { /* every family of the dispatch table */
+    const char *name = wk_family_name((wk_family)f);
+    const char *k = wk_context_kernel_name(ctx, name);
+    if (k) printf("kernel:   %-10s %s\n", name, k);
   }
   wk_context_free(ctx);
   return WK_CLI_EXIT_OK;

@@ -135,4 +135,4 @@ static float softmax_row(float *s, int len, float c) {
   return _mm_cvtss_f32(h1);
 }
 
-const wk_f32_kernel wk_f32_kernel_avx2 = {"f32_6x16__avx2", WK_ISA_AVX2, gemm_block, softmax_row};
+const wk_f32_kernel wk_f32_kernel_avx2 = {"wk_f32_gemm_ukernel_6x16__avx2", WK_ISA_AVX2, gemm_block, softmax_row};

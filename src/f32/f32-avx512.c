@@ -122,5 +122,5 @@ static float softmax_row(float *s, int len, float c) {
   return _mm_cvtss_f32(h1);
 }
 
-const wk_f32_kernel wk_f32_kernel_avx512 = {"f32_6x64__avx512", WK_ISA_AVX512VNNI, gemm_block,
+const wk_f32_kernel wk_f32_kernel_avx512 = {"wk_f32_gemm_ukernel_6x64__avx512", WK_ISA_AVX512VNNI, gemm_block,
                                             softmax_row};

@@ -31,4 +31,4 @@ static float softmax_row(float *s, int len, float c) {
   return wk_f32_tree16(lanes);
 }
 
-const wk_f32_kernel wk_f32_kernel_scalar = {"f32_scalar", WK_ISA_SCALAR, gemm_block, softmax_row};
+const wk_f32_kernel wk_f32_kernel_scalar = {"wk_f32_gemm_ukernel__scalar", WK_ISA_SCALAR, gemm_block, softmax_row};
