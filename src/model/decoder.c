@@ -49,8 +49,10 @@ struct wk_decoder_state {
   int n_audio;        /* 0 until wk_decoder_set_audio */
   int position;       /* cached positions per beam */
   float *self_kv;     /* [n_layer][n_beams][n_text_ctx][2d]: k ‖ v per position */
-  float *cross_kv;    /* [n_layer][n_audio][2d] */
-  size_t cross_cap;   /* floats allocated in cross_kv */
+  float *cross;       /* [n_layer][cross_bytes]: each layer's cross K/V packed once
+                       * (wk_f32_kv_pack: the f32 attention's panels, not re-packed per step) */
+  size_t cross_bytes; /* per layer */
+  size_t cross_cap;   /* bytes allocated in cross */
   /* scratch, grown to `rows` rows of a step (or n_audio rows in set_audio) */
   int rows;
   float *x;           /* [rows][d] residual stream */
@@ -249,7 +251,7 @@ size_t wk_decoder_weight_bytes(const wk_decoder *dec) { return dec ? dec->weight
 
 void wk_decoder_state_free(wk_decoder_state *st) {
   if (!st) return;
-  wk_free(st->self_kv), wk_free(st->cross_kv);
+  wk_free(st->self_kv), wk_free(st->cross);
   wk_free(st->x), wk_free(st->a), wk_free(st->b), wk_free(st->q8), wk_free(st->qs);
   wk_free(st->f8), wk_free(st->fs), wk_free(st->attn_ws);
   wk_free(st);
@@ -285,9 +287,9 @@ static float *kv_at(const wk_decoder_state *st, int layer, int beam) { /* [n_tex
   return st->self_kv + ((size_t)layer * st->n_beams + beam) * st->n_text_ctx * 2 * st->d;
 }
 
-/* Grows the scratch to `rows` rows (contents not kept) and the attention workspace to lk keys
- * on `threads` threads. */
-static wk_status reserve(wk_decoder_state *st, int heads, int rows, int lk, int threads) {
+/* Grows the scratch to `rows` rows (contents not kept) and the attention workspace to the
+ * self-attention's n_text_ctx keys and the cross-attention's n_audio on `threads` threads. */
+static wk_status reserve(wk_decoder_state *st, int heads, int rows, int threads) {
   if (rows > st->rows) {
     const size_t r = (size_t)rows, d = (size_t)st->d, f = (size_t)st->ffn;
     const size_t wide = 3 * d > f ? 3 * d : f;
@@ -306,8 +308,12 @@ static wk_status reserve(wk_decoder_state *st, int heads, int rows, int lk, int 
       return wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder: out of memory (%d rows of scratch)", rows);
     }
   }
-  const size_t need = wk_f32_attention_workspace_size(heads, 1, lk, st->d / heads, threads);
-  if (!need) return wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder: %d keys, %d threads", lk, threads);
+  const int dh = st->d / heads;
+  const size_t self = wk_f32_attention_workspace_size(heads, 1, st->n_text_ctx, dh, threads);
+  const size_t cross = wk_f32_attention_packed_workspace_size(heads, st->n_audio, dh, threads);
+  const size_t need = self > cross ? self : cross;
+  if (!self || !cross)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder: attention sizes (%d threads)", threads);
   if (need > st->attn_size) {
     wk_free(st->attn_ws);
     st->attn_size = 0;
@@ -386,34 +392,40 @@ wk_status wk_decoder_set_audio(wk_context *ctx, const wk_decoder *dec, wk_decode
   if (!wk_all_finite(features, (size_t)n_audio * d))
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder: the features hold NaN or infinity");
   st->n_audio = 0, st->position = 0;
-  const size_t need = (size_t)dec->n_layer * n_audio * 2 * d;
+  const int dh = d / dec->heads;
+  const size_t per = wk_round_up(wk_f32_kv_packed_size(dec->heads, n_audio, dh), 64);
+  const size_t need = (size_t)dec->n_layer * per;
   if (need > st->cross_cap) {
-    wk_free(st->cross_kv);
+    wk_free(st->cross);
     st->cross_cap = 0;
-    st->cross_kv = wk_alloc_array(need, sizeof(float));
-    if (!st->cross_kv)
-      return wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder: cannot allocate %zu cross K/V floats", need);
+    st->cross = wk_alloc(need);
+    if (!st->cross)
+      return wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder: cannot allocate %zu bytes of cross K/V", need);
     st->cross_cap = need;
   }
-  wk_status s = WK_STATUS_OK;
+  st->cross_bytes = per;
+  float *kv = wk_alloc_array((size_t)n_audio * 2 * d, sizeof(float)); /* [n_audio][k ‖ v] */
+  int8_t *q = NULL;
+  float *qs = NULL;
+  wk_status s = kv ? WK_STATUS_OK
+                   : wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder: out of memory (cross K/V)");
   act in = {.f = features, .stride = d};
-  if (dec->precision == WK_PRECISION_INT8) { /* the features quantized once for every layer */
-    int8_t *q = wk_alloc_array((size_t)n_audio * d, 1);
-    float *qs = wk_alloc_array((size_t)n_audio, sizeof(float));
+  if (!s && dec->precision == WK_PRECISION_INT8) { /* the features quantized once for all layers */
+    q = wk_alloc_array((size_t)n_audio * d, 1);
+    qs = wk_alloc_array((size_t)n_audio, sizeof(float));
     s = q && qs ? wk_quantize_rows(ctx, features, d, n_audio, d, q, d, qs)
                 : wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder: out of memory (features)");
     in.q = q, in.s = qs;
-    for (int l = 0; !s && l < dec->n_layer; l++)
-      s = lin_run(ctx, &dec->layers[l].ckv, n_audio, &in, 0, NULL,
-                  st->cross_kv + (size_t)l * n_audio * 2 * d, 2 * d, NULL);
-    wk_free(q), wk_free(qs);
-  } else {
-    for (int l = 0; !s && l < dec->n_layer; l++)
-      s = lin_run(ctx, &dec->layers[l].ckv, n_audio, &in, 0, NULL,
-                  st->cross_kv + (size_t)l * n_audio * 2 * d, 2 * d, NULL);
   }
-  if (!s && !wk_all_finite(st->cross_kv, (size_t)dec->n_layer * n_audio * 2 * d))
-    s = wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder: the cross-attention K/V overflowed");
+  for (int l = 0; !s && l < dec->n_layer; l++) {
+    s = lin_run(ctx, &dec->layers[l].ckv, n_audio, &in, 0, NULL, kv, 2 * d, NULL);
+    if (!s && !wk_all_finite(kv, (size_t)n_audio * 2 * d))
+      s = wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder: layer %d: the cross K/V overflowed", l);
+    if (!s)
+      s = wk_f32_kv_pack(ctx, dec->heads, n_audio, dh, kv, 2 * d, kv + d, 2 * d,
+                         (float *)(void *)((char *)st->cross + l * per), per);
+  }
+  wk_free(q), wk_free(qs), wk_free(kv);
   if (!s) st->n_audio = n_audio;
   return s;
 }
@@ -453,13 +465,13 @@ static wk_status run_layer(wk_context *ctx, const wk_decoder *dec, wk_decoder_st
   if (!s) s = ln_act(ctx, dec, st, x, d, m, L->ln + 2 * d, L->ln + 3 * d, &in);
   if (!s) s = lin_run(ctx, &L->cq, m, &in, 0, NULL, q, d, NULL);
   if (!s) {
-    const float *kv = st->cross_kv + (size_t)l * st->n_audio * 2 * d;
     const wk_f32_attention_args a = {
         .heads = dec->heads, .lq = m, .lk = st->n_audio, .head_dim = dh,
-        .q = q, .k = kv, .v = kv + d, .q_stride = d, .k_stride = 2 * d, .v_stride = 2 * d,
-        .softmax_scale = 0.0f, .out = ao, .out_stride = d,
+        .q = q, .q_stride = d, .softmax_scale = 0.0f, .out = ao, .out_stride = d,
     };
-    s = wk_f32_attention(ctx, &a, st->attn_ws, st->attn_size);
+    s = wk_f32_attention_packed(ctx, &a, (const float *)(const void *)((const char *)st->cross +
+                                                                       l * st->cross_bytes),
+                                st->attn_ws, st->attn_size);
   }
   if (!s) s = raw_act(ctx, dec, st, ao, m, d, &in);
   if (!s) s = lin_run(ctx, &L->cout, m, &in, 0, x, x, d, NULL);
@@ -495,8 +507,7 @@ wk_status wk_decoder_step(wk_context *ctx, const wk_decoder *dec, wk_decoder_sta
       return wk_error(WK_STATUS_INVALID_ARGUMENT,
                       "decoder: token %d (beam %d, index %d) is outside 0..%d", tokens[r],
                       r / n_new, r % n_new, dec->n_vocab - 1);
-  const int lk = st->n_audio > dec->n_text_ctx ? st->n_audio : dec->n_text_ctx;
-  wk_status s = reserve(st, dec->heads, m, lk, wk_threadpool_size(ctx->pool));
+  wk_status s = reserve(st, dec->heads, m, wk_threadpool_size(ctx->pool));
   if (s) return s;
   /* x = token_embedding[token] + positional_embedding[position] */
   for (int r = 0; r < m; r++) {

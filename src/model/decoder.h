@@ -20,7 +20,8 @@
  * same prompt run token by token, byte for byte, in both precisions.
  *
  * Self-attention K/V (cache) and cross-attention K/V are kept in fp32; the attention is the
- * f32 family's (wk_f32_attention: packed K/V, base-2 softmax).
+ * f32 family's (wk_f32_attention: packed K/V, base-2 softmax); the cross K/V are packed into its
+ * panels once per window (wk_f32_kv_pack), so a step reads them without re-packing.
  */
 #ifndef WK_DECODER_H
 #define WK_DECODER_H
@@ -78,7 +79,7 @@ size_t wk_decoder_weight_bytes(const wk_decoder *dec);
 
 /* A decoding state for one audio window and n_beams beams (1 … 64): the self-attention cache
  * [n_layer][n_beams][n_text_ctx][k ‖ v: 2d] and the cross-attention K/V
- * [n_layer][n_audio][k ‖ v: 2d] shared by the beams, plus the steps' scratch (grown on use). */
+ * [n_layer][n_audio][k ‖ v: 2d] (packed) shared by the beams, plus the steps' scratch (grown on use). */
 wk_status wk_decoder_state_create(const wk_decoder *dec, int n_beams, wk_decoder_state **out);
 void wk_decoder_state_free(wk_decoder_state *st); /* accepts NULL */
 int wk_decoder_state_beams(const wk_decoder_state *st);
