@@ -277,9 +277,11 @@ static void attn_task(void *ctx, size_t task, int thread) {
     for (int c = 0; c < dh; c++) o[r * a->out_stride + c] = o[r * a->out_stride + c] * inv[r];
 }
 
-wk_status wk_f32_attention(wk_context *ctx, const wk_f32_attention_args *a, void *ws,
-                           size_t ws_size) {
-  if (!ctx || !a || !a->q || !a->k || !a->v || !a->out || !ws)
+/* wk_f32_attention, or with packed K/V (then a->k, a->v are unused and ws holds only the
+ * per-thread score rows). */
+static wk_status attention_run(wk_context *ctx, const wk_f32_attention_args *a,
+                               const float *packed, void *ws, size_t ws_size) {
+  if (!ctx || !a || !a->q || (!packed && (!a->k || !a->v)) || !a->out || !ws)
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "f32 attention: NULL argument");
   const int threads = wk_threadpool_size(ctx->pool);
   attn_job j = {.kern = ctx->k->f32, .a = a};
@@ -288,12 +290,15 @@ wk_status wk_f32_attention(wk_context *ctx, const wk_f32_attention_args *a, void
                     "f32 attention: heads=%d lq=%d lk=%d head_dim=%d (expected 1 <= heads <= %d, "
                     "1 <= lq, lk <= %d, 16 <= head_dim <= 128)",
                     a->heads, a->lq, a->lk, a->head_dim, MAX_HEADS, MAX_LEN);
-  if (ws_size < j.L.total || (uintptr_t)ws % 64)
+  const size_t kv_bytes = sizeof(float) * (size_t)a->heads * (j.L.kp_floats + j.L.vp_floats);
+  const size_t need = packed ? j.L.total - kv_bytes : j.L.total;
+  if (ws_size < need || (uintptr_t)ws % 64)
     return wk_error(WK_STATUS_INVALID_ARGUMENT,
                     "f32 attention: workspace of %zu bytes at %p (need %zu, 64-byte aligned)",
-                    ws_size, ws, j.L.total);
+                    ws_size, ws, need);
   const int width = a->heads * a->head_dim;
-  if (a->q_stride < width || a->k_stride < width || a->v_stride < width || a->out_stride < width)
+  if (a->q_stride < width || a->out_stride < width ||
+      (!packed && (a->k_stride < width || a->v_stride < width)))
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "f32 attention: a stride is < heads*head_dim=%d",
                     width);
   uintptr_t ol, oh, l, hi;
@@ -303,7 +308,7 @@ wk_status wk_f32_attention(wk_context *ctx, const wk_f32_attention_args *a, void
       {a->q, a->q_stride, a->lq, "q"},
       {a->k, a->k_stride, a->lk, "k"},
       {a->v, a->v_stride, a->lk, "v"}};
-  for (int i = 0; i < 3; i++) {
+  for (int i = 0; i < (packed ? 1 : 3); i++) {
     if (!extent(in[i].p, in[i].s, in[i].rows, width, &l, &hi))
       return wk_error(WK_STATUS_INVALID_ARGUMENT, "f32 attention: %s stride overflows", in[i].name);
     if (overlaps(l, hi, ol, oh))
@@ -315,11 +320,59 @@ wk_status wk_f32_attention(wk_context *ctx, const wk_f32_attention_args *a, void
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "f32 attention: softmax_scale = %g",
                     (double)a->softmax_scale);
   j.c = (float)((double)scale * 1.4426950408889634); /* · log2(e): softmax in base 2 */
-  j.kp = ws;
+  j.kp = packed ? (float *)packed : (float *)ws; /* only written by the pack stage below */
   j.vp = j.kp + (size_t)a->heads * j.L.kp_floats;
-  j.s = j.vp + (size_t)a->heads * j.L.vp_floats;
+  j.s = packed ? (float *)ws : j.vp + (size_t)a->heads * j.L.vp_floats;
   j.q_blocks = ((size_t)a->lq + BQ - 1) / BQ;
-  wk_threadpool_run(ctx->pool, 2 * (size_t)a->heads, attn_pack_task, &j);
+  if (!packed) wk_threadpool_run(ctx->pool, 2 * (size_t)a->heads, attn_pack_task, &j);
   wk_threadpool_run(ctx->pool, (size_t)a->heads * j.q_blocks, attn_task, &j);
   return WK_STATUS_OK;
+}
+
+wk_status wk_f32_attention(wk_context *ctx, const wk_f32_attention_args *a, void *ws,
+                           size_t ws_size) {
+  return attention_run(ctx, a, NULL, ws, ws_size);
+}
+
+/* ── attention over keys packed once ─────────────────────────────────────── */
+
+size_t wk_f32_kv_packed_size(int heads, int lk, int head_dim) {
+  attn_layout L;
+  if (!attn_layout_of(heads, 1, lk, head_dim, 1, &L)) return 0;
+  return sizeof(float) * (size_t)heads * (L.kp_floats + L.vp_floats);
+}
+
+size_t wk_f32_attention_packed_workspace_size(int heads, int lk, int head_dim, int n_threads) {
+  attn_layout L;
+  if (!attn_layout_of(heads, 1, lk, head_dim, n_threads, &L)) return 0;
+  return sizeof(float) * (size_t)n_threads * L.s_floats;
+}
+
+wk_status wk_f32_kv_pack(wk_context *ctx, int heads, int lk, int head_dim, const float *k,
+                         ptrdiff_t k_stride, const float *v, ptrdiff_t v_stride, float *packed,
+                         size_t packed_size) {
+  attn_layout L;
+  if (!ctx || !k || !v || !packed)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "f32 kv pack: NULL argument");
+  if (!attn_layout_of(heads, 1, lk, head_dim, 1, &L) || k_stride < heads * head_dim ||
+      v_stride < heads * head_dim)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "f32 kv pack: heads=%d lk=%d head_dim=%d or a "
+                    "stride out of range", heads, lk, head_dim);
+  if (packed_size < wk_f32_kv_packed_size(heads, lk, head_dim) || (uintptr_t)packed % 64)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "f32 kv pack: %zu bytes at %p (need %zu, "
+                    "64-byte aligned)", packed_size, (void *)packed,
+                    wk_f32_kv_packed_size(heads, lk, head_dim));
+  const wk_f32_attention_args a = {.heads = heads, .lq = 1, .lk = lk, .head_dim = head_dim,
+                                   .k = k, .v = v, .k_stride = k_stride, .v_stride = v_stride};
+  attn_job j = {.kern = ctx->k->f32, .a = &a, .L = L};
+  j.kp = packed;
+  j.vp = j.kp + (size_t)heads * L.kp_floats;
+  wk_threadpool_run(ctx->pool, 2 * (size_t)heads, attn_pack_task, &j);
+  return WK_STATUS_OK;
+}
+
+wk_status wk_f32_attention_packed(wk_context *ctx, const wk_f32_attention_args *a,
+                                  const float *packed, void *ws, size_t ws_size) {
+  if (!packed) return wk_error(WK_STATUS_INVALID_ARGUMENT, "f32 attention: NULL packed K/V");
+  return attention_run(ctx, a, packed, ws, ws_size);
 }

@@ -68,4 +68,20 @@ size_t wk_f32_attention_workspace_size(int heads, int lq, int lk, int head_dim, 
 wk_status wk_f32_attention(wk_context *context, const wk_f32_attention_args *args, void *ws,
                            size_t ws_size);
 
+/* ── attention over K/V packed once (the decoder's cross-attention: one window, many steps) ── */
+
+/* Bytes of K/V packed for (heads, lk, head_dim) (0 if out of range). */
+size_t wk_f32_kv_packed_size(int heads, int lk, int head_dim);
+/* Packs k, v ([lk][·], head h at + h·dh, as in wk_f32_attention_args) into packed (≥
+ * wk_f32_kv_packed_size bytes, 64-byte aligned): what wk_f32_attention packs on every call. */
+wk_status wk_f32_kv_pack(wk_context *context, int heads, int lk, int head_dim, const float *k,
+                         ptrdiff_t k_stride, const float *v, ptrdiff_t v_stride, float *packed,
+                         size_t packed_size);
+/* Workspace of wk_f32_attention_packed (the per-thread score rows only). */
+size_t wk_f32_attention_packed_workspace_size(int heads, int lk, int head_dim, int n_threads);
+/* wk_f32_attention with args->k, args->v replaced by `packed` (from wk_f32_kv_pack with the
+ * same heads, lk, head_dim; args->k, v are ignored): the same bytes, without re-packing. */
+wk_status wk_f32_attention_packed(wk_context *context, const wk_f32_attention_args *args,
+                                  const float *packed, void *ws, size_t ws_size);
+
 #endif

@@ -773,3 +773,85 @@ wk_status wk_model_encoder_f32(const wk_model *m, wk_encoder_f32 *w, float **sto
   *storage = block;
   return WK_STATUS_OK;
 }
+
+/* ── the decoder's weights in fp32 ─────────────────────────────────────────────────────────── */
+
+wk_status wk_model_decoder_f32(const wk_model *m, wk_decoder_f32 *w, float **storage) {
+  if (!m || !w || !storage)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "wk_model_decoder_f32: NULL argument");
+  *storage = NULL;
+  const wk_model_hparams *hp = &m->hp;
+  const size_t d = (size_t)hp->n_text_state, L = (size_t)hp->n_text_layer, f = 4 * d;
+  const size_t nv = (size_t)hp->n_vocab, ctx = (size_t)hp->n_text_ctx;
+  /* one block: the layer array, then every tensor, each rounded to 16 floats (64 bytes) */
+  const size_t per_layer = 8 * wk_round_up(d * d, 16) + wk_round_up(f * d, 16) * 2 +
+                           15 * wk_round_up(d, 16) + wk_round_up(f, 16);
+  const size_t head = wk_round_up(L * sizeof(wk_decoder_layer_f32), 64) / sizeof(float);
+  const size_t total = head + wk_round_up(ctx * d, 16) + wk_round_up(nv * d, 16) +
+                       2 * wk_round_up(d, 16) + L * per_layer; /* hparams capped at load */
+  float *block = wk_alloc_array(total, sizeof(float));
+  if (!block) return wk_error(WK_STATUS_OUT_OF_MEMORY, "model: cannot allocate %zu fp32 weights", total);
+  wk_decoder_layer_f32 *layers = (wk_decoder_layer_f32 *)(void *)block;
+  float *p = block + head;
+  wk_status s = WK_STATUS_OK;
+  char name[128];
+#define TAKE(dst, nm_, n)                                                                       \
+  do {                                                                                          \
+    float *q_ = p;                                                                              \
+    if (!s) s = dequant(m, nm_, q_, n);                                                         \
+    p += wk_round_up(n, 16);                                                                    \
+    dst = q_;                                                                                   \
+  } while (0)
+  memset(w, 0, sizeof *w);
+  w->n_vocab = hp->n_vocab, w->n_text_ctx = hp->n_text_ctx, w->d = hp->n_text_state;
+  w->heads = hp->n_text_head, w->n_layer = hp->n_text_layer, w->ffn = (int)f;
+  TAKE(w->positional_embedding, "decoder.positional_embedding", ctx * d);
+  TAKE(w->token_embedding, "decoder.token_embedding.weight", nv * d);
+  for (size_t i = 0; i < L && !s; i++) {
+    wk_decoder_layer_f32 *l = &layers[i];
+    memset(l, 0, sizeof *l);
+#define LAYER(dst, suffix, n)                                                                   \
+  do {                                                                                          \
+    snprintf(name, sizeof name, "decoder.blocks.%zu.%s", i, suffix);                            \
+    TAKE(dst, name, n);                                                                         \
+  } while (0)
+    for (int c = 0; c < 2; c++) {
+      wk_decoder_attn_f32 *a = c ? &l->cross : &l->attn;
+      const char *part = attn_parts[c];
+#define ATT(dst, what, n)                                                                       \
+  do {                                                                                          \
+    snprintf(name, sizeof name, "decoder.blocks.%zu.%s%s", i, part, what);                      \
+    TAKE(dst, name, n);                                                                         \
+  } while (0)
+      ATT(a->ln_g, "_ln.weight", d);
+      ATT(a->ln_b, "_ln.bias", d);
+      ATT(a->wq, ".query.weight", d * d);
+      ATT(a->bq, ".query.bias", d);
+      ATT(a->wk, ".key.weight", d * d);
+      ATT(a->wv, ".value.weight", d * d);
+      ATT(a->bv, ".value.bias", d);
+      ATT(a->wo, ".out.weight", d * d);
+      ATT(a->bo, ".out.bias", d);
+#undef ATT
+    }
+    LAYER(l->mlp_ln_g, "mlp_ln.weight", d);
+    LAYER(l->mlp_ln_b, "mlp_ln.bias", d);
+    LAYER(l->w1, "mlp.0.weight", f * d);
+    LAYER(l->b1, "mlp.0.bias", f);
+    LAYER(l->w2, "mlp.2.weight", d * f);
+    LAYER(l->b2, "mlp.2.bias", d);
+#undef LAYER
+  }
+  TAKE(w->ln_g, "decoder.ln.weight", d);
+  TAKE(w->ln_b, "decoder.ln.bias", d);
+#undef TAKE
+  if (!s && (size_t)(p - block) > total) s = wk_error(WK_STATUS_INTERNAL, "model: fp32 block overrun");
+  if (s) {
+    wk_free(block);
+    memset(w, 0, sizeof *w);
+    return s;
+  }
+  w->layers = layers;
+  *storage = block;
+  return WK_STATUS_OK;
+}

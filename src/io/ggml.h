@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include "io/ggml-quants.h"
+#include "model/decoder.h"
 #include "model/encoder.h"
 #include "whisk.h"
 
@@ -75,5 +76,9 @@ const uint8_t *wk_model_token(const wk_model *m, int id, size_t *len);
  * wk_free after the last use of *w.  Fails with BAD_FORMAT naming the tensor if any weight is
  * NaN or infinite. */
 wk_status wk_model_encoder_f32(const wk_model *m, wk_encoder_f32 *w, float **storage);
+
+/* The same for the decoder: token embedding [n_vocab][d], positions [n_text_ctx][d], every
+ * layer's self- and cross-attention, MLP and LayerNorms, decoder.ln; one block in *storage. */
+wk_status wk_model_decoder_f32(const wk_model *m, wk_decoder_f32 *w, float **storage);
 
 #endif

@@ -1,0 +1,563 @@
+/* decoder.c — the Whisper text decoder: weights packed once (FP32 or INT8 Linears), a state per
+ * audio window holding the cross K/V and the self-attention cache, and batched steps. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "f32/f32.h"
+#include "gemm/gemm.h"
+#include "model/decoder.h"
+#include "norm/norm.h"
+#include "quant/quant.h"
+#include "runtime/runtime.h"
+
+#define MAX_BEAMS 64
+#define MAX_AUDIO 65536
+
+/* One Linear, [n][k], in the decoder's precision. */
+typedef struct lin {
+  wk_f32_weights *f; /* FP32 */
+  wk_gemm_weights *q; /* INT8 */
+  int n, k;
+} lin;
+
+typedef struct dec_layer {
+  lin qkv;         /* [3d][d]: attn q ‖ k ‖ v, bias bq ‖ 0 ‖ bv (one GEMM) */
+  lin out;         /* [d][d], bo */
+  lin cq;          /* [d][d], cross bq */
+  lin ckv;         /* [2d][d]: cross k ‖ v, bias 0 ‖ bv (run once per window in set_audio) */
+  lin cout;        /* [d][d], cross bo */
+  lin fc1;         /* [ffn][d], b1 */
+  lin fc2;         /* [d][ffn], b2 */
+  float *ln;       /* [6][d]: attn_ln g, b; cross_attn_ln g, b; mlp_ln g, b */
+} dec_layer;
+
+struct wk_decoder {
+  wk_precision precision;
+  int n_vocab, n_text_ctx, d, heads, n_layer, ffn;
+  float *tok;        /* [n_vocab][d] token embedding (fp32 lookups in both precisions) */
+  float *pos;        /* [n_text_ctx][d] */
+  float *ln;         /* [2][d] decoder.ln g, b */
+  lin logits;        /* [n_vocab][d] = token_embedding, no bias */
+  dec_layer *layers; /* [n_layer] */
+  size_t weight_bytes; /* packed bytes of the Linears a step reads (all but ckv) + logits */
+};
+
+struct wk_decoder_state {
+  int n_beams, n_text_ctx, d, n_layer, ffn;
+  int n_audio;        /* 0 until wk_decoder_set_audio */
+  int position;       /* cached positions per beam */
+  float *self_kv;     /* [n_layer][n_beams][n_text_ctx][2d]: k ‖ v per position */
+  float *cross;       /* [n_layer][cross_bytes]: each layer's cross K/V packed once
+                       * (wk_f32_kv_pack: the f32 attention's panels, not re-packed per step) */
+  size_t cross_bytes; /* per layer */
+  size_t cross_cap;   /* bytes allocated in cross */
+  /* scratch, grown to `rows` rows of a step (or n_audio rows in set_audio) */
+  int rows;
+  float *x;           /* [rows][d] residual stream */
+  float *a;           /* [rows][d] LN output (FP32) / attention output */
+  float *b;           /* [rows][max(3d, ffn)] qkv / fc1 output */
+  int8_t *q8;         /* [rows][d] int8 activations (a LayerNorm's or the attention's) */
+  float *qs;          /* [rows] their scales */
+  int8_t *f8;         /* [rows][ffn] fc1's requantized output (fc2's input) */
+  float *fs;          /* [rows] its scales */
+  void *attn_ws;      /* wk_f32_attention workspace */
+  size_t attn_size;
+};
+
+/* ── weights ─────────────────────────────────────────────────────────────── */
+
+static void lin_free(lin *l) {
+  wk_f32_weights_free(l->f);
+  wk_gemm_weights_free(l->q);
+  l->f = NULL, l->q = NULL;
+}
+
+/* Packs w [n][k] (row stride k) with bias [n] (or NULL) in the precision: INT8 quantizes each
+ * output channel (row) symmetrically (quant.h's rule). */
+static wk_status lin_create(wk_context *ctx, wk_precision prec, const float *w, const float *bias,
+                            int n, int k, lin *out) {
+  out->n = n, out->k = k;
+  if (prec == WK_PRECISION_FP32) return wk_f32_weights_create(ctx, w, k, bias, n, k, &out->f);
+  int8_t *q = wk_alloc_array((size_t)n * k, 1);
+  float *s = wk_alloc_array((size_t)n, sizeof(float));
+  wk_status st = q && s ? WK_STATUS_OK
+                        : wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder: out of memory (weights)");
+  if (!st) st = wk_quantize_weights(w, k, n, k, NULL, q, s);
+  if (!st) st = wk_gemm_weights_create(ctx, q, k, s, bias, n, k, &out->q);
+  wk_free(q), wk_free(s);
+  return st;
+}
+
+/* Rows stacked: [Σ n_i][k] from parts [n_i][k] (biases NULL → 0), then packed. */
+static wk_status lin_create_stacked(wk_context *ctx, wk_precision prec, int parts,
+                                    const float *const *w, const float *const *bias, int d,
+                                    lin *out) {
+  const size_t dd = (size_t)d * d;
+  float *m = wk_alloc_array((size_t)parts * (dd + d), sizeof(float)); /* [parts·d][d] + [parts·d] */
+  if (!m) return wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder: out of memory (weights)");
+  float *b = m + (size_t)parts * dd;
+  for (int i = 0; i < parts; i++) {
+    memcpy(m + i * dd, w[i], dd * sizeof(float));
+    if (bias[i]) memcpy(b + (size_t)i * d, bias[i], (size_t)d * sizeof(float));
+    else memset(b + (size_t)i * d, 0, (size_t)d * sizeof(float)); /* Whisper's keys: no bias */
+  }
+  wk_status s = lin_create(ctx, prec, m, b, parts * d, d, out);
+  wk_free(m);
+  return s;
+}
+
+static size_t lin_bytes(const lin *l) {
+  /* packed INT8: a byte per weight + a scale and a bias per row; FP32: 4 bytes + the bias */
+  return l->q ? (size_t)l->n * l->k + 8 * (size_t)l->n : 4 * ((size_t)l->n * l->k + l->n);
+}
+
+void wk_decoder_free(wk_decoder *dec) {
+  if (!dec) return;
+  wk_free(dec->tok), wk_free(dec->pos), wk_free(dec->ln);
+  lin_free(&dec->logits);
+  for (int l = 0; dec->layers && l < dec->n_layer; l++) {
+    dec_layer *L = &dec->layers[l];
+    lin_free(&L->qkv), lin_free(&L->out), lin_free(&L->cq), lin_free(&L->ckv);
+    lin_free(&L->cout), lin_free(&L->fc1), lin_free(&L->fc2);
+    wk_free(L->ln);
+  }
+  wk_free(dec->layers);
+  wk_free(dec);
+}
+
+static int attn_complete(const wk_decoder_attn_f32 *a) {
+  return a->ln_g && a->ln_b && a->wq && a->bq && a->wk && a->wv && a->bv && a->wo && a->bo;
+}
+
+static int layer_complete(const wk_decoder_layer_f32 *l) {
+  return attn_complete(&l->attn) && attn_complete(&l->cross) && l->mlp_ln_g && l->mlp_ln_b &&
+         l->w1 && l->b1 && l->w2 && l->b2;
+}
+
+/* A finite copy of n floats into *dst (allocated). */
+static wk_status copy_vec(const float *src, size_t n, const char *what, float **dst) {
+  if (!wk_all_finite(src, n))
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder: %s holds NaN or infinity", what);
+  *dst = wk_alloc_array(n, sizeof(float));
+  if (!*dst) return wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder: out of memory (%s)", what);
+  memcpy(*dst, src, n * sizeof(float));
+  return WK_STATUS_OK;
+}
+
+static wk_status pack_layer(wk_context *ctx, wk_precision prec, const wk_decoder_layer_f32 *w,
+                            int d, int ffn, dec_layer *L) {
+  const wk_decoder_attn_f32 *a = &w->attn, *c = &w->cross;
+  const float *qkv_w[3] = {a->wq, a->wk, a->wv}, *qkv_b[3] = {a->bq, NULL, a->bv};
+  const float *kv_w[2] = {c->wk, c->wv}, *kv_b[2] = {NULL, c->bv};
+  wk_status s = lin_create_stacked(ctx, prec, 3, qkv_w, qkv_b, d, &L->qkv);
+  if (!s) s = lin_create(ctx, prec, a->wo, a->bo, d, d, &L->out);
+  if (!s) s = lin_create(ctx, prec, c->wq, c->bq, d, d, &L->cq);
+  if (!s) s = lin_create_stacked(ctx, prec, 2, kv_w, kv_b, d, &L->ckv);
+  if (!s) s = lin_create(ctx, prec, c->wo, c->bo, d, d, &L->cout);
+  if (!s) s = lin_create(ctx, prec, w->w1, w->b1, ffn, d, &L->fc1);
+  if (!s) s = lin_create(ctx, prec, w->w2, w->b2, d, ffn, &L->fc2);
+  if (s) return s;
+  L->ln = wk_alloc_array(6 * (size_t)d, sizeof(float));
+  if (!L->ln) return wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder: out of memory (ln)");
+  const float *src[6] = {a->ln_g, a->ln_b, c->ln_g, c->ln_b, w->mlp_ln_g, w->mlp_ln_b};
+  for (int i = 0; i < 6; i++) {
+    if (!wk_all_finite(src[i], (size_t)d))
+      return wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder: a LayerNorm parameter is not finite");
+    memcpy(L->ln + (size_t)i * d, src[i], (size_t)d * sizeof(float));
+  }
+  return WK_STATUS_OK;
+}
+
+wk_status wk_decoder_create(wk_context *ctx, const wk_decoder_f32 *w, wk_precision prec,
+                            wk_decoder **out) {
+  if (!out) return wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder: NULL output pointer");
+  *out = NULL;
+  if (!ctx || !w) return wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder: NULL argument");
+  if (prec != WK_PRECISION_INT8 && prec != WK_PRECISION_FP32)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder: unknown precision %d", (int)prec);
+  if (w->n_vocab < 1 || w->n_vocab > (1 << 20) || w->n_text_ctx < 1 || w->n_text_ctx > 16384 ||
+      w->d < 16 || w->d > 16384 || w->heads < 1 || w->d % w->heads || w->d / w->heads < 16 ||
+      w->d / w->heads > 128 || w->n_layer < 1 || w->n_layer > 1024 || w->ffn < 1 ||
+      w->ffn > 65536)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                    "decoder: n_vocab=%d n_text_ctx=%d d=%d heads=%d n_layer=%d ffn=%d (need "
+                    "n_vocab 1..2^20, n_text_ctx 1..16384, heads dividing d, head_dim 16..128, "
+                    "n_layer 1..1024, ffn 1..65536)",
+                    w->n_vocab, w->n_text_ctx, w->d, w->heads, w->n_layer, w->ffn);
+  if (!w->token_embedding || !w->positional_embedding || !w->layers || !w->ln_g || !w->ln_b)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder: NULL weight (embeddings or ln)");
+  for (int l = 0; l < w->n_layer; l++)
+    if (!layer_complete(&w->layers[l]))
+      return wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder: layer %d has a NULL weight", l);
+  wk_decoder *dec = wk_alloc(sizeof *dec);
+  if (!dec) return wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder: out of memory");
+  memset(dec, 0, sizeof *dec);
+  dec->precision = prec;
+  dec->n_vocab = w->n_vocab, dec->n_text_ctx = w->n_text_ctx, dec->d = w->d;
+  dec->heads = w->heads, dec->n_layer = w->n_layer, dec->ffn = w->ffn;
+  const size_t d = (size_t)w->d;
+  wk_status s = copy_vec(w->token_embedding, (size_t)w->n_vocab * d, "token_embedding", &dec->tok);
+  if (!s) s = copy_vec(w->positional_embedding, (size_t)w->n_text_ctx * d, "positions", &dec->pos);
+  if (!s) {
+    dec->ln = wk_alloc_array(2 * d, sizeof(float));
+    if (!dec->ln) s = wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder: out of memory");
+    else if (!wk_all_finite(w->ln_g, d) || !wk_all_finite(w->ln_b, d))
+      s = wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder: decoder.ln is not finite");
+    else {
+      memcpy(dec->ln, w->ln_g, d * sizeof(float));
+      memcpy(dec->ln + d, w->ln_b, d * sizeof(float));
+    }
+  }
+  /* logits = x · token_embeddingᵀ: the embedding is the Linear's [n_vocab][d] weight */
+  if (!s) s = lin_create(ctx, prec, dec->tok, NULL, w->n_vocab, w->d, &dec->logits);
+  if (!s) {
+    dec->layers = wk_alloc_array((size_t)w->n_layer, sizeof(dec_layer));
+    if (!dec->layers) s = wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder: out of memory");
+    else memset(dec->layers, 0, (size_t)w->n_layer * sizeof(dec_layer)); /* for free */
+  }
+  for (int l = 0; !s && l < w->n_layer; l++) {
+    s = pack_layer(ctx, prec, &w->layers[l], w->d, w->ffn, &dec->layers[l]);
+    if (s) {
+      char msg[512];
+      snprintf(msg, sizeof msg, "%s", wk_last_error());
+      wk_error(s, "decoder: layer %d: %s", l, msg);
+    }
+  }
+  if (s) {
+    wk_decoder_free(dec);
+    return s;
+  }
+  dec->weight_bytes = lin_bytes(&dec->logits);
+  for (int l = 0; l < dec->n_layer; l++) {
+    const dec_layer *L = &dec->layers[l];
+    dec->weight_bytes += lin_bytes(&L->qkv) + lin_bytes(&L->out) + lin_bytes(&L->cq) +
+                         lin_bytes(&L->cout) + lin_bytes(&L->fc1) + lin_bytes(&L->fc2);
+  }
+  *out = dec;
+  return WK_STATUS_OK;
+}
+
+void wk_decoder_dims(const wk_decoder *dec, int *n_vocab, int *n_text_ctx, int *d) {
+  if (n_vocab) *n_vocab = dec ? dec->n_vocab : 0;
+  if (n_text_ctx) *n_text_ctx = dec ? dec->n_text_ctx : 0;
+  if (d) *d = dec ? dec->d : 0;
+}
+
+size_t wk_decoder_weight_bytes(const wk_decoder *dec) { return dec ? dec->weight_bytes : 0; }
+
+/* ── state ───────────────────────────────────────────────────────────────── */
+
+void wk_decoder_state_free(wk_decoder_state *st) {
+  if (!st) return;
+  wk_free(st->self_kv), wk_free(st->cross);
+  wk_free(st->x), wk_free(st->a), wk_free(st->b), wk_free(st->q8), wk_free(st->qs);
+  wk_free(st->f8), wk_free(st->fs), wk_free(st->attn_ws);
+  wk_free(st);
+}
+
+wk_status wk_decoder_state_create(const wk_decoder *dec, int n_beams, wk_decoder_state **out) {
+  if (!out) return wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder state: NULL output pointer");
+  *out = NULL;
+  if (!dec) return wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder state: NULL decoder");
+  if (n_beams < 1 || n_beams > MAX_BEAMS)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder state: n_beams = %d (need 1..%d)",
+                    n_beams, MAX_BEAMS);
+  wk_decoder_state *st = wk_alloc(sizeof *st);
+  if (!st) return wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder state: out of memory");
+  memset(st, 0, sizeof *st);
+  st->n_beams = n_beams, st->n_text_ctx = dec->n_text_ctx, st->d = dec->d;
+  st->n_layer = dec->n_layer, st->ffn = dec->ffn;
+  /* ≤ 1024 layers · 64 beams · 16384 positions · 32768 floats: < 2^55, no overflow */
+  const size_t n = (size_t)dec->n_layer * n_beams * dec->n_text_ctx * 2 * dec->d;
+  st->self_kv = wk_alloc_array(n, sizeof(float));
+  if (!st->self_kv) {
+    wk_decoder_state_free(st);
+    return wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder state: cannot allocate the %zu-float cache", n);
+  }
+  *out = st;
+  return WK_STATUS_OK;
+}
+
+int wk_decoder_state_beams(const wk_decoder_state *st) { return st ? st->n_beams : 0; }
+int wk_decoder_state_position(const wk_decoder_state *st) { return st ? st->position : 0; }
+
+static float *kv_at(const wk_decoder_state *st, int layer, int beam) { /* [n_text_ctx][2d] */
+  return st->self_kv + ((size_t)layer * st->n_beams + beam) * st->n_text_ctx * 2 * st->d;
+}
+
+/* Grows the scratch to `rows` rows (contents not kept) and the attention workspace to the
+ * self-attention's n_text_ctx keys and the cross-attention's n_audio on `threads` threads. */
+static wk_status reserve(wk_decoder_state *st, int heads, int rows, int threads) {
+  if (rows > st->rows) {
+    const size_t r = (size_t)rows, d = (size_t)st->d, f = (size_t)st->ffn;
+    const size_t wide = 3 * d > f ? 3 * d : f;
+    wk_free(st->x), wk_free(st->a), wk_free(st->b), wk_free(st->q8), wk_free(st->qs);
+    wk_free(st->f8), wk_free(st->fs);
+    st->x = wk_alloc_array(r * d, sizeof(float));
+    st->a = wk_alloc_array(r * d, sizeof(float));
+    st->b = wk_alloc_array(r * wide, sizeof(float));
+    st->q8 = wk_alloc_array(r * d, 1);
+    st->qs = wk_alloc_array(r, sizeof(float));
+    st->f8 = wk_alloc_array(r * f, 1);
+    st->fs = wk_alloc_array(r, sizeof(float));
+    st->rows = rows;
+    if (!st->x || !st->a || !st->b || !st->q8 || !st->qs || !st->f8 || !st->fs) {
+      st->rows = 0;
+      return wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder: out of memory (%d rows of scratch)", rows);
+    }
+  }
+  const int dh = st->d / heads;
+  const size_t self = wk_f32_attention_workspace_size(heads, 1, st->n_text_ctx, dh, threads);
+  const size_t cross = wk_f32_attention_packed_workspace_size(heads, st->n_audio, dh, threads);
+  const size_t need = self > cross ? self : cross;
+  if (!self || !cross)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder: attention sizes (%d threads)", threads);
+  if (need > st->attn_size) {
+    wk_free(st->attn_ws);
+    st->attn_size = 0;
+    st->attn_ws = wk_alloc(need);
+    if (!st->attn_ws) return wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder: out of memory (attention)");
+    st->attn_size = need;
+  }
+  return WK_STATUS_OK;
+}
+
+/* ── the Linears in either precision ─────────────────────────────────────── */
+
+/* The input of a Linear: fp32 rows (FP32) or per-token int8 rows and scales (INT8). */
+typedef struct act {
+  const float *f;    /* [m][k], stride `stride` */
+  const int8_t *q;   /* [m][k], stride `stride` */
+  const float *s;    /* [m] */
+  ptrdiff_t stride;
+} act;
+
+/* act = LayerNorm(x) (INT8: quantized per token in the same pass).  x: [m][d] stride xs. */
+static wk_status ln_act(wk_context *ctx, const wk_decoder *dec, wk_decoder_state *st,
+                        const float *x, ptrdiff_t xs, int m, const float *g, const float *b,
+                        act *out) {
+  const int d = dec->d;
+  out->stride = d;
+  if (dec->precision == WK_PRECISION_FP32) {
+    out->f = st->a;
+    return wk_layernorm_rows(ctx, x, xs, m, d, g, b, st->a, d);
+  }
+  out->q = st->q8, out->s = st->qs;
+  return wk_layernorm_quantize_rows(ctx, x, xs, m, d, g, b, st->q8, d, st->qs);
+}
+
+/* act = x as a Linear input (INT8: quantized per token).  x: [m][k] contiguous. */
+static wk_status raw_act(wk_context *ctx, const wk_decoder *dec, wk_decoder_state *st,
+                         const float *x, int m, int k, act *out) {
+  out->stride = k;
+  if (dec->precision == WK_PRECISION_FP32) {
+    out->f = x;
+    return WK_STATUS_OK;
+  }
+  out->q = st->q8, out->s = st->qs;
+  return wk_quantize_rows(ctx, x, k, m, k, st->q8, k, st->qs);
+}
+
+/* y = in·Wᵀ + bias [→ GELU] [+ residual (may be y, same stride)].  y: [m][n], stride ys.
+ * With requant (INT8 only), y is quantized per token into st->f8 / st->fs instead (the next
+ * Linear's input, fused in this GEMM's epilogue) and y may be NULL. */
+static wk_status lin_run(wk_context *ctx, const lin *L, int m, const act *in, int gelu,
+                         const float *res, float *y, ptrdiff_t ys, wk_decoder_state *requant) {
+  if (L->f) {
+    const wk_f32_gemm_args a = {m, in->f, in->stride, gelu, res, ys, y, ys};
+    return wk_f32_gemm(ctx, L->f, &a);
+  }
+  wk_gemm_args a = {
+      .m = m, .a = in->q, .a_stride = in->stride, .a_scale = in->s, .gelu = gelu,
+      .residual = res, .residual_stride = ys, .out = y, .out_stride = ys,
+  };
+  if (requant) a.out = NULL, a.out_q = requant->f8, a.out_q_stride = L->n, a.out_q_scale = requant->fs;
+  return wk_gemm_run(ctx, L->q, &a);
+}
+
+/* ── audio ───────────────────────────────────────────────────────────────── */
+
+wk_status wk_decoder_set_audio(wk_context *ctx, const wk_decoder *dec, wk_decoder_state *st,
+                               const float *features, int n_audio) {
+  if (!ctx || !dec || !st || !features)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder: NULL argument");
+  if (st->d != dec->d || st->n_layer != dec->n_layer || st->n_text_ctx != dec->n_text_ctx)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder: the state belongs to another decoder");
+  if (n_audio < 1 || n_audio > MAX_AUDIO)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder: n_audio = %d (need 1..%d)", n_audio,
+                    MAX_AUDIO);
+  const int d = dec->d;
+  if (!wk_all_finite(features, (size_t)n_audio * d))
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder: the features hold NaN or infinity");
+  st->n_audio = 0, st->position = 0;
+  const int dh = d / dec->heads;
+  const size_t per = wk_round_up(wk_f32_kv_packed_size(dec->heads, n_audio, dh), 64);
+  const size_t need = (size_t)dec->n_layer * per;
+  if (need > st->cross_cap) {
+    wk_free(st->cross);
+    st->cross_cap = 0;
+    st->cross = wk_alloc(need);
+    if (!st->cross)
+      return wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder: cannot allocate %zu bytes of cross K/V", need);
+    st->cross_cap = need;
+  }
+  st->cross_bytes = per;
+  float *kv = wk_alloc_array((size_t)n_audio * 2 * d, sizeof(float)); /* [n_audio][k ‖ v] */
+  int8_t *q = NULL;
+  float *qs = NULL;
+  wk_status s = kv ? WK_STATUS_OK
+                   : wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder: out of memory (cross K/V)");
+  act in = {.f = features, .stride = d};
+  if (!s && dec->precision == WK_PRECISION_INT8) { /* the features quantized once for all layers */
+    q = wk_alloc_array((size_t)n_audio * d, 1);
+    qs = wk_alloc_array((size_t)n_audio, sizeof(float));
+    s = q && qs ? wk_quantize_rows(ctx, features, d, n_audio, d, q, d, qs)
+                : wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder: out of memory (features)");
+    in.q = q, in.s = qs;
+  }
+  for (int l = 0; !s && l < dec->n_layer; l++) {
+    s = lin_run(ctx, &dec->layers[l].ckv, n_audio, &in, 0, NULL, kv, 2 * d, NULL);
+    if (!s && !wk_all_finite(kv, (size_t)n_audio * 2 * d))
+      s = wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder: layer %d: the cross K/V overflowed", l);
+    if (!s)
+      s = wk_f32_kv_pack(ctx, dec->heads, n_audio, dh, kv, 2 * d, kv + d, 2 * d,
+                         (float *)(void *)((char *)st->cross + l * per), per);
+  }
+  wk_free(q), wk_free(qs), wk_free(kv);
+  if (!s) st->n_audio = n_audio;
+  return s;
+}
+
+/* ── a step ──────────────────────────────────────────────────────────────── */
+
+/* Rows are beam-major: row r = b·n_new + i is beam b's new token i, at position pos0 + i. */
+static wk_status run_layer(wk_context *ctx, const wk_decoder *dec, wk_decoder_state *st, int l,
+                           int n_new) {
+  const dec_layer *L = &dec->layers[l];
+  const int d = dec->d, m = st->n_beams * n_new, dh = d / dec->heads, pos0 = st->position;
+  float *x = st->x, *qkv = st->b, *ao = st->a;
+  act in;
+  /* x += out(self_attention(attn_ln(x))) */
+  wk_status s = ln_act(ctx, dec, st, x, d, m, L->ln, L->ln + d, &in);
+  if (!s) s = lin_run(ctx, &L->qkv, m, &in, 0, NULL, qkv, 3 * d, NULL);
+  for (int r = 0; !s && r < m; r++) /* the new k ‖ v into the cache */
+    memcpy(kv_at(st, l, r / n_new) + (size_t)(pos0 + r % n_new) * 2 * d, qkv + (size_t)r * 3 * d + d,
+           2 * (size_t)d * sizeof(float));
+  /* causal: row i of a beam sees positions 0 … pos0 + i (one query row per call: its keys are
+   * a prefix of the beam's cache, so the result does not depend on how the prompt is split) */
+  for (int r = 0; !s && r < m; r++) {
+    const float *kv = kv_at(st, l, r / n_new);
+    const wk_f32_attention_args a = {
+        .heads = dec->heads, .lq = 1, .lk = pos0 + r % n_new + 1, .head_dim = dh,
+        .q = qkv + (size_t)r * 3 * d, .k = kv, .v = kv + d,
+        .q_stride = 3 * d, .k_stride = 2 * d, .v_stride = 2 * d,
+        .softmax_scale = 0.0f, /* 1/√dh */
+        .out = ao + (size_t)r * d, .out_stride = d,
+    };
+    s = wk_f32_attention(ctx, &a, st->attn_ws, st->attn_size);
+  }
+  if (!s) s = raw_act(ctx, dec, st, ao, m, d, &in);
+  if (!s) s = lin_run(ctx, &L->out, m, &in, 0, x, x, d, NULL);
+  /* x += cross_out(attention(cross_q(cross_ln(x)), K, V)): every row against the window */
+  float *q = st->b; /* [m][d] */
+  if (!s) s = ln_act(ctx, dec, st, x, d, m, L->ln + 2 * d, L->ln + 3 * d, &in);
+  if (!s) s = lin_run(ctx, &L->cq, m, &in, 0, NULL, q, d, NULL);
+  if (!s) {
+    const wk_f32_attention_args a = {
+        .heads = dec->heads, .lq = m, .lk = st->n_audio, .head_dim = dh,
+        .q = q, .q_stride = d, .softmax_scale = 0.0f, .out = ao, .out_stride = d,
+    };
+    s = wk_f32_attention_packed(ctx, &a, (const float *)(const void *)((const char *)st->cross +
+                                                                       l * st->cross_bytes),
+                                st->attn_ws, st->attn_size);
+  }
+  if (!s) s = raw_act(ctx, dec, st, ao, m, d, &in);
+  if (!s) s = lin_run(ctx, &L->cout, m, &in, 0, x, x, d, NULL);
+  /* x += fc2(gelu(fc1(mlp_ln(x)))); INT8: fc1's epilogue quantizes its output for fc2 */
+  if (!s) s = ln_act(ctx, dec, st, x, d, m, L->ln + 4 * d, L->ln + 5 * d, &in);
+  if (dec->precision == WK_PRECISION_FP32) {
+    float *f1 = st->b; /* [m][ffn] */
+    if (!s) s = lin_run(ctx, &L->fc1, m, &in, 1, NULL, f1, dec->ffn, NULL);
+    in.f = f1, in.stride = dec->ffn;
+  } else {
+    if (!s) s = lin_run(ctx, &L->fc1, m, &in, 1, NULL, NULL, dec->ffn, st);
+    in.q = st->f8, in.s = st->fs, in.stride = dec->ffn;
+  }
+  if (!s) s = lin_run(ctx, &L->fc2, m, &in, 0, x, x, d, NULL);
+  return s;
+}
+
+wk_status wk_decoder_step(wk_context *ctx, const wk_decoder *dec, wk_decoder_state *st,
+                          const int *tokens, int n_new, float *logits) {
+  if (!ctx || !dec || !st || !tokens)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder: NULL argument");
+  if (st->d != dec->d || st->n_layer != dec->n_layer || st->n_text_ctx != dec->n_text_ctx)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder: the state belongs to another decoder");
+  if (!st->n_audio)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder: no audio set (wk_decoder_set_audio)");
+  if (n_new < 1 || n_new > dec->n_text_ctx - st->position)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                    "decoder: %d new tokens at position %d exceed the %d text positions", n_new,
+                    st->position, dec->n_text_ctx);
+  const int m = st->n_beams * n_new, d = dec->d;
+  for (int r = 0; r < m; r++)
+    if (tokens[r] < 0 || tokens[r] >= dec->n_vocab)
+      return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                      "decoder: token %d (beam %d, index %d) is outside 0..%d", tokens[r],
+                      r / n_new, r % n_new, dec->n_vocab - 1);
+  wk_status s = reserve(st, dec->heads, m, wk_threadpool_size(ctx->pool));
+  if (s) return s;
+  /* x = token_embedding[token] + positional_embedding[position] */
+  for (int r = 0; r < m; r++) {
+    const float *te = dec->tok + (size_t)tokens[r] * d;
+    const float *pe = dec->pos + (size_t)(st->position + r % n_new) * d;
+    float *xr = st->x + (size_t)r * d;
+    for (int c = 0; c < d; c++) xr[c] = te[c] + pe[c];
+  }
+  for (int l = 0; !s && l < dec->n_layer; l++) {
+    s = run_layer(ctx, dec, st, l, n_new);
+    if (s) {
+      char msg[512];
+      snprintf(msg, sizeof msg, "%s", wk_last_error());
+      wk_error(s, "decoder: layer %d: %s", l, msg);
+    }
+  }
+  if (!s && logits) {
+    /* logits of each beam's last row: ln over rows n_new−1, 2·n_new−1, … (stride n_new·d) */
+    act in;
+    s = ln_act(ctx, dec, st, st->x + (size_t)(n_new - 1) * d, (ptrdiff_t)n_new * d,
+               st->n_beams, dec->ln, dec->ln + d, &in);
+    if (!s) s = lin_run(ctx, &dec->logits, st->n_beams, &in, 0, NULL, logits, dec->n_vocab, NULL);
+    if (!s && !wk_all_finite(logits, (size_t)st->n_beams * dec->n_vocab))
+      s = wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder: the logits overflowed");
+  }
+  if (s) return s;
+  st->position += n_new;
+  return WK_STATUS_OK;
+}
+
+wk_status wk_decoder_reorder(wk_decoder_state *st, const int *src_beam) {
+  if (!st || !src_beam) return wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder: NULL argument");
+  const int nb = st->n_beams;
+  int moves = 0;
+  for (int b = 0; b < nb; b++) {
+    if (src_beam[b] < 0 || src_beam[b] >= nb)
+      return wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder reorder: src_beam[%d] = %d (need 0..%d)",
+                      b, src_beam[b], nb - 1);
+    moves += src_beam[b] != b;
+  }
+  if (!moves || !st->position) return WK_STATUS_OK;
+  /* One layer at a time through a copy of its beams' cached rows: [nb][position][2d]. */
+  const size_t row = (size_t)st->position * 2 * st->d;
+  float *tmp = wk_alloc_array((size_t)nb * row, sizeof(float));
+  if (!tmp) return wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder reorder: out of memory");
+  for (int l = 0; l < st->n_layer; l++) {
+    for (int b = 0; b < nb; b++) memcpy(tmp + b * row, kv_at(st, l, b), row * sizeof(float));
+    for (int b = 0; b < nb; b++)
+      if (src_beam[b] != b) memcpy(kv_at(st, l, b), tmp + src_beam[b] * row, row * sizeof(float));
+  }
+  wk_free(tmp);
+  return WK_STATUS_OK;
+}
