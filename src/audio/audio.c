@@ -1,7 +1,7 @@
 /* audio.c — any audio file → 16 kHz mono float: libsndfile decodes (WAV, FLAC, OGG/Vorbis,
  * Opus, MP3), channels are averaged, libsoxr resamples.
  *
- * Why libsoxr (SOXR_VHQ) and not libsamplerate — measured with tests/resample_compare/run.sh
+ * Why libsoxr (SOXR_VHQ) and not libsamplerate — measured with tools/resample_compare/run.sh
  * (2 shared cores, 2026-12-02; 10-s analytic signals resampled to 16 kHz, compared with their
  * exact band-limited 16 kHz samples computed in NumPy float64, 0.25 s edges left out):
  *

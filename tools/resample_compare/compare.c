@@ -1,6 +1,6 @@
 /* compare.c — measures libsoxr against libsamplerate for whisk's 44.1 kHz → 16 kHz (and
  * 22.05/48 kHz → 16 kHz) conversion.  Not part of the build (it links both libraries; whisk
- * depends on only the chosen one).  Run: sh tests/resample_compare/run.sh
+ * depends on only the chosen one).  Run: sh tools/resample_compare/run.sh
  *
  * compare DIR: writes DIR/<signal>_<rate>.<resampler>.f32 (raw float32, 16 kHz) for three
  * analytic signals, and prints ms per minute of audio (median of 5) for each resampler.
