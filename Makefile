@@ -79,7 +79,7 @@ clean:
 # each run for FUZZ_SECONDS on its generated seeds (fuzz/run.sh); fails on any finding.
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= fuzz_model fuzz_audio fuzz_npy fuzz_api
+FUZZ_TARGETS ?= fuzz_model fuzz_audio fuzz_npy fuzz_api fuzz_tokenizer fuzz_decoder
 .PHONY: fuzz fuzz-build test-tsan
 fuzz-build:
 	@sh scripts/deps.sh fuzz

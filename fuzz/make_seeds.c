@@ -5,7 +5,10 @@
  *               several rates (libsndfile);
  *   fuzz_npy:   int8, uint8 and float32 arrays of 0 … 3 dimensions (wk_npy_save), one empty,
  *               one in format version 2.0;
- *   fuzz_api:   deterministic random parameter blocks for both entry points.
+ *   fuzz_api:   deterministic random parameter blocks for both entry points;
+ *   fuzz_tokenizer: texts (ASCII, contractions, digits, mixed scripts, invalid UTF-8: byte 0 even)
+ *               and id arrays (byte 0 odd: text ids, specials, one out of range);
+ *   fuzz_decoder: deterministic random plans (beams, features, steps, reorders).
  * Usage: make_seeds OUT (OUT must exist; the target folders are created). */
 #include <math.h>
 #include <sndfile.h>
@@ -128,13 +131,57 @@ static void api_seeds(void) {
   }
 }
 
+static void tokenizer_seeds(void) {
+  static const char *const texts[] = {
+      "", "Hello world", " the cat's in the hat, isn't it?  ", "1234567 + 89 = 1234656\n\n",
+      "caf\xc3\xa9 \xe2\x82\xac" "5 \xe2\x99\xaa\xe2\x99\xaa \xe4\xb8\xad\xe6\x96\x87 \xf0\x9f\x98\x80",
+      "\xd0\xbf\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82 -- <<x>> ...", "bad \xff\xc3 \xed\xa0\x80 \xe2\x82 end",
+      "\t \r\n  \xc2\xa0 tabs and NBSP"};
+  for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+    uint8_t buf[256];
+    const size_t n = strlen(texts[i]);
+    buf[0] = 0; /* even: text */
+    memcpy(buf + 1, texts[i], n);
+    char name[32];
+    snprintf(name, sizeof name, "text%02zu", i);
+    write_bytes("fuzz_tokenizer", name, buf, n + 1);
+  }
+  wk_rng r = {0x746f6b656e73ull};
+  for (int i = 0; i < 8; i++) { /* odd: ids (little-endian 16-bit; ≥ 0xfff0: the edges) */
+    uint8_t buf[129];
+    buf[0] = (uint8_t)(1 + 2 * i), buf[1] = (uint8_t)(i & 1); /* then the specials flag */
+    for (int j = 0; j < 63; j++) {
+      const uint32_t v = i == 7 && j == 5 ? 0xfff1u : (uint32_t)(wk_rng_next(&r) % (i < 4 ? 320 : 2000));
+      buf[2 + 2 * j] = (uint8_t)v, buf[3 + 2 * j] = (uint8_t)(v >> 8);
+    }
+    char name[32];
+    snprintf(name, sizeof name, "ids%02d", i);
+    write_bytes("fuzz_tokenizer", name, buf, 128);
+  }
+}
+
+static void decoder_seeds(void) {
+  wk_rng r = {0x6465636f646572ull};
+  for (int i = 0; i < 16; i++) {
+    uint8_t buf[1024];
+    const size_t n = 64 + (size_t)(wk_rng_next(&r) % 960);
+    for (size_t j = 0; j < n; j++) buf[j] = (uint8_t)wk_rng_next(&r);
+    buf[0] = (uint8_t)i;                       /* precision */
+    buf[1] = (uint8_t)(2 + i % 5), buf[2] = buf[3] = buf[4] = 0; /* n_beams = 1 … 5 */
+    char name[32];
+    snprintf(name, sizeof name, "plan%02d", i);
+    write_bytes("fuzz_decoder", name, buf, n);
+  }
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: make_seeds OUT\n");
     return 2;
   }
   out_dir = argv[1];
-  static const char *const targets[] = {"fuzz_model", "fuzz_audio", "fuzz_npy", "fuzz_api"};
+  static const char *const targets[] = {"fuzz_model", "fuzz_audio", "fuzz_npy", "fuzz_api",
+                                           "fuzz_tokenizer", "fuzz_decoder"};
   for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++) {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", out_dir, targets[i]);
@@ -148,5 +195,7 @@ int main(int argc, char **argv) {
   audio_seed("vorbis-16k.ogg", SF_FORMAT_OGG | SF_FORMAT_VORBIS, 16000, 1, 0.2);
   npy_seeds();
   api_seeds();
+  tokenizer_seeds();
+  decoder_seeds();
   return failures ? 1 : 0;
 }
