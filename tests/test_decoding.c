@@ -279,8 +279,8 @@ static int decoder_cases(const char *dir, float emb_scale, int sample_len) {
     const int *bl = wk_tokenizer_blank_tokens(tok, &n);
     printf("\nBLANK ");
     for (size_t i = 0; i < n; i++) printf("%s%d", i ? "," : "", bl[i]);
-    printf("\nSPECIAL %d %d %d %d %d %d\n", sp->eot, sp->sot, sp->no_speech, sp->no_timestamps,
-           sp->timestamp_begin, sp->transcribe);
+    printf("\nSPECIAL %d %d %d %d %d %d %d %d\n", sp->eot, sp->sot, sp->no_speech,
+           sp->no_timestamps, sp->timestamp_begin, sp->transcribe, sp->sot_prev, sp->language_begin);
   }
   const int prompt[3] = {440, 1000, 2000};
   const int beams[2] = {0, 5};
