@@ -114,6 +114,9 @@ class Filters:
             logits[:tb] = -np.inf
 
 
+MARGINS = []  # greedy top-2 margins of the filtered logits (how decisive the run was)
+
+
 def topk(lp, k):  # descending, the lower id first on ties
     order = np.lexsort((np.arange(len(lp)), -lp))
     return order[:k]
@@ -136,6 +139,9 @@ def decode(logits_fn, sp, filt, initial, sot_index, beam, temp, patience, lp_alp
             filt.apply(x, tokens)
             if temp == 0:
                 nxt = int(np.argmax(x))
+                fin = np.sort(x[np.isfinite(x)])
+                if len(fin) > 1:
+                    MARGINS.append(fin[-1] - fin[-2])
             else:  # wk_rng: splitmix64, u = (next >> 11) · 2^-53; inverse CDF in double
                 state = (state + GOLDEN) & M64
                 z = state
@@ -338,6 +344,8 @@ def main():
                 ok = compare(f"decoder beam {beam} prompt {npr}", parse_result(line), want,
                              1e-3, True) and ok
                 n += 1
+    if MARGINS:
+        print(f"greedy steps: {len(MARGINS)}, smallest top-2 margin {min(MARGINS):.4g}")
     print(f"decoding_ref {mode}: {n} cases, {'passed' if ok and n else 'FAILED'}")
     sys.exit(0 if ok and n else 1)
 

@@ -125,7 +125,8 @@ wk_status wk_decode_run(const wk_logits_source *src, const wk_decode_rules *r,
                     o->temperature, o->beam_size, o->length_penalty, o->sample_len, o->patience);
   const int beam = o->beam_size > 0;
   const int B = beam ? o->beam_size : 1;
-  const int sample_len = o->sample_len ? o->sample_len : n_ctx / 2;
+  /* past n_ctx steps the sequence would pass n_ctx tokens and stop anyway: the same loop */
+  const int sample_len = o->sample_len ? (o->sample_len < n_ctx ? o->sample_len : n_ctx) : n_ctx / 2;
   const double patience = o->patience > 0.0f ? o->patience : 1.0;
   const double mc = nearbyint(B * patience); /* Python's round: half to even */
   if (beam && (mc < 1.0 || mc > 4096.0))
