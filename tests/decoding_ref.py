@@ -1,0 +1,354 @@
+#!/usr/bin/python3
+"""decoding_ref.py — openai/whisper decoding.py (the logit filters, GreedyDecoder,
+BeamSearchDecoder with patience, MaximumLikelihoodRanker, DecodingTask._main_loop / run) in
+float64 NumPy, written after decoding.py's structure (dicts keyed by token tuples, stable sorts),
+to check src/decode/decoding.c token for token.
+
+  decoding_ref.py script < lines     lines of `test_decoding --script`: each case recomputed on
+                                     the scripted logits (tests/decoding_script.h);
+  decoding_ref.py decoder DIR < lines  lines of `test_decoding --decoder DIR`: recomputed with
+                                     tests/decoder_ref.py's float64 decoder on DIR's weights.
+Checks: identical tokens; sum_logprob, avg_logprob and no_speech_prob within 1e-9 (script; the
+logits are the same floats) or 1e-3 relative (decoder: FP32 vs float64 logits).  Ties
+are broken as documented in src/decode/decoding.h (top-k: lower id first)."""
+import math
+import os
+import sys
+
+import numpy as np
+
+M64 = (1 << 64) - 1
+GOLDEN = 0x9E3779B97F4A7C15
+
+
+def mix(z):  # splitmix64's output of z + golden, Python ints
+    z = (z + GOLDEN) & M64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+    return z ^ (z >> 31)
+
+
+def mix_np(z):  # the same on a uint64 array (wraps mod 2^64)
+    z = z + np.uint64(GOLDEN)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def u53(x):
+    return (x >> np.uint64(11)).astype(np.float64) * 2.0**-53
+
+
+class Special:
+    def __init__(self, n_vocab, eot, sot, no_speech, no_timestamps, timestamp_begin):
+        self.n_vocab, self.eot, self.sot = n_vocab, eot, sot
+        self.no_speech, self.no_timestamps, self.timestamp_begin = no_speech, no_timestamps, timestamp_begin
+
+
+SCRIPT = Special(160, 90, 91, 97, 98, 99)
+SCRIPT_BLANK = [5, 90]
+SCRIPT_SUPPRESS = [7, 13, 91, 93, 94, 95, 96, 97]
+
+
+def script_logits(tokens):
+    h = 0x1234
+    for t in tokens:
+        h = mix(h ^ (t + 1))
+    ts_bias = -1.5 + 3.0 * float(mix(h ^ 0xABC) >> 11) * 2.0**-53
+    v = np.arange(160, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        r = u53(mix_np(np.uint64(h) + (v + np.uint64(1)) * np.uint64(GOLDEN)))
+    bias = np.zeros(160)
+    bias[90] = -6.0 + 0.3 * len(tokens)
+    bias[99:] = ts_bias - 0.15 * (np.arange(99, 160) - 99)
+    return (8.0 * r + bias).astype(np.float32).astype(np.float64)
+
+
+def log_softmax(x):
+    m = x.max()
+    if m == -np.inf:
+        return x.copy()
+    return x - (m + math.log(np.exp(x - m).sum()))
+
+
+def logsumexp(x):
+    m = x.max()
+    if m == -np.inf:
+        return -np.inf
+    return m + math.log(np.exp(x - m).sum())
+
+
+class Filters:
+    def __init__(self, sp, blank, suppress, sample_begin, suppress_blank, timestamps, mit):
+        self.sp, self.blank, self.suppress = sp, blank, suppress
+        self.sample_begin, self.suppress_blank, self.timestamps, self.mit = (
+            sample_begin, suppress_blank, timestamps, mit)
+
+    def apply(self, logits, tokens):  # one row; tokens: the whole history
+        sp = self.sp
+        if self.suppress_blank and len(tokens) == self.sample_begin:  # SuppressBlank
+            logits[self.blank] = -np.inf
+        logits[self.suppress] = -np.inf  # SuppressTokens
+        if not self.timestamps:
+            return
+        tb = sp.timestamp_begin  # ApplyTimestampRules
+        logits[sp.no_timestamps] = -np.inf
+        seq = tokens[self.sample_begin:]
+        last_was = len(seq) >= 1 and seq[-1] >= tb
+        penult_was = len(seq) < 2 or seq[-2] >= tb
+        if last_was:
+            if penult_was:
+                logits[tb:] = -np.inf
+            else:
+                logits[: sp.eot] = -np.inf
+        ts = [t for t in seq if t >= tb]
+        if ts:
+            last = ts[-1] if (last_was and not penult_was) else ts[-1] + 1
+            logits[tb:last] = -np.inf
+        if len(tokens) == self.sample_begin:
+            logits[:tb] = -np.inf
+            if self.mit is not None:
+                logits[tb + self.mit + 1:] = -np.inf
+        lp = log_softmax(logits)
+        if logsumexp(lp[tb:]) > lp[:tb].max():
+            logits[:tb] = -np.inf
+
+
+MARGINS = []  # greedy top-2 margins of the filtered logits (how decisive the run was)
+
+
+def topk(lp, k):  # descending, the lower id first on ties
+    order = np.lexsort((np.arange(len(lp)), -lp))
+    return order[:k]
+
+
+def decode(logits_fn, sp, filt, initial, sot_index, beam, temp, patience, lp_alpha, seed,
+           sample_len, n_ctx):
+    """decoding.py's DecodingTask.run for one audio; logits_fn([history, …]) → float64 logits
+    [n][n_vocab] of each history's last position."""
+    nsp = logits_fn([initial[: sot_index + 1]])[0]
+    m = nsp.max()
+    no_speech = math.exp(nsp[sp.no_speech] - m) / np.exp(nsp - m).sum()
+    eot = sp.eot
+    if not beam:  # GreedyDecoder, one row
+        tokens = list(initial)
+        total = 0.0
+        state = seed
+        for _ in range(sample_len):
+            x = logits_fn([tokens])[0]
+            filt.apply(x, tokens)
+            if temp == 0:
+                nxt = int(np.argmax(x))
+                fin = np.sort(x[np.isfinite(x)])
+                if len(fin) > 1:
+                    MARGINS.append(fin[-1] - fin[-2])
+            else:  # wk_rng: splitmix64, u = (next >> 11) · 2^-53; inverse CDF in double
+                state = (state + GOLDEN) & M64
+                z = state
+                z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+                z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+                z ^= z >> 31
+                m = x.max()
+                w = np.exp((x - m) / temp)
+                tot = 0.0
+                for wi in w:
+                    tot += wi
+                u = float(z >> 11) * 2.0**-53 * tot
+                c, nxt = 0.0, -1
+                for v in range(len(x)):
+                    if x[v] == -np.inf:
+                        continue
+                    c += w[v]
+                    if c > u:
+                        nxt = v
+                        break
+                if nxt < 0:
+                    nxt = max(v for v in range(len(x)) if x[v] != -np.inf)
+            total += log_softmax(x)[nxt]
+            tokens.append(nxt)
+            if nxt == eot or len(tokens) > n_ctx:
+                break
+        s = tokens[len(initial):] + [eot]
+        s = s[: s.index(eot)]
+        return s, total, total / (len(s) + 1), no_speech
+    # BeamSearchDecoder
+    B = beam
+    max_candidates = round(B * (patience or 1.0))
+    beams = [list(initial) for _ in range(B)]
+    sums = [0.0] * B
+    finished = {}
+    for _ in range(sample_len):
+        scores, order = {}, []
+        xs = logits_fn(beams)
+        for j in range(B):
+            x = xs[j]
+            filt.apply(x, beams[j])
+            lp = log_softmax(x)
+            for t in topk(lp, B + 1):
+                seq = tuple(beams[j] + [int(t)])
+                if seq not in scores:
+                    order.append(seq)
+                scores[seq] = (sums[j] + lp[t], j)
+        ranked = sorted(order, key=lambda q: scores[q][0], reverse=True)  # stable
+        new_beams, new_sums, newly = [], [], {}
+        for seq in ranked:
+            if seq[-1] == eot:
+                newly[seq] = scores[seq][0]
+            else:
+                new_beams.append(list(seq))
+                new_sums.append(scores[seq][0])
+                if len(new_beams) == B:
+                    break
+        beams, sums = new_beams, new_sums
+        for seq in sorted(newly, key=newly.get, reverse=True):
+            if len(finished) >= max_candidates:
+                break
+            finished[seq] = newly[seq]
+        if len(finished) >= max_candidates or len(beams[0]) > n_ctx:
+            break
+    if len(finished) < B:
+        for j in list(np.argsort(np.array(sums), kind="stable"))[::-1]:
+            finished[tuple(beams[j] + [eot])] = sums[j]
+            if len(finished) >= B:
+                break
+    cands = [list(q[len(initial):]) for q in finished]
+    cands = [c[: c.index(eot)] for c in cands]
+    lps = list(finished.values())
+    best, best_score = 0, None
+    for i, (c, s) in enumerate(zip(cands, lps)):
+        n = len(c)
+        pen = n if lp_alpha is None else ((5 + n) / 6) ** lp_alpha
+        sc = s / (pen if pen != 0 else 1)
+        if best_score is None or sc > best_score:
+            best, best_score = i, sc
+    return cands[best], lps[best], lps[best] / (len(cands[best]) + 1), no_speech
+
+
+class IncDecoder:
+    """tests/decoder_ref.py's float64 decoder, one new position at a time with the self-attention
+    K/V of every history prefix kept (keyed by the token tuple) and the cross K/V once: the same
+    math, without recomputing a history's prefix; the logits of a batch of histories in one
+    product with the token embedding (it is the slow part: 51865 × 384 doubles)."""
+
+    def __init__(self, W, xa, heads, n_layer):
+        import decoder_ref as R
+        self.R, self.W, self.heads, self.n_layer = R, W, heads, n_layer
+        d = W["token_embedding"].shape[1]
+        self.cross = []
+        for i in range(n_layer):
+            p = f"blocks.{i}.cross_attn"
+            self.cross.append((xa @ W[p + ".key.weight"].T,
+                               xa @ W[p + ".value.weight"].T + W[p + ".value.bias"]))
+        self.kv = {(): [(np.zeros((0, d)), np.zeros((0, d))) for _ in range(n_layer)]}
+        self.hid = {}
+
+    def hidden(self, key):
+        if key in self.hid:
+            return self.hid[key]
+        if key[:-1] not in self.kv:
+            self.hidden(key[:-1])
+        R, W, H = self.R, self.W, self.heads
+        n = len(key)
+        x = W["token_embedding"][key[-1]][None] + W["positional_embedding"][n - 1][None]
+        kv = []
+        for i in range(self.n_layer):
+            b = f"blocks.{i}"
+            pk, pv = self.kv[key[:-1]][i]
+            h = R.layer_norm(x, W[b + ".attn_ln.weight"], W[b + ".attn_ln.bias"])
+            q = h @ W[b + ".attn.query.weight"].T + W[b + ".attn.query.bias"]
+            K = np.vstack([pk, h @ W[b + ".attn.key.weight"].T])
+            V = np.vstack([pv, h @ W[b + ".attn.value.weight"].T + W[b + ".attn.value.bias"]])
+            kv.append((K, V))
+            x = x + R.attention(q, K, V, H) @ W[b + ".attn.out.weight"].T + W[b + ".attn.out.bias"]
+            h = R.layer_norm(x, W[b + ".cross_attn_ln.weight"], W[b + ".cross_attn_ln.bias"])
+            q = h @ W[b + ".cross_attn.query.weight"].T + W[b + ".cross_attn.query.bias"]
+            ck, cv = self.cross[i]
+            x = x + R.attention(q, ck, cv, H) @ W[b + ".cross_attn.out.weight"].T + \
+                W[b + ".cross_attn.out.bias"]
+            h = R.layer_norm(x, W[b + ".mlp_ln.weight"], W[b + ".mlp_ln.bias"])
+            h = R.gelu(h @ W[b + ".mlp.0.weight"].T + W[b + ".mlp.0.bias"])
+            x = x + h @ W[b + ".mlp.2.weight"].T + W[b + ".mlp.2.bias"]
+        self.kv[key] = kv
+        self.hid[key] = R.layer_norm(x, W["ln.weight"], W["ln.bias"])[0]
+        return self.hid[key]
+
+    def logits(self, hists):
+        return np.array([self.hidden(tuple(h)) for h in hists]) @ self.W["token_embedding"].T
+
+
+def parse_result(rest):
+    toks, nums = rest.split("|")[1:3]
+    toks = [int(t) for t in toks.split(",")] if toks.strip() else []
+    return toks, [float(v) for v in nums.split()]
+
+
+def compare(name, got, want, tol, rel):
+    gt, gn = got
+    wt, ws, wa, wn = want
+    ok = gt == wt
+    for g, w in zip(gn, (ws, wa, wn)):
+        err = abs(g - w) / (abs(w) if rel else 1.0)
+        ok = ok and err <= tol
+    print(f"{name}: {'ok' if ok else 'MISMATCH'} ({len(wt)} tokens, sum {ws:.6f})")
+    if not ok:
+        print(f"  C:   {gt} {gn}\n  ref: {wt} {[ws, wa, wn]}")
+    return ok
+
+
+def main():
+    mode = sys.argv[1]
+    lines = sys.stdin.read().splitlines()
+    ok, n = True, 0
+    if mode == "script":
+        for line in lines:
+            if not line.startswith("CASE "):
+                continue
+            head, _ = line.split("|", 1)
+            f = head.split()
+            name, beam, temp, pat, lp, seed, ts, mit, sl, sot = f[1], int(f[2]), float(f[3]), \
+                float(f[4]), float(f[5]), int(f[6]), int(f[7]), int(f[8]), int(f[9]), int(f[10])
+            init = [int(t) for t in f[11].split(",")]
+            filt = Filters(SCRIPT, SCRIPT_BLANK, SCRIPT_SUPPRESS, len(init), True, ts,
+                           None if mit < 0 else mit)
+            want = decode(lambda hs: np.array([script_logits(h) for h in hs]), SCRIPT, filt, init, sot, beam, temp,
+                          pat if pat > 0 else None, None if lp < 0 else lp, seed, sl or 32, 64)
+            ok = compare(name, parse_result(line), want, 1e-9, False) and ok
+            n += 1
+    else:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import decoder_ref
+        d = sys.argv[2]
+        names = [f[:-4] for f in os.listdir(d) if f.endswith(".npy")]
+        W = {k: np.load(f"{d}/{k}.npy").astype(np.float64) for k in names}
+        inc = IncDecoder(W, W["features"], 6, 4)
+        sup = blank = sp = None
+        for line in lines:
+            f = line.split()
+            if not f:
+                continue
+            if f[0] == "SUPPRESS":
+                sup = [int(t) for t in f[1].split(",")]
+            elif f[0] == "BLANK":
+                blank = [int(t) for t in f[1].split(",")]
+            elif f[0] == "SPECIAL":
+                eot, sot, ns, nts, tb, tr, sot_prev, lang = map(int, f[1:9])
+                sp = Special(W["token_embedding"].shape[0], eot, sot, ns, nts, tb)
+            elif f[0] == "DEC":
+                beam, sl, npr = int(f[1]), int(f[2]), int(f[3])
+                prompt = [440, 1000, 2000][:npr]  # test_decoding.c's prompt
+                init = ([sot_prev] + prompt if npr else []) + [sot, lang, tr]
+                sot_index = init.index(sot)
+                filt = Filters(sp, blank, sup, len(init), True, True, 50)
+                want = decode(inc.logits, sp, filt, init, sot_index, beam, 0.0, None, None, 0, sl,
+                              W["positional_embedding"].shape[0])
+                ok = compare(f"decoder beam {beam} prompt {npr}", parse_result(line), want,
+                             1e-3, True) and ok
+                n += 1
+    if MARGINS:
+        print(f"greedy steps: {len(MARGINS)}, smallest top-2 margin {min(MARGINS):.4g}")
+    print(f"decoding_ref {mode}: {n} cases, {'passed' if ok and n else 'FAILED'}")
+    sys.exit(0 if ok and n else 1)
+
+
+if __name__ == "__main__":
+    main()
