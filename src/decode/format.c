@@ -100,6 +100,10 @@ static void strip(const char *s, size_t n, size_t *b, size_t *e) {
   *e = end > i ? end : i;
 }
 
+void wk_text_strip(const char *text, size_t len, size_t *begin, size_t *end) {
+  strip(text, len, begin, end);
+}
+
 /* Writes s[b … e), with every "-->" as "->" when `arrows` (subtitle cues). */
 static void put_text(FILE *f, const char *s, size_t b, size_t e, int arrows) {
   for (size_t i = b; i < e; i++) {

@@ -76,4 +76,7 @@ wk_status wk_transcript_write_file(const wk_transcript *tr, wk_format format, co
  * < 0 if zlib fails (out of memory). */
 double wk_compression_ratio(const char *text, size_t len);
 
+/* Python's str.strip() of valid UTF-8 text[0 … len): the kept range [*begin, *end). */
+void wk_text_strip(const char *text, size_t len, size_t *begin, size_t *end);
+
 #endif

@@ -1,0 +1,95 @@
+/* transcribe.h — Whisper's outer loop over 30-s mel windows: temperature fallback, no-speech
+ * skipping, segments from timestamp tokens, seeking, prompt conditioning (internal API).
+ *
+ * openai/whisper's whisper/transcribe.py is the specification (transcribe(), without word
+ * timestamps, clip_timestamps or hallucination_silence_threshold):
+ *   seek = 0; all_tokens = initial prompt; prompt_reset_since = 0;
+ *   while seek < content_frames (mel frames of the audio, the 30-s padding excluded):
+ *     time_offset = seek · 160 / 16000; segment_size = min(3000, content_frames − seek);
+ *     features of mel[seek : seek + segment_size] padded to 3000 frames (pad_or_trim);
+ *     decode_with_fallback with prompt = all_tokens[prompt_reset_since:]: for each temperature
+ *       t (0, 0.2 … 1.0): decode (t > 0: beam_size dropped → sampling), fallback when
+ *       compression_ratio > 2.4 or avg_logprob < −1, but not when no_speech_prob > 0.6 and
+ *       avg_logprob < −1 (silence); the last result is kept when every temperature fails;
+ *     skip (seek += segment_size) when no_speech_prob > 0.6 unless avg_logprob > −1;
+ *     segments: split after each pair of consecutive timestamp tokens (plus the tail when the
+ *       tokens end with a single timestamp); start/end = time_offset + pos · 0.02 of the slice's
+ *       first/last token; seek += segment_size after a single-timestamp ending, else seek +=
+ *       2 · (last pair's timestamp position); without a pair: one segment time_offset …
+ *       time_offset + (last timestamp position · 0.02 if there is one ≠ <|0.00|>, else the
+ *       window's duration), seek += segment_size;
+ *     a segment with start == end or blank text gets text "" and no tokens (it is kept);
+ *     all_tokens += the segments' tokens (timestamps included);
+ *     prompt_reset_since = len(all_tokens) when !condition_on_previous_text or t > 0.5.
+ *   Per segment: text = tokenizer.decode(its tokens < eot); avg_logprob, compression_ratio
+ *   (of the window's text: decode(all sampled tokens) stripped), no_speech_prob and temperature
+ *   are the window's; seek is the window's start frame.
+ * Language: when the options ask for detection and the vocabulary is multilingual, the
+ * source's detect_language is called once before the loop (decoding.py's detect_language:
+ * argmax over the language tokens of the logits at the SOT step — wk_detect_language_logits);
+ * English-only vocabularies always use English. */
+#ifndef WK_TRANSCRIBE_H
+#define WK_TRANSCRIBE_H
+
+#include "decode/decoding.h"
+#include "decode/format.h"
+#include "decode/tokenizer.h"
+
+#define WK_N_FRAMES 3000          /* mel frames per window (30 s) */
+#define WK_INPUT_STRIDE 2         /* mel frames per audio-context position (3000 / 1500) */
+#define WK_MAX_TEMPERATURES 16
+
+/* What the loop needs from a model: set a window, decode it, detect the language.  The real
+ * source runs the encoder on the padded window and wk_decode_window; tests script the
+ * results per (seek, temperature). */
+typedef struct wk_window_source {
+  void *user;
+  /* Prepare the window mel[seek : seek + n_frames] zero-padded to WK_N_FRAMES frames. */
+  wk_status (*set_window)(void *user, int seek, int n_frames);
+  /* Decode the current window with options o and prompt[n_prompt] (transcribe.py's
+   * all_tokens[prompt_reset_since:], timestamps included; the decoder keeps the last
+   * n_text_ctx/2 − 1).  out->tokens are the sampled tokens without eot. */
+  wk_status (*decode)(void *user, const wk_decode_options *o, const int *prompt, int n_prompt,
+                      wk_decode_result *out);
+  /* The language index of the first window (may be NULL: then English). */
+  wk_status (*detect_language)(void *user, int *language);
+} wk_window_source;
+
+typedef struct wk_transcribe_options {
+  wk_decode_options decode;     /* base options (beam_size, patience …; temperature ignored) */
+  float temperatures[WK_MAX_TEMPERATURES]; /* tried in order; each finite, ≥ 0 */
+  int n_temperatures;           /* 1 … WK_MAX_TEMPERATURES */
+  double compression_ratio_threshold; /* 2.4; NaN: None */
+  double logprob_threshold;     /* −1.0; NaN: None */
+  double no_speech_threshold;   /* 0.6; NaN: None */
+  int condition_on_previous_text; /* 1 */
+  double prompt_reset_temperature; /* 0.5: the prompt resets after a window decoded above it */
+  int detect_language;          /* language "auto" (multilingual vocabularies only) */
+  const int *initial_prompt;    /* [n_initial_prompt] tokens (encode(" " + prompt.strip())) */
+  int n_initial_prompt;
+} wk_transcribe_options;
+
+/* transcribe()'s defaults: temperatures (0, 0.2, 0.4, 0.6, 0.8, 1.0), thresholds 2.4 / −1 /
+ * 0.6, conditioning on, decoding.py's defaults for the rest. */
+void wk_transcribe_options_default(wk_transcribe_options *o);
+
+typedef struct wk_transcribe_result {
+  wk_segment *segments;  /* [n_segments]; text and tokens owned (wk_transcribe_result_free) */
+  int n_segments;
+  int language;          /* the language index used */
+  int n_windows;         /* windows decoded (skipped ones included) */
+  int n_fallbacks;       /* decodes beyond the first temperature, over all windows */
+} wk_transcribe_result;
+void wk_transcribe_result_free(wk_transcribe_result *r); /* accepts NULL; zeroes */
+
+/* The loop over content_frames mel frames (≥ 0).  On failure *out is empty. */
+wk_status wk_transcribe_windows(const wk_window_source *src, const wk_tokenizer *tok,
+                                const wk_transcribe_options *o, int content_frames,
+                                wk_transcribe_result *out);
+
+/* decoding.py's detect_language on the logits[n_vocab] at the SOT step: the language index
+ * whose token has the largest logit (the lowest index on ties: torch.argmax's first maximum);
+ * −1 when the vocabulary is not multilingual or a logit is NaN. */
+int wk_detect_language_logits(const wk_special_tokens *sp, const float *logits);
+
+#endif

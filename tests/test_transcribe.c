@@ -1,0 +1,296 @@
+/* test_transcribe — transcribe.py's outer loop (src/decode/transcribe.c) on a scripted window
+ * source: decode results per (seek, temperature), expectations derived by hand from
+ * transcribe.py's logic (seeking, temperature fallback, no-speech skipping, segment splitting,
+ * prompt conditioning and reset, language detection). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/common.h"
+#include "decode/transcribe.h"
+#include "test_util.h"
+
+/* Multilingual layout (51865): eot 50257, languages 50259…, timestamp_begin 50364. */
+#define TB 50364
+#define TS(i) (TB + (i))
+#define W(i) (256 + (i)) /* text token " w<i>" */
+
+typedef struct entry {
+  int seek;
+  float temperature;
+  int tokens[64], n;
+  double avg_logprob, no_speech_prob;
+} entry;
+
+typedef struct call {
+  int seek, beam_size, language, n_prompt, prompt0;
+  float temperature;
+} call;
+
+typedef struct script {
+  const entry *e;
+  int n_e, seek, n_frames, n_calls, n_windows, language;
+  call calls[64];
+} script;
+
+static wk_status s_set(void *u, int seek, int n_frames) {
+  script *s = u;
+  s->seek = seek, s->n_frames = n_frames, s->n_windows++;
+  return WK_STATUS_OK;
+}
+
+static wk_status s_decode(void *u, const wk_decode_options *o, const int *prompt, int n_prompt,
+                          wk_decode_result *out) {
+  script *s = u;
+  memset(out, 0, sizeof *out);
+  if (s->n_calls < 64)
+    s->calls[s->n_calls++] = (call){s->seek, o->beam_size, o->language, n_prompt,
+                                    n_prompt ? prompt[0] : -1, o->temperature};
+  for (int i = 0; i < s->n_e; i++) {
+    const entry *e = &s->e[i];
+    if (e->seek != s->seek || fabsf(e->temperature - o->temperature) > 1e-6f) continue;
+    out->tokens = wk_alloc_array((size_t)e->n + 1, sizeof(int));
+    if (!out->tokens) return WK_STATUS_OUT_OF_MEMORY;
+    memcpy(out->tokens, e->tokens, (size_t)e->n * sizeof(int));
+    out->n_tokens = e->n, out->avg_logprob = e->avg_logprob;
+    out->no_speech_prob = e->no_speech_prob, out->sum_logprob = e->avg_logprob * (e->n + 1);
+    return WK_STATUS_OK;
+  }
+  return wk_error(WK_STATUS_INVALID_ARGUMENT, "script: no entry for seek %d t %g", s->seek,
+                  (double)o->temperature);
+}
+
+static wk_status s_lang(void *u, int *language) {
+  *language = ((script *)u)->language;
+  return WK_STATUS_OK;
+}
+
+static wk_tokenizer *make_tokenizer(void) {
+  enum { N = 50257 };
+  static uint8_t buf[N][12];
+  static const uint8_t *p[N];
+  static size_t lens[N];
+  for (int i = 0; i < N; i++) {
+    if (i < 256) buf[i][0] = (uint8_t)i, lens[i] = 1;
+    else lens[i] = (size_t)snprintf((char *)buf[i], sizeof buf[i], " w%d", i - 256);
+    p[i] = buf[i];
+  }
+  wk_tokenizer *t = NULL;
+  if (wk_tokenizer_create_vocab(51865, N, p, lens, &t) != WK_STATUS_OK) return NULL;
+  return t;
+}
+
+static int run(const wk_tokenizer *tok, const entry *e, int n_e, const wk_transcribe_options *o,
+               int frames, script *s, wk_transcribe_result *r) {
+  memset(s, 0, sizeof *s);
+  s->e = e, s->n_e = n_e, s->language = 7;
+  wk_window_source src = {s, s_set, s_decode, s_lang};
+  return wk_transcribe_windows(&src, tok, o, frames, r);
+}
+
+static int seg_is(const wk_segment *g, double start, double end, const char *text, int n_tokens,
+                  int seek) {
+  return g->start == start && g->end == end && !strcmp(g->text, text) &&
+         g->n_tokens == n_tokens && g->seek == seek;
+}
+
+/* Three windows over 70 s: a single-timestamp ending (seek past the window), a pair ending
+ * (seek to the last timestamp), no timestamps on the short last window. */
+static void test_seeking(const wk_tokenizer *tok) {
+  static const entry e[] = {
+      {0, 0, {TS(0), W(1), TS(250), TS(250), W(2), TS(600)}, 6, -0.2, 0.01},
+      {3000, 0, {TS(0), W(3), TS(500), TS(500), W(4), TS(800), TS(800)}, 7, -0.3, 0.02},
+      {4600, 0, {W(5), W(6)}, 2, -0.4, 0.03},
+  };
+  wk_transcribe_options o;
+  wk_transcribe_options_default(&o);
+  script s;
+  wk_transcribe_result r;
+  CHECK(run(tok, e, 3, &o, 7000, &s, &r) == WK_STATUS_OK, "seeking: %s", wk_last_error());
+  CHECK(r.n_segments == 5 && r.n_windows == 3 && r.n_fallbacks == 0, "seeking: %d segs %d win",
+        r.n_segments, r.n_windows);
+  if (r.n_segments == 5) {
+    CHECK(seg_is(&r.segments[0], 0.0, 5.0, " w1", 3, 0), "seg 0");
+    CHECK(seg_is(&r.segments[1], 5.0, 12.0, " w2", 3, 0), "seg 1");
+    CHECK(seg_is(&r.segments[2], 30.0, 40.0, " w3", 3, 3000), "seg 2 %g %g", r.segments[2].start,
+          r.segments[2].end);
+    CHECK(seg_is(&r.segments[3], 40.0, 46.0, " w4", 3, 3000), "seg 3");
+    CHECK(seg_is(&r.segments[4], 46.0, 70.0, " w5 w6", 2, 4600), "seg 4 %g %g",
+          r.segments[4].start, r.segments[4].end);
+    CHECK(r.segments[4].avg_logprob == -0.4 && r.segments[4].no_speech_prob == 0.03, "seg 4 stats");
+    for (int i = 0; i < 5; i++) {
+      CHECK(r.segments[i].start <= r.segments[i].end, "segment %d reversed", i);
+      if (i) CHECK(r.segments[i].start >= r.segments[i - 1].end, "segment %d overlaps", i);
+    }
+  }
+  /* prompts: all previous segments' tokens, timestamps included (the second window's last
+   * <|16.00|> closes no slice: dropped, as in transcribe.py) */
+  CHECK(s.n_calls == 3 && s.calls[0].n_prompt == 0 && s.calls[1].n_prompt == 6 &&
+            s.calls[2].n_prompt == 12 && s.calls[1].prompt0 == TS(0),
+        "seeking prompts %d %d %d", s.calls[0].n_prompt, s.calls[1].n_prompt, s.calls[2].n_prompt);
+  CHECK(s.calls[2].seek == 4600, "third window at %d", s.calls[2].seek);
+  wk_transcribe_result_free(&r);
+}
+
+/* Fallback on compression ratio then log-probability; beam search dropped above 0; a window
+ * decoded above 0.5 resets the prompt; the initial prompt heads all_tokens. */
+static void test_fallback(const wk_tokenizer *tok) {
+  entry e[5];
+  memset(e, 0, sizeof e);
+  e[0].seek = 0, e[0].temperature = 0.0f, e[0].avg_logprob = -0.1, e[0].no_speech_prob = 0.1;
+  for (int i = 0; i < 40; i++) e[0].tokens[i] = W(7);  /* " w7 w7 …": ratio > 2.4 */
+  e[0].n = 40;
+  e[1] = (entry){0, 0.2f, {W(1), W(2)}, 2, -1.5, 0.1}; /* avg_logprob < −1 */
+  e[2] = (entry){0, 0.4f, {W(1), W(3)}, 2, -0.5, 0.1}; /* accepted */
+  e[3] = (entry){3000, 0.0f, {W(4)}, 1, -2.0, 0.1};
+  e[4] = (entry){3000, 0.2f, {W(5)}, 1, -0.9, 0.1};
+  wk_transcribe_options o;
+  wk_transcribe_options_default(&o);
+  o.decode.beam_size = 5;
+  const int init[2] = {W(9), W(10)};
+  o.initial_prompt = init, o.n_initial_prompt = 2;
+  script s;
+  wk_transcribe_result r;
+  CHECK(run(tok, e, 5, &o, 6000, &s, &r) == WK_STATUS_OK, "fallback: %s", wk_last_error());
+  CHECK(r.n_segments == 2 && r.n_fallbacks == 3, "fallback: %d segs %d fb", r.n_segments,
+        r.n_fallbacks);
+  if (r.n_segments == 2) {
+    CHECK(r.segments[0].temperature == (double)0.4f && !strcmp(r.segments[0].text, " w1 w3"),
+          "fallback seg 0 t %g", r.segments[0].temperature);
+    CHECK(r.segments[0].compression_ratio < 2.4, "ratio %g", r.segments[0].compression_ratio);
+    CHECK(r.segments[1].temperature == (double)0.2f && r.segments[1].start == 30.0 &&
+              r.segments[1].end == 60.0, "fallback seg 1");
+  }
+  CHECK(s.n_calls == 5, "fallback calls %d", s.n_calls);
+  CHECK(s.calls[0].beam_size == 5 && s.calls[1].beam_size == 0 && s.calls[2].beam_size == 0 &&
+            s.calls[3].beam_size == 5, "beam_size dropped above 0");
+  CHECK(s.calls[0].n_prompt == 2 && s.calls[0].prompt0 == W(9) && s.calls[3].n_prompt == 4,
+        "initial prompt %d / %d", s.calls[0].n_prompt, s.calls[3].n_prompt);
+  CHECK(s.calls[0].language == 0, "language %d without detection", s.calls[0].language);
+  wk_transcribe_result_free(&r);
+
+  /* the first window only passes at 0.6: the second window gets no prompt */
+  e[0].temperature = 0.6f, e[1].temperature = 0.0f, e[2].temperature = 0.2f, e[3] = e[4];
+  e[1].avg_logprob = -1.5, e[2].avg_logprob = -1.2, e[3].temperature = 0.0f;
+  e[0].n = 2; /* short text now: ratio fine */
+  e[1].tokens[0] = W(1), e[1].n = 1;
+  entry f[5] = {e[1], e[2], {0, 0.4f, {W(2)}, 1, -1.1, 0.1}, e[0], e[3]};
+  wk_transcribe_options_default(&o);
+  o.initial_prompt = init, o.n_initial_prompt = 2;
+  CHECK(run(tok, f, 5, &o, 6000, &s, &r) == WK_STATUS_OK, "reset: %s", wk_last_error());
+  CHECK(s.n_calls == 5 && s.calls[4].seek == 3000 && s.calls[4].n_prompt == 0,
+        "reset: prompt %d after t 0.6", s.calls[4].n_prompt);
+  wk_transcribe_result_free(&r);
+
+  /* every temperature fails: the last result (1.0) is kept, the prompt reset */
+  entry g[7];
+  for (int i = 0; i < 6; i++) g[i] = (entry){0, 0.2f * (float)i, {W(i)}, 1, -3.0, 0.1};
+  for (int i = 0; i < 6; i++) g[i].temperature = o.temperatures[i];
+  g[6] = (entry){3000, 0.0f, {W(8)}, 1, -0.1, 0.1};
+  CHECK(run(tok, g, 7, &o, 3500, &s, &r) == WK_STATUS_OK, "exhausted: %s", wk_last_error());
+  CHECK(r.n_segments == 2 && r.segments[0].temperature == 1.0 && !strcmp(r.segments[0].text, " w5"),
+        "exhausted: last kept");
+  CHECK(s.n_calls == 7 && s.calls[6].n_prompt == 0, "exhausted: prompt reset");
+  CHECK(r.n_segments == 2 && r.segments[1].end == 35.0, "short last window end %g",
+        r.n_segments == 2 ? r.segments[1].end : -1);
+  wk_transcribe_result_free(&r);
+
+  /* condition_on_previous_text off: every window resets */
+  entry h[2] = {{0, 0.0f, {W(1)}, 1, -0.1, 0.1}, {3000, 0.0f, {W(2)}, 1, -0.1, 0.1}};
+  o.condition_on_previous_text = 0;
+  CHECK(run(tok, h, 2, &o, 6000, &s, &r) == WK_STATUS_OK && s.calls[1].n_prompt == 0,
+        "no conditioning");
+  wk_transcribe_result_free(&r);
+}
+
+/* No-speech: silence stops the fallback and skips the window; a confident window is kept. */
+static void test_no_speech(const wk_tokenizer *tok) {
+  const entry e[] = {
+      {0, 0.0f, {W(1)}, 1, -1.5, 0.9},    /* silent: no fallback, skipped */
+      {3000, 0.0f, {W(2)}, 1, -0.5, 0.9}, /* no_speech high but confident: kept */
+      {6000, 0.0f, {W(3)}, 1, -1.5, 0.5}, /* unsure but speech: falls back */
+      {6000, 0.2f, {W(4)}, 1, -0.5, 0.7}, /* kept: avg_logprob > −1 */
+  };
+  wk_transcribe_options o;
+  wk_transcribe_options_default(&o);
+  script s;
+  wk_transcribe_result r;
+  CHECK(run(tok, e, 4, &o, 9000, &s, &r) == WK_STATUS_OK, "no-speech: %s", wk_last_error());
+  CHECK(s.n_calls == 4 && r.n_windows == 3, "no-speech calls %d", s.n_calls);
+  CHECK(r.n_segments == 2 && r.segments[0].seek == 3000 && !strcmp(r.segments[0].text, " w2") &&
+            r.segments[1].seek == 6000 && !strcmp(r.segments[1].text, " w4"),
+        "no-speech segments %d", r.n_segments);
+  CHECK(s.calls[1].n_prompt == 0 && s.calls[2].n_prompt == 1, "skipped window adds no prompt");
+  wk_transcribe_result_free(&r);
+  o.no_speech_threshold = NAN; /* None: never skipped */
+  CHECK(run(tok, e, 4, &o, 3000, &s, &r) != WK_STATUS_OK, "no threshold: falls back to 0.2 (absent)");
+  wk_transcribe_result_free(&r);
+}
+
+/* Cleared segments (instantaneous, blank), a lone <|0.00|>, language detection, bad input. */
+static void test_misc(const wk_tokenizer *tok) {
+  const entry e[] = {
+      {0, 0.0f, {TS(0), W(1), TS(100), TS(100), ' ', TS(200), TS(300), TS(300), W(2), TS(350)}, 10, -0.1, 0.1},
+      {3000, 0.0f, {W(3), TS(0)}, 2, -0.1, 0.1},
+  };
+  wk_transcribe_options o;
+  wk_transcribe_options_default(&o);
+  o.detect_language = 1;
+  script s;
+  wk_transcribe_result r;
+  CHECK(run(tok, e, 2, &o, 6000, &s, &r) == WK_STATUS_OK, "misc: %s", wk_last_error());
+  CHECK(r.language == 7 && s.calls[0].language == 7, "detected language %d", r.language);
+  /* pairs end slices at 3, 6 and 7; the single-timestamp tail is the fourth */
+  CHECK(r.n_segments == 5, "misc: %d segments", r.n_segments);
+  if (r.n_segments == 5) {
+    CHECK(seg_is(&r.segments[0], 0.0, 2.0, " w1", 3, 0), "misc 0");
+    CHECK(seg_is(&r.segments[1], 2.0, 4.0, "", 0, 0), "blank cleared");
+    CHECK(seg_is(&r.segments[2], 6.0, 6.0, "", 0, 0), "instantaneous cleared");
+    CHECK(seg_is(&r.segments[3], 6.0, 7.0, " w2", 3, 0), "tail");
+    /* no pair, last timestamp <|0.00|>: the whole window's duration, seek past it */
+    CHECK(seg_is(&r.segments[4], 30.0, 60.0, " w3", 2, 3000), "lone <|0.00|> %g",
+          r.segments[4].end);
+  }
+  CHECK(s.calls[1].n_prompt == 6, "cleared segments add no tokens: %d", s.calls[1].n_prompt);
+  wk_transcribe_result_free(&r);
+
+  /* detect_language logits */
+  const wk_special_tokens *sp = wk_tokenizer_special(tok);
+  static float logits[51865];
+  for (int i = 0; i < 51865; i++) logits[i] = (float)(i % 7);
+  logits[TB] = 100; /* not a language */
+  for (int i = 0; i < sp->n_languages; i++) logits[sp->language_begin + i] = 0;
+  logits[sp->language_begin + 12] = 3, logits[sp->language_begin + 40] = 3;
+  CHECK(wk_detect_language_logits(sp, logits) == 12, "argmax language");
+  logits[sp->language_begin + 5] = NAN;
+  CHECK(wk_detect_language_logits(sp, logits) == -1, "NaN logits");
+
+  /* bad input */
+  wk_window_source src = {&s, s_set, s_decode, s_lang};
+  CHECK(wk_transcribe_windows(NULL, tok, &o, 10, &r) == WK_STATUS_INVALID_ARGUMENT, "NULL src");
+  CHECK(wk_transcribe_windows(&src, tok, &o, -1, &r) == WK_STATUS_INVALID_ARGUMENT, "frames");
+  o.n_temperatures = 0;
+  CHECK(wk_transcribe_windows(&src, tok, &o, 10, &r) == WK_STATUS_INVALID_ARGUMENT, "temps");
+  wk_transcribe_options_default(&o);
+  o.temperatures[1] = NAN;
+  CHECK(wk_transcribe_windows(&src, tok, &o, 10, &r) == WK_STATUS_INVALID_ARGUMENT, "NaN temp");
+  wk_transcribe_options_default(&o);
+  const entry bad[] = {{0, 0.0f, {50257}, 1, -0.1, 0.1}}; /* eot in the tokens */
+  CHECK(run(tok, bad, 1, &o, 100, &s, &r) == WK_STATUS_INVALID_ARGUMENT && r.n_segments == 0,
+        "eot refused");
+  CHECK(run(tok, e, 2, &o, 0, &s, &r) == WK_STATUS_OK && r.n_segments == 0 && s.n_calls == 0,
+        "empty audio");
+  wk_transcribe_result_free(&r);
+}
+
+int main(void) {
+  wk_tokenizer *tok = make_tokenizer();
+  CHECK(tok != NULL, "tokenizer: %s", wk_last_error());
+  if (!tok) return wk_test_finish("test_transcribe");
+  test_seeking(tok);
+  test_fallback(tok);
+  test_no_speech(tok);
+  test_misc(tok);
+  wk_tokenizer_free(tok);
+  return wk_test_finish("test_transcribe");
+}
