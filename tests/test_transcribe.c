@@ -30,7 +30,7 @@ typedef struct call {
 typedef struct script {
   const entry *e;
   int n_e, seek, n_frames, n_calls, n_windows, language;
-  call calls[64];
+  call calls[4096];
 } script;
 
 static wk_status s_set(void *u, int seek, int n_frames) {
@@ -43,7 +43,7 @@ static wk_status s_decode(void *u, const wk_decode_options *o, const int *prompt
                           wk_decode_result *out) {
   script *s = u;
   memset(out, 0, sizeof *out);
-  if (s->n_calls < 64)
+  if (s->n_calls < 4096)
     s->calls[s->n_calls++] = (call){s->seek, o->beam_size, o->language, n_prompt,
                                     n_prompt ? prompt[0] : -1, o->temperature};
   for (int i = 0; i < s->n_e; i++) {
@@ -283,8 +283,54 @@ static void test_misc(const wk_tokenizer *tok) {
   wk_transcribe_result_free(&r);
 }
 
-int main(void) {
+/* --dump: reads a script from stdin (tests/transcribe_ref.py writes it) and prints the calls
+ * and segments for the reference to compare:
+ *   frames F cond C init K t_1 … t_K
+ *   entries N, then per entry: seek temperature avg_logprob no_speech_prob n tok_1 … tok_n */
+static int dump(const wk_tokenizer *tok) {
+  int frames, cond, k, n;
+  static int init[4096];
+  static entry e[4096];
+  if (scanf(" frames %d cond %d init %d", &frames, &cond, &k) != 3 || k < 0 || k > 4096) return 2;
+  for (int i = 0; i < k; i++)
+    if (scanf("%d", &init[i]) != 1) return 2;
+  if (scanf(" entries %d", &n) != 1 || n < 0 || n > 4096) return 2;
+  for (int i = 0; i < n; i++) {
+    if (scanf("%d %f %lf %lf %d", &e[i].seek, &e[i].temperature, &e[i].avg_logprob,
+              &e[i].no_speech_prob, &e[i].n) != 5 || e[i].n < 0 || e[i].n > 64)
+      return 2;
+    for (int j = 0; j < e[i].n; j++)
+      if (scanf("%d", &e[i].tokens[j]) != 1) return 2;
+  }
+  wk_transcribe_options o;
+  wk_transcribe_options_default(&o);
+  o.condition_on_previous_text = cond, o.initial_prompt = init, o.n_initial_prompt = k;
+  static script s;
+  wk_transcribe_result r;
+  if (run(tok, e, n, &o, frames, &s, &r) != WK_STATUS_OK) {
+    printf("error %s\n", wk_last_error());
+    return 0;
+  }
+  for (int i = 0; i < s.n_calls; i++)
+    printf("call %d %.9g %d\n", s.calls[i].seek, (double)s.calls[i].temperature, s.calls[i].n_prompt);
+  for (int i = 0; i < r.n_segments; i++) {
+    const wk_segment *g = &r.segments[i];
+    printf("seg %d %.17g %.17g %.9g %.17g %.17g %.17g %d", g->seek, g->start, g->end,
+           g->temperature, g->avg_logprob, g->compression_ratio, g->no_speech_prob, g->n_tokens);
+    for (int j = 0; j < g->n_tokens; j++) printf(" %d", g->tokens[j]);
+    printf(" |%s|\n", g->text);
+  }
+  wk_transcribe_result_free(&r);
+  return 0;
+}
+
+int main(int argc, char **argv) {
   wk_tokenizer *tok = make_tokenizer();
+  if (argc > 1 && !strcmp(argv[1], "--dump")) {
+    const int rc = tok ? dump(tok) : 2;
+    wk_tokenizer_free(tok);
+    return rc;
+  }
   CHECK(tok != NULL, "tokenizer: %s", wk_last_error());
   if (!tok) return wk_test_finish("test_transcribe");
   test_seeking(tok);

@@ -1,0 +1,13 @@
+#!/bin/sh
+# test_transcribe.sh TEST_TRANSCRIBE — src/decode/transcribe.c identical to a line-by-line Python
+# port of transcribe.py's loop (tests/transcribe_ref.py) on 300 random scripted inputs: the
+# decode calls (seek, temperature, prompt length) and every segment field.
+# Skipped (77) without /usr/bin/python3.
+set -u
+BIN=${1:?usage: test_transcribe.sh path/to/test_transcribe}
+PY=/usr/bin/python3
+if [ ! -x "$PY" ]; then
+  echo "SKIP: $PY is not available"
+  exit 77
+fi
+exec "$PY" "$(dirname "$0")/transcribe_ref.py" "$BIN" ${WK_TRANSCRIBE_CASES:-300}

@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""transcribe_ref.py TEST_TRANSCRIBE [N_CASES] — a line-by-line Python port of openai/whisper's
+transcribe.py loop (decode_with_fallback, no-speech skip, timestamp slicing, seek advance,
+prompt conditioning and reset; no word timestamps, no clip_timestamps) on random scripted decode
+results, compared with src/decode/transcribe.c through `test_transcribe --dump`: the decode
+calls (seek, temperature, prompt length) and every segment (seek, start, end, temperature,
+avg_logprob, compression_ratio, no_speech_prob, tokens, text) must be identical.
+
+Results are drawn per (seek, temperature index) on demand by the reference; the C loop gets
+exactly the drawn table, so a C request for any other (seek, temperature) is an error (a
+mismatch).  Text token i ≥ 256 is " w<i-256>" (test_transcribe's vocabulary)."""
+import random
+import struct
+import subprocess
+import sys
+import zlib
+
+EOT, TB = 50257, 50364
+TEMPS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+
+
+def f32(x):
+    return struct.unpack("f", struct.pack("f", x))[0]
+
+
+def decode_text(tokens):  # tokenizer.decode: text tokens only (only " w<i>" tokens here)
+    return "".join(" w%d" % (t - 256) for t in tokens if t < EOT)
+
+
+def compression_ratio(text):  # whisper/utils.py
+    b = text.encode("utf-8")
+    return len(b) / len(zlib.compress(b))
+
+
+def draw(rng):
+    """Random decode result: tokens (no eot), avg_logprob, no_speech_prob."""
+    W = lambda: 256 + rng.randrange(50)
+    kind = rng.randrange(6)
+    toks = []
+    if kind == 0:  # text only, maybe empty
+        toks = [W() for _ in range(rng.randrange(5))]
+    elif kind == 1:  # repetitive: compression ratio > 2.4
+        w = W()
+        toks = [w] * 40
+    elif kind == 2:  # a single timestamp somewhere
+        toks = [W() for _ in range(rng.randrange(1, 4))]
+        toks.insert(rng.randrange(len(toks) + 1), TB + rng.choice((0, rng.randrange(1501))))
+    else:  # timestamped segments
+        pos = rng.randrange(50)
+        for _ in range(rng.randrange(1, 5)):
+            toks.append(TB + pos)
+            toks += [W() for _ in range(rng.randrange(0, 3))]
+            pos = min(1500, pos + rng.randrange(0, 400))
+            toks.append(TB + pos)
+        end = rng.randrange(3)
+        if end == 1:
+            toks.append(TB + pos)  # ends with a pair
+        elif end == 2:
+            toks += [W()]  # trailing text
+    toks = toks[:64]
+    avg = rng.choice((rng.uniform(-2.0, 0.0), rng.uniform(-1.2, -0.8), -0.3))
+    nsp = rng.choice((rng.uniform(0.0, 1.0), 0.05, 0.9))
+    return toks, avg, nsp
+
+
+def reference(frames, cond, init, get):
+    """transcribe.py's loop; returns (calls, segments)."""
+    seek, all_tokens, prompt_reset_since = 0, list(init), 0
+    calls, segments = [], []
+    while seek < frames:
+        time_offset = float(seek * 160 / 16000)
+        segment_size = min(3000, frames - seek)
+        segment_duration = segment_size * 160 / 16000
+        prompt = all_tokens[prompt_reset_since:]
+        for ti, t in enumerate(TEMPS):  # decode_with_fallback
+            calls.append((seek, f32(t), len(prompt)))
+            tokens, avg, nsp = get(seek, ti)
+            cr = compression_ratio(decode_text(tokens).strip())
+            needs_fallback = False
+            if cr > 2.4:
+                needs_fallback = True
+            if avg < -1.0:
+                needs_fallback = True
+            if nsp > 0.6 and avg < -1.0:
+                needs_fallback = False
+            if not needs_fallback:
+                break
+        temperature = f32(t)
+        should_skip = nsp > 0.6
+        if avg > -1.0:
+            should_skip = False
+        if should_skip:
+            seek += segment_size
+            continue
+        previous_seek = seek
+        current = []
+
+        def new_segment(start, end, toks):
+            current.append(dict(seek=seek, start=start, end=end, tokens=list(toks),
+                                text=decode_text(toks), temperature=temperature,
+                                avg_logprob=avg, compression_ratio=cr, no_speech_prob=nsp))
+
+        ts = [x >= TB for x in tokens]
+        single_timestamp_ending = ts[-2:] == [False, True]
+        consecutive = [i + 1 for i in range(len(ts) - 1) if ts[i] and ts[i + 1]]
+        if consecutive:
+            slices = list(consecutive)
+            if single_timestamp_ending:
+                slices.append(len(tokens))
+            last_slice = 0
+            for cur in slices:
+                sl = tokens[last_slice:cur]
+                new_segment(time_offset + (sl[0] - TB) * 0.02, time_offset + (sl[-1] - TB) * 0.02, sl)
+                last_slice = cur
+            if single_timestamp_ending:
+                seek += segment_size
+            else:
+                seek += (tokens[last_slice - 1] - TB) * 2
+        else:
+            duration = segment_duration
+            stamps = [x for x in tokens if x >= TB]
+            if stamps and stamps[-1] != TB:
+                duration = (stamps[-1] - TB) * 0.02
+            new_segment(time_offset, time_offset + duration, tokens)
+            seek += segment_size
+        if seek <= previous_seek:  # transcribe.py would loop forever (a pair at <|0.00|>): whisk
+            seek = previous_seek + segment_size  # moves past the window (transcribe.h)
+        for s in current:
+            if s["start"] == s["end"] or s["text"].strip() == "":
+                s["text"], s["tokens"] = "", []
+        segments += current
+        all_tokens += [x for s in current for x in s["tokens"]]
+        if not cond or temperature > 0.5:
+            prompt_reset_since = len(all_tokens)
+    return calls, segments
+
+
+def one(binary, seed):
+    rng = random.Random(seed)
+    frames = rng.choice((0, 1, 2999, 3000, 3001, rng.randrange(1, 20000), rng.randrange(20000, 60000)))
+    cond = rng.random() < 0.8
+    init = [256 + rng.randrange(50) for _ in range(rng.choice((0, 0, 3)))]
+    table = {}
+
+    def get(seek, ti):
+        if (seek, ti) not in table:
+            table[(seek, ti)] = draw(random.Random("%d:%d:%d" % (seed, seek, ti)))
+        return table[(seek, ti)]
+
+    calls, segs = reference(frames, cond, init, get)
+    lines = ["frames %d cond %d init %d %s" % (frames, cond, len(init), " ".join(map(str, init))),
+             "entries %d" % len(table)]
+    for (seek, ti), (toks, avg, nsp) in table.items():
+        lines.append("%d %r %r %r %d %s" % (seek, TEMPS[ti], avg, nsp, len(toks), " ".join(map(str, toks))))
+    out = subprocess.run([binary, "--dump"], input="\n".join(lines) + "\n", capture_output=True,
+                         text=True, timeout=20)
+    if out.returncode != 0:
+        return "exit %d: %s" % (out.returncode, out.stderr)
+    got_calls, got_segs = [], []
+    for line in out.stdout.splitlines():
+        if line.startswith("error"):
+            return line
+        f = line.split(" ")
+        if f[0] == "call":
+            got_calls.append((int(f[1]), float(f[2]), int(f[3])))
+        elif f[0] == "seg":
+            n = int(f[8])
+            text = line.split("|", 1)[1][:-1]
+            got_segs.append(dict(seek=int(f[1]), start=float(f[2]), end=float(f[3]),
+                                 temperature=float(f[4]), avg_logprob=float(f[5]),
+                                 compression_ratio=float(f[6]), no_speech_prob=float(f[7]),
+                                 tokens=[int(x) for x in f[9:9 + n]], text=text))
+    if len(got_calls) != len(calls) or any(
+            a[0] != b[0] or abs(a[1] - b[1]) > 1e-6 or a[2] != b[2] for a, b in zip(got_calls, calls)):
+        return "calls differ: C %s vs ref %s" % (got_calls[:10], calls[:10])
+    if len(got_segs) != len(segs):
+        return "%d segments vs %d" % (len(got_segs), len(segs))
+    for i, (g, r) in enumerate(zip(got_segs, segs)):
+        for k in r:
+            ok = abs(g[k] - r[k]) <= 1e-6 if k == "temperature" else g[k] == r[k]
+            if not ok:
+                return "segment %d %s: C %r vs ref %r" % (i, k, g[k], r[k])
+    return None, len(segs), len(calls)
+
+
+def main():
+    binary = sys.argv[1]
+    n = int(sys.argv[2]) if len(sys.argv) > 2 else 300
+    fails, n_segs, n_calls = 0, 0, 0
+    for seed in range(n):
+        res = one(binary, seed)
+        if isinstance(res, str):
+            fails += 1
+            print("case %d: %s" % (seed, res))
+            if fails > 5:
+                break
+        else:
+            n_segs += res[1]
+            n_calls += res[2]
+    print("transcribe_ref: %d cases, %d segments, %d decode calls, %d failures" % (n, n_segs, n_calls, fails))
+    return 1 if fails else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
