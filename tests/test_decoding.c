@@ -304,6 +304,24 @@ static int decoder_cases(const char *dir, float emb_scale, int sample_len) {
     wk_decode_result_free(&res);
     wk_decoder_state_free(st);
   }
+  /* prompts: timestamps (as transcribe.py's carry them) are accepted, other specials refused */
+  for (int k = 0; ok && k < 2; k++) {
+    wk_decode_options o;
+    wk_decode_options_default(&o);
+    o.sample_len = 2;
+    const int p2[2] = {440, k ? sp->sot : sp->timestamp_begin + 10};
+    wk_decoder_state *st = NULL;
+    wk_decode_result res;
+    memset(&res, 0, sizeof res);
+    const int made = !wk_decoder_state_create(dec, 1, &st) &&
+                     !wk_decoder_set_audio(ctx, dec, st, s.features, s.n_audio);
+    const wk_status rs = made ? wk_decode_window(ctx, dec, st, tok, &o, p2, 2, &res)
+                              : WK_STATUS_INTERNAL;
+    CHECK(k ? rs == WK_STATUS_INVALID_ARGUMENT : rs == WK_STATUS_OK,
+          "prompt with %s: status %d (%s)", k ? "sot" : "a timestamp", (int)rs, wk_last_error());
+    if (rs == WK_STATUS_OK) wk_decode_result_free(&res);
+    wk_decoder_state_free(st);
+  }
   wk_decoder_free(dec);
   wk_tokenizer_free(tok);
   wk_context_free(ctx);

@@ -390,10 +390,13 @@ wk_status wk_decode_window(wk_context *ctx, const wk_decoder *dec, wk_decoder_st
                     wk_decoder_state_beams(state), wk_decoder_state_position(state));
   if (sp->multilingual && (o->language < 0 || o->language >= sp->n_languages))
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "wk_decode_window: language %d", o->language);
-  for (int i = 0; i < n_prompt; i++)
-    if (prompt_tokens[i] < 0 || prompt_tokens[i] >= sp->eot)
-      return wk_error(WK_STATUS_INVALID_ARGUMENT, "wk_decode_window: prompt token %d is not text",
-                      prompt_tokens[i]);
+  /* A prompt is earlier text: text tokens, and the timestamps transcribe.py keeps in it. */
+  for (int i = 0; i < n_prompt; i++) {
+    const int t = prompt_tokens[i];
+    if (t < 0 || t >= V || (t >= sp->eot && t < sp->timestamp_begin))
+      return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                      "wk_decode_window: prompt token %d is neither text nor a timestamp", t);
+  }
   /* initial tokens: [sot_prev, prompt[-(n_ctx/2 − 1):]] + sot sequence */
   int keep = n_ctx / 2 - 1;
   if (keep < 0) keep = 0;
