@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -694,6 +695,72 @@ static wk_status dequant(const wk_model *m, const char *name, float *dst, size_t
   return WK_STATUS_OK;
 }
 
+/* The fp32 weights of one part of the model live in one block: a struct array (the layers),
+ * then every tensor dequantized in turn, each rounded up to 16 floats (64 bytes). */
+typedef struct f32_arena {
+  const wk_model *m;
+  float *block, *p; /* the block; the next tensor's place */
+  size_t total;     /* floats in the block */
+  wk_status s;      /* the first failure; later takes are skipped */
+} f32_arena;
+
+static wk_status arena_open(f32_arena *a, const wk_model *m, size_t head_bytes, size_t floats) {
+  const size_t head = wk_round_up(head_bytes, 64) / sizeof(float);
+  *a = (f32_arena){m, NULL, NULL, head + floats, WK_STATUS_OK};
+  a->block = wk_alloc_array(a->total, sizeof(float));
+  if (!a->block)
+    return wk_error(WK_STATUS_OUT_OF_MEMORY, "model: cannot allocate %zu fp32 weights", a->total);
+  /* Transparent huge pages for the ≥ 2 MiB-aligned interior of the block: a base model's 80 MB
+   * is 40 faults instead of 20 000 (advice only; failure is harmless). */
+  const uintptr_t huge = (uintptr_t)2 << 20, lo = ((uintptr_t)a->block + huge - 1) & ~(huge - 1);
+  const uintptr_t hi = ((uintptr_t)a->block + a->total * sizeof(float)) & ~(huge - 1);
+  if (hi > lo) madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+  a->p = a->block + head;
+  return WK_STATUS_OK;
+}
+
+/* The next n floats of the block, filled with the tensor named by fmt (printf-style). */
+static const float *take(f32_arena *a, size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static const float *take(f32_arena *a, size_t n, const char *fmt, ...) {
+  char name[128];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(name, sizeof name, fmt, ap);
+  va_end(ap);
+  float *q = a->p;
+  if (!a->s) a->s = dequant(a->m, name, q, n);
+  a->p += wk_round_up(n, 16);
+  return q;
+}
+
+/* Ends the arena: on success hands the block to *storage, else frees it. */
+static wk_status arena_close(f32_arena *a, float **storage) {
+  if (!a->s && (size_t)(a->p - a->block) > a->total)
+    a->s = wk_error(WK_STATUS_INTERNAL, "model: fp32 block overrun");
+  if (a->s) {
+    wk_free(a->block);
+    return a->s;
+  }
+  *storage = a->block;
+  return WK_STATUS_OK;
+}
+
+/* Block i's MLP of `part` ("encoder" or "decoder"): mlp_ln, mlp.0 (fc1), mlp.2 (fc2). */
+typedef struct mlp_f32 {
+  const float *ln_g, *ln_b, *w1, *b1, *w2, *b2;
+} mlp_f32;
+static mlp_f32 take_mlp(f32_arena *a, const char *part, size_t i, size_t d, size_t f) {
+  mlp_f32 r;
+  r.ln_g = take(a, d, "%s.blocks.%zu.mlp_ln.weight", part, i);
+  r.ln_b = take(a, d, "%s.blocks.%zu.mlp_ln.bias", part, i);
+  r.w1 = take(a, f * d, "%s.blocks.%zu.mlp.0.weight", part, i);
+  r.b1 = take(a, f, "%s.blocks.%zu.mlp.0.bias", part, i);
+  r.w2 = take(a, d * f, "%s.blocks.%zu.mlp.2.weight", part, i);
+  r.b2 = take(a, d, "%s.blocks.%zu.mlp.2.bias", part, i);
+  return r;
+}
+
 wk_status wk_model_encoder_f32(const wk_model *m, wk_encoder_f32 *w, float **storage) {
   if (!m || !w || !storage)
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "wk_model_encoder_f32: NULL argument");
@@ -701,76 +768,49 @@ wk_status wk_model_encoder_f32(const wk_model *m, wk_encoder_f32 *w, float **sto
   const wk_model_hparams *hp = &m->hp;
   const size_t d = (size_t)hp->n_audio_state, L = (size_t)hp->n_audio_layer, f = 4 * d;
   const size_t nm = (size_t)hp->n_mels, ctx = (size_t)hp->n_audio_ctx;
-  /* one block: the layer array, then every tensor, each rounded to 16 floats (64 bytes) */
   const size_t per_layer = 4 * wk_round_up(d * d, 16) + wk_round_up(f * d, 16) * 2 +
                            9 * wk_round_up(d, 16) + wk_round_up(f, 16);
-  const size_t head = wk_round_up(L * sizeof(wk_layer_f32), 64) / sizeof(float);
-  const size_t total = head + wk_round_up(ctx * d, 16) + wk_round_up(d * nm * 3, 16) +
-                       wk_round_up(d * d * 3, 16) + 4 * wk_round_up(d, 16) + L * per_layer;
-  float *block = wk_alloc_array(total, sizeof(float));
-  if (!block) return wk_error(WK_STATUS_OUT_OF_MEMORY, "model: cannot allocate %zu fp32 weights", total);
-  /* Transparent huge pages for the ≥ 2 MiB-aligned interior of the block: a base model's 80 MB
-   * is 40 faults instead of 20 000 (advice only; failure is harmless). */
-  const uintptr_t huge = (uintptr_t)2 << 20, lo = ((uintptr_t)block + huge - 1) & ~(huge - 1);
-  const uintptr_t hi = ((uintptr_t)block + total * sizeof(float)) & ~(huge - 1);
-  if (hi > lo) madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
-  wk_layer_f32 *layers = (wk_layer_f32 *)(void *)block;
-  float *p = block + head;
-  wk_status s = WK_STATUS_OK;
-  char name[96];
-#define TAKE(dst, nm_, n)                                                                       \
-  do {                                                                                          \
-    float *q_ = p;                                                                              \
-    if (!s) s = dequant(m, nm_, q_, n);                                                         \
-    p += wk_round_up(n, 16);                                                                    \
-    dst = q_;                                                                                   \
-  } while (0)
+  f32_arena a;
+  wk_status s = arena_open(&a, m, L * sizeof(wk_layer_f32),
+                           wk_round_up(ctx * d, 16) + wk_round_up(d * nm * 3, 16) +
+                               wk_round_up(d * d * 3, 16) + 4 * wk_round_up(d, 16) +
+                               L * per_layer); /* hparams capped at load */
+  if (s) return s;
+  wk_layer_f32 *layers = (wk_layer_f32 *)(void *)a.block;
   memset(w, 0, sizeof *w);
   w->n_mels = hp->n_mels, w->n_ctx = hp->n_audio_ctx, w->d = hp->n_audio_state;
   w->heads = hp->n_audio_head, w->n_layer = hp->n_audio_layer;
   w->stem.n_mels = hp->n_mels, w->stem.d = hp->n_audio_state, w->stem.n_ctx = hp->n_audio_ctx;
-  TAKE(w->stem.pos, "encoder.positional_embedding", ctx * d);
-  TAKE(w->stem.conv1_w, "encoder.conv1.weight", d * nm * 3);
-  TAKE(w->stem.conv1_b, "encoder.conv1.bias", d);
-  TAKE(w->stem.conv2_w, "encoder.conv2.weight", d * d * 3);
-  TAKE(w->stem.conv2_b, "encoder.conv2.bias", d);
-  for (size_t i = 0; i < L && !s; i++) {
+  w->stem.pos = take(&a, ctx * d, "encoder.positional_embedding");
+  w->stem.conv1_w = take(&a, d * nm * 3, "encoder.conv1.weight");
+  w->stem.conv1_b = take(&a, d, "encoder.conv1.bias");
+  w->stem.conv2_w = take(&a, d * d * 3, "encoder.conv2.weight");
+  w->stem.conv2_b = take(&a, d, "encoder.conv2.bias");
+  for (size_t i = 0; i < L && !a.s; i++) {
     wk_layer_f32 *l = &layers[i];
     memset(l, 0, sizeof *l);
     l->d = (int)d, l->heads = hp->n_audio_head, l->ffn = (int)f;
-#define LAYER(dst, suffix, n)                                                                   \
-  do {                                                                                          \
-    snprintf(name, sizeof name, "encoder.blocks.%zu.%s", i, suffix);                            \
-    TAKE(dst, name, n);                                                                         \
-  } while (0)
-    LAYER(l->ln1_g, "attn_ln.weight", d);
-    LAYER(l->ln1_b, "attn_ln.bias", d);
-    LAYER(l->wq, "attn.query.weight", d * d);
-    LAYER(l->bq, "attn.query.bias", d);
-    LAYER(l->wk, "attn.key.weight", d * d);
-    LAYER(l->wv, "attn.value.weight", d * d);
-    LAYER(l->bv, "attn.value.bias", d);
-    LAYER(l->wo, "attn.out.weight", d * d);
-    LAYER(l->bo, "attn.out.bias", d);
-    LAYER(l->ln2_g, "mlp_ln.weight", d);
-    LAYER(l->ln2_b, "mlp_ln.bias", d);
-    LAYER(l->w1, "mlp.0.weight", f * d);
-    LAYER(l->b1, "mlp.0.bias", f);
-    LAYER(l->w2, "mlp.2.weight", d * f);
-    LAYER(l->b2, "mlp.2.bias", d);
-#undef LAYER
+    l->ln1_g = take(&a, d, "encoder.blocks.%zu.attn_ln.weight", i);
+    l->ln1_b = take(&a, d, "encoder.blocks.%zu.attn_ln.bias", i);
+    l->wq = take(&a, d * d, "encoder.blocks.%zu.attn.query.weight", i);
+    l->bq = take(&a, d, "encoder.blocks.%zu.attn.query.bias", i);
+    l->wk = take(&a, d * d, "encoder.blocks.%zu.attn.key.weight", i);
+    l->wv = take(&a, d * d, "encoder.blocks.%zu.attn.value.weight", i);
+    l->bv = take(&a, d, "encoder.blocks.%zu.attn.value.bias", i);
+    l->wo = take(&a, d * d, "encoder.blocks.%zu.attn.out.weight", i);
+    l->bo = take(&a, d, "encoder.blocks.%zu.attn.out.bias", i);
+    const mlp_f32 mlp = take_mlp(&a, "encoder", i, d, f);
+    l->ln2_g = mlp.ln_g, l->ln2_b = mlp.ln_b, l->w1 = mlp.w1, l->b1 = mlp.b1;
+    l->w2 = mlp.w2, l->b2 = mlp.b2;
   }
-  TAKE(w->ln_post_g, "encoder.ln_post.weight", d);
-  TAKE(w->ln_post_b, "encoder.ln_post.bias", d);
-#undef TAKE
-  if (!s && (size_t)(p - block) > total) s = wk_error(WK_STATUS_INTERNAL, "model: fp32 block overrun");
+  w->ln_post_g = take(&a, d, "encoder.ln_post.weight");
+  w->ln_post_b = take(&a, d, "encoder.ln_post.bias");
+  s = arena_close(&a, storage);
   if (s) {
-    wk_free(block);
     memset(w, 0, sizeof *w);
     return s;
   }
   w->layers = layers;
-  *storage = block;
   return WK_STATUS_OK;
 }
 
@@ -783,75 +823,46 @@ wk_status wk_model_decoder_f32(const wk_model *m, wk_decoder_f32 *w, float **sto
   const wk_model_hparams *hp = &m->hp;
   const size_t d = (size_t)hp->n_text_state, L = (size_t)hp->n_text_layer, f = 4 * d;
   const size_t nv = (size_t)hp->n_vocab, ctx = (size_t)hp->n_text_ctx;
-  /* one block: the layer array, then every tensor, each rounded to 16 floats (64 bytes) */
   const size_t per_layer = 8 * wk_round_up(d * d, 16) + wk_round_up(f * d, 16) * 2 +
                            15 * wk_round_up(d, 16) + wk_round_up(f, 16);
-  const size_t head = wk_round_up(L * sizeof(wk_decoder_layer_f32), 64) / sizeof(float);
-  const size_t total = head + wk_round_up(ctx * d, 16) + wk_round_up(nv * d, 16) +
-                       2 * wk_round_up(d, 16) + L * per_layer; /* hparams capped at load */
-  float *block = wk_alloc_array(total, sizeof(float));
-  if (!block) return wk_error(WK_STATUS_OUT_OF_MEMORY, "model: cannot allocate %zu fp32 weights", total);
-  wk_decoder_layer_f32 *layers = (wk_decoder_layer_f32 *)(void *)block;
-  float *p = block + head;
-  wk_status s = WK_STATUS_OK;
-  char name[128];
-#define TAKE(dst, nm_, n)                                                                       \
-  do {                                                                                          \
-    float *q_ = p;                                                                              \
-    if (!s) s = dequant(m, nm_, q_, n);                                                         \
-    p += wk_round_up(n, 16);                                                                    \
-    dst = q_;                                                                                   \
-  } while (0)
+  f32_arena a;
+  wk_status s = arena_open(&a, m, L * sizeof(wk_decoder_layer_f32),
+                           wk_round_up(ctx * d, 16) + wk_round_up(nv * d, 16) +
+                               2 * wk_round_up(d, 16) + L * per_layer); /* hparams capped at load */
+  if (s) return s;
+  wk_decoder_layer_f32 *layers = (wk_decoder_layer_f32 *)(void *)a.block;
   memset(w, 0, sizeof *w);
   w->n_vocab = hp->n_vocab, w->n_text_ctx = hp->n_text_ctx, w->d = hp->n_text_state;
   w->heads = hp->n_text_head, w->n_layer = hp->n_text_layer, w->ffn = (int)f;
-  TAKE(w->positional_embedding, "decoder.positional_embedding", ctx * d);
-  TAKE(w->token_embedding, "decoder.token_embedding.weight", nv * d);
-  for (size_t i = 0; i < L && !s; i++) {
+  w->positional_embedding = take(&a, ctx * d, "decoder.positional_embedding");
+  w->token_embedding = take(&a, nv * d, "decoder.token_embedding.weight");
+  for (size_t i = 0; i < L && !a.s; i++) {
     wk_decoder_layer_f32 *l = &layers[i];
     memset(l, 0, sizeof *l);
-#define LAYER(dst, suffix, n)                                                                   \
-  do {                                                                                          \
-    snprintf(name, sizeof name, "decoder.blocks.%zu.%s", i, suffix);                            \
-    TAKE(dst, name, n);                                                                         \
-  } while (0)
     for (int c = 0; c < 2; c++) {
-      wk_decoder_attn_f32 *a = c ? &l->cross : &l->attn;
+      wk_decoder_attn_f32 *at = c ? &l->cross : &l->attn;
       const char *part = attn_parts[c];
-#define ATT(dst, what, n)                                                                       \
-  do {                                                                                          \
-    snprintf(name, sizeof name, "decoder.blocks.%zu.%s%s", i, part, what);                      \
-    TAKE(dst, name, n);                                                                         \
-  } while (0)
-      ATT(a->ln_g, "_ln.weight", d);
-      ATT(a->ln_b, "_ln.bias", d);
-      ATT(a->wq, ".query.weight", d * d);
-      ATT(a->bq, ".query.bias", d);
-      ATT(a->wk, ".key.weight", d * d);
-      ATT(a->wv, ".value.weight", d * d);
-      ATT(a->bv, ".value.bias", d);
-      ATT(a->wo, ".out.weight", d * d);
-      ATT(a->bo, ".out.bias", d);
-#undef ATT
+      at->ln_g = take(&a, d, "decoder.blocks.%zu.%s_ln.weight", i, part);
+      at->ln_b = take(&a, d, "decoder.blocks.%zu.%s_ln.bias", i, part);
+      at->wq = take(&a, d * d, "decoder.blocks.%zu.%s.query.weight", i, part);
+      at->bq = take(&a, d, "decoder.blocks.%zu.%s.query.bias", i, part);
+      at->wk = take(&a, d * d, "decoder.blocks.%zu.%s.key.weight", i, part);
+      at->wv = take(&a, d * d, "decoder.blocks.%zu.%s.value.weight", i, part);
+      at->bv = take(&a, d, "decoder.blocks.%zu.%s.value.bias", i, part);
+      at->wo = take(&a, d * d, "decoder.blocks.%zu.%s.out.weight", i, part);
+      at->bo = take(&a, d, "decoder.blocks.%zu.%s.out.bias", i, part);
     }
-    LAYER(l->mlp_ln_g, "mlp_ln.weight", d);
-    LAYER(l->mlp_ln_b, "mlp_ln.bias", d);
-    LAYER(l->w1, "mlp.0.weight", f * d);
-    LAYER(l->b1, "mlp.0.bias", f);
-    LAYER(l->w2, "mlp.2.weight", d * f);
-    LAYER(l->b2, "mlp.2.bias", d);
-#undef LAYER
+    const mlp_f32 mlp = take_mlp(&a, "decoder", i, d, f);
+    l->mlp_ln_g = mlp.ln_g, l->mlp_ln_b = mlp.ln_b, l->w1 = mlp.w1, l->b1 = mlp.b1;
+    l->w2 = mlp.w2, l->b2 = mlp.b2;
   }
-  TAKE(w->ln_g, "decoder.ln.weight", d);
-  TAKE(w->ln_b, "decoder.ln.bias", d);
-#undef TAKE
-  if (!s && (size_t)(p - block) > total) s = wk_error(WK_STATUS_INTERNAL, "model: fp32 block overrun");
+  w->ln_g = take(&a, d, "decoder.ln.weight");
+  w->ln_b = take(&a, d, "decoder.ln.bias");
+  s = arena_close(&a, storage);
   if (s) {
-    wk_free(block);
     memset(w, 0, sizeof *w);
     return s;
   }
   w->layers = layers;
-  *storage = block;
   return WK_STATUS_OK;
 }
