@@ -184,6 +184,8 @@ int wk_cmd_encode(const wk_cli_command *self, int argc, char **argv, wk_cli_glob
 int wk_cmd_mel(const wk_cli_command *self, int argc, char **argv, wk_cli_globals *g);
 int wk_cmd_synth_model(const wk_cli_command *self, int argc, char **argv, wk_cli_globals *g);
 int wk_cmd_demo(const wk_cli_command *self, int argc, char **argv, wk_cli_globals *g);
+int wk_cmd_transcribe(const wk_cli_command *self, int argc, char **argv, wk_cli_globals *g);
+void wk_cli_print_transcribe_options(FILE *f, const char *name);
 void wk_cli_print_encode_options(FILE *f, const char *name);
 void wk_cli_print_mel_options(FILE *f, const char *name);
 void wk_cli_print_synth_model_options(FILE *f, const char *name);

@@ -1,7 +1,7 @@
 /* cmd_demo.c — `whisk demo` (what `make run` shows): one audio file through the whole path —
  * decode + resample, log-mel, 30-s windows, the encoder in INT8 and in FP32 — with the time of
  * each stage, the realtime factor of each precision and how closely the INT8 features agree
- * with the FP32 ones.  Without -m it builds a synthetic base model in memory. */
+ * with the FP32 ones; then the INT8 transcript (wk_transcribe).  Without -m it builds a synthetic base model in memory. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -49,6 +49,42 @@ static void agreement(const float *a, const float *b, size_t n, double *cosine, 
   *rel = bb > 0 ? sqrt(dd / bb) : 0.0;
 }
 
+/* The INT8 transcript of the audio, segment by segment.  Synthetic weights decode arbitrary
+ * tokens: only temperature 0 is tried then (each fallback temperature would decode a whole
+ * window again for nothing). */
+static int transcribe(wk_context *ctx, const wk_model *model, const wk_cli_mel *m, int synthetic) {
+  wk_transcriber *tr = NULL;
+  double t0 = wk_now();
+  if (wk_transcriber_create(ctx, model, WK_PRECISION_INT8, &tr) != WK_STATUS_OK)
+    return wk_cli_failure(PROG, "%s", wk_last_error());
+  const double build_s = wk_now() - t0;
+  wk_transcribe_params p;
+  wk_transcribe_params_default(&p);
+  if (synthetic) p.n_temperatures = 1;
+  wk_transcription r;
+  t0 = wk_now();
+  const wk_status st = wk_transcribe(ctx, tr, m->pcm.samples, m->pcm.n_samples, &p, &r);
+  const double wall = wk_now() - t0;
+  wk_transcriber_free(tr);
+  if (st != WK_STATUS_OK) return wk_cli_failure(PROG, "transcribe: %s", wk_last_error());
+  printf("\ntranscript (INT8, language %s%s; built in %.0f ms):\n", r.language,
+         synthetic ? ", temperature 0 only" : "", build_s * 1e3);
+  if (synthetic)
+    printf("  (synthetic weights decode arbitrary tokens: this shows the whole path — timestamps,\n"
+           "   segments, text — running, not recognition; use a real model for real words)\n");
+  for (int i = 0; i < r.n_segments; i++)
+    printf("  [%6.2f --> %6.2f] %s\n", r.segments[i].start, r.segments[i].end,
+           r.segments[i].text);
+  const double dec_s = r.decode_ms / 1e3;
+  printf("  %d segment%s; log-mel %.0f ms, encoder %.0f ms, decoder %.0f ms (%lld tokens, %.0f "
+         "tokens/s); realtime %.1fx\n\n",
+         r.n_segments, r.n_segments == 1 ? "" : "s", r.mel_ms, r.encode_ms, r.decode_ms,
+         r.n_tokens, dec_s > 0 ? (double)r.n_tokens / dec_s : 0.0,
+         wall > 0 ? r.duration / wall : 0.0);
+  wk_transcription_free(&r);
+  return 0;
+}
+
 int wk_cmd_demo(const wk_cli_command *self, int argc, char **argv, wk_cli_globals *g) {
   const char *model_path = NULL, *audio = NULL;
   int synthetic = 0;
@@ -82,7 +118,7 @@ int wk_cmd_demo(const wk_cli_command *self, int argc, char **argv, wk_cli_global
   }
   wk_cpu_info cpu;
   wk_cpu_get_info(&cpu);
-  printf("whisk %s: the Whisper encoder, audio file to features\n", wk_version());
+  printf("whisk %s: Whisper on the CPU, audio file to features and transcript\n", wk_version());
   int brand_len = (int)strlen(cpu.brand); /* cpuid pads the brand string with spaces */
   while (brand_len > 0 && cpu.brand[brand_len - 1] == ' ') brand_len--;
   printf("cpu:       %.*s, %d online cores; isa %s, %d thread%s\n", brand_len, cpu.brand,
@@ -169,8 +205,11 @@ int wk_cmd_demo(const wk_cli_command *self, int argc, char **argv, wk_cli_global
   agreement(feats[0], feats[1], feat_count, &cosine, &rel);
   printf("\nINT8 vs FP32 features (%zu values): cosine %.6f, relative error %.2e\n", feat_count,
          cosine, rel);
+  fflush(stdout);
+  if (transcribe(ctx, model, &m, synthetic)) goto done;
   printf("peak memory: %.0f MB resident\n", wk_cli_peak_rss_mb());
-  printf("\nmore: whisk encode -m MODEL AUDIO -o feats.npy | whisk summary | whisk --help\n");
+  printf("\nmore: whisk transcribe -m MODEL AUDIO -f srt | whisk encode -m MODEL AUDIO -o "
+         "feats.npy | whisk --help\n");
   rc = WK_CLI_EXIT_OK;
 
 done:

@@ -42,7 +42,8 @@ typedef enum wk_status {
   WK_STATUS_OUT_OF_MEMORY = 3,
   WK_STATUS_IO_ERROR = 4,     /* a file could not be opened, read or written */
   WK_STATUS_BAD_FORMAT = 5,   /* a file is truncated, malformed or hostile */
-  WK_STATUS_INTERNAL = 6      /* a bug in whisk: please report it */
+  WK_STATUS_INTERNAL = 6,     /* a bug in whisk: please report it */
+  WK_STATUS_CANCELLED = 7     /* a progress callback asked to stop */
 } wk_status;
 
 /** A short constant name for a status ("invalid argument"). Never NULL. */
@@ -348,6 +349,112 @@ WK_API wk_status wk_encoder_dims(const wk_encoder *encoder, int *n_mels, int *n_
  *  the output is unspecified. */
 WK_API wk_status wk_encoder_run(wk_context *context, const wk_encoder *encoder, const float *mel,
                          size_t mel_count, float *out, size_t out_capacity);
+
+
+/* ────────────────────────────────────────────────────────────────────────────
+ * Transcription: audio in, Whisper's transcript out
+ *
+ * openai/whisper's transcribe.py and decoding.py are the specification: the log-mel of the
+ * whole audio, 30-s windows from the seek position, greedy or beam-search decoding with the
+ * timestamp rules, temperature fallback (compression ratio, average log-probability), the
+ * no-speech skip, conditioning on the previous text, seeking by the last timestamp, language
+ * detection on the first window.  Every step is deterministic: for a given model, precision and
+ * parameters the transcript is the same on every ISA and thread count (sampling at temperatures
+ * above 0 uses whisk's own seeded generator).
+ * ──────────────────────────────────────────────────────────────────────────── */
+
+/** The encoder, decoder and tokenizer of a model, ready to transcribe.  Read-only once
+ *  created: several threads may transcribe with one transcriber at once, each with its own
+ *  context.  It keeps no reference to the model (which may be freed afterwards). */
+typedef struct wk_transcriber wk_transcriber;
+
+/** Builds the transcriber of `model` in `precision` for the context's ISA (run it with
+ *  contexts of that ISA). */
+WK_API wk_status wk_transcriber_create(wk_context *context, const wk_model *model,
+                                       wk_precision precision, wk_transcriber **out);
+WK_API void wk_transcriber_free(wk_transcriber *transcriber); /* accepts NULL */
+
+/** One segment of a transcript (transcribe.py's segment dict). */
+typedef struct wk_segment {
+  double start, end;        /* seconds from the start of the audio */
+  const char *text;         /* UTF-8, NUL-terminated (invalid bytes became U+FFFD) */
+  const int *tokens;        /* [n_tokens] its token ids, timestamps included */
+  int n_tokens;
+  int seek;                 /* the window's start in mel frames (10 ms) */
+  double temperature;       /* the decoding temperature that produced it */
+  double avg_logprob;       /* the window's mean log-probability per token */
+  double compression_ratio; /* gzip compression ratio of the window's text */
+  double no_speech_prob;    /* P(<|nospeech|>) at the window's first step */
+} wk_segment;
+
+/** Progress, after each decoded window. */
+typedef struct wk_transcribe_progress {
+  double done_seconds, total_seconds; /* audio transcribed so far, of the whole */
+  const wk_segment *segments;         /* [n_segments] every segment so far (valid during the
+                                         call only) */
+  int n_segments;
+  int first_new;                      /* segments[first_new …] came from this window */
+} wk_transcribe_progress;
+/** Return 0 to go on, nonzero to stop (wk_transcribe then fails with WK_STATUS_CANCELLED). */
+typedef int (*wk_progress_fn)(void *user, const wk_transcribe_progress *progress);
+
+#define WK_MAX_TEMPERATURES 16
+
+typedef struct wk_transcribe_params {
+  const char *language;     /* code or English name ("en", "german"); NULL or "auto": detected
+                               on the first window (multilingual models; ".en" models: English) */
+  int translate;            /* task translate (to English) instead of transcribe */
+  int beam_size;            /* 0: greedy (transcribe()'s default); 1 … 64: beam search */
+  float patience;           /* beam search; ≤ 0: 1.0 */
+  float length_penalty;     /* < 0: length normalization (default); 0 … 1: Google's α */
+  float temperatures[WK_MAX_TEMPERATURES]; /* tried in order; default 0, 0.2, 0.4 … 1.0 */
+  int n_temperatures;       /* 1 … WK_MAX_TEMPERATURES */
+  double compression_ratio_threshold; /* 2.4; NaN: no check */
+  double logprob_threshold;           /* −1.0; NaN: no check */
+  double no_speech_threshold;         /* 0.6; NaN: no check */
+  int condition_on_previous_text;     /* 1: the previous window's text is the prompt */
+  const char *initial_prompt;         /* text for the first window's prompt, or NULL */
+  int without_timestamps;   /* 1: <|notimestamps|> (one segment per window) */
+  int suppress_blank;       /* 1 */
+  int suppress_non_speech;  /* 1: decoding.py's suppress_tokens "-1" */
+  float max_initial_timestamp; /* 1.0 s; ≤ 0: no limit */
+  uint64_t seed;            /* the sampling generator's seed (temperatures > 0) */
+  int sample_len;           /* most tokens sampled per window; 0: n_text_ctx / 2 (224) */
+  wk_progress_fn progress;  /* may be NULL */
+  void *progress_user;
+} wk_transcribe_params;
+
+/** transcribe()'s defaults (as the parameter comments say). */
+WK_API void wk_transcribe_params_default(wk_transcribe_params *params);
+
+/** A transcript (caller-owned; free with wk_transcription_free). */
+typedef struct wk_transcription {
+  wk_segment *segments;     /* [n_segments] */
+  int n_segments;
+  char *text;               /* the whole text, as transcribe() returns it */
+  const char *language;     /* the language's code ("en"; static) */
+  double duration;          /* seconds of audio */
+  int n_windows;            /* windows decoded (skipped ones included) */
+  int n_fallbacks;          /* decodes beyond the first temperature */
+  long long n_tokens;       /* decoder steps run (beams counted once) */
+  double mel_ms, encode_ms, decode_ms; /* time spent in each stage */
+} wk_transcription;
+
+/** Transcribes pcm[0 … n_samples) (16 kHz mono, as wk_audio_load returns; n_samples may be 0)
+ *  into *out (zeroed first; nothing to free on failure).  INVALID_ARGUMENT for bad parameters
+ *  (an unknown language, a temperature that is negative or not finite, a context of another
+ *  ISA than the transcriber's), CANCELLED when the progress callback asks to stop. */
+WK_API wk_status wk_transcribe(wk_context *context, const wk_transcriber *transcriber,
+                               const float *pcm, size_t n_samples,
+                               const wk_transcribe_params *params, wk_transcription *out);
+WK_API void wk_transcription_free(wk_transcription *transcription); /* accepts NULL; zeroes */
+
+/** Writes the transcript as "txt", "srt", "vtt" or "json" (openai/whisper utils.py's writers;
+ *  json is transcribe()'s result dict) to `path` atomically — a temporary file beside it,
+ *  flushed and renamed over it, so `path` is never left half-written — or to standard output
+ *  when path is "-". */
+WK_API wk_status wk_transcription_write(const wk_transcription *transcription, const char *format,
+                                        const char *path);
 
 #ifdef __cplusplus
 }

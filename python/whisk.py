@@ -18,6 +18,13 @@ Needs NumPy (Debian: python3-numpy) and libwhisk.so, looked for in this order:
         enc = whisk.Encoder(ctx, model, "int8")     # or "fp32"
         out = [enc.encode(w) for w in whisk.mel_windows(mel)]   # each [n_ctx, d]
 
+    result = whisk.transcribe_file("ggml-base.bin", "speech.flac", language="en")
+    print(result["text"]); result["segments"][0]["start"]   # transcribe()'s result dict
+
+    with whisk.Transcriber(ctx, model, "int8") as tr:    # reuse for many files
+        result = tr.transcribe(pcm, beam_size=5, progress=lambda p: print(p["done_seconds"]))
+        tr.write(result, "srt", "speech.srt")           # txt, srt, vtt, json (atomic)
+
 Every failing call raises whisk.Error(status, message): .status is the wk_status code, .name
 its wk_status_string, .message wk_last_error().  Results are copies owned by NumPy; objects
 free their C side on close(), at the end of a `with` block, or when collected.
@@ -29,8 +36,8 @@ import sysconfig
 
 import numpy as np
 
-__all__ = ["Error", "Context", "Model", "Encoder", "load_audio", "log_mel", "mel_windows",
-           "encode_file", "version", "library_path"]
+__all__ = ["Error", "Context", "Model", "Encoder", "Transcriber", "load_audio", "log_mel",
+           "mel_windows", "encode_file", "transcribe_file", "version", "library_path"]
 
 _c_int, _c_size, _c_char_p = ctypes.c_int, ctypes.c_size_t, ctypes.c_char_p
 _c_void_p = ctypes.c_void_p
@@ -84,6 +91,46 @@ class _Pcm(ctypes.Structure):  # wk_pcm
                 ("source_channels", _c_int), ("source_frames", ctypes.c_uint64)]
 
 
+MAX_TEMPERATURES = 16  # WK_MAX_TEMPERATURES
+
+
+class _Segment(ctypes.Structure):  # wk_segment
+    _fields_ = [("start", ctypes.c_double), ("end", ctypes.c_double), ("text", _c_char_p),
+                ("tokens", ctypes.POINTER(_c_int)), ("n_tokens", _c_int), ("seek", _c_int),
+                ("temperature", ctypes.c_double), ("avg_logprob", ctypes.c_double),
+                ("compression_ratio", ctypes.c_double), ("no_speech_prob", ctypes.c_double)]
+
+
+class _Progress(ctypes.Structure):  # wk_transcribe_progress
+    _fields_ = [("done_seconds", ctypes.c_double), ("total_seconds", ctypes.c_double),
+                ("segments", ctypes.POINTER(_Segment)), ("n_segments", _c_int),
+                ("first_new", _c_int)]
+
+
+_ProgressFn = ctypes.CFUNCTYPE(_c_int, _c_void_p, ctypes.POINTER(_Progress))
+
+
+class _Params(ctypes.Structure):  # wk_transcribe_params
+    _fields_ = [("language", _c_char_p), ("translate", _c_int), ("beam_size", _c_int),
+                ("patience", ctypes.c_float), ("length_penalty", ctypes.c_float),
+                ("temperatures", ctypes.c_float * MAX_TEMPERATURES), ("n_temperatures", _c_int),
+                ("compression_ratio_threshold", ctypes.c_double),
+                ("logprob_threshold", ctypes.c_double), ("no_speech_threshold", ctypes.c_double),
+                ("condition_on_previous_text", _c_int), ("initial_prompt", _c_char_p),
+                ("without_timestamps", _c_int), ("suppress_blank", _c_int),
+                ("suppress_non_speech", _c_int), ("max_initial_timestamp", ctypes.c_float),
+                ("seed", ctypes.c_uint64), ("sample_len", _c_int), ("progress", _ProgressFn),
+                ("progress_user", _c_void_p)]
+
+
+class _Transcription(ctypes.Structure):  # wk_transcription
+    _fields_ = [("segments", ctypes.POINTER(_Segment)), ("n_segments", _c_int),
+                ("text", _c_char_p), ("language", _c_char_p), ("duration", ctypes.c_double),
+                ("n_windows", _c_int), ("n_fallbacks", _c_int), ("n_tokens", ctypes.c_longlong),
+                ("mel_ms", ctypes.c_double), ("encode_ms", ctypes.c_double),
+                ("decode_ms", ctypes.c_double)]
+
+
 _P = ctypes.POINTER
 _PROTOS = {  # name: (restype, argtypes) — the public calls this module uses (include/whisk.h)
     "wk_version": (_c_char_p, []),
@@ -108,6 +155,13 @@ _PROTOS = {  # name: (restype, argtypes) — the public calls this module uses (
     "wk_encoder_free": (None, [_c_void_p]),
     "wk_encoder_dims": (_c_int, [_c_void_p, _P(_c_int), _P(_c_int), _P(_c_int)]),
     "wk_encoder_run": (_c_int, [_c_void_p, _c_void_p, _f32p, _c_size, _f32p, _c_size]),
+    "wk_transcriber_create": (_c_int, [_c_void_p, _c_void_p, _c_int, _P(_c_void_p)]),
+    "wk_transcriber_free": (None, [_c_void_p]),
+    "wk_transcribe_params_default": (None, [_P(_Params)]),
+    "wk_transcribe": (_c_int, [_c_void_p, _c_void_p, _f32p, _c_size, _P(_Params),
+                               _P(_Transcription)]),
+    "wk_transcription_free": (None, [_P(_Transcription)]),
+    "wk_transcription_write": (_c_int, [_P(_Transcription), _c_char_p, _c_char_p]),
 }
 for _name, (_res, _args) in _PROTOS.items():
     _fn = getattr(_lib, _name)
@@ -258,3 +312,126 @@ def encode_file(model_path, audio_path, precision="int8", threads=0, isa="auto")
     with ctx, Model(model_path) as model, Encoder(ctx, model, precision) as enc:
         windows = mel_windows(log_mel(ctx, load_audio(audio_path), model))
         return np.stack([enc.encode(w) for w in windows])
+
+
+def _segment_dict(i, s):
+    return {"id": i, "seek": s.seek, "start": s.start, "end": s.end,
+            "text": s.text.decode("utf-8", errors="replace"),
+            "tokens": [s.tokens[k] for k in range(s.n_tokens)], "temperature": s.temperature,
+            "avg_logprob": s.avg_logprob, "compression_ratio": s.compression_ratio,
+            "no_speech_prob": s.no_speech_prob}
+
+
+class Transcriber(_Handle):
+    """The model's encoder, decoder and tokenizer for ctx's ISA, precision "int8" or "fp32".
+    transcribe(pcm, **options) → transcribe()'s result dict {"text", "segments", "language"}
+    plus "duration", "n_windows", "n_fallbacks", "n_tokens", "mel_ms", "encode_ms",
+    "decode_ms".  Options (openai/whisper's names): language (None: detected), task
+    ("transcribe" | "translate"), beam_size (None: greedy), patience, length_penalty,
+    temperature (a number or a sequence), compression_ratio_threshold, logprob_threshold,
+    no_speech_threshold (None: off), condition_on_previous_text, initial_prompt,
+    without_timestamps, suppress_blank, suppress_tokens ("-1" or ""), max_initial_timestamp,
+    seed, sample_len (None: 224), progress (a callable given {"done_seconds", "total_seconds", "segments"} after each
+    window; a true return value stops with Error "cancelled"), ctx (another context of the
+    same ISA, e.g. one per thread)."""
+    _free = _lib.wk_transcriber_free
+
+    def __init__(self, ctx, model, precision="int8"):
+        if precision not in ("int8", "fp32"):
+            raise ValueError("Transcriber: precision must be 'int8' or 'fp32'")
+        h = _c_void_p()
+        _check(_lib.wk_transcriber_create(ctx._h, model._h, int(precision == "fp32"),
+                                          ctypes.byref(h)))
+        self._h, self.ctx, self.precision = h, ctx, precision
+
+    def transcribe(self, pcm, ctx=None, language=None, task="transcribe", beam_size=None,
+                   patience=None, length_penalty=None, temperature=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
+                   compression_ratio_threshold=2.4, logprob_threshold=-1.0,
+                   no_speech_threshold=0.6, condition_on_previous_text=True, initial_prompt=None,
+                   without_timestamps=False, suppress_blank=True, suppress_tokens="-1",
+                   max_initial_timestamp=1.0, seed=0, sample_len=None, progress=None):
+        if task not in ("transcribe", "translate"):
+            raise ValueError("transcribe: task must be 'transcribe' or 'translate'")
+        if suppress_tokens not in ("-1", ""):
+            raise ValueError("transcribe: suppress_tokens must be '-1' or ''")
+        temps = [float(temperature)] if np.isscalar(temperature) else [float(t) for t in temperature]
+        if not 1 <= len(temps) <= MAX_TEMPERATURES:
+            raise ValueError("transcribe: 1 to %d temperatures" % MAX_TEMPERATURES)
+        p = _Params()
+        _lib.wk_transcribe_params_default(ctypes.byref(p))
+        none = float("nan")
+        p.language = language.encode() if language else None
+        p.translate = int(task == "translate")
+        p.beam_size = int(beam_size or 0)
+        p.patience = float(patience) if patience is not None else 0.0
+        p.length_penalty = float(length_penalty) if length_penalty is not None else -1.0
+        for i, t in enumerate(temps):
+            p.temperatures[i] = t
+        p.n_temperatures = len(temps)
+        p.compression_ratio_threshold = none if compression_ratio_threshold is None else \
+            float(compression_ratio_threshold)
+        p.logprob_threshold = none if logprob_threshold is None else float(logprob_threshold)
+        p.no_speech_threshold = none if no_speech_threshold is None else float(no_speech_threshold)
+        p.condition_on_previous_text = int(bool(condition_on_previous_text))
+        prompt = initial_prompt.encode() if initial_prompt else None
+        p.initial_prompt = prompt
+        p.without_timestamps = int(bool(without_timestamps))
+        p.suppress_blank = int(bool(suppress_blank))
+        p.suppress_non_speech = int(suppress_tokens == "-1")
+        p.max_initial_timestamp = float(max_initial_timestamp or 0.0)
+        p.seed = int(seed)
+        p.sample_len = int(sample_len or 0)
+        failure = []
+
+        def on_progress(_user, pr):
+            try:
+                c = pr.contents
+                segs = [_segment_dict(i, c.segments[i]) for i in range(c.n_segments)]
+                return int(bool(progress({"done_seconds": c.done_seconds,
+                                          "total_seconds": c.total_seconds, "segments": segs})))
+            except BaseException as e:  # never unwind through C: stop and re-raise after
+                failure.append(e)
+                return 1
+
+        callback = _ProgressFn(on_progress) if progress else _ProgressFn()
+        p.progress = callback
+        x, xp = _f32(pcm)
+        r = _Transcription()
+        status = _lib.wk_transcribe((ctx or self.ctx)._h, self._h, xp, x.size, ctypes.byref(p),
+                                    ctypes.byref(r))
+        if failure:
+            raise failure[0]
+        _check(status)
+        try:
+            return {"text": r.text.decode("utf-8", errors="replace"),
+                    "segments": [_segment_dict(i, r.segments[i]) for i in range(r.n_segments)],
+                    "language": r.language.decode(), "duration": r.duration,
+                    "n_windows": r.n_windows, "n_fallbacks": r.n_fallbacks,
+                    "n_tokens": r.n_tokens, "mel_ms": r.mel_ms, "encode_ms": r.encode_ms,
+                    "decode_ms": r.decode_ms}
+        finally:
+            _lib.wk_transcription_free(ctypes.byref(r))
+
+    def write(self, result, fmt, path):
+        """Writes a transcribe() result as fmt ("txt", "srt", "vtt", "json") to path
+        (atomically; "-": standard output) with whisk's writers."""
+        segs = result["segments"]
+        arr = (_Segment * max(1, len(segs)))()
+        keep = []
+        for i, s in enumerate(segs):
+            text = s["text"].encode()
+            toks = (_c_int * max(1, len(s["tokens"])))(*s["tokens"])
+            keep += [text, toks]
+            arr[i] = _Segment(s["start"], s["end"], text, toks, len(s["tokens"]), s["seek"],
+                              s["temperature"], s["avg_logprob"], s["compression_ratio"],
+                              s["no_speech_prob"])
+        text, lang = result["text"].encode(), result["language"].encode()
+        r = _Transcription(arr, len(segs), text, lang)
+        _check(_lib.wk_transcription_write(ctypes.byref(r), fmt.encode(), os.fsencode(path)))
+
+
+def transcribe_file(model_path, audio_path, precision="int8", threads=0, isa="auto", **options):
+    """Model file + audio file → transcribe()'s result dict (see Transcriber.transcribe)."""
+    ctx = Context(threads, isa)
+    with ctx, Model(model_path) as model, Transcriber(ctx, model, precision) as tr:
+        return tr.transcribe(load_audio(audio_path), **options)

@@ -84,7 +84,7 @@ static int run(const wk_tokenizer *tok, const entry *e, int n_e, const wk_transc
                int frames, script *s, wk_transcribe_result *r) {
   memset(s, 0, sizeof *s);
   s->e = e, s->n_e = n_e, s->language = 7;
-  wk_window_source src = {s, s_set, s_decode, s_lang};
+  wk_window_source src = {s, s_set, s_decode, s_lang, NULL};
   return wk_transcribe_windows(&src, tok, o, frames, r);
 }
 
@@ -266,7 +266,7 @@ static void test_misc(const wk_tokenizer *tok) {
   CHECK(wk_detect_language_logits(sp, logits) == -1, "NaN logits");
 
   /* bad input */
-  wk_window_source src = {&s, s_set, s_decode, s_lang};
+  wk_window_source src = {&s, s_set, s_decode, s_lang, NULL};
   CHECK(wk_transcribe_windows(NULL, tok, &o, 10, &r) == WK_STATUS_INVALID_ARGUMENT, "NULL src");
   CHECK(wk_transcribe_windows(&src, tok, &o, -1, &r) == WK_STATUS_INVALID_ARGUMENT, "frames");
   o.n_temperatures = 0;

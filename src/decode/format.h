@@ -23,18 +23,7 @@
 
 #include "whisk.h"
 
-/* One transcript segment (transcribe.py's segment dict). */
-typedef struct wk_segment {
-  double start, end;        /* seconds: finite, 0 ≤ start, ≤ WK_FORMAT_MAX_SECONDS */
-  const char *text;         /* UTF-8 (invalid bytes are written as U+FFFD), NUL-terminated */
-  const int *tokens;        /* [n_tokens] the segment's token ids (json only) */
-  int n_tokens;
-  int seek;                 /* the window's start in mel frames (10 ms) */
-  double temperature;       /* the decoding temperature that produced it */
-  double avg_logprob;       /* the mean log-probability of its tokens */
-  double compression_ratio; /* wk_compression_ratio of the window's text */
-  double no_speech_prob;    /* P(<|nospeech|>) at the window's first step */
-} wk_segment;
+/* wk_segment (one transcript segment, transcribe.py's segment dict) is public: whisk.h. */
 
 #define WK_FORMAT_MAX_SECONDS 3.6e9 /* a million hours: keeps the millisecond count exact */
 

@@ -276,8 +276,12 @@ wk_status wk_transcribe_windows(const wk_window_source *src, const wk_tokenizer 
     st = wk_error(WK_STATUS_OUT_OF_MEMORY, "transcribe: out of memory");
   size_t prompt_reset_since = 0;
   int seek = 0;
-  while (st == WK_STATUS_OK && seek < content_frames)
+  while (st == WK_STATUS_OK && seek < content_frames) {
+    const int first_new = out->n_segments;
     st = window(&L, content_frames, &seek, &prompt_reset_since);
+    if (st == WK_STATUS_OK && src->window_done)
+      st = src->window_done(src->user, seek, content_frames, out, first_new);
+  }
   wk_free(L.all.v);
   out->language = language;
   if (st != WK_STATUS_OK) wk_transcribe_result_free(out);

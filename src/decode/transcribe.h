@@ -37,11 +37,11 @@
 
 #define WK_N_FRAMES 3000          /* mel frames per window (30 s) */
 #define WK_INPUT_STRIDE 2         /* mel frames per audio-context position (3000 / 1500) */
-#define WK_MAX_TEMPERATURES 16
 
 /* What the loop needs from a model: set a window, decode it, detect the language.  The real
  * source runs the encoder on the padded window and wk_decode_window; tests script the
  * results per (seek, temperature). */
+struct wk_transcribe_result;
 typedef struct wk_window_source {
   void *user;
   /* Prepare the window mel[seek : seek + n_frames] zero-padded to WK_N_FRAMES frames. */
@@ -53,6 +53,10 @@ typedef struct wk_window_source {
                       wk_decode_result *out);
   /* The language index of the first window (may be NULL: then English). */
   wk_status (*detect_language)(void *user, int *language);
+  /* Optional (may be NULL): after each window, the seek reached, every segment so far
+   * (r->segments[first_new …] are the window's); a non-OK status stops the loop with it. */
+  wk_status (*window_done)(void *user, int seek, int content_frames,
+                           const struct wk_transcribe_result *r, int first_new);
 } wk_window_source;
 
 typedef struct wk_transcribe_options {

@@ -283,6 +283,12 @@ wk_status wk_decoder_state_create(const wk_decoder *dec, int n_beams, wk_decoder
 int wk_decoder_state_beams(const wk_decoder_state *st) { return st ? st->n_beams : 0; }
 int wk_decoder_state_position(const wk_decoder_state *st) { return st ? st->position : 0; }
 
+void wk_decoder_state_rewind(wk_decoder_state *st) {
+  if (st) st->position = 0;
+}
+
+int wk_decoder_state_has_audio(const wk_decoder_state *st) { return st && st->n_audio > 0; }
+
 static float *kv_at(const wk_decoder_state *st, int layer, int beam) { /* [n_text_ctx][2d] */
   return st->self_kv + ((size_t)layer * st->n_beams + beam) * st->n_text_ctx * 2 * st->d;
 }

@@ -85,6 +85,9 @@ void wk_decoder_state_free(wk_decoder_state *st); /* accepts NULL */
 int wk_decoder_state_beams(const wk_decoder_state *st);
 /* Positions cached so far (the same for every beam). */
 int wk_decoder_state_position(const wk_decoder_state *st);
+/* Back to position 0, keeping the audio's cross K/V (a new decode of the same window). */
+void wk_decoder_state_rewind(wk_decoder_state *st);
+int wk_decoder_state_has_audio(const wk_decoder_state *st);
 
 /* Computes every layer's cross-attention K/V from the encoder output features [n_audio][d]
  * (finite; 1 ≤ n_audio ≤ 65536) once, and empties the self-attention cache (position 0). */

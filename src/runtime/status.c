@@ -16,6 +16,7 @@ const char *wk_status_string(wk_status status) {
   case WK_STATUS_IO_ERROR: return "I/O error";
   case WK_STATUS_BAD_FORMAT: return "bad format";
   case WK_STATUS_INTERNAL: return "internal error";
+  case WK_STATUS_CANCELLED: return "cancelled";
   }
   return "unknown status";
 }

@@ -1,0 +1,148 @@
+#!/bin/sh
+# whisk transcribe end to end (issue 9 item 4, issue 10's kill test), on a synthetic tiny model:
+#   - a ~2-minute file (hello.wav × 14) in all four formats: the json parses and its segments
+#     are in order and non-overlapping, the srt and vtt cues carry the json's times in their
+#     formats (utils.py's rules), the txt lines are the segments' stripped texts, and standard
+#     output (no -f) is that same text;
+#   - the same file on standard input ('-') gives the same json (named stdin.json);
+#   - kill -9 at random points while writing -f all: every transcript left under its final name
+#     is whole (identical to a finished run's); temporary files are the only debris;
+#   - usage errors exit 2; an unreadable AUDIO among good ones: its message, exit 1, the others
+#     still written.
+# Usage: test_cli_transcribe.sh WHISK SAMPLES_DIR.  Needs a python3 (standard library only)
+# for the format checks: skips (77) without one, after the checks that need none.
+set -u
+W=$1
+HELLO=$2/hello.wav
+T=$(mktemp -d) || exit 1
+trap 'rm -rf "$T"' EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+ok() { echo "ok: $*"; }
+PY=$(command -v python3 || command -v /usr/bin/python3 || true)
+
+"$W" synth-model --size tiny --type f16 -o "$T/tiny.bin" >/dev/null || { echo "FAIL: synth-model"; exit 1; }
+M="$T/tiny.bin"
+# Random weights never sample end-of-text: 48 tokens a window keeps the run short.
+FAST="--temperature 0 --sample-len 48"
+
+# ── usage errors (exit 2) ──
+for args in "" "$HELLO" "-m $M" "-m $M --format doc $HELLO" "-m $M --beam 65 $HELLO" \
+            "-m $M -l klingon $HELLO" "-m $M --task dance $HELLO" "-m $M --temperature 0,x $HELLO" \
+            "-m $M --temperature , $HELLO" "-m $M - -" "-m $M -o - $HELLO $HELLO" \
+            "-m $M --no-speech-threshold 2 $HELLO"; do
+  # shellcheck disable=SC2086
+  "$W" transcribe $args >/dev/null 2>"$T/err"; rc=$?
+  if [ $rc -eq 2 ] && grep -q "^whisk transcribe: " "$T/err"; then ok "usage error: '$args'"
+  else fail "'$args': exit $rc, expected 2"; cat "$T/err"; fi
+done
+
+# ── a bad AUDIO among good ones: exit 1, the good one written ──
+mkdir -p "$T/mixed"
+printf 'not audio' >"$T/bad.wav"
+"$W" transcribe -m "$M" $FAST -f txt -o "$T/mixed" "$T/bad.wav" "$HELLO" >/dev/null 2>"$T/err"
+rc=$?
+if [ $rc -eq 1 ] && grep -q "bad.wav" "$T/err" && [ -s "$T/mixed/hello.txt" ] &&
+   [ ! -e "$T/mixed/bad.txt" ]; then ok "bad AUDIO among good ones: exit 1, the good one written"
+else fail "bad AUDIO among good: exit $rc"; cat "$T/err"; ls "$T/mixed"; fi
+
+[ -n "$PY" ] || { echo "SKIP: no python3 for the format checks"; [ $fails -eq 0 ] && exit 77; exit 1; }
+
+# ── a 2-minute file, every format ──
+"$PY" - "$HELLO" "$T/long.wav" <<'EOF' || { echo "FAIL: long.wav"; exit 1; }
+import sys, wave
+with wave.open(sys.argv[1]) as r, wave.open(sys.argv[2], "wb") as w:
+    w.setparams(r.getparams())
+    frames = r.readframes(r.getnframes())
+    for _ in range(14):
+        w.writeframes(frames)
+EOF
+mkdir -p "$T/all"
+"$W" transcribe -m "$M" $FAST -f all -o "$T/all" "$T/long.wav" >"$T/stdout" 2>"$T/err" ||
+  { fail "2-minute file: exit $?"; cat "$T/err"; }
+grep -q '^whisk transcribe: .*long.wav: 12[0-9]\.[0-9] s of audio, language .*tokens/s.*realtime' "$T/err" &&
+  ok "summary line: $(tail -1 "$T/err")" || { fail "no summary line"; cat "$T/err"; }
+[ -s "$T/stdout" ] && fail "-f given but text went to stdout"
+"$PY" - "$T/all" long <<'EOF' && ok "2-minute file: json, srt, vtt, txt agree and are in order" || fail "2-minute formats"
+import json, re, sys
+d, base = sys.argv[1], sys.argv[2]
+j = json.load(open(f"{d}/{base}.json", encoding="utf-8"))
+segs = j["segments"]
+assert set(j) == {"text", "segments", "language"}, j.keys()
+keys = {"id", "seek", "start", "end", "text", "tokens", "temperature", "avg_logprob",
+        "compression_ratio", "no_speech_prob"}
+assert len(segs) >= 4, f"only {len(segs)} segments"
+last = 0.0
+for i, s in enumerate(segs):
+    assert set(s) == keys and s["id"] == i, s
+    assert last <= s["start"] <= s["end"], (i, last, s["start"], s["end"])
+    assert s["end"] <= s["seek"] / 100 + 30 + 1e-9, s
+    last = s["end"]
+assert segs[-1]["seek"] >= 9000, "the last window starts before 90 s: not a 2-minute run"
+
+def ts(t, hours, mark):  # utils.py format_timestamp
+    ms = round(t * 1000)
+    h, ms = divmod(ms, 3600000)
+    m, ms = divmod(ms, 60000)
+    s, ms = divmod(ms, 1000)
+    return (f"{h:02d}:" if hours or h else "") + f"{m:02d}:{s:02d}{mark}{ms:03d}"
+
+cues = [s for s in segs]
+srt = open(f"{d}/{base}.srt", encoding="utf-8").read()
+want = "".join(f"{i}\n{ts(s['start'], True, ',')} --> {ts(s['end'], True, ',')}\n"
+               f"{s['text'].strip().replace('-->', '->')}\n\n" for i, s in enumerate(cues, 1))
+assert srt == want, "srt differs"
+vtt = open(f"{d}/{base}.vtt", encoding="utf-8").read()
+want = "WEBVTT\n\n" + "".join(f"{ts(s['start'], False, '.')} --> {ts(s['end'], False, '.')}\n"
+                              f"{s['text'].strip().replace('-->', '->')}\n\n" for s in cues)
+assert vtt == want, "vtt differs"
+txt = open(f"{d}/{base}.txt", encoding="utf-8").read()
+assert txt == "".join(s["text"].strip() + "\n" for s in segs), "txt differs"
+EOF
+
+# ── standard output (no -f) is the txt; standard input gives the same transcript ──
+"$W" transcribe -m "$M" $FAST "$T/long.wav" >"$T/stdout" 2>/dev/null
+grep -v '^$' "$T/all/long.txt" | cmp -s - "$T/stdout" && ok "stdout = the txt file's lines" ||
+  fail "stdout differs from the txt file"
+mkdir -p "$T/stdin" && cd "$T/stdin" || exit 1
+"$W" transcribe -m "$M" $FAST -f json - <"$T/long.wav" >/dev/null 2>"$T/err" &&
+  cmp -s "$T/stdin/stdin.json" "$T/all/long.json" && ok "stdin ('-') → stdin.json, identical" ||
+  { fail "stdin transcript differs"; cat "$T/err"; }
+cd "$T" || exit 1
+
+# ── kill -9 at random points: never a half-written transcript under its final name ──
+# The points are uniform over a finished run's duration, so they land in loading, decoding
+# and (rarely: it takes under a millisecond) writing; a run killed between two formats leaves
+# some files whole and the rest absent.
+mkdir -p "$T/ref" "$T/kill"
+t_ref=$("$PY" - "$W" "$M" "$T/ref" "$HELLO" $FAST <<'EOF'
+import subprocess, sys, time
+t = time.monotonic()
+subprocess.run([sys.argv[1], "transcribe", "-m", sys.argv[2], "-f", "all", "-o", sys.argv[3],
+                sys.argv[4]] + sys.argv[5:], check=True, capture_output=True)
+print(round(time.monotonic() - t, 2))
+EOF
+) || fail "reference run"
+i=0 partial=0
+while [ $i -lt 10 ]; do
+  i=$((i + 1))
+  rm -f "$T/kill/"hello.*
+  "$W" transcribe -m "$M" $FAST -f all -o "$T/kill" "$HELLO" >/dev/null 2>&1 &
+  pid=$!
+  delay=$("$PY" -c "import random; print(round(random.uniform(0.05, 1.1 * $t_ref), 2))")
+  sleep "$delay"
+  kill -9 $pid 2>/dev/null
+  wait $pid 2>/dev/null
+  n=0
+  for f in txt srt vtt json; do
+    [ -e "$T/kill/hello.$f" ] || continue
+    n=$((n + 1))
+    cmp -s "$T/kill/hello.$f" "$T/ref/hello.$f" || fail "killed after ${delay}s: hello.$f is not whole"
+  done
+  [ $n -gt 0 ] && [ $n -lt 4 ] && partial=$((partial + 1))
+  echo "kill after ${delay}s of ${t_ref}s: $n of 4 transcripts present, $(ls "$T/kill" | grep -c tmp) temporary"
+done
+ok "kill -9 at 10 random points ($partial between two formats): no partial transcript under a final name"
+
+echo "$fails failure(s)"
+[ $fails -eq 0 ]

@@ -1,0 +1,234 @@
+/* test_transcriber.c ISA AUDIO — the public transcription API (wk_transcriber, wk_transcribe)
+ * on a synthetic tiny model (f16) and AUDIO (samples/hello.wav):
+ *   - the same transcript, byte for byte (segments, tokens, text, every statistic), on ISA with
+ *     1 and 2 threads and on AVX2 (the ISA every other SIMD path is compared with), in INT8 and
+ *     FP32, through the temperature fallback (0 then 1.0: sampling);
+ *   - segments in order, inside the audio's windows, each one's tokens decoding to its text;
+ *   - one transcriber shared by 3 threads transcribing different audio at once: each result
+ *     identical to the same call made alone;
+ *   - cancellation by the progress callback, empty audio, and bad parameters (each a specific
+ *     status, nothing allocated for the caller). */
+#include <math.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "synth_model.h"
+#include "test_util.h"
+
+static wk_model *model;
+
+/* Every field of two transcripts equal (times bit-equal, texts byte-equal). */
+static int same(const wk_transcription *a, const wk_transcription *b, const char *what) {
+  int ok = a->n_segments == b->n_segments && !strcmp(a->text, b->text) &&
+           !strcmp(a->language, b->language) && a->n_windows == b->n_windows &&
+           a->n_fallbacks == b->n_fallbacks && a->n_tokens == b->n_tokens;
+  for (int i = 0; ok && i < a->n_segments; i++) {
+    const wk_segment *x = &a->segments[i], *y = &b->segments[i];
+    ok = x->start == y->start && x->end == y->end && !strcmp(x->text, y->text) &&
+         x->n_tokens == y->n_tokens && x->seek == y->seek && x->temperature == y->temperature &&
+         !memcmp(&x->avg_logprob, &y->avg_logprob, sizeof(double)) &&
+         !memcmp(&x->compression_ratio, &y->compression_ratio, sizeof(double)) &&
+         !memcmp(&x->no_speech_prob, &y->no_speech_prob, sizeof(double)) &&
+         (!x->n_tokens || !memcmp(x->tokens, y->tokens, sizeof(int) * (size_t)x->n_tokens));
+  }
+  CHECK(ok, "%s: transcripts differ (%d vs %d segments, text '%.60s' vs '%.60s')", what,
+        a->n_segments, b->n_segments, a->text, b->text);
+  return ok;
+}
+
+/* Order and bounds, and that the transcript holds something (so the checks are not vacuous). */
+static void check_shape(const wk_transcription *r, double duration, const char *what) {
+  CHECK(r->n_segments > 0 && r->n_tokens > 0 && r->n_windows >= 1, "%s: empty transcript", what);
+  CHECK(r->duration == duration, "%s: duration %g, expected %g", what, r->duration, duration);
+  double last_end = 0;
+  for (int i = 0; i < r->n_segments; i++) {
+    const wk_segment *s = &r->segments[i];
+    /* a window's segments end inside its 30 s */
+    CHECK(s->start >= last_end && s->end >= s->start && s->end <= s->seek * 0.01 + 30.0 + 1e-9,
+          "%s: segment %d [%g, %g] (seek %d) after %g", what, i, s->start, s->end, s->seek,
+          last_end);
+    CHECK(s->text && (s->n_tokens == 0) == (s->text[0] == 0),
+          "%s: segment %d: %d tokens, text '%s'", what, i, s->n_tokens, s->text);
+    last_end = s->end;
+  }
+}
+
+typedef struct job {
+  const wk_transcriber *tr;
+  wk_isa isa;
+  const float *pcm;
+  size_t n;
+  const wk_transcribe_params *p;
+  wk_transcription out;
+  wk_status st;
+} job;
+
+static void *run_job(void *u) {
+  job *j = u;
+  wk_context *ctx = wk_test_context(j->isa, 1);
+  j->st = wk_transcribe(ctx, j->tr, j->pcm, j->n, j->p, &j->out);
+  wk_context_free(ctx);
+  return NULL;
+}
+
+static int cancel_after_first(void *user, const wk_transcribe_progress *p) {
+  int *calls = user;
+  ++*calls;
+  CHECK(p->total_seconds > 0 && p->done_seconds > 0 && p->n_segments >= 0 &&
+            p->first_new <= p->n_segments,
+        "progress: %g / %g s, %d segments, first new %d", p->done_seconds, p->total_seconds,
+        p->n_segments, p->first_new);
+  return 1;
+}
+
+int main(int argc, char **argv) {
+  const wk_isa isa = wk_test_isa_arg(argc, argv);
+  if (argc < 3) {
+    fprintf(stderr, "usage: test_transcriber ISA AUDIO\n");
+    return 2;
+  }
+  wk_pcm pcm;
+  uint8_t *file = NULL;
+  size_t size = 0;
+  const wk_synth_model_options so = {"tiny", 0, "f16", 1, 0};
+  if (wk_audio_load(argv[2], &pcm) || wk_synth_model_write_memory(&so, &file, &size) ||
+      wk_model_load_memory(file, size, &model)) {
+    fprintf(stderr, "setup: %s\n", wk_last_error());
+    return 1;
+  }
+  free(file);
+  const double duration = (double)pcm.n_samples / WK_SAMPLE_RATE;
+
+  wk_transcribe_params p;
+  wk_transcribe_params_default(&p);
+  p.n_temperatures = 2; /* 0, then 1.0: the random weights fail the log-prob rule at 0 */
+  p.temperatures[1] = 1.0f;
+  p.seed = 7;
+  p.sample_len = 24; /* random weights never sample eot: keep each decode short */
+
+  for (int prec = 0; prec < 2; prec++) {
+    const char *pn = prec ? "fp32" : "int8";
+    wk_transcribe_params q = p;
+    if (prec) q.n_temperatures = 1; /* FP32 takes longer: temperature 0 only */
+    wk_context *c1 = wk_test_context(isa, 1), *c2 = wk_test_context(isa, 2);
+    wk_transcriber *tr = NULL;
+    if (wk_transcriber_create(c1, model, (wk_precision)prec, &tr)) {
+      fprintf(stderr, "%s transcriber: %s\n", pn, wk_last_error());
+      return 1;
+    }
+    wk_transcription r1, r2;
+    CHECK(!wk_transcribe(c1, tr, pcm.samples, pcm.n_samples, &q, &r1), "%s", wk_last_error());
+    CHECK(!wk_transcribe(c2, tr, pcm.samples, pcm.n_samples, &q, &r2), "%s", wk_last_error());
+    char what[64];
+    snprintf(what, sizeof what, "%s %s 1 vs 2 threads", pn, argv[1]);
+    check_shape(&r1, duration, what);
+    same(&r1, &r2, what);
+    if (!prec)
+      CHECK(r1.n_fallbacks > 0, "int8: the fallback path was not taken (%d)", r1.n_fallbacks);
+    if (isa != WK_ISA_AVX2) {
+      wk_context *ca = wk_test_context(WK_ISA_AVX2, 2);
+      wk_transcriber *ta = NULL;
+      wk_transcription ra;
+      CHECK(!wk_transcriber_create(ca, model, (wk_precision)prec, &ta) &&
+                !wk_transcribe(ca, ta, pcm.samples, pcm.n_samples, &q, &ra),
+            "avx2: %s", wk_last_error());
+      snprintf(what, sizeof what, "%s %s vs avx2", pn, argv[1]);
+      same(&r1, &ra, what);
+      /* a context of another ISA than the transcriber's */
+      wk_transcription bad;
+      CHECK(wk_transcribe(ca, tr, pcm.samples, pcm.n_samples, &q, &bad) ==
+                    WK_STATUS_INVALID_ARGUMENT && bad.n_segments == 0 && !bad.text,
+            "context of another ISA accepted");
+      wk_transcription_free(&ra);
+      wk_transcriber_free(ta);
+      wk_context_free(ca);
+    }
+
+    if (!prec) {
+      /* 3 threads, one transcriber, different audio: the first 3 s, the whole, the last 5 s */
+      job jobs[3] = {{tr, isa, pcm.samples, 48000, &q, {0}, 0},
+                     {tr, isa, pcm.samples, pcm.n_samples, &q, {0}, 0},
+                     {tr, isa, pcm.samples + pcm.n_samples - 80000, 80000, &q, {0}, 0}};
+      pthread_t th[3];
+      for (int i = 0; i < 3; i++) pthread_create(&th[i], NULL, run_job, &jobs[i]);
+      for (int i = 0; i < 3; i++) pthread_join(th[i], NULL);
+      for (int i = 0; i < 3; i++) {
+        job alone = jobs[i];
+        memset(&alone.out, 0, sizeof alone.out);
+        run_job(&alone);
+        CHECK(!jobs[i].st && !alone.st, "thread %d: %s", i, wk_status_string(jobs[i].st));
+        snprintf(what, sizeof what, "thread %d vs alone", i);
+        if (!jobs[i].st && !alone.st) same(&jobs[i].out, &alone.out, what);
+        if (i == 1) same(&jobs[i].out, &r1, "thread 1 vs the first run");
+        wk_transcription_free(&jobs[i].out);
+        wk_transcription_free(&alone.out);
+      }
+
+      /* cancellation: after the first window */
+      int calls = 0;
+      wk_transcribe_params cp = q;
+      cp.progress = cancel_after_first, cp.progress_user = &calls;
+      wk_transcription rc;
+      CHECK(wk_transcribe(c2, tr, pcm.samples, pcm.n_samples, &cp, &rc) == WK_STATUS_CANCELLED &&
+                calls == 1 && rc.n_segments == 0 && !rc.segments && !rc.text,
+            "cancel: %d calls, %d segments", calls, rc.n_segments);
+
+      /* empty audio: no window, no segment, an empty text */
+      wk_transcription re;
+      CHECK(!wk_transcribe(c2, tr, NULL, 0, &q, &re) && re.n_segments == 0 && re.text &&
+                !re.text[0] && re.duration == 0,
+            "empty audio: %s", wk_last_error());
+      wk_transcription_free(&re);
+
+      /* bad parameters and arguments */
+      wk_transcription rb;
+      wk_transcribe_params b = q;
+      b.language = "klingon";
+      CHECK(wk_transcribe(c2, tr, pcm.samples, pcm.n_samples, &b, &rb) ==
+                WK_STATUS_INVALID_ARGUMENT && strstr(wk_last_error(), "klingon"),
+            "unknown language: %s", wk_last_error());
+      b = q, b.temperatures[0] = NAN;
+      CHECK(wk_transcribe(c2, tr, pcm.samples, pcm.n_samples, &b, &rb) ==
+                WK_STATUS_INVALID_ARGUMENT, "NaN temperature accepted");
+      b = q, b.n_temperatures = 0;
+      CHECK(wk_transcribe(c2, tr, pcm.samples, pcm.n_samples, &b, &rb) ==
+                WK_STATUS_INVALID_ARGUMENT, "no temperature accepted");
+      b = q, b.beam_size = 65;
+      CHECK(wk_transcribe(c2, tr, pcm.samples, pcm.n_samples, &b, &rb) ==
+                WK_STATUS_INVALID_ARGUMENT, "beam 65 accepted");
+      b = q, b.logprob_threshold = -INFINITY;
+      CHECK(wk_transcribe(c2, tr, pcm.samples, pcm.n_samples, &b, &rb) ==
+                WK_STATUS_INVALID_ARGUMENT, "infinite threshold accepted");
+      CHECK(wk_transcribe(c2, tr, NULL, 5, &q, &rb) == WK_STATUS_INVALID_ARGUMENT,
+            "NULL pcm accepted");
+      CHECK(wk_transcribe(c2, tr, pcm.samples, (size_t)1 << 40, &q, &rb) == WK_STATUS_UNSUPPORTED,
+            "2^40 samples accepted: %s", wk_last_error());
+      CHECK(wk_transcribe(NULL, tr, pcm.samples, pcm.n_samples, &q, &rb) ==
+                WK_STATUS_INVALID_ARGUMENT, "NULL context accepted");
+      CHECK(rb.n_segments == 0 && !rb.segments && !rb.text, "failed call left a result");
+      float nan_pcm[3] = {0, NAN, 0};
+      CHECK(wk_transcribe(c2, tr, nan_pcm, 3, &q, &rb) != WK_STATUS_OK, "NaN samples accepted");
+      CHECK(wk_transcription_write(&r1, "doc", "/tmp/x.doc") == WK_STATUS_INVALID_ARGUMENT,
+            "format 'doc' accepted");
+      CHECK(wk_transcription_write(&r1, "srt", "/nonexistent-dir/x.srt") == WK_STATUS_IO_ERROR,
+            "write into a missing directory: %s", wk_last_error());
+      wk_transcriber *none = NULL;
+      CHECK(wk_transcriber_create(c1, NULL, WK_PRECISION_INT8, &none) ==
+                WK_STATUS_INVALID_ARGUMENT && !none, "NULL model accepted");
+      CHECK(wk_transcriber_create(c1, model, (wk_precision)5, &none) ==
+                WK_STATUS_INVALID_ARGUMENT && !none, "precision 5 accepted");
+    }
+    wk_transcription_free(&r1);
+    wk_transcription_free(&r2);
+    wk_transcriber_free(tr);
+    wk_context_free(c1);
+    wk_context_free(c2);
+  }
+  wk_transcription_free(NULL);
+  wk_transcriber_free(NULL);
+  wk_model_free(model);
+  wk_pcm_free(&pcm);
+  if (wk_test_failures) fprintf(stderr, "test_transcriber %s: %d failures\n", argv[1], wk_test_failures);
+  else printf("test_transcriber %s: passed\n", argv[1]);
+  return wk_test_failures != 0;
+}
