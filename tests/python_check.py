@@ -73,6 +73,27 @@ with whisk.Model(model_path) as model:
     print("int8 vs fp32 cosine: %.6f (%d windows)" % (cos, len(windows)))
     check(cos > 0.999, "int8 vs fp32 cosine %.6f" % cos)
     raises(1, whisk.log_mel, ctx, np.array([0.0, np.inf], np.float32), model)
+
+    # Transcription: the C API's transcript (python_ref: INT8, en, temperatures 0 and 1, 24
+    # tokens a window, seed 3), field for field, and whisk's srt writer from Python.
+    import json
+    want = json.load(open(os.path.join(ref, "transcript.json"), encoding="utf-8"))
+    seen = []
+    with whisk.Transcriber(ctx, model, "int8") as tr:
+        got = tr.transcribe(pcm, language="en", temperature=(0, 1), sample_len=24, seed=3,
+                            progress=lambda p: seen.append(p["done_seconds"]) and False)
+        check({k: got[k] for k in ("text", "segments", "language")} == want,
+              "transcript differs from the C API's")
+        check(len(got["segments"]) > 0 and got["n_tokens"] > 0 and got["n_windows"] == 2,
+              "transcript: %d segments, %d windows" % (len(got["segments"]), got["n_windows"]))
+        check(seen == sorted(seen) and len(seen) >= 2, "progress %r" % seen)
+        srt = os.path.join(tempfile.mkdtemp(), "t.srt")
+        tr.write(got, "srt", srt)
+        check(open(srt, "rb").read() == open(os.path.join(ref, "transcript.srt"), "rb").read(),
+              "srt written from Python differs")
+        raises(1, tr.transcribe, pcm, language="klingon")
+        raises(7, tr.transcribe, pcm, progress=lambda p: True)     # cancelled
+        raises(1, tr.write, got, "doc", srt)
 same(whisk.encode_file(model_path, audio_path, "int8", threads=2), "int8")
 
 # Errors: missing and malformed files, bad names.

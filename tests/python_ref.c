@@ -4,7 +4,9 @@
  *                                       must reproduce byte for byte, into DIR:
  *     pcm.npy [n] (wk_audio_load), mel.npy [n_mels][n_frames] (wk_log_mel with the model's
  *     filters), windows.npy [n_windows][n_mels][3000] (wk_mel_window), int8.npy and fp32.npy
- *     [n_windows][n_ctx][d] (wk_encoder_run of each window).  2 threads, best ISA. */
+ *     [n_windows][n_ctx][d] (wk_encoder_run of each window), transcript.json and transcript.srt
+ *     (wk_transcribe, INT8, language en, temperatures 0 and 1, sample_len 24, seed 3).
+ *     2 threads, best ISA. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +86,20 @@ int main(int argc, char **argv) {
   ok = ok && save(dir, "windows", 3, shape, win);
   ok = ok && encode(ctx, m, WK_PRECISION_INT8, win, nw, dir, "int8") &&
        encode(ctx, m, WK_PRECISION_FP32, win, nw, dir, "fp32");
+  wk_transcriber *tr = NULL;
+  wk_transcription r = {0};
+  wk_transcribe_params p;
+  wk_transcribe_params_default(&p);
+  p.language = "en", p.n_temperatures = 2, p.temperatures[1] = 1.0f, p.sample_len = 24, p.seed = 3;
+  char path[4096];
+  ok = ok && !wk_transcriber_create(ctx, m, WK_PRECISION_INT8, &tr) &&
+       !wk_transcribe(ctx, tr, pcm.samples, pcm.n_samples, &p, &r);
+  snprintf(path, sizeof path, "%s/transcript.json", dir);
+  ok = ok && !wk_transcription_write(&r, "json", path);
+  snprintf(path, sizeof path, "%s/transcript.srt", dir);
+  ok = ok && !wk_transcription_write(&r, "srt", path);
+  wk_transcription_free(&r);
+  wk_transcriber_free(tr);
   if (!ok) fprintf(stderr, "python_ref: failed: %s\n", wk_last_error());
   free(mel), free(win);
   wk_context_free(ctx);
