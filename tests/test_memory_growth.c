@@ -8,6 +8,10 @@
  * reorder.  The resident set (/proc/self/statm) is sampled after run 10 and after run 100 of
  * each loop: the growth over those 90 runs must stay under GROWTH_MAX (2 MiB), so anything a run
  * leaks of ≥ 23 KiB (an encoder's weights, a state's cache, a pcm buffer) fails the test.
+ * Then 100 transcriptions (wk_transcribe: the whole path, log-mel to segments) of such WAV files
+ * with one INT8 and one FP32 transcriber (every tenth run) of a synthetic tiny model (transcription needs
+ * Whisper's 30-s windows; micro has 16 audio positions), each result written
+ * as json to a file and freed — the same bound.
  * Release build only (registered outside WHISK_SANITIZE; sanitizers keep freed memory in
  * quarantine, so RSS grows there by design) — skipped (77) if built with ASan anyway. */
 #include <string.h>
@@ -174,6 +178,46 @@ int main(void) {
   printf("decoder: RSS after run %d: %zu KiB, after run %d: %zu KiB (growth %ld KiB)\n", SAMPLE_AT,
          rss_a >> 10, RUNS, rss_b >> 10, ((long)rss_b - (long)rss_a) / 1024);
   CHECK(rss_b <= rss_a + GROWTH_MAX, "decoder runs grew RSS by %zu bytes", rss_b - rss_a);
+
+  /* ── transcription loop ── */
+  wk_model *tiny = NULL;
+  wk_transcriber *tr[2] = {NULL, NULL};
+  const wk_synth_model_options to = {"tiny", 0, "f16", 5, 0};
+  failed = wk_synth_model_write_memory(&to, &file, &size) != WK_STATUS_OK ||
+           wk_model_load_memory(file, size, &tiny) != WK_STATUS_OK ||
+           wk_transcriber_create(c, tiny, WK_PRECISION_INT8, &tr[0]) != WK_STATUS_OK ||
+           wk_transcriber_create(c, tiny, WK_PRECISION_FP32, &tr[1]) != WK_STATUS_OK;
+  free(file);
+  wk_model_free(tiny); /* the transcribers keep what they need */
+  CHECK(!failed, "tiny transcribers: %s", wk_last_error());
+  char json[64];
+  snprintf(json, sizeof json, "/tmp/wk_memory_growth_%ld.json", (long)getpid());
+  wk_transcribe_params p;
+  wk_transcribe_params_default(&p);
+  p.language = "en", p.n_temperatures = 1, p.sample_len = 6; /* short: it is the memory */
+  rss_a = rss_b = 0;
+  for (int run = 1; run <= RUNS && !failed; run++) {
+    static uint8_t wav[44 + 2 * N_SAMPLES];
+    make_wav(wav, run);
+    wk_pcm pcm;
+    wk_transcription r;
+    failed = wk_audio_load_memory(wav, sizeof wav, &pcm) != WK_STATUS_OK;
+    if (!failed) {
+      failed = wk_transcribe(c, tr[run % 10 == 0], pcm.samples, pcm.n_samples, &p, &r) != WK_STATUS_OK ||
+               r.n_windows != 1 || wk_transcription_write(&r, "json", json) != WK_STATUS_OK;
+      wk_transcription_free(&r);
+    }
+    if (failed) fprintf(stderr, "transcription %d: %s\n", run, wk_last_error());
+    wk_pcm_free(&pcm);
+    if (run == SAMPLE_AT) rss_a = rss_bytes();
+    if (run == RUNS) rss_b = rss_bytes();
+  }
+  remove(json);
+  CHECK(!failed, "a transcription failed");
+  printf("transcribe: RSS after run %d: %zu KiB, after run %d: %zu KiB (growth %ld KiB)\n",
+         SAMPLE_AT, rss_a >> 10, RUNS, rss_b >> 10, ((long)rss_b - (long)rss_a) / 1024);
+  CHECK(rss_b <= rss_a + GROWTH_MAX, "transcriptions grew RSS by %zu bytes", rss_b - rss_a);
+  wk_transcriber_free(tr[0]), wk_transcriber_free(tr[1]);
 
   free(logits);
   wk_decoder_free(dec[0]), wk_decoder_free(dec[1]);
