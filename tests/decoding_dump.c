@@ -8,14 +8,17 @@
  *     no_timestamps timestamp_begin transcribe sot_prev language_begin;
  *   DEC i beam temperature seed seek fallback prompt | tokens | sum avg no_speech — per decode
  *   (fallback: the temperature's index in transcribe's list, −1 outside it):
- *     0 … 3: FP32 through wk_decode_window until eot or sample_len (decoding.py's default,
- *       n_text_ctx / 2): greedy and beam 5, without and with a prompt;
- *     4 … 9: FP32 through transcribe.c's temperature fallback (wk_transcribe_windows on one
+ *     0 … 2: FP32 through wk_decode_window until eot or sample_len (decoding.py's default,
+ *       n_text_ctx / 2): greedy, beam 5, greedy with a prompt;
+ *     3 … 8: FP32 through transcribe.c's temperature fallback (wk_transcribe_windows on one
  *       window, every temperature failing the log-prob rule): beam 5 at T 0, then sampling
  *       (beam dropped) at T 0.2 … 1.0 with the seeds transcribe gives them;
  *   with DIR/logits_i.npy [n_tokens + 1][n_vocab]: the FP32 logits along decode i's tokens,
  *   run again teacher-forced (the rows its search read: a row depends on its history only).
- * Then INT8 greedy through wk_decode_window against FP32 (int8_greedy says how), a summary line;
+ * Then INT8 greedy through wk_decode_window against FP32 (int8_greedy says how), a summary line
+ * (greedy only: a beam step's choice rests on every beam's accumulated score and the final one on
+ * length-normalized sums, whose INT8 errors add up over the steps, and wk_decode_window does not
+ * show the per-step beams a margin rule would need);
  * and prompts holding a timestamp (accepted) or sot (refused).  Exit status 0 when every decode
  * ran and every check held. */
 #include <math.h>
@@ -333,11 +336,11 @@ int main(int argc, char **argv) {
     printf("\nSPECIAL %d %d %d %d %d %d %d %d\n", sp->eot, sp->sot, sp->no_speech,
            sp->no_timestamps, sp->timestamp_begin, sp->transcribe, sp->sot_prev, sp->language_begin);
   }
-  for (int k = 0; ok && k < 4; k++) { /* greedy, beam 5; ± prompt */
+  for (int k = 0; ok && k < 3; k++) { /* greedy, beam 5, greedy + prompt (+ beam 5: fallback) */
     wk_decode_options o;
     wk_decode_options_default(&o);
-    o.beam_size = k & 1 ? 5 : 0;
-    const int np = k >= 2 ? 3 : 0;
+    o.beam_size = k == 1 ? 5 : 0;
+    const int np = k == 2 ? 3 : 0;
     wk_decode_result res;
     ok = decode(&e, 0, &o, prompt, np, &res) && dec_line(&e, &o, 0, -1, prompt, np, &res);
     wk_decode_result_free(&res);

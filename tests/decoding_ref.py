@@ -222,11 +222,12 @@ def decode(logits_fn, sp, filt, initial, sot_index, beam, temp, patience, lp_alp
 
 
 class IncDecoder:
-    """tests/decoder_ref.py's float64 decoder, one new position at a time: every history prefix
-    is a node (its parent, its self-attention K/V rows, its final hidden state), the cross K/V
-    computed once; the same math as decoder_ref.decode without recomputing a history's prefix.
-    The logits of a batch of histories in one product with the token embedding (the slow part:
-    n_vocab × d doubles)."""
+    """tests/decoder_ref.py's float64 decoder with a cache: every history prefix computed is a
+    node (its parent, its self-attention K/V rows, its final hidden state), the cross K/V computed
+    once; a batch of histories runs their uncached positions together (each Linear on all rows at
+    once, each history's causal self-attention over its cached and new positions): the same math
+    as decoder_ref.decode.  The logits of a batch in one product with the token embedding (the
+    slow part: n_vocab × d doubles)."""
 
     def __init__(self, W, xa, heads, n_layer):
         import decoder_ref as R
@@ -240,20 +241,28 @@ class IncDecoder:
         self.parent, self.kv, self.hid = [-1], [None], [None]
         self.rows = {}
 
-    def hidden(self, key):
-        if key in self.node:
-            return self.hid[self.node[key]]
-        self.hidden(key[:-1])
-        parent = self.node[key[:-1]]
-        chain = []  # the prefixes' nodes, oldest first
-        j = parent
-        while j > 0:
-            chain.append(j)
-            j = self.parent[j]
-        chain.reverse()
+    def compute(self, keys):
+        """Makes nodes of every prefix of keys (none a prefix of another)."""
         R, W, H = self.R, self.W, self.heads
-        x = W["token_embedding"][key[-1]][None] + W["positional_embedding"][len(key) - 1][None]
-        kv = []
+        jobs = []  # (key, cached prefix length m, the cached nodes oldest first)
+        for key in keys:
+            m = len(key)
+            while key[:m] not in self.node:
+                m -= 1
+            if m == len(key):
+                continue
+            chain, j = [], self.node[key[:m]]
+            while j > 0:
+                chain.append(j)
+                j = self.parent[j]
+            jobs.append((key, m, chain[::-1]))
+        if not jobs:
+            return
+        toks = [t for key, m, _ in jobs for t in key[m:]]
+        pos = [p for key, m, _ in jobs for p in range(m, len(key))]
+        x = W["token_embedding"][toks] + W["positional_embedding"][pos]
+        spans = np.cumsum([0] + [len(key) - m for key, m, _ in jobs])
+        kv = []  # per layer: (k, v) of every new row
         for i in range(self.n_layer):
             b = f"blocks.{i}"
             h = R.layer_norm(x, W[b + ".attn_ln.weight"], W[b + ".attn_ln.bias"])
@@ -261,9 +270,14 @@ class IncDecoder:
             k = h @ W[b + ".attn.key.weight"].T
             v = h @ W[b + ".attn.value.weight"].T + W[b + ".attn.value.bias"]
             kv.append((k, v))
-            K = np.vstack([self.kv[c][i][0] for c in chain] + [k])
-            V = np.vstack([self.kv[c][i][1] for c in chain] + [v])
-            x = x + R.attention(q, K, V, H) @ W[b + ".attn.out.weight"].T + W[b + ".attn.out.bias"]
+            a = np.empty_like(x)
+            for g, (key, m, chain) in enumerate(jobs):
+                lo, hi = spans[g], spans[g + 1]
+                K = np.vstack([self.kv[c][i][0] for c in chain] + [k[lo:hi]])
+                V = np.vstack([self.kv[c][i][1] for c in chain] + [v[lo:hi]])
+                mask = np.triu(np.full((hi - lo, m + hi - lo), -np.inf), m + 1)
+                a[lo:hi] = R.attention(q[lo:hi], K, V, H, mask)
+            x = x + a @ W[b + ".attn.out.weight"].T + W[b + ".attn.out.bias"]
             h = R.layer_norm(x, W[b + ".cross_attn_ln.weight"], W[b + ".cross_attn_ln.bias"])
             q = h @ W[b + ".cross_attn.query.weight"].T + W[b + ".cross_attn.query.bias"]
             ck, cv = self.cross[i]
@@ -272,17 +286,22 @@ class IncDecoder:
             h = R.layer_norm(x, W[b + ".mlp_ln.weight"], W[b + ".mlp_ln.bias"])
             h = R.gelu(h @ W[b + ".mlp.0.weight"].T + W[b + ".mlp.0.bias"])
             x = x + h @ W[b + ".mlp.2.weight"].T + W[b + ".mlp.2.bias"]
-        self.node[key] = len(self.parent)
-        self.parent.append(parent)
-        self.kv.append(kv)
-        self.hid.append(R.layer_norm(x, W["ln.weight"], W["ln.bias"])[0])
-        return self.hid[-1]
+        out = R.layer_norm(x, W["ln.weight"], W["ln.bias"])
+        for g, (key, m, _) in enumerate(jobs):
+            for r in range(spans[g], spans[g + 1]):
+                n = m + 1 + r - spans[g]
+                self.node[key[:n]] = len(self.parent)
+                self.parent.append(self.node[key[:n - 1]])
+                self.kv.append([(kk[r:r + 1], vv[r:r + 1]) for kk, vv in kv])
+                self.hid.append(out[r])
 
-    def logits(self, hists):  # rows kept until forget(): a sequence's are asked for twice
+    def logits(self, hists):  # rows kept until forget()
         keys = [tuple(h) for h in hists]
         new = [k for k in dict.fromkeys(keys) if k not in self.rows]
         if new:
-            out = np.array([self.hidden(k) for k in new]) @ self.W["token_embedding"].T
+            inner = {k[:j] for k in new for j in range(len(k))}  # prefixes of others
+            self.compute([k for k in new if k not in inner])
+            out = np.array([self.hid[self.node[k]] for k in new]) @ self.W["token_embedding"].T
             self.rows.update(zip(new, out))
         return np.array([self.rows[k] for k in keys])
 
@@ -320,21 +339,33 @@ def f32(v):  # a float as the C float it was printed from
 SAMPLED = [0, 0]  # sampled steps: decisive, all
 
 
-def check_sampled(name, got, c, ref, filt, init, temp, seed, eot, sample_len):
-    """A sampled decode (C's tokens toks, its FP32 logits c along them) against the float64 logits
-    ref along the same tokens, step by step with the same draws (the RNG advances once a step).
-    Step k's FP32 logits differ from float64 by e = max |c − ref|, so each weight
+def check_path(name, got, c, ref, filt, init, temp, seed, eot, sample_len):
+    """A greedy or sampled decode (C's tokens toks, its FP32 logits c along them) against the
+    float64 logits ref along the same tokens, step by step (sampling: with the same draws, the RNG
+    advancing once a step), and the sum of log-probs within 1e-5 relative.
+    Greedy: the float64 argmax (after the filters) is C's token on every step (eot on the last
+    unless sample_len ended it) — so float64 greedy decoding yields C's sequence.
+    Sampling: step k's FP32 logits differ from float64 by e = max |c − ref|, so each weight
     exp((x − max) / T) by a factor within ρ = exp(2e / T), and so do the CDF and the scaled draw
     U = u · total; the step is DECISIVE when the float64 choice k has U / cdf[k − 1] > ρ² and
     cdf[k] / U > ρ² and the timestamp-mass rule's gap exceeds 2e (the same ids filtered): then FP32
     must draw the same token.  Checked: the same token on every decisive step (a non-decisive one
-    may differ: the check goes on along C's tokens); the sum of log-probs within 1e-5."""
+    may differ: the check goes on along C's tokens)."""
     toks, nums = got
     state, total, ok, dec = seed, 0.0, True, 0
     steps = len(toks) + 1 if len(toks) < sample_len else len(toks)  # the last drew eot
     for k in range(steps):
         x = ref[k].copy()
         gap = filt.apply(x, init + toks[:k])
+        want = toks[k] if k < len(toks) else eot
+        total += log_softmax(x)[want]
+        if temp == 0:
+            fin = np.sort(x[np.isfinite(x)])
+            MARGINS.append(fin[-1] - fin[-2])
+            if int(np.argmax(x)) != want:
+                print(f"{name}: step {k}: C chose {want}, float64 {int(np.argmax(x))}")
+                ok = False
+            continue
         e = np.abs(c[k] - ref[k]).max()
         z = mix(state)  # wk_rng_next
         state = (state + GOLDEN) & M64
@@ -345,17 +376,17 @@ def check_sampled(name, got, c, ref, filt, init, temp, seed, eot, sample_len):
         lo = cdf[pick - 1] if pick else 0.0
         rho2 = math.exp(4 * e / temp)
         decisive = gap > 2 * e and U > lo * rho2 and cdf[pick] > U * rho2
-        want = toks[k] if k < len(toks) else eot
         dec += decisive
         if decisive and pick != want:
             print(f"{name}: decisive step {k}: C drew {want}, float64 {pick}")
             ok = False
-        total += log_softmax(x)[want]
-    SAMPLED[0] += dec
-    SAMPLED[1] += steps
+    if temp > 0:
+        SAMPLED[0] += dec
+        SAMPLED[1] += steps
     err = abs(total - nums[0]) / abs(total)
-    print(f"{name}: {'ok' if ok and err <= 1e-5 else 'MISMATCH'} ({len(toks)} tokens, "
-          f"{dec} of {steps} steps decisive, sum {nums[0]:.6f} vs {total:.6f})")
+    what = f"{dec} of {steps} steps decisive" if temp > 0 else f"{steps} steps"
+    print(f"{name}: {'ok' if ok and err <= 1e-5 else 'MISMATCH'} ({len(toks)} tokens, {what}, "
+          f"sum {nums[0]:.6f} vs {total:.6f})")
     return ok and err <= 1e-5
 
 
@@ -405,7 +436,7 @@ def decoder_mode(d, lines):
             got = parse_result(line)
             toks = got[0]
             inc.forget()
-            if temp == 0:  # the whole decode again: identical tokens
+            if temp == 0 and beam:  # the whole search again: identical tokens
                 key = (beam, tuple(prompt))
                 if key not in done:
                     done[key] = decode(inc.logits, sp, filt, init, init.index(sot), beam, 0.0,
@@ -415,8 +446,8 @@ def decoder_mode(d, lines):
             c = np.load(f"{d}/logits_{i}.npy").astype(np.float64)
             ref = inc.logits([init + toks[:k] for k in range(len(toks) + 1)])
             rel = np.abs(c - ref).max() / np.abs(ref).max()
-            if temp > 0:
-                ok = check_sampled(name, got, c, ref, filt, init, temp, seed, eot, n_ctx // 2) and ok
+            if not beam:
+                ok = check_path(name, got, c, ref, filt, init, temp, seed, eot, n_ctx // 2) and ok
             # real length: ended by eot, not too short, timestamps (closing a segment: greedy)
             n_ts = sum(t >= tb for t in toks)
             closing = sum(1 for a, b in zip(toks, toks[1:]) if a < eot and b >= tb)

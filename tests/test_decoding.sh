@@ -12,7 +12,8 @@
 #      relative, the logits along every sequence within 1e-4 of max |logit|, each sequence of
 #      real length (≥ 20 tokens, ended by eot, timestamps); INT8 greedy = FP32 greedy on every
 #      decisive step (decoding_dump's exit status).
-# WK_DECODING_SIZES (default "tiny base") picks the sizes: `make test-asan` runs tiny only.
+# WK_DECODING_SIZES (default "tiny base") picks the sizes: sanitizer builds set it to tiny
+# (tests/CMakeLists.txt).
 # Skipped (77) without /usr/bin/python3 and NumPy.
 set -u
 BIN=${1:?usage: test_decoding.sh path/to/test_decoding path/to/decoding_dump}
@@ -29,8 +30,8 @@ status=0
 "$BIN" --script > "$TMP/script.txt" || { echo "FAIL: test_decoding --script"; status=1; }
 "$PY" "$REF" script < "$TMP/script.txt" || status=1
 for size in ${WK_DECODING_SIZES:-tiny base}; do
-  # embedding scale and eot drift per position (measured: decodes of 30 … 70 tokens)
-  case $size in tiny) shape="4 0.05" ;; base) shape="4 0.08" ;; *) shape="4 0.05" ;; esac
+  # embedding scale and eot drift per position (measured: decodes of 20 … 50 tokens)
+  case $size in base) shape="4 0.12" ;; *) shape="4 0.06" ;; esac
   rm -rf "$TMP/$size" && mkdir "$TMP/$size" || exit 1
   echo "== $size"
   # shellcheck disable=SC2086
