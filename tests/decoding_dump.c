@@ -94,9 +94,9 @@ static float *forced_logits(const env *e, int p, const int *init, int n_init, co
   return lg;
 }
 
-/* The DEC line of an FP32 decode and its logits file. */
+/* The DEC line of an FP32 decode and its logits file; *keep (if keep) takes the logits. */
 static int dec_line(env *e, const wk_decode_options *o, int seek, int fallback, const int *pr,
-                    int np, const wk_decode_result *res) {
+                    int np, const wk_decode_result *res, float **keep) {
   printf("DEC %d %d %.9g %llu %d %d ", e->n_dec, o->beam_size, o->temperature,
          (unsigned long long)o->seed, seek, fallback);
   for (int i = 0; i < np; i++) printf("%s%d", i ? "," : "", pr[i]);
@@ -111,7 +111,8 @@ static int dec_line(env *e, const wk_decode_options *o, int seek, int fallback, 
   char name[32];
   snprintf(name, sizeof name, "logits_%d", e->n_dec++);
   const int ok = lg && decoder_synth_npy(e->dir, name, lg, 2, res->n_tokens + 1, e->V, 0);
-  wk_free(lg);
+  if (keep) *keep = lg;
+  else wk_free(lg);
   return ok;
 }
 
@@ -153,7 +154,7 @@ static wk_status fb_decode(void *u, const wk_decode_options *o, const int *pr, i
                            wk_decode_result *out) {
   fb_src *f = u;
   if (!decode(f->e, 0, o, pr, np, out) || np > 8) return WK_STATUS_INTERNAL;
-  f->ok = f->ok && dec_line(f->e, o, f->seek, f->calls++, pr, np, out);
+  f->ok = f->ok && dec_line(f->e, o, f->seek, f->calls++, pr, np, out, NULL);
   return WK_STATUS_OK;
 }
 
@@ -172,8 +173,8 @@ static int fallback(env *e) {
   const wk_status st = wk_transcribe_windows(&src, e->tok, &o, 1, &r);
   CHECK(st == WK_STATUS_OK && f.ok, "fallback: %s", wk_last_error());
   if (st) return 0;
-  CHECK(r.n_windows == 1 && r.n_fallbacks == 5 && f.calls == 6, "fallback: %d windows, %d fallbacks",
-        r.n_windows, r.n_fallbacks);
+  CHECK(r.n_windows == 1 && r.n_fallbacks == 5 && f.calls == 6,
+        "fallback: %d windows, %d fallbacks", r.n_windows, r.n_fallbacks);
   wk_transcribe_result_free(&r);
   return f.ok;
 }
@@ -223,7 +224,8 @@ static int top2(const float *x, int V, double *margin) {
   return best;
 }
 
-/* INT8 greedy against FP32 greedy, both through wk_decode_window with prompt pr[np].
+/* INT8 greedy against FP32 greedy (r32, its logits a along its tokens), both through
+ * wk_decode_window with prompt pr[np].
  * Teacher-forced on FP32's sequence (its tokens, then eot unless it stopped at sample_len), step
  * k (history: the initial tokens + FP32's first k) has FP32 logits a and INT8 logits b (the rows
  * each search computed: a row depends on its history only):
@@ -237,21 +239,23 @@ static int top2(const float *x, int V, double *margin) {
  * non-decisive step may cause — the histories differ and nothing is compared): INT8 chooses
  * FP32's token on every decisive step; each search's token is the filtered argmax of its
  * teacher-forced logits (FP32 on every step). */
-static void int8_greedy(env *e, const int *pr, int np) {
+static void int8_greedy(env *e, const int *pr, int np, const wk_decode_result *fp32,
+                        const float *a) {
   wk_decode_options o;
   wk_decode_options_default(&o);
-  wk_decode_result r32, r8;
-  const int ran = decode(e, 0, &o, pr, np, &r32) && decode(e, 1, &o, pr, np, &r8);
+  wk_decode_result r8;
+  const wk_decode_result r32 = *fp32;
+  const int ran = decode(e, 1, &o, pr, np, &r8);
   CHECK(ran, "int8 greedy: decode failed");
   int init[16], n_init;
   wk_decode_rules rules;
   window_rules(e, pr, np, init, &n_init, &rules);
   const int V = e->V, n = r32.n_tokens, eot = e->sp->eot;
   const int steps = n < e->n_ctx / 2 ? n + 1 : n; /* the last step chose eot */
-  float *a = ran ? forced_logits(e, 0, init, n_init, r32.tokens, n) : NULL;
   float *b = ran ? forced_logits(e, 1, init, n_init, r32.tokens, n) : NULL;
   int *hist = wk_alloc_array((size_t)(n_init + n + 1), sizeof(int));
-  float *fa = wk_alloc_array((size_t)V, sizeof(float)), *fb = wk_alloc_array((size_t)V, sizeof(float));
+  float *fa = wk_alloc_array((size_t)V, sizeof(float));
+  float *fb = wk_alloc_array((size_t)V, sizeof(float));
   float *probe = wk_alloc_array((size_t)V, sizeof(float));
   CHECK(a && b && hist && fa && fb && probe, "int8 greedy: setup failed");
   if (a && b && hist && fa && fb && probe) {
@@ -276,8 +280,9 @@ static void int8_greedy(env *e, const int *pr, int np) {
       if (left >= 0) continue;
       const int got = k < r8.n_tokens ? r8.tokens[k] : eot;
       CHECK(got == t8, "int8 greedy: INT8 step %d chose %d, its replay %d", k, got, t8);
-      CHECK(!dec || got == t32, "int8 greedy: decisive step %d (margin %g, err %g): INT8 %d, FP32 %d",
-            k, margin, err, got, t32);
+      CHECK(!dec || got == t32,
+            "int8 greedy: decisive step %d (margin %g, err %g): INT8 %d, FP32 %d", k, margin, err,
+            got, t32);
       if (got != t32) left = k;
       else same++;
     }
@@ -286,8 +291,8 @@ static void int8_greedy(env *e, const int *pr, int np) {
            left < 0 ? " (the whole sequence)" : ", then a non-decisive step");
     CHECK(decisive >= steps / 2, "int8 greedy: only %d of %d steps decisive", decisive, steps);
   }
-  wk_free(a), wk_free(b), wk_free(hist), wk_free(fa), wk_free(fb), wk_free(probe);
-  wk_decode_result_free(&r32), wk_decode_result_free(&r8);
+  wk_free(b), wk_free(hist), wk_free(fa), wk_free(fb), wk_free(probe);
+  wk_decode_result_free(&r8);
 }
 
 /* Decisive decodes of real length: the token embedding E scaled by `scale` (the logits
@@ -316,10 +321,13 @@ int main(int argc, char **argv) {
            s.w.n_vocab, s.w.n_text_ctx, 0};
   wk_tokenizer *tok = NULL;
   wk_decoder *d32 = NULL, *d8 = NULL;
+  wk_decode_result r32 = {0};
+  float *lg32 = NULL;
   int ok = !wk_tokenizer_create(s.model, &tok);
   if (ok) shape(&s, (float)atof(argv[3]), (float)atof(argv[4]), wk_tokenizer_special(tok)->eot);
-  ok = ok && decoder_synth_save(e.dir, &s) && !wk_decoder_create(e.ctx, &s.w, WK_PRECISION_FP32, &d32) &&
-           !wk_decoder_create(e.ctx, &s.w, WK_PRECISION_INT8, &d8);
+  ok = ok && decoder_synth_save(e.dir, &s) &&
+       !wk_decoder_create(e.ctx, &s.w, WK_PRECISION_FP32, &d32) &&
+       !wk_decoder_create(e.ctx, &s.w, WK_PRECISION_INT8, &d8);
   if (!ok) fprintf(stderr, "setup: %s\n", wk_last_error());
   e.tok = tok, e.sp = tok ? wk_tokenizer_special(tok) : NULL, e.dec[0] = d32, e.dec[1] = d8;
   ok = ok && e.sp->multilingual;
@@ -334,7 +342,8 @@ int main(int argc, char **argv) {
     printf("\nBLANK ");
     for (size_t i = 0; i < n; i++) printf("%s%d", i ? "," : "", bl[i]);
     printf("\nSPECIAL %d %d %d %d %d %d %d %d\n", sp->eot, sp->sot, sp->no_speech,
-           sp->no_timestamps, sp->timestamp_begin, sp->transcribe, sp->sot_prev, sp->language_begin);
+           sp->no_timestamps, sp->timestamp_begin, sp->transcribe, sp->sot_prev,
+           sp->language_begin);
   }
   for (int k = 0; ok && k < 3; k++) { /* greedy, beam 5, greedy + prompt (+ beam 5: fallback) */
     wk_decode_options o;
@@ -342,12 +351,16 @@ int main(int argc, char **argv) {
     o.beam_size = k == 1 ? 5 : 0;
     const int np = k == 2 ? 3 : 0;
     wk_decode_result res;
-    ok = decode(&e, 0, &o, prompt, np, &res) && dec_line(&e, &o, 0, -1, prompt, np, &res);
-    wk_decode_result_free(&res);
+    ok = decode(&e, 0, &o, prompt, np, &res) &&
+         dec_line(&e, &o, 0, -1, prompt, np, &res, k == 2 ? &lg32 : NULL);
+    if (k == 2) r32 = res; /* INT8 greedy is checked against it */
+    else wk_decode_result_free(&res);
   }
   ok = ok && fallback(&e);
   if (ok) prompt_specials(&e);
-  if (ok) int8_greedy(&e, prompt, 3);
+  if (ok) int8_greedy(&e, prompt, 3, &r32, lg32);
+  wk_decode_result_free(&r32);
+  wk_free(lg32);
   wk_decoder_free(d32), wk_decoder_free(d8);
   wk_tokenizer_free(tok);
   wk_context_free(e.ctx);

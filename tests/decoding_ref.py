@@ -336,7 +336,7 @@ def f32(v):  # a float as the C float it was printed from
     return float(np.float32(v))
 
 
-SAMPLED = [0, 0]  # sampled steps: decisive, all
+SAMPLED = [0, 0, 0]  # sampled steps: decisive, all, where float64 drew another token
 
 
 def check_path(name, got, c, ref, filt, init, temp, seed, eot, sample_len):
@@ -348,11 +348,11 @@ def check_path(name, got, c, ref, filt, init, temp, seed, eot, sample_len):
     Sampling: step k's FP32 logits differ from float64 by e = max |c − ref|, so each weight
     exp((x − max) / T) by a factor within ρ = exp(2e / T), and so do the CDF and the scaled draw
     U = u · total; the step is DECISIVE when the float64 choice k has U / cdf[k − 1] > ρ² and
-    cdf[k] / U > ρ² and the timestamp-mass rule's gap exceeds 2e (the same ids filtered): then FP32
-    must draw the same token.  Checked: the same token on every decisive step (a non-decisive one
+    cdf[k] / U > ρ² and the timestamp-mass rule's gap exceeds 2e (the same ids filtered): then
+    FP32 must draw the same token.  Checked: the same token on every decisive step (a non-decisive one
     may differ: the check goes on along C's tokens)."""
     toks, nums = got
-    state, total, ok, dec = seed, 0.0, True, 0
+    state, total, ok, dec, other = seed, 0.0, True, 0, 0
     steps = len(toks) + 1 if len(toks) < sample_len else len(toks)  # the last drew eot
     for k in range(steps):
         x = ref[k].copy()
@@ -377,14 +377,17 @@ def check_path(name, got, c, ref, filt, init, temp, seed, eot, sample_len):
         rho2 = math.exp(4 * e / temp)
         decisive = gap > 2 * e and U > lo * rho2 and cdf[pick] > U * rho2
         dec += decisive
+        other += pick != want
         if decisive and pick != want:
             print(f"{name}: decisive step {k}: C drew {want}, float64 {pick}")
             ok = False
     if temp > 0:
         SAMPLED[0] += dec
         SAMPLED[1] += steps
+        SAMPLED[2] += other
     err = abs(total - nums[0]) / abs(total)
-    what = f"{dec} of {steps} steps decisive" if temp > 0 else f"{steps} steps"
+    what = f"{dec} of {steps} steps decisive, {other} drew another token" if temp > 0 else \
+        f"{steps} steps"
     print(f"{name}: {'ok' if ok and err <= 1e-5 else 'MISMATCH'} ({len(toks)} tokens, {what}, "
           f"sum {nums[0]:.6f} vs {total:.6f})")
     return ok and err <= 1e-5
@@ -456,8 +459,9 @@ def decoder_mode(d, lines):
             print(f"  logits max |C - ref| / max |ref| = {rel:.2e} over {len(toks) + 1} rows; "
                   f"{n_ts} timestamps, {closing} closing a segment")
             if rel > 1e-4 or not real:
+                short = f" not of real length (>= {FLOOR} tokens, eot, timestamps)"
                 print(f"  FAILED: {'logits beyond 1e-4' if rel > 1e-4 else ''}"
-                      f"{'' if real else f' not of real length (>= {FLOOR} tokens, eot, timestamps)'}")
+                      f"{'' if real else short}")
                 ok = False
             n += 1
     return ok, n
@@ -487,7 +491,8 @@ def main():
     if MARGINS:
         print(f"greedy steps: {len(MARGINS)}, smallest top-2 margin {min(MARGINS):.4g}")
     if SAMPLED[1]:
-        print(f"sampled steps: {SAMPLED[0]} of {SAMPLED[1]} decisive")
+        print(f"sampled steps: {SAMPLED[0]} of {SAMPLED[1]} decisive; float64 drew another token "
+              f"on {SAMPLED[2]}")
         ok = ok and SAMPLED[0] >= SAMPLED[1] // 2
     print(f"decoding_ref {mode}: {n} cases, {'passed' if ok and n else 'FAILED'}")
     sys.exit(0 if ok and n else 1)

@@ -1,6 +1,6 @@
 #!/bin/sh
-# test_decoding.sh TEST_DECODING DECODING_DUMP — src/decode/decoding.c token-identical to a float64
-# NumPy implementation of openai/whisper's decoding.py (tests/decoding_ref.py):
+# test_decoding.sh TEST_DECODING DECODING_DUMP — src/decode/decoding.c token-identical to a
+# float64 NumPy implementation of openai/whisper's decoding.py (tests/decoding_ref.py):
 #   1. the scripted logits source (tests/decoding_script.h): greedy, sampling (T 0.7, 1.0),
 #      beam 1/2/3/4/5, patience 0.5 and 2, length penalty 0 and 0.5, prompt, without timestamps,
 #      no initial-timestamp limit, short sample_len — tokens identical, sums within 1e-9;
@@ -35,7 +35,8 @@ for size in ${WK_DECODING_SIZES:-tiny base}; do
   rm -rf "$TMP/$size" && mkdir "$TMP/$size" || exit 1
   echo "== $size"
   # shellcheck disable=SC2086
-  "$DUMP" "$TMP/$size" $size $shape > "$TMP/$size.txt" || { echo "FAIL: decoding_dump $size"; status=1; }
+  "$DUMP" "$TMP/$size" $size $shape > "$TMP/$size.txt" ||
+    { echo "FAIL: decoding_dump $size"; status=1; }
   grep '^int8' "$TMP/$size.txt"
   "$PY" "$REF" decoder "$TMP/$size" < "$TMP/$size.txt" || status=1
   rm -rf "$TMP/$size"
