@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "decoder_synth.h"
-#include "io/npy.h"
 #include "model/decoder.h"
 #include "test_util.h"
 
@@ -19,47 +18,6 @@
 static const int prompt[2][P] = {{50258, 50259, 50359, 50363}, {50258, 50259, 50359, 440}};
 static const int steps[S][2] = {{1000, 2000}, {3000, 4000}, {50257, 7}};
 static const int src[S][2] = {{0, 1}, {1, 1}, {1, 0}};
-
-static int save(const char *dir, const char *name, const float *a, int ndim, int64_t d0,
-                int64_t d1, int64_t d2) {
-  char path[4096];
-  snprintf(path, sizeof path, "%s/%s.npy", dir, name);
-  const int64_t shape[3] = {d0, d1, d2};
-  if (wk_npy_save(path, WK_NPY_FLOAT32, ndim, shape, a) != WK_STATUS_OK) {
-    fprintf(stderr, "%s\n", wk_last_error());
-    return 0;
-  }
-  return 1;
-}
-
-static int save_weights(const char *dir, const wk_decoder_f32 *w, const decoder_synth *s) {
-  const int d = w->d, F = w->ffn;
-  int ok = save(dir, "token_embedding", w->token_embedding, 2, w->n_vocab, d, 0) &&
-           save(dir, "positional_embedding", w->positional_embedding, 2, w->n_text_ctx, d, 0) &&
-           save(dir, "ln.weight", w->ln_g, 1, d, 0, 0) && save(dir, "ln.bias", w->ln_b, 1, d, 0, 0) &&
-           save(dir, "features", s->features, 2, s->n_audio, d, 0);
-  char n[96];
-  for (int l = 0; ok && l < w->n_layer; l++) {
-    const wk_decoder_layer_f32 *L = &w->layers[l];
-    for (int c = 0; ok && c < 2; c++) {
-      const wk_decoder_attn_f32 *a = c ? &L->cross : &L->attn;
-      const char *part = c ? "cross_attn" : "attn";
-#define SA(what, p, nd, x, y) (snprintf(n, sizeof n, "blocks.%d.%s%s", l, part, what), save(dir, n, p, nd, x, y, 0))
-      ok = SA("_ln.weight", a->ln_g, 1, d, 0) && SA("_ln.bias", a->ln_b, 1, d, 0) &&
-           SA(".query.weight", a->wq, 2, d, d) && SA(".query.bias", a->bq, 1, d, 0) &&
-           SA(".key.weight", a->wk, 2, d, d) && SA(".value.weight", a->wv, 2, d, d) &&
-           SA(".value.bias", a->bv, 1, d, 0) && SA(".out.weight", a->wo, 2, d, d) &&
-           SA(".out.bias", a->bo, 1, d, 0);
-#undef SA
-    }
-#define SM(what, p, nd, x, y) (snprintf(n, sizeof n, "blocks.%d.%s", l, what), save(dir, n, p, nd, x, y, 0))
-    ok = ok && SM("mlp_ln.weight", L->mlp_ln_g, 1, d, 0) && SM("mlp_ln.bias", L->mlp_ln_b, 1, d, 0) &&
-         SM("mlp.0.weight", L->w1, 2, F, d) && SM("mlp.0.bias", L->b1, 1, F, 0) &&
-         SM("mlp.2.weight", L->w2, 2, d, F) && SM("mlp.2.bias", L->b2, 1, d, 0);
-#undef SM
-  }
-  return ok;
-}
 
 /* The plan: prefill, then per step a reorder and one token per beam → out [1 + S][2][V].
  * step_prompt: run the prompt one token at a time.  Returns 0 on failure. */
@@ -97,13 +55,14 @@ int main(int argc, char **argv) {
   const size_t V = (size_t)s.w.n_vocab, n_out = (size_t)(1 + S) * 2 * V;
   float *lg = wk_alloc_array(2 * n_out, sizeof(float)); /* [2 precisions][1 + S][2][V] */
   float *one = wk_alloc_array(n_out, sizeof(float));    /* the plan, prompt token by token */
-  int ok = lg && one && save_weights(dir, &s.w, &s);
+  int ok = lg && one && decoder_synth_save(dir, &s);
   float plan[2 * P + 4 * S];
   for (int i = 0; i < 2 * P; i++) plan[i] = (float)prompt[i / P][i % P];
   for (int i = 0; i < 2 * S; i++) plan[2 * P + i] = (float)steps[i / 2][i % 2];
   for (int i = 0; i < 2 * S; i++) plan[2 * P + 2 * S + i] = (float)src[i / 2][i % 2];
-  ok = ok && save(dir, "prompt", plan, 2, 2, P, 0) && save(dir, "steps", plan + 2 * P, 2, S, 2, 0) &&
-       save(dir, "src", plan + 2 * P + 2 * S, 2, S, 2, 0);
+  ok = ok && decoder_synth_npy(dir, "prompt", plan, 2, 2, P, 0) &&
+       decoder_synth_npy(dir, "steps", plan + 2 * P, 2, S, 2, 0) &&
+       decoder_synth_npy(dir, "src", plan + 2 * P + 2 * S, 2, S, 2, 0);
   int same[2] = {0, 0};
   for (int p = 0; ok && p < 2; p++) {
     const wk_precision prec = p ? WK_PRECISION_INT8 : WK_PRECISION_FP32;
@@ -120,8 +79,8 @@ int main(int argc, char **argv) {
              same[p] ? "byte-identical" : "DIFFERENT");
     wk_decoder_free(dec);
   }
-  ok = ok && save(dir, "logits_fp32", lg, 3, 1 + S, 2, (int64_t)V) &&
-       save(dir, "logits_int8", lg + n_out, 3, 1 + S, 2, (int64_t)V);
+  ok = ok && decoder_synth_npy(dir, "logits_fp32", lg, 3, 1 + S, 2, (int64_t)V) &&
+       decoder_synth_npy(dir, "logits_int8", lg + n_out, 3, 1 + S, 2, (int64_t)V);
   wk_free(lg), wk_free(one);
   wk_context_free(ctx);
   decoder_synth_free(&s);

@@ -27,7 +27,8 @@ def layer_norm(x, g, b, eps=1e-5):
 
 def gelu(x):
     from math import erf
-    return 0.5 * x * (1.0 + np.vectorize(erf)(x / np.sqrt(2.0)))
+    e = np.fromiter(map(erf, (x / np.sqrt(2.0)).ravel().tolist()), np.float64, x.size)
+    return 0.5 * x * (1.0 + e.reshape(x.shape))
 
 
 def attention(q, k, v, heads, mask=None):

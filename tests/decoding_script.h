@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "common/common.h"
 #include "decode/decoding.h"
 
 #define SCRIPT_V 160

@@ -5,18 +5,15 @@
  *     without timestamps), then greedy and beam search on the scripted source
  *     (tests/decoding_script.h) checked for the rules' structure (timestamp first, pairs,
  *     monotonic, no suppressed token, sample_len respected), argument errors;
- *   test_decoding --script: prints one line per scripted case for tests/decoding_ref.py;
- *   test_decoding --decoder DIR: writes a tiny synthetic decoder's weights and features to DIR
- *     and prints one line per case decoded by wk_decode_window (FP32) for decoding_ref.py. */
+ *   test_decoding --script: prints one line per scripted case for tests/decoding_ref.py (the
+ *     decodes on a real decoder: tests/decoding_dump.c). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "decode/decoding.h"
-#include "decoder_synth.h"
 #include "decoding_script.h"
-#include "io/npy.h"
 #include "test_util.h"
 
 static const int script_blank[] = {5, 90};
@@ -216,127 +213,11 @@ static void test_errors(void) {
   CHECK(wk_decode_run(&src, &r, &o, init, 3, 0, &res) == WK_STATUS_INVALID_ARGUMENT, "patience");
 }
 
-/* ── the real decoder ── */
-
-static int save(const char *dir, const char *name, const float *a, int ndim, int64_t d0, int64_t d1) {
-  char path[4096];
-  snprintf(path, sizeof path, "%s/%s.npy", dir, name);
-  const int64_t shape[2] = {d0, d1};
-  if (wk_npy_save(path, WK_NPY_FLOAT32, ndim, shape, a) != WK_STATUS_OK) {
-    fprintf(stderr, "%s\n", wk_last_error());
-    return 0;
-  }
-  return 1;
-}
-
-/* The weights under Whisper's names (as tests/decoder_dump.c writes them). */
-static int save_weights(const char *dir, const wk_decoder_f32 *w, const decoder_synth *s) {
-  const int d = w->d, F = w->ffn;
-  int ok = save(dir, "token_embedding", w->token_embedding, 2, w->n_vocab, d) &&
-           save(dir, "positional_embedding", w->positional_embedding, 2, w->n_text_ctx, d) &&
-           save(dir, "ln.weight", w->ln_g, 1, d, 0) && save(dir, "ln.bias", w->ln_b, 1, d, 0) &&
-           save(dir, "features", s->features, 2, s->n_audio, d);
-  char n[96];
-  for (int l = 0; ok && l < w->n_layer; l++) {
-    const wk_decoder_layer_f32 *L = &w->layers[l];
-    for (int c = 0; ok && c < 2; c++) {
-      const wk_decoder_attn_f32 *a = c ? &L->cross : &L->attn;
-      const char *part = c ? "cross_attn" : "attn";
-#define SA(what, p, nd, x, y) (snprintf(n, sizeof n, "blocks.%d.%s%s", l, part, what), save(dir, n, p, nd, x, y))
-      ok = SA("_ln.weight", a->ln_g, 1, d, 0) && SA("_ln.bias", a->ln_b, 1, d, 0) &&
-           SA(".query.weight", a->wq, 2, d, d) && SA(".query.bias", a->bq, 1, d, 0) &&
-           SA(".key.weight", a->wk, 2, d, d) && SA(".value.weight", a->wv, 2, d, d) &&
-           SA(".value.bias", a->bv, 1, d, 0) && SA(".out.weight", a->wo, 2, d, d) &&
-           SA(".out.bias", a->bo, 1, d, 0);
-#undef SA
-    }
-#define SM(what, p, nd, x, y) (snprintf(n, sizeof n, "blocks.%d.%s", l, what), save(dir, n, p, nd, x, y))
-    ok = ok && SM("mlp_ln.weight", L->mlp_ln_g, 1, d, 0) && SM("mlp_ln.bias", L->mlp_ln_b, 1, d, 0) &&
-         SM("mlp.0.weight", L->w1, 2, F, d) && SM("mlp.0.bias", L->b1, 1, F, 0) &&
-         SM("mlp.2.weight", L->w2, 2, d, F) && SM("mlp.2.bias", L->b2, 1, d, 0);
-#undef SM
-  }
-  return ok;
-}
-
-static int decoder_cases(const char *dir, float emb_scale, int sample_len) {
-  decoder_synth s;
-  if (!decoder_synth_make("tiny", 11, 64, &s)) return 1;
-  /* "decisive": scaling the token embedding scales the logits (ln(x) · Eᵀ) */
-  float *emb = (float *)s.w.token_embedding;
-  for (size_t i = 0; i < (size_t)s.w.n_vocab * s.w.d; i++) emb[i] *= emb_scale;
-  wk_context *ctx = wk_test_context(WK_ISA_AUTO, 2);
-  wk_tokenizer *tok = NULL;
-  wk_decoder *dec = NULL;
-  int ok = ctx && save_weights(dir, &s.w, &s) && !wk_tokenizer_create(s.model, &tok) &&
-           !wk_decoder_create(ctx, &s.w, WK_PRECISION_FP32, &dec);
-  const wk_special_tokens *sp = ok ? wk_tokenizer_special(tok) : NULL;
-  if (ok) {
-    size_t n;
-    const int *sup = wk_tokenizer_suppress_tokens(tok, &n);
-    printf("SUPPRESS ");
-    for (size_t i = 0; i < n; i++) printf("%s%d", i ? "," : "", sup[i]);
-    const int *bl = wk_tokenizer_blank_tokens(tok, &n);
-    printf("\nBLANK ");
-    for (size_t i = 0; i < n; i++) printf("%s%d", i ? "," : "", bl[i]);
-    printf("\nSPECIAL %d %d %d %d %d %d %d %d\n", sp->eot, sp->sot, sp->no_speech,
-           sp->no_timestamps, sp->timestamp_begin, sp->transcribe, sp->sot_prev, sp->language_begin);
-  }
-  const int prompt[3] = {440, 1000, 2000};
-  const int beams[2] = {0, 5};
-  for (int k = 0; ok && k < 4; k++) {
-    wk_decode_options o;
-    wk_decode_options_default(&o);
-    o.beam_size = beams[k & 1];
-    o.sample_len = sample_len;
-    const int np = k >= 2 ? 3 : 0;
-    wk_decoder_state *st = NULL;
-    wk_decode_result res;
-    ok = !wk_decoder_state_create(dec, o.beam_size ? o.beam_size : 1, &st) &&
-         !wk_decoder_set_audio(ctx, dec, st, s.features, s.n_audio) &&
-         !wk_decode_window(ctx, dec, st, tok, &o, prompt, np, &res);
-    if (!ok) {
-      fprintf(stderr, "decode: %s\n", wk_last_error());
-    } else {
-      printf("DEC %d %d %d ", o.beam_size, sample_len, np);
-      print_result("", &res);
-    }
-    wk_decode_result_free(&res);
-    wk_decoder_state_free(st);
-  }
-  /* prompts: timestamps (as transcribe.py's carry them) are accepted, other specials refused */
-  for (int k = 0; ok && k < 2; k++) {
-    wk_decode_options o;
-    wk_decode_options_default(&o);
-    o.sample_len = 2;
-    const int p2[2] = {440, k ? sp->sot : sp->timestamp_begin + 10};
-    wk_decoder_state *st = NULL;
-    wk_decode_result res;
-    memset(&res, 0, sizeof res);
-    const int made = !wk_decoder_state_create(dec, 1, &st) &&
-                     !wk_decoder_set_audio(ctx, dec, st, s.features, s.n_audio);
-    const wk_status rs = made ? wk_decode_window(ctx, dec, st, tok, &o, p2, 2, &res)
-                              : WK_STATUS_INTERNAL;
-    CHECK(k ? rs == WK_STATUS_INVALID_ARGUMENT : rs == WK_STATUS_OK,
-          "prompt with %s: status %d (%s)", k ? "sot" : "a timestamp", (int)rs, wk_last_error());
-    if (rs == WK_STATUS_OK) wk_decode_result_free(&res);
-    wk_decoder_state_free(st);
-  }
-  wk_decoder_free(dec);
-  wk_tokenizer_free(tok);
-  wk_context_free(ctx);
-  decoder_synth_free(&s);
-  return ok ? 0 : 1;
-}
-
 int main(int argc, char **argv) {
   if (argc >= 2 && !strcmp(argv[1], "--script")) {
     for (int i = 0; i < N_CASES; i++) run_script_case(&cases[i], 1);
     return wk_test_failures ? 1 : 0;
   }
-  if (argc >= 3 && !strcmp(argv[1], "--decoder"))
-    return decoder_cases(argv[2], argc >= 4 ? (float)atof(argv[3]) : 1.0f,
-                         argc >= 5 ? atoi(argv[4]) : 16);
   test_filters();
   for (int i = 0; i < N_CASES; i++) run_script_case(&cases[i], 0);
   test_errors();
