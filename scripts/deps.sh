@@ -21,6 +21,9 @@ have_cmd pkg-config || need="$need pkg-config"
 # Test-only: NumPy cross-checks of whisk's .npy files and reference computations.
 if [ "${1:-}" = test ]; then
   /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || need="$need python3-numpy"
+  # An optimized BLAS for NumPy: the float64 reference decoders (tests/decoding_ref.py) spend
+  # their time in matrix products; Debian's reference BLAS takes twice the CPU time.
+  ls /usr/lib/*/openblas-pthread/libblas.so.3 >/dev/null 2>&1 || need="$need libopenblas0-pthread"
   # Spoken test audio for the log-mel check.
   have_cmd espeak-ng || need="$need espeak-ng"
 fi
