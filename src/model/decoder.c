@@ -283,6 +283,22 @@ wk_status wk_decoder_state_create(const wk_decoder *dec, int n_beams, wk_decoder
 int wk_decoder_state_beams(const wk_decoder_state *st) { return st ? st->n_beams : 0; }
 int wk_decoder_state_position(const wk_decoder_state *st) { return st ? st->position : 0; }
 
+wk_status wk_decoder_state_rewind(wk_decoder_state *st, int position) {
+  if (!st) return wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder rewind: NULL state");
+  if (position < 0 || position > st->position)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder rewind: position %d (need 0..%d)",
+                    position, st->position);
+  st->position = position; /* the rows past it are overwritten before they are read again */
+  return WK_STATUS_OK;
+}
+
+size_t wk_decoder_step_bytes(const wk_decoder *dec, const wk_decoder_state *st, int n_new) {
+  if (!dec || !st || n_new < 1) return 0;
+  const size_t cache = (size_t)st->n_layer * st->n_beams * (size_t)(st->position + n_new) * 2 *
+                       (size_t)st->d * sizeof(float);
+  return dec->weight_bytes + (st->n_audio ? (size_t)st->n_layer * st->cross_bytes : 0) + cache;
+}
+
 static float *kv_at(const wk_decoder_state *st, int layer, int beam) { /* [n_text_ctx][2d] */
   return st->self_kv + ((size_t)layer * st->n_beams + beam) * st->n_text_ctx * 2 * st->d;
 }

@@ -85,6 +85,13 @@ void wk_decoder_state_free(wk_decoder_state *st); /* accepts NULL */
 int wk_decoder_state_beams(const wk_decoder_state *st);
 /* Positions cached so far (the same for every beam). */
 int wk_decoder_state_position(const wk_decoder_state *st);
+/* Forgets the cached positions from `position` on (0 … the current position), keeping the
+ * cross K/V: the next step runs at `position`, as if the later steps had not been run. */
+wk_status wk_decoder_state_rewind(wk_decoder_state *st, int position);
+/* Bytes one step of n_new tokens per beam reads at the state's position: the packed weights
+ * (wk_decoder_weight_bytes), the cross K/V as stored, and every beam's cached K/V up to and
+ * including the new positions (activations and scratch, ≪ these, are not counted). */
+size_t wk_decoder_step_bytes(const wk_decoder *dec, const wk_decoder_state *st, int n_new);
 
 /* Computes every layer's cross-attention K/V from the encoder output features [n_audio][d]
  * (finite; 1 ≤ n_audio ≤ 65536) once, and empties the self-attention cache (position 0). */
