@@ -431,6 +431,29 @@ static wk_status bench_row_run(wk_context *ctx, const wk_decoder *dec, const dec
   return s;
 }
 
+/* Bandwidth samples per thread-count index (0, 1). */
+#define MAX_SAMPLES 256
+typedef struct bw_samples {
+  void *buf; /* WK_BANDWIDTH_BYTES */
+  int passes;
+  double all[2][MAX_SAMPLES]; /* bytes/s */
+  int n[2];
+} bw_samples;
+
+static double bw_sample(bw_samples *b, wk_context *ctx, int ti) {
+  const double x = wk_bandwidth_read(ctx, b->buf, WK_BANDWIDTH_BYTES, b->passes);
+  if (b->n[ti] < MAX_SAMPLES) b->all[ti][b->n[ti]++] = x;
+  return x;
+}
+
+static double bw_median(const bw_samples *b, int ti) {
+  double x[MAX_SAMPLES];
+  const int n = b->n[ti];
+  memcpy(x, b->all[ti], sizeof(double) * (size_t)n);
+  qsort(x, (size_t)n, sizeof x[0], wk_suite_cmp_double);
+  return n % 2 ? x[n / 2] : 0.5 * (x[n / 2 - 1] + x[n / 2]);
+}
+
 int wk_bench_decoder(const wk_suite_options *o, FILE *out) {
   return wk_bench_decoder_precision(o, WK_SUITE_PRECISION_BOTH, out);
 }
@@ -468,15 +491,15 @@ int wk_bench_decoder_precision(const wk_suite_options *o, int precision, FILE *o
   const char *isa_name = wk_isa_name(wk_context_isa(ctxs[0]));
   char brand[sizeof cpu.brand];
   wk_suite_cpu_brand(&cpu, brand, sizeof brand);
-  /* the memory bandwidth at each thread count, before anything else is allocated */
-  double bw[2] = {0, 0};
+  /* the memory bandwidth: sampled at each thread count now, and before and after each row
+   * (this machine may be shared: a row is compared with what memory gave around it) */
+  bw_samples bw = {.passes = repeats < 5 ? 1 : 3};
   fprintf(stderr, "bench: measuring the memory read bandwidth...\n");
-  void *buf = wk_bandwidth_buffer(WK_BANDWIDTH_BYTES);
-  for (int ti = 0; buf && ti < n_threads; ti++)
-    bw[ti] = wk_bandwidth_read(ctxs[ti], buf, WK_BANDWIDTH_BYTES, repeats < 5 ? repeats : 5);
-  wk_bandwidth_buffer_free(buf);
-  if (!(bw[0] > 0) || (n_threads > 1 && !(bw[1] > 0))) {
-    fprintf(stderr, "whisk: decoder bench: bandwidth: %s\n", buf ? "no figure" : wk_last_error());
+  bw.buf = wk_bandwidth_buffer(WK_BANDWIDTH_BYTES);
+  for (int ti = 0; bw.buf && ti < n_threads; ti++) bw_sample(&bw, ctxs[ti], ti);
+  if (!bw.buf || !(bw.all[0][0] > 0) || (n_threads > 1 && !(bw.all[1][0] > 0))) {
+    fprintf(stderr, "whisk: decoder bench: bandwidth: %s\n", bw.buf ? "no figure" : wk_last_error());
+    wk_bandwidth_buffer_free(bw.buf);
     for (int ti = 0; ti < n_threads; ti++) wk_context_free(ctxs[ti]);
     return 2;
   }
@@ -485,34 +508,23 @@ int wk_bench_decoder_precision(const wk_suite_options *o, int precision, FILE *o
     wk_json_init(j, out);
     wk_json_object_begin(j);
     wk_json_kstring(j, "suite", "decoder");
-    wk_json_key(j, "bandwidth_gbs");
-    wk_json_object_begin(j);
-    for (int ti = 0; ti < n_threads; ti++) {
-      char key[16];
-      snprintf(key, sizeof key, "%d", thread_list[ti]);
-      wk_json_kdouble(j, key, bw[ti] * 1e-9);
-    }
-    wk_json_object_end(j);
     wk_json_key(j, "results");
     wk_json_array_begin(j);
   } else {
     fprintf(out, "decoder speed on %s (%d cores), isa %s; synthetic weights, %d feature rows\n",
             brand, cpu.online_cores, isa_name, N_AUDIO);
-    fprintf(out, "memory read bandwidth (a streaming read of %zu MiB, median of %d passes):",
-            WK_BANDWIDTH_BYTES >> 20, repeats < 5 ? repeats : 5);
-    for (int ti = 0; ti < n_threads; ti++)
-      fprintf(out, "%s %d thread%s %.1f GB/s", ti ? "," : "", thread_list[ti],
-              thread_list[ti] > 1 ? "s" : "", bw[ti] * 1e-9);
     fprintf(out,
-            "\nmethod: medians of up to %d runs after one untimed run; prefill = the 3-token SOT "
+            "method: medians of up to %d runs after one untimed run; prefill = the 3-token SOT "
             "sequence, prompt = a 64-token prompt (ms, all beams);\n"
             "        step = one token per beam at position %d; tok/s = beams / step; weights MB "
             "= packed weights a step reads, step MB = + cross K/V + cache;\n"
             "        bound = weights / bandwidth (xbound = step / bound), all = step MB / "
             "bandwidth (xall = step / all); xgreedy = step / the greedy step;\n"
+            "        bandwidth = the mean of the samples (a streaming read of %zu MiB, median of "
+            "%d passes) right before and after the row\n"
             "        reorder = beam search's cache reorder, every beam moved (not in step)\n"
             "%-28s %8s %8s %8s %9s %8s %8s %7s %6s %7s %6s %7s %7s\n",
-            repeats, PROMPT, "name", "prefill", "prompt", "step", "tok/s", "weights", "step MB",
+            repeats, PROMPT, WK_BANDWIDTH_BYTES >> 20, bw.passes, "name", "prefill", "prompt", "step", "tok/s", "weights", "step MB",
             "bound", "xbound", "all", "xall", "xgreedy", "reorder");
   }
   int rc = 0;
@@ -550,14 +562,17 @@ int wk_bench_decoder_precision(const wk_suite_options *o, int precision, FILE *o
           if (!wk_suite_matches(o, name)) continue;
           fprintf(stderr, "bench: %s...\n", name);
           bench_row r;
-          if (bench_row_run(ctxs[ti], dec, sz, &dw, beams, repeats, &r)) {
+          const double bw0 = bw_sample(&bw, ctxs[ti], ti);
+          const int failed = bench_row_run(ctxs[ti], dec, sz, &dw, beams, repeats, &r);
+          const double bps = 0.5 * (bw0 + bw_sample(&bw, ctxs[ti], ti));
+          if (failed) {
             fprintf(stderr, "whisk: %s: %s\n", name, wk_last_error());
             rc = 2;
             break;
           }
           if (beams == 1) greedy = r.step;
-          const double bound = (double)r.weight_bytes / bw[ti];
-          const double all = (double)r.step_bytes / bw[ti];
+          const double bound = (double)r.weight_bytes / bps;
+          const double all = (double)r.step_bytes / bps;
           const double beam_ratio = greedy > 0 ? r.step / greedy : NAN;
           if (j) {
             wk_json_object_begin(j);
@@ -572,6 +587,7 @@ int wk_bench_decoder_precision(const wk_suite_options *o, int precision, FILE *o
             wk_json_kdouble(j, "tokens_per_s", beams / r.step);
             wk_json_kint(j, "weight_bytes", (long long)r.weight_bytes);
             wk_json_kint(j, "step_bytes", (long long)r.step_bytes);
+            wk_json_kdouble(j, "bandwidth_gbs", bps * 1e-9);
             wk_json_kdouble(j, "bound_ms", bound * 1e3);
             wk_json_kdouble(j, "bound_ratio", r.step / bound);
             wk_json_kdouble(j, "step_bound_ms", all * 1e3);
@@ -597,14 +613,29 @@ int wk_bench_decoder_precision(const wk_suite_options *o, int precision, FILE *o
     dec_weights_free(&dw);
   }
   for (int ti = 0; ti < n_threads; ti++) wk_context_free(ctxs[ti]);
+  wk_bandwidth_buffer_free(bw.buf);
   if (rc) return rc;
   if (j) {
     wk_json_array_end(j);
+    wk_json_key(j, "bandwidth_gbs"); /* the median sample per thread count */
+    wk_json_object_begin(j);
+    for (int ti = 0; ti < n_threads; ti++) {
+      char key[16];
+      snprintf(key, sizeof key, "%d", thread_list[ti]);
+      wk_json_kdouble(j, key, bw_median(&bw, ti) * 1e-9);
+    }
+    wk_json_object_end(j);
     wk_json_object_end(j);
     if (wk_json_finish(j)) {
       fprintf(stderr, "whisk: could not write the JSON output\n");
       return 2;
     }
+  } else {
+    fprintf(out, "memory read bandwidth, median of the %d samples per thread count:", bw.n[0]);
+    for (int ti = 0; ti < n_threads; ti++)
+      fprintf(out, "%s %d thread%s %.1f GB/s", ti ? "," : "", thread_list[ti],
+              thread_list[ti] > 1 ? "s" : "", bw_median(&bw, ti) * 1e-9);
+    fprintf(out, "\n");
   }
   return 0;
 }
