@@ -2,7 +2,9 @@
  *   - bytes: a 2-beam plan (prompt prefill, steps, reorders) gives byte-identical logits on
  *     every ISA (against the scalar path, 1 thread) and thread count (1, 3), INT8 and FP32;
  *   - bad arguments: tokens ≥ n_vocab or < 0, too many positions, bad reorders, no audio, NaN
- *     features, bad beam counts and precisions → errors, the state's position unchanged.
+ *     features, bad beam counts and precisions → errors, the state's position unchanged;
+ *   - rewind: a step run again after wk_decoder_state_rewind gives the same bytes; rewinds past
+ *     the position fail; wk_decoder_step_bytes grows with the position.
  * The values themselves are checked against NumPy by test_decoder.sh. */
 #include <math.h>
 #include <string.h>
@@ -130,6 +132,27 @@ static void check_errors(const decoder_synth *s) {
   /* set_audio starts the window over */
   CHECK(!wk_decoder_set_audio(ctx, dec, st, s->features, s->n_audio) &&
             wk_decoder_state_position(st) == 0, "set_audio does not reset the position");
+  /* rewind: a step run again after a rewind gives the same bytes; out-of-range positions fail */
+  float *lg2 = wk_alloc_array((size_t)BEAMS * V, sizeof(float));
+  const int t2[BEAMS] = {21, 22};
+  const size_t at_prompt = wk_decoder_step_bytes(dec, st, 1) + 1; /* before the prompt */
+  CHECK(!wk_decoder_step(ctx, dec, st, &prompt[0][0], P, lg) &&
+            !wk_decoder_step(ctx, dec, st, t2, 1, lg) && !wk_decoder_step(ctx, dec, st, t1, 1, lg2),
+        "steps: %s", wk_last_error());
+  CHECK(wk_decoder_state_rewind(st, P + 3) == WK_STATUS_INVALID_ARGUMENT, "rewind past the position");
+  CHECK(wk_decoder_state_rewind(st, -1) == WK_STATUS_INVALID_ARGUMENT, "rewind to -1");
+  CHECK(wk_decoder_state_rewind(NULL, 0) == WK_STATUS_INVALID_ARGUMENT, "rewind NULL");
+  CHECK(wk_decoder_state_position(st) == P + 2, "position %d after bad rewinds",
+        wk_decoder_state_position(st));
+  CHECK(!wk_decoder_state_rewind(st, P) && wk_decoder_state_position(st) == P, "rewind: %s",
+        wk_last_error());
+  CHECK(wk_decoder_step_bytes(dec, st, 1) > at_prompt && at_prompt > wk_decoder_weight_bytes(dec),
+        "step bytes %zu at the prompt, %zu before, weights %zu", wk_decoder_step_bytes(dec, st, 1),
+        at_prompt - 1, wk_decoder_weight_bytes(dec));
+  CHECK(!wk_decoder_step(ctx, dec, st, t2, 1, lg2) &&
+            memcmp(lg, lg2, sizeof(float) * BEAMS * V) == 0,
+        "a step after a rewind differs from the first run");
+  wk_free(lg2);
   wk_free(many), wk_free(nan_f), wk_free(lg);
   wk_decoder_state_free(st);
   wk_decoder_free(dec);
