@@ -10,6 +10,7 @@
 #define WK_F32_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "whisk.h"
 
@@ -83,5 +84,14 @@ size_t wk_f32_attention_packed_workspace_size(int heads, int lk, int head_dim, i
  * same heads, lk, head_dim; args->k, v are ignored): the same bytes, without re-packing. */
 wk_status wk_f32_attention_packed(wk_context *context, const wk_f32_attention_args *args,
                                   const float *packed, void *ws, size_t ws_size);
+
+/* The same panels in IEEE half precision: half the bytes a step reads (the INT8 decoder's
+ * cross K/V).  wk_f32_kv_to_f16 rounds n packed floats to the nearest half (ties to even) and
+ * returns 0, or returns 1 without finishing if a value is outside the half range (|x| >
+ * 65504: the caller keeps fp32).  wk_f32_attention_packed_f16 is wk_f32_attention_packed on
+ * the halves' (exact) float values: bytes identical on every ISA and thread count. */
+int wk_f32_kv_to_f16(const float *packed, size_t n, uint16_t *out);
+wk_status wk_f32_attention_packed_f16(wk_context *context, const wk_f32_attention_args *args,
+                                      const uint16_t *packed, void *ws, size_t ws_size);
 
 #endif

@@ -49,8 +49,10 @@ struct wk_decoder_state {
   int n_audio;        /* 0 until wk_decoder_set_audio */
   int position;       /* cached positions per beam */
   float *self_kv;     /* [n_layer][n_beams][n_text_ctx][2d]: k ‖ v per position */
-  float *cross;       /* [n_layer][cross_bytes]: each layer's cross K/V packed once
-                       * (wk_f32_kv_pack: the f32 attention's panels, not re-packed per step) */
+  void *cross;        /* [n_layer][cross_bytes]: each layer's cross K/V packed once
+                       * (wk_f32_kv_pack: the f32 attention's panels, not re-packed per step);
+                       * INT8: in IEEE halves when every value fits (cross_f16) */
+  int cross_f16;
   size_t cross_bytes; /* per layer */
   size_t cross_cap;   /* bytes allocated in cross */
   /* scratch, grown to `rows` rows of a step (or n_audio rows in set_audio) */
@@ -409,22 +411,13 @@ wk_status wk_decoder_set_audio(wk_context *ctx, const wk_decoder *dec, wk_decode
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder: the features hold NaN or infinity");
   st->n_audio = 0, st->position = 0;
   const int dh = d / dec->heads;
-  const size_t per = wk_round_up(wk_f32_kv_packed_size(dec->heads, n_audio, dh), 64);
-  const size_t need = (size_t)dec->n_layer * per;
-  if (need > st->cross_cap) {
-    wk_free(st->cross);
-    st->cross_cap = 0;
-    st->cross = wk_alloc(need);
-    if (!st->cross)
-      return wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder: cannot allocate %zu bytes of cross K/V", need);
-    st->cross_cap = need;
-  }
-  st->cross_bytes = per;
+  const size_t per32 = wk_round_up(wk_f32_kv_packed_size(dec->heads, n_audio, dh), 64);
   float *kv = wk_alloc_array((size_t)n_audio * 2 * d, sizeof(float)); /* [n_audio][k ‖ v] */
+  float *packed = wk_alloc(per32); /* one layer's fp32 panels */
   int8_t *q = NULL;
   float *qs = NULL;
-  wk_status s = kv ? WK_STATUS_OK
-                   : wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder: out of memory (cross K/V)");
+  wk_status s = kv && packed ? WK_STATUS_OK
+                             : wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder: out of memory (cross K/V)");
   act in = {.f = features, .stride = d};
   if (!s && dec->precision == WK_PRECISION_INT8) { /* the features quantized once for all layers */
     q = wk_alloc_array((size_t)n_audio * d, 1);
@@ -433,15 +426,39 @@ wk_status wk_decoder_set_audio(wk_context *ctx, const wk_decoder *dec, wk_decode
                 : wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder: out of memory (features)");
     in.q = q, in.s = qs;
   }
-  for (int l = 0; !s && l < dec->n_layer; l++) {
-    s = lin_run(ctx, &dec->layers[l].ckv, n_audio, &in, 0, NULL, kv, 2 * d, NULL);
-    if (!s && !wk_all_finite(kv, (size_t)n_audio * 2 * d))
-      s = wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder: layer %d: the cross K/V overflowed", l);
-    if (!s)
-      s = wk_f32_kv_pack(ctx, dec->heads, n_audio, dh, kv, 2 * d, kv + d, 2 * d,
-                         (float *)(void *)((char *)st->cross + l * per), per);
+  /* INT8: halves (the step's other big read after the weights: n_layer·n_audio·2d values),
+   * unless a value is beyond the half range — then the window is redone in fp32 */
+  for (int f16 = dec->precision == WK_PRECISION_INT8; !s; f16 = 0) {
+    const size_t per = f16 ? wk_round_up(per32 / 2, 64) : per32;
+    const size_t need = (size_t)dec->n_layer * per;
+    if (need > st->cross_cap) {
+      wk_free(st->cross);
+      st->cross_cap = 0;
+      st->cross = wk_alloc(need);
+      if (!st->cross) {
+        s = wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder: cannot allocate %zu bytes of cross K/V",
+                     need);
+        break;
+      }
+      st->cross_cap = need;
+    }
+    st->cross_bytes = per, st->cross_f16 = f16;
+    int fits = 1;
+    for (int l = 0; !s && fits && l < dec->n_layer; l++) {
+      char *dst = (char *)st->cross + l * per;
+      s = lin_run(ctx, &dec->layers[l].ckv, n_audio, &in, 0, NULL, kv, 2 * d, NULL);
+      if (!s && !wk_all_finite(kv, (size_t)n_audio * 2 * d))
+        s = wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder: layer %d: the cross K/V overflowed", l);
+      if (!s)
+        s = wk_f32_kv_pack(ctx, dec->heads, n_audio, dh, kv, 2 * d, kv + d, 2 * d,
+                           f16 ? packed : (float *)(void *)dst, per32);
+      if (!s && f16)
+        fits = !wk_f32_kv_to_f16(packed, wk_f32_kv_packed_size(dec->heads, n_audio, dh) / 4,
+                                 (uint16_t *)(void *)dst);
+    }
+    if (s || fits) break;
   }
-  wk_free(q), wk_free(qs), wk_free(kv);
+  wk_free(q), wk_free(qs), wk_free(kv), wk_free(packed);
   if (!s) st->n_audio = n_audio;
   return s;
 }
@@ -485,9 +502,9 @@ static wk_status run_layer(wk_context *ctx, const wk_decoder *dec, wk_decoder_st
         .heads = dec->heads, .lq = m, .lk = st->n_audio, .head_dim = dh,
         .q = q, .q_stride = d, .softmax_scale = 0.0f, .out = ao, .out_stride = d,
     };
-    s = wk_f32_attention_packed(ctx, &a, (const float *)(const void *)((const char *)st->cross +
-                                                                       l * st->cross_bytes),
-                                st->attn_ws, st->attn_size);
+    const void *kv = (const char *)st->cross + l * st->cross_bytes;
+    s = st->cross_f16 ? wk_f32_attention_packed_f16(ctx, &a, kv, st->attn_ws, st->attn_size)
+                      : wk_f32_attention_packed(ctx, &a, kv, st->attn_ws, st->attn_size);
   }
   if (!s) s = raw_act(ctx, dec, st, ao, m, d, &in);
   if (!s) s = lin_run(ctx, &L->cout, m, &in, 0, x, x, d, NULL);

@@ -19,9 +19,12 @@
  * row's result does not depend on the other rows of a step: a prompt run at once equals the
  * same prompt run token by token, byte for byte, in both precisions.
  *
- * Self-attention K/V (cache) and cross-attention K/V are kept in fp32; the attention is the
- * f32 family's (wk_f32_attention: packed K/V, base-2 softmax); the cross K/V are packed into its
- * panels once per window (wk_f32_kv_pack), so a step reads them without re-packing.
+ * Self-attention K/V (cache) are kept in fp32, the cross-attention K/V in fp32 (FP32) or IEEE
+ * halves (INT8: after the weights they are a step's largest read — 37 MB of fp32 for base
+ * against 49 MB of int8 weights — and halves cut them to half; fp32 for a window whose values
+ * leave the half range); the attention is the f32 family's (wk_f32_attention: packed K/V,
+ * base-2 softmax); the cross K/V are packed into its panels once per window (wk_f32_kv_pack,
+ * wk_f32_kv_to_f16), so a step reads them without re-packing.
  */
 #ifndef WK_DECODER_H
 #define WK_DECODER_H
