@@ -23,9 +23,11 @@
  * decoding rate; beam search emits one token per step, so its text rate is 1 / step).
  * weight_bytes: the packed weights a step reads (wk_decoder_weight_bytes: every Linear but the
  * cross K/V projection, and the logits); step_bytes adds the cross K/V as stored and every
- * beam's cached K/V (wk_decoder_step_bytes).  bandwidth: bench/bandwidth.h, measured at the
- * start on 1 thread and on the most threads run.  bound_ms = weight_bytes / bandwidth (at the
- * row's thread count: the issue's definition), step_bound_ms = step_bytes / bandwidth;
+ * beam's cached K/V (wk_decoder_step_bytes).  bandwidth_gbs: bench/bandwidth.h at the row's
+ * thread count, the mean of a sample right before and one right after the row (this machine
+ * may be shared: a row is compared with what memory gave around it; the top-level
+ * bandwidth_gbs is the median of every sample per thread count).  bound_ms = weight_bytes /
+ * bandwidth (the issue's definition), step_bound_ms = step_bytes / bandwidth;
  * bound_ratio = step_ms / bound_ms; beam_ratio = step_ms / the greedy step_ms of the same size,
  * precision and threads.
  *
