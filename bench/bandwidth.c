@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/common.h"
+#include "peak-loops.h"
 #include "runtime/runtime.h"
 #include "suite.h"
 
@@ -29,30 +30,37 @@ void *wk_bandwidth_buffer(size_t bytes) {
 
 void wk_bandwidth_buffer_free(void *buf) { wk_free(buf); }
 
+uint64_t wk_bandwidth_xor__scalar(const void *p, size_t bytes) {
+  const uint64_t *w = p;
+  uint64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  for (size_t i = 0; i + 4 <= bytes / 8; i += 4) a0 ^= w[i], a1 ^= w[i + 1], a2 ^= w[i + 2], a3 ^= w[i + 3];
+  return a0 ^ a1 ^ a2 ^ a3;
+}
+
 typedef struct pass {
-  const uint64_t *buf;
-  size_t words;    /* 64-bit words in buf */
+  const char *buf;
+  size_t bytes;
+  uint64_t (*xor_fn)(const void *, size_t); /* the context's ISA's widest loads */
   uint64_t *sink;  /* [tasks]: each task's xor, so the reads cannot be dropped */
 } pass;
 
-/* xor of one chunk: eight independent lanes (the compiler makes them vector xors), so the
- * loads, not a dependency chain, set the pace. */
 static void read_task(void *ctx, size_t task, int thread) {
   (void)thread;
   const pass *p = ctx;
-  const size_t w0 = task * (CHUNK / 8);
-  const size_t w1 = w0 + CHUNK / 8 < p->words ? w0 + CHUNK / 8 : p->words;
-  uint64_t acc[8] = {0};
-  for (size_t i = w0; i + 8 <= w1; i += 8)
-    for (int l = 0; l < 8; l++) acc[l] ^= p->buf[i + l];
-  p->sink[task] = acc[0] ^ acc[1] ^ acc[2] ^ acc[3] ^ acc[4] ^ acc[5] ^ acc[6] ^ acc[7];
+  const size_t b0 = task * CHUNK, n = p->bytes - b0 < CHUNK ? p->bytes - b0 : CHUNK;
+  p->sink[task] = p->xor_fn(p->buf + b0, n);
 }
 
 double wk_bandwidth_read(wk_context *ctx, const void *buf, size_t bytes, int repeats) {
   if (!ctx || !buf || bytes < CHUNK || repeats < 1 || repeats > MAX_REPEATS) return 0;
   const size_t tasks = (bytes + CHUNK - 1) / CHUNK;
-  pass p = {buf, bytes / 8, calloc(tasks, sizeof(uint64_t))};
+  pass p = {buf, bytes, wk_bandwidth_xor__scalar, calloc(tasks, sizeof(uint64_t))};
   if (!p.sink) return 0;
+#if defined(__x86_64__)
+  const wk_isa isa = wk_context_isa(ctx);
+  if (isa == WK_ISA_AVX2) p.xor_fn = wk_bandwidth_xor__avx2;
+  if (isa == WK_ISA_AVX512VNNI || isa == WK_ISA_AMX) p.xor_fn = wk_bandwidth_xor__avx512;
+#endif
   double t[MAX_REPEATS];
   wk_threadpool_run(ctx->pool, tasks, read_task, &p); /* warm-up: clocks, TLB, the pool */
   for (int r = 0; r < repeats; r++) {

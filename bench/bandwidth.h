@@ -1,9 +1,10 @@
 /* bandwidth.h — this machine's measured memory read bandwidth, the floor of a memory-bound
  * step (the decoder reads every weight once per token).
  *
- * A streaming read: 64-bit xors of a buffer far larger than any last-level cache
- * (WK_BANDWIDTH_BYTES), split into chunks that the context's thread pool hands out; one
- * warm-up pass, then the median of `repeats` passes.  Bytes read / seconds, in bytes per second.
+ * A streaming read: xors of a buffer far larger than any last-level cache (WK_BANDWIDTH_BYTES)
+ * with the context ISA's widest loads (zmm, ymm, or 64-bit words for scalar; peak-loops.h),
+ * split into chunks that the context's thread pool hands out; one warm-up pass, then the
+ * median of `repeats` passes.  Bytes read / seconds, in bytes per second.
  *
  *   void *buf = wk_bandwidth_buffer(WK_BANDWIDTH_BYTES);       // allocated and written once
  *   double bps = wk_bandwidth_read(ctx, buf, WK_BANDWIDTH_BYTES, 5);
