@@ -10,6 +10,8 @@
  *     to even), refusing |x| > 65504 and NaN; packed-half attention (the INT8 decoder's cross
  *     K/V) equal, bit for bit, to packed-fp32 attention on the halves' values, on this ISA
  *     (3 threads) and the scalar spec;
+ *   - attention on K/V panels inside longer buffers (wk_f32_attention_panels: the decoder's
+ *     self-attention cache, NaN in every unused slot) equal to wk_f32_attention bit for bit;
  *   - argument checks.
  * Error bounds against double (each justified where it is checked). */
 #include <math.h>
@@ -326,6 +328,55 @@ static void test_f16(wk_context *c_isa, wk_context *c_ref, wk_test_rng *r) {
          "packed-half attention bit-exact on %zu shapes\n", sizeof cfg / sizeof *cfg);
 }
 
+/* wk_f32_attention_panels against wk_f32_attention: K/V laid into panels of a buffer sized for
+ * `ctx` keys (ctx > lk: the slots past lk hold NaN, which must never reach an output). */
+static void test_panels(wk_context *c_isa, wk_context *c_ref, wk_test_rng *r) {
+  static const int cfg[][4] = {/* heads, lk, dh, ctx */
+                               {1, 1, 64, 64}, {2, 65, 64, 448}, {3, 130, 32, 200},
+                               {2, 63, 128, 100}, {1, 200, 80, 256}};
+  size_t bad = 0;
+  for (size_t t = 0; t < sizeof cfg / sizeof *cfg; t++) {
+    const int H = cfg[t][0], lk = cfg[t][1], dh = cfg[t][2], ctx = cfg[t][3], W = H * dh;
+    const size_t k_head = (size_t)(ctx + 63) / 64 * 64 * dh, v_panel = (size_t)ctx * 64;
+    const size_t v_head = (size_t)(dh + 63) / 64 * v_panel;
+    float *q = rand_array(r, (size_t)W, -2, 2), *kv = rand_array(r, (size_t)lk * 2 * W, -2, 2);
+    float *kp = wk_alloc_array((size_t)H * k_head, sizeof(float));
+    float *vp = wk_alloc_array((size_t)H * v_head, sizeof(float));
+    for (size_t i = 0; i < (size_t)H * k_head; i++) kp[i] = NAN;
+    for (size_t i = 0; i < (size_t)H * v_head; i++) vp[i] = NAN;
+    for (int j = 0; j < lk; j++)
+      for (int h = 0; h < H; h++)
+        for (int c = 0; c < dh; c++) {
+          kp[h * k_head + (size_t)(j / 64) * dh * 64 + (size_t)c * 64 + j % 64] = kv[(size_t)j * 2 * W + h * dh + c];
+          vp[h * v_head + (size_t)(c / 64) * v_panel + (size_t)j * 64 + c % 64] = kv[(size_t)j * 2 * W + W + h * dh + c];
+        }
+    float *o_ref = wk_alloc_array((size_t)W, sizeof(float)), *o = wk_alloc_array((size_t)W, sizeof(float));
+    wk_f32_attention_args a = {H, 1, lk, dh, q, kv, kv + W, W, 2 * W, 2 * W, 0.0f, o_ref, W};
+    const size_t ws_ref_size = wk_f32_attention_workspace_size(H, 1, lk, dh, 1);
+    void *ws_ref = wk_alloc(ws_ref_size);
+    CHECK(wk_f32_attention(c_ref, &a, ws_ref, ws_ref_size) == 0, "%s", wk_last_error());
+    const wk_f32_kv_panels p = {kp, vp, k_head, v_head, v_panel};
+    for (int k = 0; k < 2; k++) {
+      wk_context *c = k ? c_isa : c_ref;
+      const size_t ws_size = wk_f32_attention_packed_workspace_size(H, lk, dh, wk_context_threads(c));
+      void *ws = wk_alloc(ws_size);
+      a.out = o, a.k = a.v = NULL;
+      CHECK(wk_f32_attention_panels(c, &a, &p, ws, ws_size) == 0, "%s", wk_last_error());
+      bad += count_diff(o, o_ref, (size_t)W);
+      a.k = kv, a.v = kv + W, a.out = o_ref;
+      wk_free(ws);
+    }
+    wk_f32_kv_panels small = p;
+    small.v_panel = (size_t)lk * 64 - 1;
+    CHECK(wk_f32_attention_panels(c_ref, &a, &small, ws_ref, ws_ref_size) == WK_STATUS_INVALID_ARGUMENT,
+          "a V panel stride below lk*64 accepted");
+    wk_free(q), wk_free(kv), wk_free(kp), wk_free(vp), wk_free(o_ref), wk_free(o), wk_free(ws_ref);
+  }
+  CHECK(bad == 0, "attention on panels: %zu outputs differ from wk_f32_attention", bad);
+  printf("attention on cache panels: %zu shapes bit-exact (scalar and this ISA)\n",
+         sizeof cfg / sizeof *cfg);
+}
+
 int main(int argc, char **argv) {
   const wk_isa isa = argc > 1 ? wk_test_isa_arg(argc, argv) : WK_ISA_SCALAR;
   wk_context *c_ref = wk_test_context(WK_ISA_SCALAR, 1);
@@ -337,6 +388,7 @@ int main(int argc, char **argv) {
   test_softmax(wk_kernels_for(isa)->f32, &r);
   test_attention(c_isa, c_ref, &r);
   test_f16(c_isa, c_ref, &r);
+  test_panels(c_isa, c_ref, &r);
   test_args(c_isa);
   wk_context_free(c_ref);
   wk_context_free(c_isa);

@@ -29,7 +29,8 @@ INLINE __m256 half8(const uint16_t *h) {
  * half: the panels are IEEE halves (p->w16). */
 INLINE void tile(const int rows, const int nv, const int half, const wk_f32_gemm_block_args *p,
                  int i0, int j0, int cols) {
-  const size_t w0 = (size_t)(j0 / WK_F32_NR) * p->k * WK_F32_NR + j0 % WK_F32_NR;
+  const size_t w0 =
+      (size_t)(j0 / WK_F32_NR) * (p->w_panel ? p->w_panel : (size_t)p->k * WK_F32_NR) + j0 % WK_F32_NR;
   const float *w = half ? NULL : p->w + w0;
   const uint16_t *w16 = half ? p->w16 + w0 : NULL;
   const float *x = p->x + i0 * p->x_stride; /* [rows][k] */

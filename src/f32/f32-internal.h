@@ -69,6 +69,8 @@ typedef struct wk_f32_gemm_block_args {
   ptrdiff_t x_stride;
   const float *w;        /* ceil(n/64) packed panels of [k][64], the block's first one */
   const uint16_t *w16;   /* or (non-NULL; w unused) the same panels in IEEE half precision */
+  size_t w_panel;        /* elements from one panel to the next: 0 means k·64 (packed); more
+                          * when the panels are rows of a longer buffer (a decoder's cache) */
   const float *bias;     /* [round_up(n, 64)] zero-padded, or NULL */
   int gelu;              /* nonzero: wk_gelu after the bias */
   const float *residual; /* [m][n], row i at residual + i·residual_stride, or NULL */

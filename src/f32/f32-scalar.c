@@ -7,7 +7,8 @@ static void gemm_block(const wk_f32_gemm_block_args *p) {
   for (int i = 0; i < p->m; i++) {
     const float *x = p->x + i * p->x_stride; /* [k] */
     for (int j = 0; j < p->n; j++) {
-      const size_t w0 = (size_t)(j / WK_F32_NR) * p->k * WK_F32_NR + j % WK_F32_NR;
+      const size_t panel = p->w_panel ? p->w_panel : (size_t)p->k * WK_F32_NR;
+      const size_t w0 = (size_t)(j / WK_F32_NR) * panel + j % WK_F32_NR;
       float acc = 0.0f;
       for (int k = 0; k < p->k; k++) {
         const size_t at = w0 + (size_t)k * WK_F32_NR;

@@ -48,7 +48,12 @@ struct wk_decoder_state {
   int n_beams, n_text_ctx, d, n_layer, ffn;
   int n_audio;        /* 0 until wk_decoder_set_audio */
   int position;       /* cached positions per beam */
-  float *self_kv;     /* [n_layer][n_beams][n_text_ctx][2d]: k ‖ v per position */
+  float *self_kv;     /* [n_layer][n_beams][kv_block]: each beam's cached K and V, in the f32
+                       * attention's panels (written a key at a time, so no step packs them):
+                       * K [heads][k_head] (panels of 64 keys, [dh][64] each), then
+                       * V [heads][v_head] (⌈dh/64⌉ panels of [n_text_ctx][64]) */
+  size_t kv_block, k_head, v_head, v_panel; /* floats */
+  int heads;
   void *cross;        /* [n_layer][cross_bytes]: each layer's cross K/V packed once
                        * (wk_f32_kv_pack: the f32 attention's panels, not re-packed per step);
                        * INT8: in IEEE halves when every value fits (cross_f16) */
@@ -270,9 +275,14 @@ wk_status wk_decoder_state_create(const wk_decoder *dec, int n_beams, wk_decoder
   if (!st) return wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder state: out of memory");
   memset(st, 0, sizeof *st);
   st->n_beams = n_beams, st->n_text_ctx = dec->n_text_ctx, st->d = dec->d;
-  st->n_layer = dec->n_layer, st->ffn = dec->ffn;
-  /* ≤ 1024 layers · 64 beams · 16384 positions · 32768 floats: < 2^55, no overflow */
-  const size_t n = (size_t)dec->n_layer * n_beams * dec->n_text_ctx * 2 * dec->d;
+  st->n_layer = dec->n_layer, st->ffn = dec->ffn, st->heads = dec->heads;
+  const size_t dh = (size_t)(dec->d / dec->heads), ctx = (size_t)dec->n_text_ctx;
+  st->k_head = wk_round_up(ctx, 64) * dh;
+  st->v_panel = ctx * 64;
+  st->v_head = (dh + 63) / 64 * st->v_panel;
+  st->kv_block = (size_t)dec->heads * (st->k_head + st->v_head);
+  /* ≤ 1024 layers · 64 beams · 2^15 floats per position · 2^14 positions (×2 padding): < 2^57 */
+  const size_t n = (size_t)dec->n_layer * n_beams * st->kv_block;
   st->self_kv = wk_alloc_array(n, sizeof(float));
   if (!st->self_kv) {
     wk_decoder_state_free(st);
@@ -301,8 +311,40 @@ size_t wk_decoder_step_bytes(const wk_decoder *dec, const wk_decoder_state *st, 
   return dec->weight_bytes + (st->n_audio ? (size_t)st->n_layer * st->cross_bytes : 0) + cache;
 }
 
-static float *kv_at(const wk_decoder_state *st, int layer, int beam) { /* [n_text_ctx][2d] */
-  return st->self_kv + ((size_t)layer * st->n_beams + beam) * st->n_text_ctx * 2 * st->d;
+static float *kv_at(const wk_decoder_state *st, int layer, int beam) { /* [kv_block] */
+  return st->self_kv + ((size_t)layer * st->n_beams + beam) * st->kv_block;
+}
+
+/* Key and value of position `pos` ([d] each, head-major) into a beam's panels. */
+static void kv_put(const wk_decoder_state *st, float *block, int pos, const float *k,
+                   const float *v) {
+  const int dh = st->d / st->heads;
+  for (int h = 0; h < st->heads; h++) {
+    float *kp = block + h * st->k_head + (size_t)(pos / 64) * dh * 64 + pos % 64;
+    float *vp = block + st->heads * st->k_head + h * st->v_head + (size_t)pos * 64;
+    for (int c = 0; c < dh; c++) {
+      kp[(size_t)c * 64] = k[h * dh + c];
+      vp[(size_t)(c / 64) * st->v_panel + c % 64] = v[h * dh + c];
+    }
+  }
+}
+
+/* Positions 0 … n − 1 of a beam's panels between its block and a compact copy (to_block: from
+ * the copy back into the block): per head the used K panels, then the used V rows. */
+static size_t kv_copy(const wk_decoder_state *st, float *block, float *copy, int n, int to_block) {
+  const int dh = st->d / st->heads;
+  const size_t k_used = (size_t)(n + 63) / 64 * dh * 64, v_used = (size_t)n * 64;
+  size_t at = 0;
+  for (int h = 0; h < st->heads; h++) {
+    float *kb = block + h * st->k_head;
+    memcpy(to_block ? kb : copy + at, to_block ? copy + at : kb, k_used * sizeof(float));
+    at += k_used;
+    for (int q = 0; q < (dh + 63) / 64; q++, at += v_used) {
+      float *vb = block + st->heads * st->k_head + h * st->v_head + q * st->v_panel;
+      memcpy(to_block ? vb : copy + at, to_block ? copy + at : vb, v_used * sizeof(float));
+    }
+  }
+  return at; /* floats of the copy */
 }
 
 /* Grows the scratch to `rows` rows (contents not kept) and the attention workspace to the
@@ -475,21 +517,22 @@ static wk_status run_layer(wk_context *ctx, const wk_decoder *dec, wk_decoder_st
   /* x += out(self_attention(attn_ln(x))) */
   wk_status s = ln_act(ctx, dec, st, x, d, m, L->ln, L->ln + d, &in);
   if (!s) s = lin_run(ctx, &L->qkv, m, &in, 0, NULL, qkv, 3 * d, NULL);
-  for (int r = 0; !s && r < m; r++) /* the new k ‖ v into the cache */
-    memcpy(kv_at(st, l, r / n_new) + (size_t)(pos0 + r % n_new) * 2 * d, qkv + (size_t)r * 3 * d + d,
-           2 * (size_t)d * sizeof(float));
+  for (int r = 0; !s && r < m; r++) /* the new k, v into the cache */
+    kv_put(st, kv_at(st, l, r / n_new), pos0 + r % n_new, qkv + (size_t)r * 3 * d + d,
+           qkv + (size_t)r * 3 * d + 2 * d);
   /* causal: row i of a beam sees positions 0 … pos0 + i (one query row per call: its keys are
    * a prefix of the beam's cache, so the result does not depend on how the prompt is split) */
   for (int r = 0; !s && r < m; r++) {
     const float *kv = kv_at(st, l, r / n_new);
     const wk_f32_attention_args a = {
         .heads = dec->heads, .lq = 1, .lk = pos0 + r % n_new + 1, .head_dim = dh,
-        .q = qkv + (size_t)r * 3 * d, .k = kv, .v = kv + d,
-        .q_stride = 3 * d, .k_stride = 2 * d, .v_stride = 2 * d,
+        .q = qkv + (size_t)r * 3 * d, .q_stride = 3 * d,
         .softmax_scale = 0.0f, /* 1/√dh */
         .out = ao + (size_t)r * d, .out_stride = d,
     };
-    s = wk_f32_attention(ctx, &a, st->attn_ws, st->attn_size);
+    const wk_f32_kv_panels p = {kv, kv + (size_t)dec->heads * st->k_head, st->k_head,
+                                st->v_head, st->v_panel};
+    s = wk_f32_attention_panels(ctx, &a, &p, st->attn_ws, st->attn_size);
   }
   if (!s) s = raw_act(ctx, dec, st, ao, m, d, &in);
   if (!s) s = lin_run(ctx, &L->out, m, &in, 0, x, x, d, NULL);
@@ -582,14 +625,16 @@ wk_status wk_decoder_reorder(wk_decoder_state *st, const int *src_beam) {
     moves += src_beam[b] != b;
   }
   if (!moves || !st->position) return WK_STATUS_OK;
-  /* One layer at a time through a copy of its beams' cached rows: [nb][position][2d]. */
-  const size_t row = (size_t)st->position * 2 * st->d;
-  float *tmp = wk_alloc_array((size_t)nb * row, sizeof(float));
+  /* One layer at a time through a compact copy of its beams' cached positions. */
+  const int dh = st->d / st->heads;
+  const size_t per = (size_t)st->heads * ((size_t)(st->position + 63) / 64 * dh * 64 +
+                                          (size_t)(dh + 63) / 64 * st->position * 64);
+  float *tmp = wk_alloc_array((size_t)nb * per, sizeof(float));
   if (!tmp) return wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder reorder: out of memory");
   for (int l = 0; l < st->n_layer; l++) {
-    for (int b = 0; b < nb; b++) memcpy(tmp + b * row, kv_at(st, l, b), row * sizeof(float));
+    for (int b = 0; b < nb; b++) kv_copy(st, kv_at(st, l, b), tmp + b * per, st->position, 0);
     for (int b = 0; b < nb; b++)
-      if (src_beam[b] != b) memcpy(kv_at(st, l, b), tmp + src_beam[b] * row, row * sizeof(float));
+      if (src_beam[b] != b) kv_copy(st, kv_at(st, l, b), tmp + src_beam[b] * per, st->position, 1);
   }
   wk_free(tmp);
   return WK_STATUS_OK;

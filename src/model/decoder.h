@@ -19,7 +19,8 @@
  * row's result does not depend on the other rows of a step: a prompt run at once equals the
  * same prompt run token by token, byte for byte, in both precisions.
  *
- * Self-attention K/V (cache) are kept in fp32, the cross-attention K/V in fp32 (FP32) or IEEE
+ * Self-attention K/V (cache) are kept in fp32, in the f32 attention's panels (written a key at
+ * a time, so a step never re-packs the cache), the cross-attention K/V in fp32 (FP32) or IEEE
  * halves (INT8: after the weights they are a step's largest read — 37 MB of fp32 for base
  * against 49 MB of int8 weights — and halves cut them to half; fp32 for a window whose values
  * leave the half range); the attention is the f32 family's (wk_f32_attention: packed K/V,
@@ -81,7 +82,7 @@ void wk_decoder_dims(const wk_decoder *dec, int *n_vocab, int *n_text_ctx, int *
 size_t wk_decoder_weight_bytes(const wk_decoder *dec);
 
 /* A decoding state for one audio window and n_beams beams (1 … 64): the self-attention cache
- * [n_layer][n_beams][n_text_ctx][k ‖ v: 2d] and the cross-attention K/V
+ * [n_layer][n_beams][n_text_ctx] positions of k and v and the cross-attention K/V
  * [n_layer][n_audio][k ‖ v: 2d] (packed) shared by the beams, plus the steps' scratch (grown on use). */
 wk_status wk_decoder_state_create(const wk_decoder *dec, int n_beams, wk_decoder_state **out);
 void wk_decoder_state_free(wk_decoder_state *st); /* accepts NULL */
