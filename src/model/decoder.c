@@ -54,6 +54,8 @@ struct wk_decoder_state {
                        * V [heads][v_head] (⌈dh/64⌉ panels of [n_text_ctx][64]) */
   size_t kv_block, k_head, v_head, v_panel; /* floats */
   int heads;
+  float *reorder;     /* wk_decoder_reorder's copies of the source beams (kept: no page faults) */
+  size_t reorder_cap; /* floats */
   void *cross;        /* [n_layer][cross_bytes]: each layer's cross K/V packed once
                        * (wk_f32_kv_pack: the f32 attention's panels, not re-packed per step);
                        * INT8: in IEEE halves when every value fits (cross_f16) */
@@ -258,7 +260,7 @@ size_t wk_decoder_weight_bytes(const wk_decoder *dec) { return dec ? dec->weight
 
 void wk_decoder_state_free(wk_decoder_state *st) {
   if (!st) return;
-  wk_free(st->self_kv), wk_free(st->cross);
+  wk_free(st->self_kv), wk_free(st->cross), wk_free(st->reorder);
   wk_free(st->x), wk_free(st->a), wk_free(st->b), wk_free(st->q8), wk_free(st->qs);
   wk_free(st->f8), wk_free(st->fs), wk_free(st->attn_ws);
   wk_free(st);
@@ -625,17 +627,44 @@ wk_status wk_decoder_reorder(wk_decoder_state *st, const int *src_beam) {
     moves += src_beam[b] != b;
   }
   if (!moves || !st->position) return WK_STATUS_OK;
-  /* One layer at a time through a compact copy of its beams' cached positions. */
+  /* Only a source that is itself overwritten needs a copy (compact: its used positions); the
+   * others are read in place. */
   const int dh = st->d / st->heads;
   const size_t per = (size_t)st->heads * ((size_t)(st->position + 63) / 64 * dh * 64 +
                                           (size_t)(dh + 63) / 64 * st->position * 64);
-  float *tmp = wk_alloc_array((size_t)nb * per, sizeof(float));
-  if (!tmp) return wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder reorder: out of memory");
-  for (int l = 0; l < st->n_layer; l++) {
-    for (int b = 0; b < nb; b++) kv_copy(st, kv_at(st, l, b), tmp + b * per, st->position, 0);
-    for (int b = 0; b < nb; b++)
-      if (src_beam[b] != b) kv_copy(st, kv_at(st, l, b), tmp + src_beam[b] * per, st->position, 1);
+  int copied[MAX_BEAMS] = {0}, n_copies = 0;
+  for (int b = 0; b < nb; b++) {
+    const int from = src_beam[b];
+    if (from != b && src_beam[from] != from && !copied[from]) copied[from] = ++n_copies;
   }
-  wk_free(tmp);
+  if ((size_t)n_copies * per > st->reorder_cap) {
+    wk_free(st->reorder);
+    st->reorder_cap = 0;
+    st->reorder = wk_alloc_array((size_t)n_copies * per, sizeof(float));
+    if (!st->reorder) return wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder reorder: out of memory");
+    st->reorder_cap = (size_t)n_copies * per;
+  }
+  for (int l = 0; l < st->n_layer; l++) {
+    for (int b = 0; b < nb; b++)
+      if (copied[b]) kv_copy(st, kv_at(st, l, b), st->reorder + (copied[b] - 1) * per, st->position, 0);
+    for (int b = 0; b < nb; b++) {
+      const int from = src_beam[b];
+      if (from == b) continue;
+      if (copied[from]) {
+        kv_copy(st, kv_at(st, l, b), st->reorder + (copied[from] - 1) * per, st->position, 1);
+      } else { /* the source keeps its cache: straight from it, through the same layout */
+        float *dst = kv_at(st, l, b);
+        const float *src = kv_at(st, l, from);
+        const size_t k_used = (size_t)(st->position + 63) / 64 * dh * 64;
+        for (int h = 0; h < st->heads; h++) {
+          memcpy(dst + h * st->k_head, src + h * st->k_head, k_used * sizeof(float));
+          for (int q = 0; q < (dh + 63) / 64; q++) {
+            const size_t at = st->heads * st->k_head + h * st->v_head + q * st->v_panel;
+            memcpy(dst + at, src + at, (size_t)st->position * 64 * sizeof(float));
+          }
+        }
+      }
+    }
+  }
   return WK_STATUS_OK;
 }
