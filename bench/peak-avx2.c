@@ -60,3 +60,18 @@ double wk_peak_fp32_loop__avx2(long iters) {
   __asm__ volatile("" : : "x"(s));
   return dt;
 }
+
+uint64_t wk_bandwidth_xor__avx2(const void *p, size_t bytes) {
+  const char *b = p;
+  __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
+  for (size_t i = 0; i + 4 * 32 <= bytes; i += 4 * 32) {
+    a0 = _mm256_xor_si256(a0, _mm256_load_si256((const void *)(b + i)));
+    a1 = _mm256_xor_si256(a1, _mm256_load_si256((const void *)(b + i + 32)));
+    a2 = _mm256_xor_si256(a2, _mm256_load_si256((const void *)(b + i + 2 * 32)));
+    a3 = _mm256_xor_si256(a3, _mm256_load_si256((const void *)(b + i + 3 * 32)));
+  }
+  a0 = _mm256_xor_si256(_mm256_xor_si256(a0, a1), _mm256_xor_si256(a2, a3));
+  uint64_t w[4];
+  _mm256_storeu_si256((__m256i *)(void *)w, a0);
+  return w[0] ^ w[1] ^ w[2] ^ w[3];
+}

@@ -61,3 +61,16 @@ double wk_peak_fp32_loop__avx512(long iters) {
   __asm__ volatile("" : : "v"(s));
   return dt;
 }
+
+uint64_t wk_bandwidth_xor__avx512(const void *p, size_t bytes) {
+  const char *b = p;
+  __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
+  for (size_t i = 0; i + 4 * 64 <= bytes; i += 4 * 64) {
+    a0 = _mm512_xor_si512(a0, _mm512_load_si512((const void *)(b + i)));
+    a1 = _mm512_xor_si512(a1, _mm512_load_si512((const void *)(b + i + 64)));
+    a2 = _mm512_xor_si512(a2, _mm512_load_si512((const void *)(b + i + 2 * 64)));
+    a3 = _mm512_xor_si512(a3, _mm512_load_si512((const void *)(b + i + 3 * 64)));
+  }
+  a0 = _mm512_xor_si512(_mm512_xor_si512(a0, a1), _mm512_xor_si512(a2, a3));
+  return (uint64_t)_mm512_reduce_or_epi64(a0) ^ (uint64_t)_mm512_reduce_and_epi64(a0);
+}

@@ -40,4 +40,16 @@ double wk_peak_fp32_loop__avx512(long iters);
 double wk_peak_int8_loop__amx(long iters);
 #endif
 
+/* ── the streaming reads of bench/bandwidth.c ──
+ * xor of every 64-bit word of p[0 … bytes) (bytes a multiple of 256, p 64-byte aligned), with
+ * the ISA's widest loads and four independent accumulators: the loads, not a dependency
+ * chain, set the pace (on Zen 5 the zmm loop reads DRAM ≈ 1.5× faster than 64-bit loads). */
+#include <stddef.h>
+#include <stdint.h>
+uint64_t wk_bandwidth_xor__scalar(const void *p, size_t bytes);
+#if defined(__x86_64__)
+uint64_t wk_bandwidth_xor__avx2(const void *p, size_t bytes);
+uint64_t wk_bandwidth_xor__avx512(const void *p, size_t bytes);
+#endif
+
 #endif

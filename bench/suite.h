@@ -84,4 +84,16 @@ int wk_bench_encoder(const wk_suite_options *o, FILE *out);
 enum { WK_SUITE_PRECISION_BOTH = 0, WK_SUITE_PRECISION_INT8 = 1, WK_SUITE_PRECISION_FP32 = 2 };
 int wk_bench_encoder_precision(const wk_suite_options *o, int precision, FILE *out);
 
+/* The decoder (synthetic weights of every size): the FP32 decoder's greedy run and the INT8
+ * decoder teacher-forced on its tokens, logits compared per step.  Returns 0 if INT8's top-1
+ * equals FP32's on every decisive step (top-2 margin > 2 × the run's max logit error), 1 if
+ * not, 2 on error. */
+int wk_accuracy_decoder(const wk_suite_options *o, FILE *out);
+
+/* Prefill and step times per size, INT8 and FP32, 1 and all threads, 1 and 5 beams, against
+ * the bound set by the measured memory bandwidth (bench/bandwidth.h); returns 0 or 2.
+ * WHISK_BENCH_QUICK=1 cuts the runs per figure to 3 (for the ctest). */
+int wk_bench_decoder(const wk_suite_options *o, FILE *out);
+int wk_bench_decoder_precision(const wk_suite_options *o, int precision, FILE *out);
+
 #endif

@@ -21,6 +21,9 @@ static const struct suite {
     {"encoder", wk_accuracy_encoder, wk_bench_encoder,
      "whole INT8 encoder vs FP32, per layer and output, every size",
      "one 30-s window per size [--precision int8|fp32|both]"},
+    {"decoder", wk_accuracy_decoder, wk_bench_decoder,
+     "INT8 decoder vs FP32: logits and top-1 per step, every size",
+     "prefill and step ms vs the memory-bandwidth bound [--precision]"},
 };
 #define N_SUITES (sizeof suites / sizeof suites[0])
 
@@ -55,7 +58,7 @@ static int run_suite(const wk_cli_command *self, int argc, char **argv, wk_cli_g
   enum { OPT_PRECISION = WK_OPT_COMMAND };
   static const struct option longopts[] = {
       WK_CLI_GLOBAL_LONGOPTS, {"precision", required_argument, NULL, OPT_PRECISION}, {0}};
-  const char *precision = NULL; /* --precision: `bench encoder` only */
+  const char *precision = NULL; /* --precision: `bench encoder` and `bench decoder` only */
   wk_cli_args a;
   wk_cli_args_init(&a, self, argc, argv, WK_CLI_SHORTOPTS(""), longopts, g,
                    WK_CLI_JSON | WK_CLI_FILTER | WK_CLI_SIZE);
@@ -82,15 +85,19 @@ static int run_suite(const wk_cli_command *self, int argc, char **argv, wk_cli_g
       if (rc) return rc;
       if (precision) {
         int p;
-        if (!bench || strcmp(name, "encoder") != 0)
-          return wk_cli_usage_error(a.prog, "--precision: only 'bench encoder' takes it");
+        const int decoder = strcmp(name, "decoder") == 0;
+        if (!bench || (strcmp(name, "encoder") != 0 && !decoder))
+          return wk_cli_usage_error(a.prog,
+                                    "--precision: only 'bench encoder' and 'bench decoder' take it");
         if (strcmp(precision, "int8") == 0) p = WK_SUITE_PRECISION_INT8;
         else if (strcmp(precision, "fp32") == 0) p = WK_SUITE_PRECISION_FP32;
         else if (strcmp(precision, "both") == 0) p = WK_SUITE_PRECISION_BOTH;
         else
           return wk_cli_usage_error(a.prog, "--precision: expected int8, fp32 or both, got '%s'",
                                     precision);
-        return wk_bench_encoder_precision(&o, p, stdout) ? WK_CLI_EXIT_FAILURE : 0;
+        return (decoder ? wk_bench_decoder_precision : wk_bench_encoder_precision)(&o, p, stdout)
+                   ? WK_CLI_EXIT_FAILURE
+                   : 0;
       }
       return (bench ? suites[i].bench : suites[i].accuracy)(&o, stdout) ? WK_CLI_EXIT_FAILURE : 0;
     }

@@ -66,9 +66,9 @@ usage_error "whisk bench: --threads: missing value" bench layer --threads
 usage_error "whisk attention: --threads: $range, got '0'" attention --threads 0
 
 # Commands and suites.
-usage_error "whisk accuracy: missing SUITE (attention, layer or encoder)" accuracy
-usage_error "whisk bench: missing SUITE (attention, layer or encoder)" bench --json
-usage_error "whisk accuracy: unknown suite 'nosuch' (attention, layer or encoder)" accuracy nosuch
+usage_error "whisk accuracy: missing SUITE (attention, layer, encoder or decoder)" accuracy
+usage_error "whisk bench: missing SUITE (attention, layer, encoder or decoder)" bench --json
+usage_error "whisk accuracy: unknown suite 'nosuch' (attention, layer, encoder or decoder)" accuracy nosuch
 usage_error "whisk bench: unexpected argument 'extra'" bench attention extra
 usage_error "whisk: unknown command 'nosuch'" nosuch
 usage_error "whisk: unknown command 'nosuch'" --isa scalar nosuch

@@ -2,7 +2,10 @@
  *   - bytes: a 2-beam plan (prompt prefill, steps, reorders) gives byte-identical logits on
  *     every ISA (against the scalar path, 1 thread) and thread count (1, 3), INT8 and FP32;
  *   - bad arguments: tokens ≥ n_vocab or < 0, too many positions, bad reorders, no audio, NaN
- *     features, bad beam counts and precisions → errors, the state's position unchanged.
+ *     features, bad beam counts and precisions → errors, the state's position unchanged;
+ *   - INT8's cross K/V in halves, and its fp32 fallback when features push them past 65504;
+ *   - rewind: a step run again after wk_decoder_state_rewind gives the same bytes; rewinds past
+ *     the position fail; wk_decoder_step_bytes grows with the position.
  * The values themselves are checked against NumPy by test_decoder.sh. */
 #include <math.h>
 #include <string.h>
@@ -130,6 +133,27 @@ static void check_errors(const decoder_synth *s) {
   /* set_audio starts the window over */
   CHECK(!wk_decoder_set_audio(ctx, dec, st, s->features, s->n_audio) &&
             wk_decoder_state_position(st) == 0, "set_audio does not reset the position");
+  /* rewind: a step run again after a rewind gives the same bytes; out-of-range positions fail */
+  float *lg2 = wk_alloc_array((size_t)BEAMS * V, sizeof(float));
+  const int t2[BEAMS] = {21, 22};
+  const size_t at_prompt = wk_decoder_step_bytes(dec, st, 1) + 1; /* before the prompt */
+  CHECK(!wk_decoder_step(ctx, dec, st, &prompt[0][0], P, lg) &&
+            !wk_decoder_step(ctx, dec, st, t2, 1, lg) && !wk_decoder_step(ctx, dec, st, t1, 1, lg2),
+        "steps: %s", wk_last_error());
+  CHECK(wk_decoder_state_rewind(st, P + 3) == WK_STATUS_INVALID_ARGUMENT, "rewind past the position");
+  CHECK(wk_decoder_state_rewind(st, -1) == WK_STATUS_INVALID_ARGUMENT, "rewind to -1");
+  CHECK(wk_decoder_state_rewind(NULL, 0) == WK_STATUS_INVALID_ARGUMENT, "rewind NULL");
+  CHECK(wk_decoder_state_position(st) == P + 2, "position %d after bad rewinds",
+        wk_decoder_state_position(st));
+  CHECK(!wk_decoder_state_rewind(st, P) && wk_decoder_state_position(st) == P, "rewind: %s",
+        wk_last_error());
+  CHECK(wk_decoder_step_bytes(dec, st, 1) > at_prompt && at_prompt > wk_decoder_weight_bytes(dec),
+        "step bytes %zu at the prompt, %zu before, weights %zu", wk_decoder_step_bytes(dec, st, 1),
+        at_prompt - 1, wk_decoder_weight_bytes(dec));
+  CHECK(!wk_decoder_step(ctx, dec, st, t2, 1, lg2) &&
+            memcmp(lg, lg2, sizeof(float) * BEAMS * V) == 0,
+        "a step after a rewind differs from the first run");
+  wk_free(lg2);
   wk_free(many), wk_free(nan_f), wk_free(lg);
   wk_decoder_state_free(st);
   wk_decoder_free(dec);
@@ -138,12 +162,46 @@ static void check_errors(const decoder_synth *s) {
   wk_context_free(ctx);
 }
 
+/* INT8 keeps the cross K/V in halves; features so large that a value leaves the half range
+ * make set_audio fall back to fp32 (twice the bytes per step), and the step still runs, its
+ * logits the same on 1 and 3 threads. */
+static void check_f16_fallback(const decoder_synth *s) {
+  const size_t n = (size_t)s->n_audio * s->w.d, V = (size_t)s->w.n_vocab;
+  float *big = wk_alloc_array(n, sizeof(float));
+  float *lg[2] = {wk_alloc_array(V, sizeof(float)), wk_alloc_array(V, sizeof(float))};
+  for (size_t i = 0; i < n; i++) big[i] = s->features[i] * 1e5f;
+  size_t bytes[2][2] = {{0}};
+  for (int t = 0; t < 2; t++) {
+    wk_context *ctx = wk_test_context(WK_ISA_AUTO, t ? 3 : 1);
+    wk_decoder *dec = NULL;
+    wk_decoder_state *st = NULL;
+    const int tok = 50258;
+    CHECK(!wk_decoder_create(ctx, &s->w, WK_PRECISION_INT8, &dec) &&
+              !wk_decoder_state_create(dec, 1, &st), "%s", wk_last_error());
+    for (int b = 0; st && b < 2; b++) {
+      CHECK(!wk_decoder_set_audio(ctx, dec, st, b ? big : s->features, s->n_audio) &&
+                !wk_decoder_step(ctx, dec, st, &tok, 1, lg[t]),
+            "%s features: %s", b ? "large" : "plain", wk_last_error());
+      bytes[t][b] = wk_decoder_step_bytes(dec, st, 1);
+    }
+    wk_decoder_state_free(st);
+    wk_decoder_free(dec);
+    wk_context_free(ctx);
+  }
+  const size_t cross16 = bytes[0][1] - bytes[0][0]; /* fp32 minus half: the halves' size */
+  CHECK(bytes[0][1] > bytes[0][0] && cross16 >= (size_t)s->w.n_layer * s->n_audio * 2 * s->w.d * 2,
+        "step bytes %zu (plain features), %zu (large): no fp32 fallback", bytes[0][0], bytes[0][1]);
+  CHECK(memcmp(lg[0], lg[1], V * sizeof(float)) == 0, "fp32 fallback: 1 and 3 threads differ");
+  wk_free(big), wk_free(lg[0]), wk_free(lg[1]);
+}
+
 int main(int argc, char **argv) {
   const int filter = wk_test_isa_filter(argc, argv);
   decoder_synth s;
   if (!decoder_synth_make("tiny", 3, 96, &s)) return 1;
   check_bytes(&s, filter);
   check_errors(&s);
+  check_f16_fallback(&s);
   decoder_synth_free(&s);
   return wk_test_finish("test_decoder");
 }

@@ -5,6 +5,13 @@
  *     residual in place);
  *   - softmax_row directly, lengths 1 … 1500 around the 8/16-lane edges, logits up to ±400;
  *   - attention (wk_f32_attention) on head dims 16 … 128, lq ≠ lk, odd lengths, 1 vs 3 threads;
+ *   - IEEE halves: wk_f16_to_f32 on every finite half against its value computed in double,
+ *     wk_f32_kv_to_f16 round-tripping each and rounding random floats to the nearest half (ties
+ *     to even), refusing |x| > 65504 and NaN; packed-half attention (the INT8 decoder's cross
+ *     K/V) equal, bit for bit, to packed-fp32 attention on the halves' values, on this ISA
+ *     (3 threads) and the scalar spec;
+ *   - attention on K/V panels inside longer buffers (wk_f32_attention_panels: the decoder's
+ *     self-attention cache, NaN in every unused slot) equal to wk_f32_attention bit for bit;
  *   - argument checks.
  * Error bounds against double (each justified where it is checked). */
 #include <math.h>
@@ -240,6 +247,136 @@ static void test_args(wk_context *ctx) {
   wk_free(ws);
 }
 
+/* The value of half h, in double. */
+static double half_value(uint16_t h) {
+  const int e = (h >> 10) & 31, m = h & 1023;
+  const double v = e ? ldexp(1024 + m, e - 25) : ldexp(m, -24);
+  return h & 0x8000 ? -v : v;
+}
+
+static void test_f16(wk_context *c_isa, wk_context *c_ref, wk_test_rng *r) {
+  size_t bad_value = 0, bad_trip = 0, bad_round = 0;
+  for (uint32_t h = 0; h < 0x10000; h++) {
+    if (((h >> 10) & 31) == 31) continue; /* infinities and NaNs: never converted */
+    const float f = wk_f16_to_f32((uint16_t)h);
+    bad_value += (double)f != half_value((uint16_t)h) || (signbit(f) != 0) != (h >> 15);
+    uint16_t back = 0;
+    bad_trip += wk_f32_kv_to_f16(&f, 1, &back) || back != h;
+  }
+  for (int i = 0; i < 200000; i++) { /* random magnitudes 2^-30 … 2^16, and exact midpoints */
+    float x = (float)ldexp(wk_test_float(r, 1.0f, 2.0f), wk_test_int(r, -30, 15));
+    if (i % 4 == 0) { /* the midpoint of two neighbouring halves */
+      const uint16_t h = (uint16_t)wk_test_int(r, 0, 0x7bfe);
+      x = (float)(0.5 * (half_value(h) + half_value((uint16_t)(h + 1))));
+    }
+    if (!(fabsf(x) <= 65504.0f)) continue;
+    if (i % 2) x = -x;
+    uint16_t h = 0;
+    if (wk_f32_kv_to_f16(&x, 1, &h)) {
+      bad_round++;
+      continue;
+    }
+    const double e = fabs(half_value(h) - x);
+    const uint16_t mag = h & 0x7fff;
+    for (int d = -1; d <= 1; d += 2) { /* no neighbour is nearer; a tie goes to the even one */
+      if ((d < 0 && mag == 0) || (d > 0 && mag == 0x7bff)) continue;
+      const double en = fabs(half_value((uint16_t)((h & 0x8000) | (mag + d))) - x);
+      bad_round += en < e || (en == e && (mag & 1));
+    }
+  }
+  const float out_of_range[3] = {65505.0f, -1e6f, NAN};
+  uint16_t sink[3];
+  for (int i = 0; i < 3; i++)
+    CHECK(wk_f32_kv_to_f16(&out_of_range[i], 1, sink) == 1, "%g converted to a half",
+          (double)out_of_range[i]);
+  CHECK(!bad_value && !bad_trip && !bad_round,
+        "halves: %zu values, %zu round trips, %zu roundings wrong", bad_value, bad_trip, bad_round);
+  /* packed-half attention = packed-fp32 attention on the rounded values */
+  static const int cfg[][4] = {{1, 1, 1, 16}, {2, 5, 130, 64}, {3, 7, 1500, 48}, {2, 1, 65, 128}};
+  size_t bad_attn = 0;
+  for (size_t t = 0; t < sizeof cfg / sizeof *cfg; t++) {
+    const int H = cfg[t][0], lq = cfg[t][1], lk = cfg[t][2], dh = cfg[t][3], W = H * dh;
+    float *q = rand_array(r, (size_t)lq * W, -2, 2), *kv = rand_array(r, (size_t)lk * 2 * W, -3, 3);
+    for (size_t i = 0; i < (size_t)lk * 2 * W; i++) { /* K/V rounded to halves */
+      uint16_t h;
+      CHECK(!wk_f32_kv_to_f16(&kv[i], 1, &h), "rounding");
+      kv[i] = wk_f16_to_f32(h);
+    }
+    const size_t bytes = wk_f32_kv_packed_size(H, lk, dh), n = bytes / sizeof(float);
+    float *packed = wk_alloc(bytes);
+    uint16_t *packed16 = wk_alloc(n * sizeof(uint16_t));
+    CHECK(!wk_f32_kv_pack(c_ref, H, lk, dh, kv, 2 * W, kv + W, 2 * W, packed, bytes) &&
+              !wk_f32_kv_to_f16(packed, n, packed16), "pack: %s", wk_last_error());
+    float *o[3];
+    for (int k = 0; k < 3; k++) o[k] = wk_alloc_array((size_t)lq * W, sizeof(float));
+    for (int k = 0; k < 3; k++) { /* fp32 scalar, f16 scalar, f16 on this ISA */
+      wk_context *c = k == 2 ? c_isa : c_ref;
+      const size_t ws_size = wk_f32_attention_packed_workspace_size(H, lk, dh, wk_context_threads(c));
+      void *ws = wk_alloc(ws_size);
+      const wk_f32_attention_args a = {H, lq, lk, dh, q, NULL, NULL, W, 0, 0, 0.0f, o[k], W};
+      CHECK((k ? wk_f32_attention_packed_f16(c, &a, packed16, ws, ws_size)
+               : wk_f32_attention_packed(c, &a, packed, ws, ws_size)) == WK_STATUS_OK,
+            "%s", wk_last_error());
+      wk_free(ws);
+    }
+    bad_attn += count_diff(o[1], o[0], (size_t)lq * W) + count_diff(o[2], o[0], (size_t)lq * W);
+    for (int k = 0; k < 3; k++) wk_free(o[k]);
+    wk_free(q), wk_free(kv), wk_free(packed), wk_free(packed16);
+  }
+  CHECK(bad_attn == 0, "packed-half attention: %zu outputs differ from fp32 on the halves", bad_attn);
+  printf("halves: every finite half exact and round-tripped, 200000 roundings to nearest even; "
+         "packed-half attention bit-exact on %zu shapes\n", sizeof cfg / sizeof *cfg);
+}
+
+/* wk_f32_attention_panels against wk_f32_attention: K/V laid into panels of a buffer sized for
+ * `ctx` keys (ctx > lk: the slots past lk hold NaN, which must never reach an output). */
+static void test_panels(wk_context *c_isa, wk_context *c_ref, wk_test_rng *r) {
+  static const int cfg[][4] = {/* heads, lk, dh, ctx */
+                               {1, 1, 64, 64}, {2, 65, 64, 448}, {3, 130, 32, 200},
+                               {2, 63, 128, 100}, {1, 200, 80, 256}};
+  size_t bad = 0;
+  for (size_t t = 0; t < sizeof cfg / sizeof *cfg; t++) {
+    const int H = cfg[t][0], lk = cfg[t][1], dh = cfg[t][2], ctx = cfg[t][3], W = H * dh;
+    const size_t k_head = (size_t)(ctx + 63) / 64 * 64 * dh, v_panel = (size_t)ctx * 64;
+    const size_t v_head = (size_t)(dh + 63) / 64 * v_panel;
+    float *q = rand_array(r, (size_t)W, -2, 2), *kv = rand_array(r, (size_t)lk * 2 * W, -2, 2);
+    float *kp = wk_alloc_array((size_t)H * k_head, sizeof(float));
+    float *vp = wk_alloc_array((size_t)H * v_head, sizeof(float));
+    for (size_t i = 0; i < (size_t)H * k_head; i++) kp[i] = NAN;
+    for (size_t i = 0; i < (size_t)H * v_head; i++) vp[i] = NAN;
+    for (int j = 0; j < lk; j++)
+      for (int h = 0; h < H; h++)
+        for (int c = 0; c < dh; c++) {
+          kp[h * k_head + (size_t)(j / 64) * dh * 64 + (size_t)c * 64 + j % 64] = kv[(size_t)j * 2 * W + h * dh + c];
+          vp[h * v_head + (size_t)(c / 64) * v_panel + (size_t)j * 64 + c % 64] = kv[(size_t)j * 2 * W + W + h * dh + c];
+        }
+    float *o_ref = wk_alloc_array((size_t)W, sizeof(float)), *o = wk_alloc_array((size_t)W, sizeof(float));
+    wk_f32_attention_args a = {H, 1, lk, dh, q, kv, kv + W, W, 2 * W, 2 * W, 0.0f, o_ref, W};
+    const size_t ws_ref_size = wk_f32_attention_workspace_size(H, 1, lk, dh, 1);
+    void *ws_ref = wk_alloc(ws_ref_size);
+    CHECK(wk_f32_attention(c_ref, &a, ws_ref, ws_ref_size) == 0, "%s", wk_last_error());
+    const wk_f32_kv_panels p = {kp, vp, k_head, v_head, v_panel};
+    for (int k = 0; k < 2; k++) {
+      wk_context *c = k ? c_isa : c_ref;
+      const size_t ws_size = wk_f32_attention_packed_workspace_size(H, lk, dh, wk_context_threads(c));
+      void *ws = wk_alloc(ws_size);
+      a.out = o, a.k = a.v = NULL;
+      CHECK(wk_f32_attention_panels(c, &a, &p, ws, ws_size) == 0, "%s", wk_last_error());
+      bad += count_diff(o, o_ref, (size_t)W);
+      a.k = kv, a.v = kv + W, a.out = o_ref;
+      wk_free(ws);
+    }
+    wk_f32_kv_panels small = p;
+    small.v_panel = (size_t)lk * 64 - 1;
+    CHECK(wk_f32_attention_panels(c_ref, &a, &small, ws_ref, ws_ref_size) == WK_STATUS_INVALID_ARGUMENT,
+          "a V panel stride below lk*64 accepted");
+    wk_free(q), wk_free(kv), wk_free(kp), wk_free(vp), wk_free(o_ref), wk_free(o), wk_free(ws_ref);
+  }
+  CHECK(bad == 0, "attention on panels: %zu outputs differ from wk_f32_attention", bad);
+  printf("attention on cache panels: %zu shapes bit-exact (scalar and this ISA)\n",
+         sizeof cfg / sizeof *cfg);
+}
+
 int main(int argc, char **argv) {
   const wk_isa isa = argc > 1 ? wk_test_isa_arg(argc, argv) : WK_ISA_SCALAR;
   wk_context *c_ref = wk_test_context(WK_ISA_SCALAR, 1);
@@ -250,6 +387,8 @@ int main(int argc, char **argv) {
   test_gemm(c_isa, c_ref, &r);
   test_softmax(wk_kernels_for(isa)->f32, &r);
   test_attention(c_isa, c_ref, &r);
+  test_f16(c_isa, c_ref, &r);
+  test_panels(c_isa, c_ref, &r);
   test_args(c_isa);
   wk_context_free(c_ref);
   wk_context_free(c_isa);

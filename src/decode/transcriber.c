@@ -175,7 +175,7 @@ static wk_status state_for(run *R, int beams, wk_decoder_state **out) {
     if (st) return st;
     R->st_gen[i] = R->feat_gen;
   }
-  wk_decoder_state_rewind(R->st[i]);
+  wk_decoder_state_rewind(R->st[i], 0);
   *out = R->st[i];
   return WK_STATUS_OK;
 }
@@ -213,7 +213,7 @@ static wk_status src_detect_language(void *u, int *language) {
   const wk_special_tokens *sp = wk_tokenizer_special(R->t->tok);
   const int sot = sp->sot;
   if (!s) s = wk_decoder_step(R->ctx, R->t->dec, st, &sot, 1, R->logits);
-  wk_decoder_state_rewind(st);
+  if (st) wk_decoder_state_rewind(st, 0);
   R->decode_ms += (wk_now() - t0) * 1e3;
   if (s) return s;
   *language = wk_detect_language_logits(sp, R->logits);

@@ -16,10 +16,23 @@ static inline __m256i lane_mask8(int valid) { /* lanes < valid set */
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(valid), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
-/* rows × (8·nv) outputs at block row i0, block column j0 (a strip start); `cols` valid. */
-INLINE void tile(const int rows, const int nv, const wk_f32_gemm_block_args *p, int i0, int j0,
-                 int cols) {
-  const float *w = p->w + (size_t)(j0 / WK_F32_NR) * p->k * WK_F32_NR + j0 % WK_F32_NR;
+/* 8 IEEE halves widened exactly, wk_f16_to_f32's steps (AVX2 has no vcvtph2ps: that is F16C). */
+INLINE __m256 half8(const uint16_t *h) {
+  const __m256i x = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(const void *)h));
+  const __m256i mag = _mm256_slli_epi32(_mm256_and_si256(x, _mm256_set1_epi32(0x7fff)), 13);
+  const __m256i sign = _mm256_slli_epi32(_mm256_and_si256(x, _mm256_set1_epi32(0x8000)), 16);
+  const __m256 f = _mm256_mul_ps(_mm256_castsi256_ps(mag), _mm256_set1_ps(0x1p112f));
+  return _mm256_or_ps(f, _mm256_castsi256_ps(sign));
+}
+
+/* rows × (8·nv) outputs at block row i0, block column j0 (a strip start); `cols` valid.
+ * half: the panels are IEEE halves (p->w16). */
+INLINE void tile(const int rows, const int nv, const int half, const wk_f32_gemm_block_args *p,
+                 int i0, int j0, int cols) {
+  const size_t w0 =
+      (size_t)(j0 / WK_F32_NR) * (p->w_panel ? p->w_panel : (size_t)p->k * WK_F32_NR) + j0 % WK_F32_NR;
+  const float *w = half ? NULL : p->w + w0;
+  const uint16_t *w16 = half ? p->w16 + w0 : NULL;
   const float *x = p->x + i0 * p->x_stride; /* [rows][k] */
   __m256 acc[MR][2];
 #pragma GCC unroll 6
@@ -29,7 +42,9 @@ INLINE void tile(const int rows, const int nv, const wk_f32_gemm_block_args *p, 
   for (int k = 0; k < p->k; k++) {
     __m256 wv[2];
 #pragma GCC unroll 2
-    for (int v = 0; v < nv; v++) wv[v] = _mm256_load_ps(w + (size_t)k * WK_F32_NR + 8 * v);
+    for (int v = 0; v < nv; v++)
+      wv[v] = half ? half8(w16 + (size_t)k * WK_F32_NR + 8 * v)
+                   : _mm256_load_ps(w + (size_t)k * WK_F32_NR + 8 * v);
 #pragma GCC unroll 6
     for (int r = 0; r < rows; r++) {
       const __m256 b = _mm256_broadcast_ss(x + r * p->x_stride + k);
@@ -60,7 +75,10 @@ INLINE void tile(const int rows, const int nv, const wk_f32_gemm_block_args *p, 
 }
 
 #define TILE_CASE(R, V) \
-  case (R)*4 + (V): tile(R, V, p, i0, j0, cols); break;
+  case (R)*4 + (V): \
+    if (p->w16) tile(R, V, 1, p, i0, j0, cols); \
+    else tile(R, V, 0, p, i0, j0, cols); \
+    break;
 #define TILE_ROWS(R) TILE_CASE(R, 1) TILE_CASE(R, 2)
 
 static void gemm_block(const wk_f32_gemm_block_args *p) {

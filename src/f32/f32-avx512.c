@@ -16,10 +16,13 @@ static inline __mmask16 lane_mask(int valid) { /* the first `valid` (≤ 16) lan
   return valid >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (valid > 0 ? valid : 0)) - 1u);
 }
 
-/* rows × (16·nv) outputs at block row i0, block column j0 (a panel start); `cols` valid. */
-INLINE void tile(const int rows, const int nv, const wk_f32_gemm_block_args *p, int i0, int j0,
-                 int cols) {
-  const float *w = p->w + (size_t)(j0 / WK_F32_NR) * p->k * WK_F32_NR; /* [k][64] */
+/* rows × (16·nv) outputs at block row i0, block column j0 (a panel start); `cols` valid.
+ * half: the panels are IEEE halves (p->w16), widened by vcvtph2ps (exact, as the spec). */
+INLINE void tile(const int rows, const int nv, const int half, const wk_f32_gemm_block_args *p,
+                 int i0, int j0, int cols) {
+  const size_t w0 = (size_t)(j0 / WK_F32_NR) * (p->w_panel ? p->w_panel : (size_t)p->k * WK_F32_NR);
+  const float *w = half ? NULL : p->w + w0;        /* [k][64] */
+  const uint16_t *w16 = half ? p->w16 + w0 : NULL; /* [k][64] */
   const float *x = p->x + i0 * p->x_stride;                           /* [rows][k] */
   __m512 acc[MR][4];
 #pragma GCC unroll 6
@@ -29,7 +32,10 @@ INLINE void tile(const int rows, const int nv, const wk_f32_gemm_block_args *p, 
   for (int k = 0; k < p->k; k++) {
     __m512 wv[4];
 #pragma GCC unroll 4
-    for (int v = 0; v < nv; v++) wv[v] = _mm512_load_ps(w + (size_t)k * WK_F32_NR + 16 * v);
+    for (int v = 0; v < nv; v++)
+      wv[v] = half ? _mm512_cvtph_ps(_mm256_loadu_si256(
+                         (const __m256i *)(const void *)(w16 + (size_t)k * WK_F32_NR + 16 * v)))
+                   : _mm512_load_ps(w + (size_t)k * WK_F32_NR + 16 * v);
 #pragma GCC unroll 6
     for (int r = 0; r < rows; r++) {
       const __m512 b = _mm512_set1_ps(x[r * p->x_stride + k]);
@@ -55,7 +61,10 @@ INLINE void tile(const int rows, const int nv, const wk_f32_gemm_block_args *p, 
 }
 
 #define TILE_CASE(R, V) \
-  case (R)*8 + (V): tile(R, V, p, i0, j0, cols); break;
+  case (R)*8 + (V): \
+    if (p->w16) tile(R, V, 1, p, i0, j0, cols); \
+    else tile(R, V, 0, p, i0, j0, cols); \
+    break;
 #define TILE_ROWS(R) TILE_CASE(R, 1) TILE_CASE(R, 2) TILE_CASE(R, 3) TILE_CASE(R, 4)
 
 /* Column panels outer, row tiles inner: the panel (k × 256 B) stays in L1/L2 while every row

@@ -13,7 +13,10 @@
  *    (broadcast X[m][k], vfmadd with a packed W panel, k in order) computes exactly these bits;
  *    the operator never splits k, so the result is the same for every blocking, ISA and thread
  *    count.  wk_gelu is the INT8 GEMM family's fixed erf-GELU sequence (gemm-internal.h).
- *    W is packed once into panels of WK_F32_NR columns, k-major (wk_f32_pack).
+ *    W is packed once into panels of WK_F32_NR columns, k-major (wk_f32_pack).  The panels may
+ *    hold IEEE half-precision values instead (w16; the INT8 decoder's cross K/V): then
+ *    W[n][k] = wk_f16_to_f32(half) — an exact conversion, so the fmaf chain is the one above on
+ *    the halves' values, and vcvtph2ps (AVX-512) or the same bit steps (AVX2) compute it.
  *
  * 2. softmax_row — one attention row, in place: for s[0 … L):
  *
@@ -65,6 +68,9 @@ typedef struct wk_f32_gemm_block_args {
   const float *x;        /* [m][k], row i at x + i·x_stride */
   ptrdiff_t x_stride;
   const float *w;        /* ceil(n/64) packed panels of [k][64], the block's first one */
+  const uint16_t *w16;   /* or (non-NULL; w unused) the same panels in IEEE half precision */
+  size_t w_panel;        /* elements from one panel to the next: 0 means k·64 (packed); more
+                          * when the panels are rows of a longer buffer (a decoder's cache) */
   const float *bias;     /* [round_up(n, 64)] zero-padded, or NULL */
   int gelu;              /* nonzero: wk_gelu after the bias */
   const float *residual; /* [m][n], row i at residual + i·residual_stride, or NULL */
@@ -108,6 +114,22 @@ static inline float wk_f32_exp2(float x) {
   p = fmaf(p, f, WK_EXP2_C1);
   p = fmaf(p, f, 1.0f);
   return p * wk_f32_pow2i((int)n);
+}
+
+/* A finite IEEE half (its bits) as a float, exactly: the magnitude's bits moved into a float's
+ * exponent and mantissa fields (a float 2^-112 times the half's value: exponent bias 127 vs
+ * 15; half subnormals land on float subnormals of the same mantissa), times 2^112 (exact: a
+ * power of two, normal result), then the sign.  Infinities and NaNs never reach it. */
+static inline float wk_f16_to_f32(uint16_t h) {
+  const uint32_t mag = (uint32_t)(h & 0x7fffu) << 13, sign = (uint32_t)(h & 0x8000u) << 16;
+  float f;
+  memcpy(&f, &mag, sizeof f);
+  f = f * 0x1p112f;
+  uint32_t b;
+  memcpy(&b, &f, sizeof b);
+  b |= sign;
+  memcpy(&f, &b, sizeof f);
+  return f;
 }
 
 /* The halving tree over 16 lane sums. */

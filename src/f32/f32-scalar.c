@@ -7,9 +7,13 @@ static void gemm_block(const wk_f32_gemm_block_args *p) {
   for (int i = 0; i < p->m; i++) {
     const float *x = p->x + i * p->x_stride; /* [k] */
     for (int j = 0; j < p->n; j++) {
-      const float *w = p->w + (size_t)(j / WK_F32_NR) * p->k * WK_F32_NR + j % WK_F32_NR;
+      const size_t panel = p->w_panel ? p->w_panel : (size_t)p->k * WK_F32_NR;
+      const size_t w0 = (size_t)(j / WK_F32_NR) * panel + j % WK_F32_NR;
       float acc = 0.0f;
-      for (int k = 0; k < p->k; k++) acc = fmaf(x[k], w[(size_t)k * WK_F32_NR], acc);
+      for (int k = 0; k < p->k; k++) {
+        const size_t at = w0 + (size_t)k * WK_F32_NR;
+        acc = fmaf(x[k], p->w16 ? wk_f16_to_f32(p->w16[at]) : p->w[at], acc);
+      }
       float y = acc;
       if (p->bias) y = y + p->bias[j];
       if (p->gelu) y = wk_gelu(y);

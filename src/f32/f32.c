@@ -231,6 +231,9 @@ typedef struct attn_job {
   attn_layout L;
   float c;       /* softmax_scale · log2(e) */
   float *kp, *vp; /* [heads][kp_floats], [heads][vp_floats] */
+  size_t k_head, v_head; /* floats from one head's K (V) panels to the next */
+  size_t v_panel;        /* floats between V panels: 0 = packed (lk·64) */
+  const uint16_t *kp16, *vp16; /* or the same in IEEE halves (packed f16 K/V) */
   float *s;       /* [threads][s_floats] */
   size_t q_blocks;
 } attn_job;
@@ -259,7 +262,8 @@ static void attn_task(void *ctx, size_t task, int thread) {
   const wk_f32_gemm_block_args sb = {
       .m = rows, .n = a->lk, .k = dh,
       .x = a->q + i0 * a->q_stride + h * dh, .x_stride = a->q_stride,
-      .w = j->kp + (size_t)h * j->L.kp_floats,
+      .w = j->kp16 ? NULL : j->kp + (size_t)h * j->k_head,
+      .w16 = j->kp16 ? j->kp16 + (size_t)h * j->k_head : NULL,
       .out = s, .out_stride = s_stride,
   };
   j->kern->gemm_block(&sb);
@@ -269,7 +273,9 @@ static void attn_task(void *ctx, size_t task, int thread) {
   const wk_f32_gemm_block_args ob = {
       .m = rows, .n = dh, .k = a->lk,
       .x = s, .x_stride = s_stride,
-      .w = j->vp + (size_t)h * j->L.vp_floats,
+      .w = j->vp16 ? NULL : j->vp + (size_t)h * j->v_head,
+      .w16 = j->vp16 ? j->vp16 + (size_t)h * j->v_head : NULL,
+      .w_panel = j->v_panel,
       .out = o, .out_stride = a->out_stride,
   };
   j->kern->gemm_block(&ob);
@@ -277,10 +283,11 @@ static void attn_task(void *ctx, size_t task, int thread) {
     for (int c = 0; c < dh; c++) o[r * a->out_stride + c] = o[r * a->out_stride + c] * inv[r];
 }
 
-/* wk_f32_attention, or with packed K/V (then a->k, a->v are unused and ws holds only the
- * per-thread score rows). */
+/* wk_f32_attention, or with packed K/V (fp32, or halves with f16; then a->k, a->v are unused
+ * and ws holds only the per-thread score rows). */
 static wk_status attention_run(wk_context *ctx, const wk_f32_attention_args *a,
-                               const float *packed, void *ws, size_t ws_size) {
+                               const void *packed, int f16, const wk_f32_kv_panels *panels,
+                               void *ws, size_t ws_size) {
   if (!ctx || !a || !a->q || (!packed && (!a->k || !a->v)) || !a->out || !ws)
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "f32 attention: NULL argument");
   const int threads = wk_threadpool_size(ctx->pool);
@@ -320,9 +327,19 @@ static wk_status attention_run(wk_context *ctx, const wk_f32_attention_args *a,
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "f32 attention: softmax_scale = %g",
                     (double)a->softmax_scale);
   j.c = (float)((double)scale * 1.4426950408889634); /* · log2(e): softmax in base 2 */
-  j.kp = packed ? (float *)packed : (float *)ws; /* only written by the pack stage below */
-  j.vp = j.kp + (size_t)a->heads * j.L.kp_floats;
+  if (f16) {
+    j.kp16 = packed;
+    j.vp16 = j.kp16 + (size_t)a->heads * j.L.kp_floats;
+  } else {
+    j.kp = packed ? (float *)(uintptr_t)packed : (float *)ws; /* written by the pack stage only */
+    j.vp = j.kp + (size_t)a->heads * j.L.kp_floats;
+  }
   j.s = packed ? (float *)ws : j.vp + (size_t)a->heads * j.L.vp_floats;
+  j.k_head = j.L.kp_floats, j.v_head = j.L.vp_floats;
+  if (panels) {
+    j.kp = (float *)(uintptr_t)panels->k, j.vp = (float *)(uintptr_t)panels->v;
+    j.k_head = panels->k_head, j.v_head = panels->v_head, j.v_panel = panels->v_panel;
+  }
   j.q_blocks = ((size_t)a->lq + BQ - 1) / BQ;
   if (!packed) wk_threadpool_run(ctx->pool, 2 * (size_t)a->heads, attn_pack_task, &j);
   wk_threadpool_run(ctx->pool, (size_t)a->heads * j.q_blocks, attn_task, &j);
@@ -331,7 +348,7 @@ static wk_status attention_run(wk_context *ctx, const wk_f32_attention_args *a,
 
 wk_status wk_f32_attention(wk_context *ctx, const wk_f32_attention_args *a, void *ws,
                            size_t ws_size) {
-  return attention_run(ctx, a, NULL, ws, ws_size);
+  return attention_run(ctx, a, NULL, 0, NULL, ws, ws_size);
 }
 
 /* ── attention over keys packed once ─────────────────────────────────────── */
@@ -374,5 +391,47 @@ wk_status wk_f32_kv_pack(wk_context *ctx, int heads, int lk, int head_dim, const
 wk_status wk_f32_attention_packed(wk_context *ctx, const wk_f32_attention_args *a,
                                   const float *packed, void *ws, size_t ws_size) {
   if (!packed) return wk_error(WK_STATUS_INVALID_ARGUMENT, "f32 attention: NULL packed K/V");
-  return attention_run(ctx, a, packed, ws, ws_size);
+  return attention_run(ctx, a, packed, 0, NULL, ws, ws_size);
+}
+
+/* One float to the nearest half (ties to even), |x| ≤ 65504 (checked by the caller). */
+static uint16_t f32_to_f16(float x) {
+  uint32_t b;
+  memcpy(&b, &x, sizeof b);
+  const uint16_t sign = (uint16_t)((b >> 16) & 0x8000u);
+  const uint32_t a = b & 0x7fffffffu;
+  if (a < 0x38800000u) { /* below 2^-14: a half subnormal (or zero), units of 2^-24 */
+    float m;
+    memcpy(&m, &a, sizeof m);
+    return (uint16_t)(sign | (uint16_t)lrintf(m * 0x1p24f)); /* exact product; 1024 = 2^-14 */
+  }
+  /* normal: exponent rebiased 127 → 15, mantissa 23 → 10 bits rounded to nearest even (a
+   * carry into the exponent is the right result) */
+  const uint32_t r = a - (112u << 23);
+  return (uint16_t)(sign | ((r + 0x0fffu + ((r >> 13) & 1u)) >> 13));
+}
+
+int wk_f32_kv_to_f16(const float *packed, size_t n, uint16_t *out) {
+  for (size_t i = 0; i < n; i++) {
+    if (!(fabsf(packed[i]) <= 65504.0f)) return 1; /* also NaN */
+    out[i] = f32_to_f16(packed[i]);
+  }
+  return 0;
+}
+
+wk_status wk_f32_attention_packed_f16(wk_context *ctx, const wk_f32_attention_args *a,
+                                      const uint16_t *packed, void *ws, size_t ws_size) {
+  if (!packed) return wk_error(WK_STATUS_INVALID_ARGUMENT, "f32 attention: NULL packed K/V");
+  return attention_run(ctx, a, packed, 1, NULL, ws, ws_size);
+}
+
+wk_status wk_f32_attention_panels(wk_context *ctx, const wk_f32_attention_args *a,
+                                  const wk_f32_kv_panels *kv, void *ws, size_t ws_size) {
+  if (!kv || !kv->k || !kv->v)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "f32 attention: NULL K/V panels");
+  if (!a || kv->k_head < wk_f32_packed_floats(a->lk, a->head_dim) ||
+      kv->v_panel < (size_t)a->lk * WK_F32_NR ||
+      kv->v_head < (size_t)((a->head_dim + WK_F32_NR - 1) / WK_F32_NR) * kv->v_panel)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "f32 attention: K/V panel strides too small");
+  return attention_run(ctx, a, kv->k, 0, kv, ws, ws_size);
 }

@@ -10,6 +10,7 @@
 #define WK_F32_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "whisk.h"
 
@@ -83,5 +84,27 @@ size_t wk_f32_attention_packed_workspace_size(int heads, int lk, int head_dim, i
  * same heads, lk, head_dim; args->k, v are ignored): the same bytes, without re-packing. */
 wk_status wk_f32_attention_packed(wk_context *context, const wk_f32_attention_args *args,
                                   const float *packed, void *ws, size_t ws_size);
+
+/* The same panels in IEEE half precision: half the bytes a step reads (the INT8 decoder's
+ * cross K/V).  wk_f32_kv_to_f16 rounds n packed floats to the nearest half (ties to even) and
+ * returns 0, or returns 1 without finishing if a value is outside the half range (|x| >
+ * 65504: the caller keeps fp32).  wk_f32_attention_packed_f16 is wk_f32_attention_packed on
+ * the halves' (exact) float values: bytes identical on every ISA and thread count. */
+int wk_f32_kv_to_f16(const float *packed, size_t n, uint16_t *out);
+
+/* K/V already in the attention's panels inside longer buffers (the decoder's self-attention
+ * cache, written a key at a time, so no step packs it): head h's keys j at
+ *   k[h·k_head + (j / 64)·dh·64 + c·64 + j % 64]          (K panels, as wk_f32_kv_pack lays them)
+ *   v[h·v_head + (c / 64)·v_panel + j·64 + c % 64]         (V rows of 64 channels per panel)
+ * for j < lk, c < dh; k_head ≥ round_up(lk, 64)·dh, v_panel ≥ lk·64, v_head ≥ ⌈dh/64⌉·v_panel.
+ * Other values in the panels (keys ≥ lk) are never used: bytes equal wk_f32_attention's. */
+typedef struct wk_f32_kv_panels {
+  const float *k, *v;
+  size_t k_head, v_head, v_panel; /* floats */
+} wk_f32_kv_panels;
+wk_status wk_f32_attention_panels(wk_context *context, const wk_f32_attention_args *args,
+                                  const wk_f32_kv_panels *kv, void *ws, size_t ws_size);
+wk_status wk_f32_attention_packed_f16(wk_context *context, const wk_f32_attention_args *args,
+                                      const uint16_t *packed, void *ws, size_t ws_size);
 
 #endif

@@ -1,10 +1,12 @@
 /* gemm.c — the INT8 GEMM operator: validates arguments, packs weights once for the context's
  * kernel, splits the output into (row block × column block) tasks on the context's thread
- * pool.  Every output element is computed by exactly one task with the same integer sum and the same float epilogue, so the bytes do not depend on
- * the blocking or the thread count.  With an int8 output (out_q) a task owns whole rows (a row
- * block × every column block, in turn), computes them in fp32 (into `out`, or the thread's
- * scratch) and quantizes them with the context's quantizer (src/quant): the same bytes as the
- * fp32 run followed by wk_quantize_rows. */
+ * pool.  Every output element is computed by exactly one task with the same integer sum and
+ * the same float epilogue, so the bytes do not depend on the blocking or the thread count.
+ * With an int8 output (out_q) a task owns whole rows (a row block × every column block, in
+ * turn), computes them in fp32 (into `out`, or the thread's scratch) and quantizes them with
+ * the context's quantizer (src/quant): the same bytes as the fp32 run followed by
+ * wk_quantize_rows.  When there are fewer row tiles than threads (a decoder step's 1–5 rows),
+ * column tasks fill shared fp32 rows instead and the rows are quantized after the join. */
 #include <float.h>
 #include <math.h>
 #include <string.h>
@@ -125,6 +127,9 @@ typedef struct gemm_run {
   const wk_gemm_args *args;
   int mb, nb;        /* rows, columns per block */
   size_t n_blocks;   /* column blocks */
+  float *y;          /* gemm_task's fp32 output: args->out, or (int8 output split by columns)
+                      * the shared rows [m][rows_stride] in thread_mem */
+  ptrdiff_t ys;
   size_t scratch;    /* bytes per thread: the kernel's, then (int8 output without `out`) the
                       * fp32 rows [mb][rows_stride] */
   size_t kern_scratch; /* bytes of the kernel's part (64-byte multiple) */
@@ -163,10 +168,19 @@ static void gemm_block(const gemm_run *r, int i0, int j0, float *out, ptrdiff_t 
 
 static void gemm_task(void *ctx, size_t task, int thread) {
   const gemm_run *r = ctx;
-  const wk_gemm_args *g = r->args;
   const int i0 = (int)(task / r->n_blocks) * r->mb;
   const int j0 = (int)(task % r->n_blocks) * r->nb;
-  gemm_block(r, i0, j0, g->out + i0 * g->out_stride, g->out_stride, thread);
+  gemm_block(r, i0, j0, r->y + i0 * r->ys, r->ys, thread);
+}
+
+/* Rows [i0, i0 + rows) of y (row i0 at y) quantized into out_q; NaN scale for a row that holds
+ * NaN or ±∞. */
+static void quant_rows(const gemm_run *r, int i0, int rows, const float *y, ptrdiff_t ys) {
+  const wk_gemm_args *g = r->args;
+  for (int i = 0; i < rows; i++)
+    if (!wk_quant_row(r->quant, y + i * ys, r->wt->n, g->out_q + (i0 + i) * g->out_q_stride,
+                      &g->out_q_scale[i0 + i]))
+      g->out_q_scale[i0 + i] = NAN;
 }
 
 /* int8 output: row block `task`, every column block, then each row quantized.  A row that
@@ -182,10 +196,7 @@ static void gemm_rows_task(void *ctx, size_t task, int thread) {
                                         r->kern_scratch);
   const ptrdiff_t ys = g->out ? g->out_stride : r->rows_stride;
   for (int j0 = 0; j0 < wt->n; j0 += r->nb) gemm_block(r, i0, j0, y, ys, thread);
-  for (int i = 0; i < rows; i++)
-    if (!wk_quant_row(r->quant, y + i * ys, wt->n, g->out_q + (i0 + i) * g->out_q_stride,
-                      &g->out_q_scale[i0 + i]))
-      g->out_q_scale[i0 + i] = NAN;
+  quant_rows(r, i0, rows, y, ys);
 }
 
 static wk_status check_run(const wk_context *ctx, const wk_gemm_weights *wt,
@@ -290,30 +301,37 @@ wk_status wk_gemm_run(wk_context *ctx, const wk_gemm_weights *wt, const wk_gemm_
   r.nb = (int)groups * WK_GEMM_NB_ALIGN;
   r.mb = kern->mr * ROW_TILES_PER_TASK;
   /* Few tasks (small m or n): smaller blocks, rows first (a row tile reuses the whole block). */
-  const int task_n = g->out_q ? 1 : wt->n; /* int8 output: one task per row block */
+  /* int8 output: one task per row block (its column blocks in turn, then the rows quantized
+   * while hot) — unless even single row tiles leave threads idle (a decoder step: m = 1…5),
+   * then column tasks into fp32 rows shared by the threads, quantized after the join. */
+  const int by_cols = !g->out_q || (g->m + kern->mr - 1) / kern->mr < threads;
+  const int task_n = by_cols ? wt->n : 1;
   while (count_tasks(g->m, task_n, r.mb, r.nb) < want_tasks && r.mb > kern->mr)
     r.mb = (r.mb / kern->mr + 1) / 2 * kern->mr;
-  while (!g->out_q && count_tasks(g->m, wt->n, r.mb, r.nb) < want_tasks &&
-         r.nb > WK_GEMM_NB_ALIGN)
+  while (by_cols && count_tasks(g->m, wt->n, r.mb, r.nb) < want_tasks && r.nb > WK_GEMM_NB_ALIGN)
     r.nb = (r.nb / WK_GEMM_NB_ALIGN + 1) / 2 * WK_GEMM_NB_ALIGN;
   r.n_blocks = ((size_t)wt->n + r.nb - 1) / r.nb;
-  /* int8 output: a task is a whole row block (its column blocks run in turn) */
-  const size_t n_tasks = g->out_q ? ((size_t)g->m + r.mb - 1) / r.mb
-                                  : count_tasks(g->m, wt->n, r.mb, r.nb);
+  const size_t n_tasks = by_cols ? count_tasks(g->m, wt->n, r.mb, r.nb)
+                                 : ((size_t)g->m + r.mb - 1) / r.mb;
 
   r.kern_scratch = (kern->scratch_size(wt->k) + 63) & ~(size_t)63;
   r.scratch = r.kern_scratch;
-  if (g->out_q && !g->out) { /* fp32 rows [mb][n rounded up to 64 bytes] per thread */
+  const int shared_rows = by_cols && g->out_q && !g->out;
+  if (g->out_q && !g->out) /* fp32 rows [mb][n rounded up to 64 bytes], per thread or shared */
     r.rows_stride = (ptrdiff_t)(((size_t)wt->n + 15) & ~(size_t)15);
+  if (g->out_q && !g->out && !shared_rows)
     r.scratch += (size_t)r.mb * (size_t)r.rows_stride * sizeof(float);
-  }
-  if (r.scratch) {
-    r.thread_mem = wk_alloc_array((size_t)threads, r.scratch);
+  const size_t shared = shared_rows ? (size_t)g->m * (size_t)r.rows_stride * sizeof(float) : 0;
+  if (r.scratch || shared) {
+    r.thread_mem = wk_alloc((size_t)threads * r.scratch + shared);
     if (!r.thread_mem)
       return wk_error(WK_STATUS_OUT_OF_MEMORY, "gemm: out of memory (scratch for k=%d n=%d)",
                       wt->k, wt->n);
   }
-  wk_threadpool_run(ctx->pool, n_tasks, g->out_q ? gemm_rows_task : gemm_task, &r);
+  r.y = shared_rows ? (float *)(void *)(r.thread_mem + (size_t)threads * r.scratch) : g->out;
+  r.ys = shared_rows ? r.rows_stride : g->out_stride;
+  wk_threadpool_run(ctx->pool, n_tasks, by_cols ? gemm_task : gemm_rows_task, &r);
+  if (by_cols && g->out_q) quant_rows(&r, 0, g->m, r.y, r.ys);
   wk_free(r.thread_mem);
   if (g->out_q)
     for (int i = 0; i < g->m; i++)

@@ -48,9 +48,18 @@ struct wk_decoder_state {
   int n_beams, n_text_ctx, d, n_layer, ffn;
   int n_audio;        /* 0 until wk_decoder_set_audio */
   int position;       /* cached positions per beam */
-  float *self_kv;     /* [n_layer][n_beams][n_text_ctx][2d]: k ‖ v per position */
-  float *cross;       /* [n_layer][cross_bytes]: each layer's cross K/V packed once
-                       * (wk_f32_kv_pack: the f32 attention's panels, not re-packed per step) */
+  float *self_kv;     /* [n_layer][n_beams][kv_block]: each beam's cached K and V, in the f32
+                       * attention's panels (written a key at a time, so no step packs them):
+                       * K [heads][k_head] (panels of 64 keys, [dh][64] each), then
+                       * V [heads][v_head] (⌈dh/64⌉ panels of [n_text_ctx][64]) */
+  size_t kv_block, k_head, v_head, v_panel; /* floats */
+  int heads;
+  float *reorder;     /* wk_decoder_reorder's copies of the source beams (kept: no page faults) */
+  size_t reorder_cap; /* floats */
+  void *cross;        /* [n_layer][cross_bytes]: each layer's cross K/V packed once
+                       * (wk_f32_kv_pack: the f32 attention's panels, not re-packed per step);
+                       * INT8: in IEEE halves when every value fits (cross_f16) */
+  int cross_f16;
   size_t cross_bytes; /* per layer */
   size_t cross_cap;   /* bytes allocated in cross */
   /* scratch, grown to `rows` rows of a step (or n_audio rows in set_audio) */
@@ -251,7 +260,7 @@ size_t wk_decoder_weight_bytes(const wk_decoder *dec) { return dec ? dec->weight
 
 void wk_decoder_state_free(wk_decoder_state *st) {
   if (!st) return;
-  wk_free(st->self_kv), wk_free(st->cross);
+  wk_free(st->self_kv), wk_free(st->cross), wk_free(st->reorder);
   wk_free(st->x), wk_free(st->a), wk_free(st->b), wk_free(st->q8), wk_free(st->qs);
   wk_free(st->f8), wk_free(st->fs), wk_free(st->attn_ws);
   wk_free(st);
@@ -268,9 +277,14 @@ wk_status wk_decoder_state_create(const wk_decoder *dec, int n_beams, wk_decoder
   if (!st) return wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder state: out of memory");
   memset(st, 0, sizeof *st);
   st->n_beams = n_beams, st->n_text_ctx = dec->n_text_ctx, st->d = dec->d;
-  st->n_layer = dec->n_layer, st->ffn = dec->ffn;
-  /* ≤ 1024 layers · 64 beams · 16384 positions · 32768 floats: < 2^55, no overflow */
-  const size_t n = (size_t)dec->n_layer * n_beams * dec->n_text_ctx * 2 * dec->d;
+  st->n_layer = dec->n_layer, st->ffn = dec->ffn, st->heads = dec->heads;
+  const size_t dh = (size_t)(dec->d / dec->heads), ctx = (size_t)dec->n_text_ctx;
+  st->k_head = wk_round_up(ctx, 64) * dh;
+  st->v_panel = ctx * 64;
+  st->v_head = (dh + 63) / 64 * st->v_panel;
+  st->kv_block = (size_t)dec->heads * (st->k_head + st->v_head);
+  /* ≤ 1024 layers · 64 beams · 2^15 floats per position · 2^14 positions (×2 padding): < 2^57 */
+  const size_t n = (size_t)dec->n_layer * n_beams * st->kv_block;
   st->self_kv = wk_alloc_array(n, sizeof(float));
   if (!st->self_kv) {
     wk_decoder_state_free(st);
@@ -283,14 +297,56 @@ wk_status wk_decoder_state_create(const wk_decoder *dec, int n_beams, wk_decoder
 int wk_decoder_state_beams(const wk_decoder_state *st) { return st ? st->n_beams : 0; }
 int wk_decoder_state_position(const wk_decoder_state *st) { return st ? st->position : 0; }
 
-void wk_decoder_state_rewind(wk_decoder_state *st) {
-  if (st) st->position = 0;
+wk_status wk_decoder_state_rewind(wk_decoder_state *st, int position) {
+  if (!st) return wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder rewind: NULL state");
+  if (position < 0 || position > st->position)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder rewind: position %d (need 0..%d)",
+                    position, st->position);
+  st->position = position; /* the rows past it are overwritten before they are read again */
+  return WK_STATUS_OK;
 }
 
-int wk_decoder_state_has_audio(const wk_decoder_state *st) { return st && st->n_audio > 0; }
+size_t wk_decoder_step_bytes(const wk_decoder *dec, const wk_decoder_state *st, int n_new) {
+  if (!dec || !st || n_new < 1) return 0;
+  const size_t cache = (size_t)st->n_layer * st->n_beams * (size_t)(st->position + n_new) * 2 *
+                       (size_t)st->d * sizeof(float);
+  return dec->weight_bytes + (st->n_audio ? (size_t)st->n_layer * st->cross_bytes : 0) + cache;
+}
 
-static float *kv_at(const wk_decoder_state *st, int layer, int beam) { /* [n_text_ctx][2d] */
-  return st->self_kv + ((size_t)layer * st->n_beams + beam) * st->n_text_ctx * 2 * st->d;
+static float *kv_at(const wk_decoder_state *st, int layer, int beam) { /* [kv_block] */
+  return st->self_kv + ((size_t)layer * st->n_beams + beam) * st->kv_block;
+}
+
+/* Key and value of position `pos` ([d] each, head-major) into a beam's panels. */
+static void kv_put(const wk_decoder_state *st, float *block, int pos, const float *k,
+                   const float *v) {
+  const int dh = st->d / st->heads;
+  for (int h = 0; h < st->heads; h++) {
+    float *kp = block + h * st->k_head + (size_t)(pos / 64) * dh * 64 + pos % 64;
+    float *vp = block + st->heads * st->k_head + h * st->v_head + (size_t)pos * 64;
+    for (int c = 0; c < dh; c++) {
+      kp[(size_t)c * 64] = k[h * dh + c];
+      vp[(size_t)(c / 64) * st->v_panel + c % 64] = v[h * dh + c];
+    }
+  }
+}
+
+/* Positions 0 … n − 1 of a beam's panels between its block and a compact copy (to_block: from
+ * the copy back into the block): per head the used K panels, then the used V rows. */
+static size_t kv_copy(const wk_decoder_state *st, float *block, float *copy, int n, int to_block) {
+  const int dh = st->d / st->heads;
+  const size_t k_used = (size_t)(n + 63) / 64 * dh * 64, v_used = (size_t)n * 64;
+  size_t at = 0;
+  for (int h = 0; h < st->heads; h++) {
+    float *kb = block + h * st->k_head;
+    memcpy(to_block ? kb : copy + at, to_block ? copy + at : kb, k_used * sizeof(float));
+    at += k_used;
+    for (int q = 0; q < (dh + 63) / 64; q++, at += v_used) {
+      float *vb = block + st->heads * st->k_head + h * st->v_head + q * st->v_panel;
+      memcpy(to_block ? vb : copy + at, to_block ? copy + at : vb, v_used * sizeof(float));
+    }
+  }
+  return at; /* floats of the copy */
 }
 
 /* Grows the scratch to `rows` rows (contents not kept) and the attention workspace to the
@@ -399,22 +455,13 @@ wk_status wk_decoder_set_audio(wk_context *ctx, const wk_decoder *dec, wk_decode
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder: the features hold NaN or infinity");
   st->n_audio = 0, st->position = 0;
   const int dh = d / dec->heads;
-  const size_t per = wk_round_up(wk_f32_kv_packed_size(dec->heads, n_audio, dh), 64);
-  const size_t need = (size_t)dec->n_layer * per;
-  if (need > st->cross_cap) {
-    wk_free(st->cross);
-    st->cross_cap = 0;
-    st->cross = wk_alloc(need);
-    if (!st->cross)
-      return wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder: cannot allocate %zu bytes of cross K/V", need);
-    st->cross_cap = need;
-  }
-  st->cross_bytes = per;
+  const size_t per32 = wk_round_up(wk_f32_kv_packed_size(dec->heads, n_audio, dh), 64);
   float *kv = wk_alloc_array((size_t)n_audio * 2 * d, sizeof(float)); /* [n_audio][k ‖ v] */
+  float *packed = wk_alloc(per32); /* one layer's fp32 panels */
   int8_t *q = NULL;
   float *qs = NULL;
-  wk_status s = kv ? WK_STATUS_OK
-                   : wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder: out of memory (cross K/V)");
+  wk_status s = kv && packed ? WK_STATUS_OK
+                             : wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder: out of memory (cross K/V)");
   act in = {.f = features, .stride = d};
   if (!s && dec->precision == WK_PRECISION_INT8) { /* the features quantized once for all layers */
     q = wk_alloc_array((size_t)n_audio * d, 1);
@@ -423,15 +470,39 @@ wk_status wk_decoder_set_audio(wk_context *ctx, const wk_decoder *dec, wk_decode
                 : wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder: out of memory (features)");
     in.q = q, in.s = qs;
   }
-  for (int l = 0; !s && l < dec->n_layer; l++) {
-    s = lin_run(ctx, &dec->layers[l].ckv, n_audio, &in, 0, NULL, kv, 2 * d, NULL);
-    if (!s && !wk_all_finite(kv, (size_t)n_audio * 2 * d))
-      s = wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder: layer %d: the cross K/V overflowed", l);
-    if (!s)
-      s = wk_f32_kv_pack(ctx, dec->heads, n_audio, dh, kv, 2 * d, kv + d, 2 * d,
-                         (float *)(void *)((char *)st->cross + l * per), per);
+  /* INT8: halves (the step's other big read after the weights: n_layer·n_audio·2d values),
+   * unless a value is beyond the half range — then the window is redone in fp32 */
+  for (int f16 = dec->precision == WK_PRECISION_INT8; !s; f16 = 0) {
+    const size_t per = f16 ? wk_round_up(per32 / 2, 64) : per32;
+    const size_t need = (size_t)dec->n_layer * per;
+    if (need > st->cross_cap) {
+      wk_free(st->cross);
+      st->cross_cap = 0;
+      st->cross = wk_alloc(need);
+      if (!st->cross) {
+        s = wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder: cannot allocate %zu bytes of cross K/V",
+                     need);
+        break;
+      }
+      st->cross_cap = need;
+    }
+    st->cross_bytes = per, st->cross_f16 = f16;
+    int fits = 1;
+    for (int l = 0; !s && fits && l < dec->n_layer; l++) {
+      char *dst = (char *)st->cross + l * per;
+      s = lin_run(ctx, &dec->layers[l].ckv, n_audio, &in, 0, NULL, kv, 2 * d, NULL);
+      if (!s && !wk_all_finite(kv, (size_t)n_audio * 2 * d))
+        s = wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder: layer %d: the cross K/V overflowed", l);
+      if (!s)
+        s = wk_f32_kv_pack(ctx, dec->heads, n_audio, dh, kv, 2 * d, kv + d, 2 * d,
+                           f16 ? packed : (float *)(void *)dst, per32);
+      if (!s && f16)
+        fits = !wk_f32_kv_to_f16(packed, wk_f32_kv_packed_size(dec->heads, n_audio, dh) / 4,
+                                 (uint16_t *)(void *)dst);
+    }
+    if (s || fits) break;
   }
-  wk_free(q), wk_free(qs), wk_free(kv);
+  wk_free(q), wk_free(qs), wk_free(kv), wk_free(packed);
   if (!s) st->n_audio = n_audio;
   return s;
 }
@@ -448,21 +519,22 @@ static wk_status run_layer(wk_context *ctx, const wk_decoder *dec, wk_decoder_st
   /* x += out(self_attention(attn_ln(x))) */
   wk_status s = ln_act(ctx, dec, st, x, d, m, L->ln, L->ln + d, &in);
   if (!s) s = lin_run(ctx, &L->qkv, m, &in, 0, NULL, qkv, 3 * d, NULL);
-  for (int r = 0; !s && r < m; r++) /* the new k ‖ v into the cache */
-    memcpy(kv_at(st, l, r / n_new) + (size_t)(pos0 + r % n_new) * 2 * d, qkv + (size_t)r * 3 * d + d,
-           2 * (size_t)d * sizeof(float));
+  for (int r = 0; !s && r < m; r++) /* the new k, v into the cache */
+    kv_put(st, kv_at(st, l, r / n_new), pos0 + r % n_new, qkv + (size_t)r * 3 * d + d,
+           qkv + (size_t)r * 3 * d + 2 * d);
   /* causal: row i of a beam sees positions 0 … pos0 + i (one query row per call: its keys are
    * a prefix of the beam's cache, so the result does not depend on how the prompt is split) */
   for (int r = 0; !s && r < m; r++) {
     const float *kv = kv_at(st, l, r / n_new);
     const wk_f32_attention_args a = {
         .heads = dec->heads, .lq = 1, .lk = pos0 + r % n_new + 1, .head_dim = dh,
-        .q = qkv + (size_t)r * 3 * d, .k = kv, .v = kv + d,
-        .q_stride = 3 * d, .k_stride = 2 * d, .v_stride = 2 * d,
+        .q = qkv + (size_t)r * 3 * d, .q_stride = 3 * d,
         .softmax_scale = 0.0f, /* 1/√dh */
         .out = ao + (size_t)r * d, .out_stride = d,
     };
-    s = wk_f32_attention(ctx, &a, st->attn_ws, st->attn_size);
+    const wk_f32_kv_panels p = {kv, kv + (size_t)dec->heads * st->k_head, st->k_head,
+                                st->v_head, st->v_panel};
+    s = wk_f32_attention_panels(ctx, &a, &p, st->attn_ws, st->attn_size);
   }
   if (!s) s = raw_act(ctx, dec, st, ao, m, d, &in);
   if (!s) s = lin_run(ctx, &L->out, m, &in, 0, x, x, d, NULL);
@@ -475,9 +547,9 @@ static wk_status run_layer(wk_context *ctx, const wk_decoder *dec, wk_decoder_st
         .heads = dec->heads, .lq = m, .lk = st->n_audio, .head_dim = dh,
         .q = q, .q_stride = d, .softmax_scale = 0.0f, .out = ao, .out_stride = d,
     };
-    s = wk_f32_attention_packed(ctx, &a, (const float *)(const void *)((const char *)st->cross +
-                                                                       l * st->cross_bytes),
-                                st->attn_ws, st->attn_size);
+    const void *kv = (const char *)st->cross + l * st->cross_bytes;
+    s = st->cross_f16 ? wk_f32_attention_packed_f16(ctx, &a, kv, st->attn_ws, st->attn_size)
+                      : wk_f32_attention_packed(ctx, &a, kv, st->attn_ws, st->attn_size);
   }
   if (!s) s = raw_act(ctx, dec, st, ao, m, d, &in);
   if (!s) s = lin_run(ctx, &L->cout, m, &in, 0, x, x, d, NULL);
@@ -555,15 +627,44 @@ wk_status wk_decoder_reorder(wk_decoder_state *st, const int *src_beam) {
     moves += src_beam[b] != b;
   }
   if (!moves || !st->position) return WK_STATUS_OK;
-  /* One layer at a time through a copy of its beams' cached rows: [nb][position][2d]. */
-  const size_t row = (size_t)st->position * 2 * st->d;
-  float *tmp = wk_alloc_array((size_t)nb * row, sizeof(float));
-  if (!tmp) return wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder reorder: out of memory");
-  for (int l = 0; l < st->n_layer; l++) {
-    for (int b = 0; b < nb; b++) memcpy(tmp + b * row, kv_at(st, l, b), row * sizeof(float));
-    for (int b = 0; b < nb; b++)
-      if (src_beam[b] != b) memcpy(kv_at(st, l, b), tmp + src_beam[b] * row, row * sizeof(float));
+  /* Only a source that is itself overwritten needs a copy (compact: its used positions); the
+   * others are read in place. */
+  const int dh = st->d / st->heads;
+  const size_t per = (size_t)st->heads * ((size_t)(st->position + 63) / 64 * dh * 64 +
+                                          (size_t)(dh + 63) / 64 * st->position * 64);
+  int copied[MAX_BEAMS] = {0}, n_copies = 0;
+  for (int b = 0; b < nb; b++) {
+    const int from = src_beam[b];
+    if (from != b && src_beam[from] != from && !copied[from]) copied[from] = ++n_copies;
   }
-  wk_free(tmp);
+  if ((size_t)n_copies * per > st->reorder_cap) {
+    wk_free(st->reorder);
+    st->reorder_cap = 0;
+    st->reorder = wk_alloc_array((size_t)n_copies * per, sizeof(float));
+    if (!st->reorder) return wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder reorder: out of memory");
+    st->reorder_cap = (size_t)n_copies * per;
+  }
+  for (int l = 0; l < st->n_layer; l++) {
+    for (int b = 0; b < nb; b++)
+      if (copied[b]) kv_copy(st, kv_at(st, l, b), st->reorder + (copied[b] - 1) * per, st->position, 0);
+    for (int b = 0; b < nb; b++) {
+      const int from = src_beam[b];
+      if (from == b) continue;
+      if (copied[from]) {
+        kv_copy(st, kv_at(st, l, b), st->reorder + (copied[from] - 1) * per, st->position, 1);
+      } else { /* the source keeps its cache: straight from it, through the same layout */
+        float *dst = kv_at(st, l, b);
+        const float *src = kv_at(st, l, from);
+        const size_t k_used = (size_t)(st->position + 63) / 64 * dh * 64;
+        for (int h = 0; h < st->heads; h++) {
+          memcpy(dst + h * st->k_head, src + h * st->k_head, k_used * sizeof(float));
+          for (int q = 0; q < (dh + 63) / 64; q++) {
+            const size_t at = st->heads * st->k_head + h * st->v_head + q * st->v_panel;
+            memcpy(dst + at, src + at, (size_t)st->position * 64 * sizeof(float));
+          }
+        }
+      }
+    }
+  }
   return WK_STATUS_OK;
 }

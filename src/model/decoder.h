@@ -19,9 +19,13 @@
  * row's result does not depend on the other rows of a step: a prompt run at once equals the
  * same prompt run token by token, byte for byte, in both precisions.
  *
- * Self-attention K/V (cache) and cross-attention K/V are kept in fp32; the attention is the
- * f32 family's (wk_f32_attention: packed K/V, base-2 softmax); the cross K/V are packed into its
- * panels once per window (wk_f32_kv_pack), so a step reads them without re-packing.
+ * Self-attention K/V (cache) are kept in fp32, in the f32 attention's panels (written a key at
+ * a time, so a step never re-packs the cache), the cross-attention K/V in fp32 (FP32) or IEEE
+ * halves (INT8: after the weights they are a step's largest read — 37 MB of fp32 for base
+ * against 49 MB of int8 weights — and halves cut them to half; fp32 for a window whose values
+ * leave the half range); the attention is the f32 family's (wk_f32_attention: packed K/V,
+ * base-2 softmax); the cross K/V are packed into its panels once per window (wk_f32_kv_pack,
+ * wk_f32_kv_to_f16), so a step reads them without re-packing.
  */
 #ifndef WK_DECODER_H
 #define WK_DECODER_H
@@ -78,16 +82,20 @@ void wk_decoder_dims(const wk_decoder *dec, int *n_vocab, int *n_text_ctx, int *
 size_t wk_decoder_weight_bytes(const wk_decoder *dec);
 
 /* A decoding state for one audio window and n_beams beams (1 … 64): the self-attention cache
- * [n_layer][n_beams][n_text_ctx][k ‖ v: 2d] and the cross-attention K/V
+ * [n_layer][n_beams][n_text_ctx] positions of k and v and the cross-attention K/V
  * [n_layer][n_audio][k ‖ v: 2d] (packed) shared by the beams, plus the steps' scratch (grown on use). */
 wk_status wk_decoder_state_create(const wk_decoder *dec, int n_beams, wk_decoder_state **out);
 void wk_decoder_state_free(wk_decoder_state *st); /* accepts NULL */
 int wk_decoder_state_beams(const wk_decoder_state *st);
 /* Positions cached so far (the same for every beam). */
 int wk_decoder_state_position(const wk_decoder_state *st);
-/* Back to position 0, keeping the audio's cross K/V (a new decode of the same window). */
-void wk_decoder_state_rewind(wk_decoder_state *st);
-int wk_decoder_state_has_audio(const wk_decoder_state *st);
+/* Forgets the cached positions from `position` on (0 … the current position), keeping the
+ * cross K/V: the next step runs at `position`, as if the later steps had not been run. */
+wk_status wk_decoder_state_rewind(wk_decoder_state *st, int position);
+/* Bytes one step of n_new tokens per beam reads at the state's position: the packed weights
+ * (wk_decoder_weight_bytes), the cross K/V as stored, and every beam's cached K/V up to and
+ * including the new positions (activations and scratch, ≪ these, are not counted). */
+size_t wk_decoder_step_bytes(const wk_decoder *dec, const wk_decoder_state *st, int n_new);
 
 /* Computes every layer's cross-attention K/V from the encoder output features [n_audio][d]
  * (finite; 1 ≤ n_audio ≤ 65536) once, and empties the self-attention cache (position 0). */
