@@ -331,22 +331,24 @@ static void kv_put(const wk_decoder_state *st, float *block, int pos, const floa
   }
 }
 
-/* Positions 0 … n − 1 of a beam's panels between its block and a compact copy (to_block: from
- * the copy back into the block): per head the used K panels, then the used V rows. */
-static size_t kv_copy(const wk_decoder_state *st, float *block, float *copy, int n, int to_block) {
+/* Positions 0 … n − 1 of a beam's panels (per head the used K panels, then the used V rows)
+ * between its block and `other`: dir 0 block → other (a compact copy), 1 compact other →
+ * block, 2 block → other (another beam's block). */
+static void kv_copy(const wk_decoder_state *st, float *block, float *other, int n, int dir) {
   const int dh = st->d / st->heads;
   const size_t k_used = (size_t)(n + 63) / 64 * dh * 64, v_used = (size_t)n * 64;
-  size_t at = 0;
+  size_t at = 0; /* in a compact copy */
   for (int h = 0; h < st->heads; h++) {
-    float *kb = block + h * st->k_head;
-    memcpy(to_block ? kb : copy + at, to_block ? copy + at : kb, k_used * sizeof(float));
+    const size_t kb = h * st->k_head;
+    float *o = other + (dir == 2 ? kb : at);
+    memcpy(dir == 1 ? block + kb : o, dir == 1 ? o : block + kb, k_used * sizeof(float));
     at += k_used;
     for (int q = 0; q < (dh + 63) / 64; q++, at += v_used) {
-      float *vb = block + st->heads * st->k_head + h * st->v_head + q * st->v_panel;
-      memcpy(to_block ? vb : copy + at, to_block ? copy + at : vb, v_used * sizeof(float));
+      const size_t vb = st->heads * st->k_head + h * st->v_head + q * st->v_panel;
+      o = other + (dir == 2 ? vb : at);
+      memcpy(dir == 1 ? block + vb : o, dir == 1 ? o : block + vb, v_used * sizeof(float));
     }
   }
-  return at; /* floats of the copy */
 }
 
 /* Grows the scratch to `rows` rows (contents not kept) and the attention workspace to the
@@ -652,17 +654,8 @@ wk_status wk_decoder_reorder(wk_decoder_state *st, const int *src_beam) {
       if (from == b) continue;
       if (copied[from]) {
         kv_copy(st, kv_at(st, l, b), st->reorder + (copied[from] - 1) * per, st->position, 1);
-      } else { /* the source keeps its cache: straight from it, through the same layout */
-        float *dst = kv_at(st, l, b);
-        const float *src = kv_at(st, l, from);
-        const size_t k_used = (size_t)(st->position + 63) / 64 * dh * 64;
-        for (int h = 0; h < st->heads; h++) {
-          memcpy(dst + h * st->k_head, src + h * st->k_head, k_used * sizeof(float));
-          for (int q = 0; q < (dh + 63) / 64; q++) {
-            const size_t at = st->heads * st->k_head + h * st->v_head + q * st->v_panel;
-            memcpy(dst + at, src + at, (size_t)st->position * 64 * sizeof(float));
-          }
-        }
+      } else { /* the source keeps its cache: straight from it */
+        kv_copy(st, kv_at(st, l, from), kv_at(st, l, b), st->position, 2);
       }
     }
   }
