@@ -23,11 +23,12 @@ static int64_t extent(int a, int b, int c, int64_t sa, int64_t sb) {
 }
 
 /* A stride: the layout's own (`tight`) plus padding, or occasionally anything (0, smaller,
- * negative). */
+ * negative).  `tight` itself may be negative (derived from a negative stride): then "smaller"
+ * is 0 or 1. */
 static int64_t fz_stride(fz *f, int64_t tight) {
   const uint8_t kind = fz_u8(f);
   if (kind < 220) return tight + (kind % 4 == 0 ? fz_int(f, 0, 40) : 0);
-  if (kind < 245) return fz_int(f, 0, (int)(tight > 200 ? 200 : tight + 1));
+  if (kind < 245) return fz_int(f, 0, (int)(tight > 200 ? 200 : tight < 0 ? 1 : tight + 1));
   return -(int64_t)fz_int(f, 1, 64);
 }
 

@@ -25,7 +25,7 @@ static inline uint32_t fz_u32(fz *f) {
   return v;
 }
 static inline uint64_t fz_u64(fz *f) { return (uint64_t)fz_u32(f) | (uint64_t)fz_u32(f) << 32; }
-/* An int in [lo, hi]. */
+/* An int in [lo, hi] (lo ≤ hi, and hi − lo < 2^31 − 1). */
 static inline int fz_int(fz *f, int lo, int hi) {
   return lo + (int)(fz_u32(f) % (uint32_t)(hi - lo + 1));
 }

@@ -134,7 +134,7 @@ static void api_seeds(void) {
 static void tokenizer_seeds(void) {
   static const char *const texts[] = {
       "", "Hello world", " the cat's in the hat, isn't it?  ", "1234567 + 89 = 1234656\n\n",
-      "caf\xc3\xa9 \xe2\x82\xac" "5 \xe2\x99\xaa\xe2\x99\xaa \xe4\xb8\xad\xe6\x96\x87 \xf0\x9f\x98\x80",
+      ("caf\xc3\xa9 \xe2\x82\xac" "5 \xe2\x99\xaa\xe2\x99\xaa \xe4\xb8\xad\xe6\x96\x87 \xf0\x9f\x98\x80"),
       "\xd0\xbf\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82 -- <<x>> ...", "bad \xff\xc3 \xed\xa0\x80 \xe2\x82 end",
       "\t \r\n  \xc2\xa0 tabs and NBSP"};
   for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {

@@ -605,10 +605,13 @@ static void test_bad_files(void) {
   b = buf_of(f, vocab + 4), set_i32(b.p, vocab, 51865),
   expect_bad(b, "the vocabulary (51865 tokens declared)", "more tokens than bytes");
 
-  /* tensor headers: n_dims 0 and 5, name lengths, types */
+  /* tensor headers: n_dims outside 1 … 4, name lengths, types */
   const size_t h0 = tp[0].header;
   b = buf_of(f, head), set_i32(b.p, h0, 0), expect_bad(b, "n_dims = 0 outside 1 … 4", "n_dims 0");
   b = buf_of(f, head), set_i32(b.p, h0, 5), expect_bad(b, "n_dims = 5 outside 1 … 4", "n_dims 5");
+  b = buf_of(f, head), set_i32(b.p, h0, -1), expect_bad(b, "n_dims = -1 outside 1 … 4", "n_dims −1");
+  b = buf_of(f, head), set_i32(b.p, h0, 0x7fffffff);
+  expect_bad(b, "n_dims = 2147483647 outside 1 … 4", "n_dims huge");
   b = buf_of(f, head), set_i32(b.p, h0 + 4, -4), expect_bad(b, "name length -4", "name length −4");
   b = buf_of(f, head), set_i32(b.p, h0 + 4, 1 << 30), expect_bad(b, "name length 1073741824", "name length huge");
   b = buf_of(f, head), set_i32(b.p, h0 + 8, 99), expect_bad(b, "unknown or unsupported type 99", "type 99");
