@@ -229,8 +229,34 @@ static int write_json(const char *path) {
   return 0;
 }
 
+/* wk_text_strip on invalid UTF-8 (a prompt or a caller's segment text): each ill-formed byte is
+ * one non-space character and nothing past len is read (the buffers are exactly len long, so
+ * ASan catches an over-read). */
+static void test_strip_invalid(void) {
+  static const struct {
+    const char *s;
+    size_t n, b, e;
+  } cases[] = {
+      {" a\xe3", 3, 1, 3},            /* a lead byte cut off at the end */
+      {"\xf0\x9f ", 3, 0, 2},        /* a 4-byte lead, one continuation (each one char), a space */
+      {"  \x80\x80  ", 6, 2, 4},     /* stray continuation bytes */
+      {"\xff", 1, 0, 1},              /* never valid */
+      {"\xe3\x80\x80x\xe3\x80\x80", 7, 3, 4}, /* U+3000 (ideographic space) is a space */
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char *buf = malloc(cases[i].n);
+    memcpy(buf, cases[i].s, cases[i].n);
+    size_t b = 99, e = 99;
+    wk_text_strip(buf, cases[i].n, &b, &e);
+    CHECK(b == cases[i].b && e == cases[i].e, "strip case %zu: [%zu, %zu), expected [%zu, %zu)", i,
+          b, e, cases[i].b, cases[i].e);
+    free(buf);
+  }
+}
+
 int main(int argc, char **argv) {
   if (argc == 3 && !strcmp(argv[1], "--json")) return write_json(argv[2]);
+  test_strip_invalid();
   test_golden();
   test_timestamps();
   test_args();

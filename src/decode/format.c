@@ -80,23 +80,33 @@ static int py_space(uint32_t c) {
          c == 0x202f || c == 0x205f || c == 0x3000;
 }
 
-/* Code point of the valid UTF-8 character at s (its length in *l). */
-static uint32_t cp_at(const uint8_t *s, size_t *l) {
-  if (s[0] < 0x80) return *l = 1, s[0];
-  if (s[0] < 0xe0) return *l = 2, (uint32_t)(s[0] & 0x1f) << 6 | (s[1] & 0x3f);
-  if (s[0] < 0xf0) return *l = 3, (uint32_t)(s[0] & 0x0f) << 12 | (uint32_t)(s[1] & 0x3f) << 6 | (s[2] & 0x3f);
-  return *l = 4, (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3f) << 12 |
-                 (uint32_t)(s[2] & 0x3f) << 6 | (s[3] & 0x3f);
+/* Code point of the UTF-8 character at s[0 … n) (n ≥ 1; its length in *l).  A byte that does not
+ * start a well-formed character within the n bytes counts as one non-space character (U+FFFD):
+ * text from outside (a prompt, a caller's segments) need not be valid, and nothing past n is
+ * read. */
+static uint32_t cp_at(const uint8_t *s, size_t n, size_t *l) {
+  *l = 1;
+  if (s[0] < 0x80) return s[0];
+  const size_t need = s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : s[0] >= 0xe0 && s[0] < 0xf0 ? 3
+                      : s[0] >= 0xf0 && s[0] < 0xf5 ? 4 : 0;
+  if (!need || need > n) return 0xfffd;
+  for (size_t k = 1; k < need; k++)
+    if ((s[k] & 0xc0) != 0x80) return 0xfffd;
+  *l = need;
+  if (need == 2) return (uint32_t)(s[0] & 0x1f) << 6 | (s[1] & 0x3f);
+  if (need == 3) return (uint32_t)(s[0] & 0x0f) << 12 | (uint32_t)(s[1] & 0x3f) << 6 | (s[2] & 0x3f);
+  return (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3f) << 12 |
+         (uint32_t)(s[2] & 0x3f) << 6 | (s[3] & 0x3f);
 }
 
-/* str.strip() of valid UTF-8 s[0 … n): the kept range [*b, *e). */
+/* str.strip() of UTF-8 s[0 … n): the kept range [*b, *e). */
 static void strip(const char *s, size_t n, size_t *b, size_t *e) {
   const uint8_t *u = (const uint8_t *)s;
   size_t i = 0, l, end = 0;
-  while (i < n && py_space(cp_at(u + i, &l))) i += l;
+  while (i < n && py_space(cp_at(u + i, n - i, &l))) i += l;
   *b = i;
   for (size_t j = i; j < n; j += l) /* the end of the last non-space character */
-    if (!py_space(cp_at(u + j, &l))) end = j + l;
+    if (!py_space(cp_at(u + j, n - j, &l))) end = j + l;
   *e = end > i ? end : i;
 }
 

@@ -65,7 +65,9 @@ wk_status wk_transcript_write_file(const wk_transcript *tr, wk_format format, co
  * < 0 if zlib fails (out of memory). */
 double wk_compression_ratio(const char *text, size_t len);
 
-/* Python's str.strip() of valid UTF-8 text[0 … len): the kept range [*begin, *end). */
+/* Python's str.strip() of UTF-8 text[0 … len): the kept range [*begin, *end).  A byte that starts
+ * no well-formed character within len counts as one non-space character; nothing past len is
+ * read (text from callers need not be valid). */
 void wk_text_strip(const char *text, size_t len, size_t *begin, size_t *end);
 
 #endif
