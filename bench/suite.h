@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/json.h"
 #include "whisk.h"
 
 typedef struct wk_suite_options {
@@ -32,6 +33,19 @@ static inline int wk_suite_no_match(const wk_suite_options *o, const char *flag,
 static inline void wk_suite_cpu_brand(const wk_cpu_info *cpu, char *buf, size_t size) {
   snprintf(buf, size, "%s", cpu->brand);
   for (size_t n = strlen(buf); n > 0 && buf[n - 1] == ' '; n--) buf[n - 1] = '\0';
+}
+
+/* Ends a --json document whose objects the caller closed: 0, or 2 after saying on stderr that
+ * the output could not be written. */
+static inline int wk_suite_json_finish(wk_json *j) {
+  if (!wk_json_finish(j)) return 0;
+  fprintf(stderr, "whisk: could not write the JSON output\n");
+  return 2;
+}
+
+/* "int8" or "fp32", as the suites' names and JSON spell a precision. */
+static inline const char *wk_suite_precision_name(wk_precision p) {
+  return p == WK_PRECISION_INT8 ? "int8" : "fp32";
 }
 
 /* A qsort comparator for medians of timings. */

@@ -340,10 +340,7 @@ int wk_accuracy_decoder(const wk_suite_options *o, FILE *out) {
   if (j) {
     wk_json_array_end(j);
     wk_json_object_end(j);
-    if (wk_json_finish(j)) {
-      fprintf(stderr, "whisk: could not write the JSON output\n");
-      return 2;
-    }
+    if (wk_suite_json_finish(j)) return 2;
   } else {
     fprintf(out, "contract (INT8 top-1 = FP32 top-1 on every decisive row): %s\n",
             ok ? "met" : "NOT MET");
@@ -353,11 +350,9 @@ int wk_accuracy_decoder(const wk_suite_options *o, FILE *out) {
 
 /* ── benchmark ───────────────────────────────────────────────────────────── */
 
-static const char *precision_name(wk_precision p) { return p == WK_PRECISION_INT8 ? "int8" : "fp32"; }
-
 static void bench_name(int si, wk_precision p, int threads, int beams, char *buf, size_t size) {
-  snprintf(buf, size, "decoder-%s-%s-%dt-beam%d", sizes[si].name, precision_name(p), threads,
-           beams);
+  snprintf(buf, size, "decoder-%s-%s-%dt-beam%d", sizes[si].name, wk_suite_precision_name(p),
+           threads, beams);
 }
 
 /* One timed call: the state rewound to `from`, then a step (or a reorder with src). */
@@ -581,7 +576,7 @@ int wk_bench_decoder_precision(const wk_suite_options *o, int precision, FILE *o
             wk_json_kstring(j, "size", sz->name);
             wk_json_kint(j, "threads", thr);
             wk_json_kstring(j, "isa", isa_name);
-            wk_json_kstring(j, "precision", precision_name(prec));
+            wk_json_kstring(j, "precision", wk_suite_precision_name(prec));
             wk_json_kint(j, "beams", beams);
             wk_json_kdouble(j, "prefill_ms", r.prefill * 1e3);
             wk_json_kdouble(j, "prompt_prefill_ms", r.prompt * 1e3);
@@ -628,10 +623,7 @@ int wk_bench_decoder_precision(const wk_suite_options *o, int precision, FILE *o
     }
     wk_json_object_end(j);
     wk_json_object_end(j);
-    if (wk_json_finish(j)) {
-      fprintf(stderr, "whisk: could not write the JSON output\n");
-      return 2;
-    }
+    if (wk_suite_json_finish(j)) return 2;
   } else {
     fprintf(out, "memory read bandwidth, median of the %d samples per thread count:", bw.n[0]);
     for (int ti = 0; ti < n_threads; ti++)

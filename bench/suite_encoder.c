@@ -384,10 +384,7 @@ int wk_accuracy_encoder(const wk_suite_options *o, FILE *out) {
   if (j) {
     wk_json_array_end(j);
     wk_json_object_end(j);
-    if (wk_json_finish(j)) {
-      fprintf(stderr, "whisk: could not write the JSON output\n");
-      return 2;
-    }
+    if (wk_suite_json_finish(j)) return 2;
   } else {
     fprintf(out, "contract (output cosine >= 0.999, every size, plain and outliers): %s\n",
             ok ? "met" : "NOT MET");
@@ -397,10 +394,8 @@ int wk_accuracy_encoder(const wk_suite_options *o, FILE *out) {
 
 /* ── benchmark ───────────────────────────────────────────────────────────── */
 
-static const char *precision_name(wk_precision p) { return p == WK_PRECISION_INT8 ? "int8" : "fp32"; }
-
 static void bench_name(int si, wk_precision p, int threads, char *buf, size_t size) {
-  snprintf(buf, size, "encoder-%s-%s-%dt", sizes[si].name, precision_name(p), threads);
+  snprintf(buf, size, "encoder-%s-%s-%dt", sizes[si].name, wk_suite_precision_name(p), threads);
 }
 
 /* Median seconds of wk_log_mel over a 30-s signal (5 runs after a warm-up), or −1. */
@@ -613,7 +608,7 @@ int wk_bench_encoder_precision(const wk_suite_options *o, int precision, FILE *o
           wk_json_kstring(j, "size", sz->name);
           wk_json_kint(j, "threads", thr);
           wk_json_kstring(j, "isa", isa_name);
-          wk_json_kstring(j, "precision", precision_name(prec));
+          wk_json_kstring(j, "precision", wk_suite_precision_name(prec));
           wk_json_kdouble(j, "median_ms", total * 1e3);
           wk_json_kdouble(j, "rtf", 30.0 / total);
           wk_json_kdouble(j, "peak_pct", row.pct);
@@ -647,10 +642,7 @@ int wk_bench_encoder_precision(const wk_suite_options *o, int precision, FILE *o
   if (j) {
     wk_json_array_end(j);
     wk_json_object_end(j);
-    if (wk_json_finish(j)) {
-      fprintf(stderr, "whisk: could not write the JSON output\n");
-      return 2;
-    }
+    if (wk_suite_json_finish(j)) return 2;
   } else {
     for (int pi = 0; pi < 2; pi++)
       if (pi == 0 ? want_int8 : want_fp32) wk_peak_report(&pk[pi], out, NULL);

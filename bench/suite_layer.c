@@ -206,10 +206,7 @@ int wk_accuracy_layer(const wk_suite_options *o, FILE *out) {
     wk_json_array_end(j);
     wk_json_kbool(j, "contract_met", ok);
     wk_json_object_end(j);
-    if (wk_json_finish(j)) {
-      fprintf(stderr, "whisk: could not write the JSON output\n");
-      return 2;
-    }
+    if (wk_suite_json_finish(j)) return 2;
   } else {
     fprintf(out, "contract (cosine >= 0.9995 plain and stem, >= 0.999 with outliers): %s\n",
             ok ? "met" : "NOT MET");
