@@ -96,25 +96,22 @@ static const struct option longopts[] = {
     {0},
 };
 
-static const char *const FORMATS[4] = {"txt", "srt", "vtt", "json"};
-
-/* "txt,srt" / "all" → a bit per FORMATS entry; 0 on a bad list. */
+/* "txt,srt" / "all" → a bit per wk_format; 0 on a bad list. */
 static unsigned parse_formats(const char *s) {
   if (!strcmp(s, "all")) return 15;
   unsigned set = 0;
   while (*s) {
+    char name[8];
     const char *e = strchr(s, ',');
     const size_t n = e ? (size_t)(e - s) : strlen(s);
-    int found = -1;
-    for (int i = 0; i < 4; i++)
-      if (strlen(FORMATS[i]) == n && !strncmp(s, FORMATS[i], n)) found = i;
-    if (found < 0) return 0;
-    set |= 1u << found;
+    wk_format f;
+    if (n >= sizeof name) return 0;
+    memcpy(name, s, n);
+    name[n] = 0;
+    if (wk_format_parse(name, &f)) return 0;
+    set |= 1u << f;
     s += n;
-    if (*s == ',') {
-      s++;
-      if (!*s) return 0;
-    }
+    if (*s == ',' && !*++s) return 0;
   }
   return set;
 }
@@ -243,11 +240,11 @@ static int transcribe_file(wk_context *ctx, const wk_transcriber *tr, wk_transcr
     char path[PATH_MAX];
     if (to_stdout) {
       snprintf(path, sizeof path, "-");
-    } else if (!output_path(audio, out_dir, FORMATS[i], path, sizeof path)) {
+    } else if (!output_path(audio, out_dir, wk_format_extension((wk_format)i), path, sizeof path)) {
       rc = wk_cli_failure(PROG, "%s: output path too long", name);
       break;
     }
-    if (wk_transcription_write(&r, FORMATS[i], path))
+    if (wk_transcription_write(&r, wk_format_extension((wk_format)i), path))
       rc = wk_cli_failure(PROG, "%s: %s", name, wk_last_error());
   }
   const double dec_s = r.decode_ms / 1e3;
