@@ -3,7 +3,8 @@
  *             AVX2's 8/16/32 and AVX-512's 16/32 loops), ties, subnormal and huge rows, NaN/∞ at
  *             every position class; no byte written past the row;
  *   rows:     wk_quantize_rows on 1 and 3 threads;
- *   qkv:      wk_quantize_qkv (Q, K per token·head, V per head) on 1 and 3 threads, against the
+ *   qkv:      wk_quantize_qkv and its fused form (wk_qkv_fused_*: rows in uneven blocks) (Q, K
+ *             per token·head, V per head) on 1 and 3 threads, against the
  *             scalar context and against the rule written out here; NaN in Q, K or V named;
  *             a short workspace refused;
  *   weights:  wk_quantize_weights against the rule written out here (with and without column
@@ -110,6 +111,25 @@ static void check_qkv(wk_isa isa, wk_test_rng *r) {
                     memcmp(es, gs, (2 * ns + H) * sizeof(float)) == 0,
                 "qkv %s len=%d heads=%d hd=%d threads=%d differs from the rule", wk_isa_name(isa),
                 len, H, hd, threads);
+          { /* the fused form: rows handed over in uneven blocks, last block first */
+            float *vf = malloc(n8 * sizeof(float));
+            wk_qkv_fused fu;
+            memset(g8, 0x55, 3 * n8);
+            CHECK(wk_qkv_fused_begin(c, &fu, len, H, hd, g8, g8 + n8, g8 + 2 * n8, gs, gs + ns,
+                                     gs + 2 * ns, vf, ws, wsz) == WK_STATUS_OK,
+                  "qkv fused begin: %s", wk_last_error());
+            for (int i1 = len; i1 > 0;) {
+              const int rows = 1 + (int)((unsigned)(i1 * 7) % 13), i0 = i1 > rows ? i1 - rows : 0;
+              wk_qkv_fused_rows(&fu, i0, i1 - i0, f + (size_t)i0 * 3 * w, (ptrdiff_t)3 * w);
+              i1 = i0;
+            }
+            CHECK(wk_qkv_fused_end(c, &fu) == WK_STATUS_OK, "qkv fused end: %s", wk_last_error());
+            CHECK(memcmp(e8, g8, 3 * n8) == 0 &&
+                      memcmp(es, gs, (2 * ns + H) * sizeof(float)) == 0,
+                  "qkv fused %s len=%d heads=%d hd=%d threads=%d differs from the rule",
+                  wk_isa_name(isa), len, H, hd, threads);
+            free(vf);
+          }
           if (threads == 1 && len == 100 && hd == 64) {
             CHECK(wk_quantize_qkv(c, f, len, H, hd, g8, g8 + n8, g8 + 2 * n8, gs, gs + ns,
                                   gs + 2 * ns, ws, wsz - 1) == WK_STATUS_INVALID_ARGUMENT,

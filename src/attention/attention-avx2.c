@@ -239,18 +239,17 @@ static void qk_tile(int rows, const int32_t *qp /* [rows][np] Q pairs */, int np
 /* ── phase 3: exp ────────────────────────────────────────────────────────── */
 
 /* wk_attn_exp2_q24 on 4 × 8 lanes, up to the rounding (the caller converts and clamps): the
- * spec's max, floor, sub, Horner chain (separate mul and add), mul by 2^24 − 1, then ·2^n by
- * adding n to the exponent field (exact: p ≥ 1, so q ≥ 2^24 − 1, and n ≥ −26 keep q·2^n normal).
- * The four vectors advance in lockstep: one vector is a ~50-cycle dependent chain, and four
+ * spec's max, floor, sub, five fused multiply-adds (q = (2^24−1)·2^f), then ·2^n by adding n
+ * to the exponent field (exact: q ≥ 2^24 − 1 and n ≥ −26 keep q·2^n normal).
+ * The four vectors advance in lockstep: one vector is a long dependent chain, and four
  * interleaved chains keep the out-of-order window from filling with waiting operations. */
 typedef struct exp4 { __m256 v0, v1, v2, v3; } exp4;
 
-static inline __m256 horner(__m256 p, __m256 f, float c) {
-  return _mm256_add_ps(_mm256_mul_ps(p, f), _mm256_set1_ps(c));
+static inline __m256 horner(__m256 q, __m256 f, float c) {
+  return _mm256_fmadd_ps(q, f, _mm256_set1_ps(c));
 }
 
-static inline __m256 exp_scale(__m256 p, __m256 n) { /* (p·(2^24−1))·2^n, bit-exact ldexpf */
-  const __m256 q = _mm256_mul_ps(p, _mm256_set1_ps(WK_P_ONE));
+static inline __m256 exp_scale(__m256 q, __m256 n) { /* q·2^n, bit-exact ldexpf */
   const __m256i e = _mm256_slli_epi32(_mm256_cvtps_epi32(n), 23); /* n integral: exact */
   return _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(q), e));
 }
@@ -266,18 +265,18 @@ static inline exp4 exp2_q24_x4(exp4 x /* x = t − m ≤ 0 (or NaN, −inf) */) 
   const __m256 n2 = _mm256_round_ps(y2, FLOOR), n3 = _mm256_round_ps(y3, FLOOR);
   const __m256 f0 = _mm256_sub_ps(y0, n0), f1 = _mm256_sub_ps(y1, n1);
   const __m256 f2 = _mm256_sub_ps(y2, n2), f3 = _mm256_sub_ps(y3, n3);
-  const __m256 c5 = _mm256_set1_ps(WK_EXP2_C5);
-  __m256 p0 = horner(c5, f0, WK_EXP2_C4), p1 = horner(c5, f1, WK_EXP2_C4);
-  __m256 p2 = horner(c5, f2, WK_EXP2_C4), p3 = horner(c5, f3, WK_EXP2_C4);
-  p0 = horner(p0, f0, WK_EXP2_C3), p1 = horner(p1, f1, WK_EXP2_C3);
-  p2 = horner(p2, f2, WK_EXP2_C3), p3 = horner(p3, f3, WK_EXP2_C3);
-  p0 = horner(p0, f0, WK_EXP2_C2), p1 = horner(p1, f1, WK_EXP2_C2);
-  p2 = horner(p2, f2, WK_EXP2_C2), p3 = horner(p3, f3, WK_EXP2_C2);
-  p0 = horner(p0, f0, WK_EXP2_C1), p1 = horner(p1, f1, WK_EXP2_C1);
-  p2 = horner(p2, f2, WK_EXP2_C1), p3 = horner(p3, f3, WK_EXP2_C1);
-  p0 = horner(p0, f0, 1.0f), p1 = horner(p1, f1, 1.0f);
-  p2 = horner(p2, f2, 1.0f), p3 = horner(p3, f3, 1.0f);
-  return (exp4){exp_scale(p0, n0), exp_scale(p1, n1), exp_scale(p2, n2), exp_scale(p3, n3)};
+  const __m256 c5 = _mm256_set1_ps(WK_EXP2_Q5);
+  __m256 q0 = horner(c5, f0, WK_EXP2_Q4), q1 = horner(c5, f1, WK_EXP2_Q4);
+  __m256 q2 = horner(c5, f2, WK_EXP2_Q4), q3 = horner(c5, f3, WK_EXP2_Q4);
+  q0 = horner(q0, f0, WK_EXP2_Q3), q1 = horner(q1, f1, WK_EXP2_Q3);
+  q2 = horner(q2, f2, WK_EXP2_Q3), q3 = horner(q3, f3, WK_EXP2_Q3);
+  q0 = horner(q0, f0, WK_EXP2_Q2), q1 = horner(q1, f1, WK_EXP2_Q2);
+  q2 = horner(q2, f2, WK_EXP2_Q2), q3 = horner(q3, f3, WK_EXP2_Q2);
+  q0 = horner(q0, f0, WK_EXP2_Q1), q1 = horner(q1, f1, WK_EXP2_Q1);
+  q2 = horner(q2, f2, WK_EXP2_Q1), q3 = horner(q3, f3, WK_EXP2_Q1);
+  q0 = horner(q0, f0, WK_P_ONE), q1 = horner(q1, f1, WK_P_ONE);
+  q2 = horner(q2, f2, WK_P_ONE), q3 = horner(q3, f3, WK_P_ONE);
+  return (exp4){exp_scale(q0, n0), exp_scale(q1, n1), exp_scale(q2, n2), exp_scale(q3, n3)};
 }
 
 /* r = (2^24−1)·2^x → P as int32: cvtps rounds to nearest even (= the spec's lrintf), then

@@ -3,8 +3,8 @@
  *
  * Three passes over the row block, all through the thread's scratch (attention-avx512-common.h):
  *   1. Q·Kᵀ → logits t[16][lk] and per-row maxima.  vpdpbusd multiplies u8 × s8, so K is packed
- *      as k + 128 (u8) and each score carries 128·Σ_c q[c], subtracted per row.  Lanes = 16 keys;
- *      each row's 4 Q bytes of a channel group are one broadcast dword; tile 4 rows × 4 key blocks.
+ *      as k + 128 (u8) and each score carries 128·Σ_c q[c] (the accumulators start at minus
+ *      that).  Lanes = 16 keys; each row's 4 Q bytes of a channel group are one broadcast dword; tile 4 rows × 4 key blocks.
  *   2. softmax: t → P (24-bit) as three byte planes, P = 2^16·b2 + 2^8·b1 + b0, plus exact
  *      int64 row sums.
  *   3. P·V: lanes = 16 output channels; a row's 4 P bytes (4 keys) of one plane are a broadcast
@@ -64,11 +64,13 @@ WK_INLINE void qk_tile(const int R, const int B, const qk_args *c, int r0, int j
   const size_t block_bytes = (size_t)16 * d;
   const uint8_t *k = c->k + (size_t)jb * block_bytes; /* [B][d/4][16][4] */
   const int8_t *q = a->q + (ptrdiff_t)r0 * a->q_row_stride; /* [R][d] */
-  __m512i acc[QK_ROWS][QK_BLOCKS];
+  __m512i acc[QK_ROWS][QK_BLOCKS]; /* start at −128·Σ q: the sums come out compensated */
 #pragma GCC unroll 4
-  for (int r = 0; r < R; r++)
+  for (int r = 0; r < R; r++) {
+    const __m512i neg_comp = _mm512_set1_epi32(-c->comp[r0 + r]);
 #pragma GCC unroll 4
-    for (int b = 0; b < B; b++) acc[r][b] = _mm512_setzero_si512();
+    for (int b = 0; b < B; b++) acc[r][b] = neg_comp;
+  }
 
   for (int g = 0; g < d / 4; g++) {
     __m512i kv[QK_BLOCKS]; /* 16 keys × channels 4g … 4g+3 of each block */
@@ -87,13 +89,12 @@ WK_INLINE void qk_tile(const int R, const int B, const qk_args *c, int r0, int j
   for (int b = 0; b < B; b++) beta[b] = wk_avx512_load_beta(a->beta, 16 * (jb + b), a->lk);
 #pragma GCC unroll 4
   for (int r = 0; r < R; r++) {
-    const __m512i comp = _mm512_set1_epi32(c->comp[r0 + r]);
     const __m512 alpha = _mm512_set1_ps(a->alpha[r0 + r]);
     float *t_row = c->t + (r0 + r) * c->lkp;
     __m512 m = c->m[r0 + r];
 #pragma GCC unroll 4
     for (int b = 0; b < B; b++)
-      wk_avx512_logit_store(_mm512_sub_epi32(acc[r][b], comp), alpha, beta[b], t_row,
+      wk_avx512_logit_store(acc[r][b], alpha, beta[b], t_row,
                             16 * (jb + b), a->n_keys[r0 + r], &m);
     c->m[r0 + r] = m;
   }

@@ -40,12 +40,22 @@
 
 /* 2^f ≈ 1 + f·(C1 + f·(C2 + f·(C3 + f·(C4 + f·C5)))) on [0, 1): relative error 1.6e-7 in float
  * (a weighted least-squares fit with p(0) = 1 exactly, so the row maximum gets P = P_max;
- * tools/fit/exp2_fit.py reproduces it). */
+ * tools/fit/exp2_fit.py reproduces it).  The fp32 path (src/f32) evaluates it as it is. */
 #define WK_EXP2_C1 0.6931512951850891f
 #define WK_EXP2_C2 0.24016444385051727f
 #define WK_EXP2_C3 0.05579991266131401f
 #define WK_EXP2_C4 0.009017029777169228f
 #define WK_EXP2_C5 0.0018671303987503052f
+/* The attention softmax evaluates (2^24−1)·2^f directly: the same polynomial with every
+ * coefficient multiplied by 2^24 − 1 and rounded to float (Qk = (float)((double)Ck·(2^24−1)),
+ * exact decimals below), in five fused multiply-adds.  Against the exact rint((2^24−1)·2^x),
+ * over every float x in [−27, 0]: at most 3 units off, as the unfused p·(2^24−1) was
+ * (tools/fit/exp2_check.c checks every float; exp2_fit.py prints the Qk). */
+#define WK_EXP2_Q1 11629148.0f
+#define WK_EXP2_Q2 4029290.5f
+#define WK_EXP2_Q3 936167.125f
+#define WK_EXP2_Q4 151280.640625f
+#define WK_EXP2_Q5 31325.248046875f
 #define WK_EXP2_MIN_X (-26.0f) /* (2^24−1)·2^-26 < 0.5: below this P rounds to 0 */
 #define WK_P_ONE 16777215.0f   /* P of the row maximum: 2^24 − 1, exact in float */
 #define WK_P_MAX 16777215u
@@ -57,22 +67,24 @@ static inline float wk_attn_logit(int32_t s, float alpha, float beta) {
 }
 
 /* The 24-bit probability of x = t − max ≤ 0: round-to-nearest-even of (2^24−1)·2^x, as
- *   y = max(x, −26); n = floor(y); f = y − n; p = poly(f); P = rint((p·(2^24−1))·2^n).
- * (f is rounded: for a tiny negative y it becomes 1.0f, and p(1) ≈ 2 keeps the result right.)
- * q = p·(2^24−1) is rounded to float (relative 2^-24, below the polynomial's 1.6e-7); scaling
- * by 2^n (n ≤ −1 unless x = 0) then leaves an integer-resolution value for rint.
- * SIMD twins: max, roundscale(floor), sub, the same Horner chain, mul, scalef, cvtps (RNE). */
+ *   y = max(x, −26); n = floor(y); f = y − n; q = fma(…fma(Q5, f, Q4)…, f, 2^24−1);
+ *   P = rint(q·2^n).
+ * (f is rounded: for a tiny negative y it becomes 1.0f, and q(1) ≈ 2·(2^24−1) keeps the result
+ * right.)  q(0) = 2^24 − 1 exactly, so the row maximum gets P_MAX; q·2^n (n ≤ −1 unless x = 0)
+ * is an exact power-of-two scale that leaves an integer-resolution value for rint.  fmaf is
+ * one correctly rounded operation on every machine (vfmadd where the ISA has it), so the
+ * SIMD twins — max, roundscale(floor), sub, five vfmadd, scalef, cvtps (RNE) — give these
+ * bits.  The final clamp binds for no x ≤ 0 (tools/fit/exp2_check.c). */
 static inline uint32_t wk_attn_exp2_q24(float x) {
   float y = x > WK_EXP2_MIN_X ? x : WK_EXP2_MIN_X;
   float n = floorf(y);
   float f = y - n;
-  float p = WK_EXP2_C5;
-  p = p * f + WK_EXP2_C4;
-  p = p * f + WK_EXP2_C3;
-  p = p * f + WK_EXP2_C2;
-  p = p * f + WK_EXP2_C1;
-  p = p * f + 1.0f;
-  float q = p * WK_P_ONE;
+  float q = WK_EXP2_Q5;
+  q = fmaf(q, f, WK_EXP2_Q4);
+  q = fmaf(q, f, WK_EXP2_Q3);
+  q = fmaf(q, f, WK_EXP2_Q2);
+  q = fmaf(q, f, WK_EXP2_Q1);
+  q = fmaf(q, f, WK_P_ONE);
   float r = ldexpf(q, (int)n); /* exact: a power-of-two scale of a normal number */
   long v = lrintf(r);           /* default rounding mode: nearest, ties to even */
   return v > (long)WK_P_MAX ? WK_P_MAX : (uint32_t)v;

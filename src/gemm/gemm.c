@@ -5,7 +5,8 @@
  * With an int8 output (out_q) a task owns whole rows (a row block × every column block, in
  * turn), computes them in fp32 (into `out`, or the thread's scratch) and quantizes them with
  * the context's quantizer (src/quant): the same bytes as the fp32 run followed by
- * wk_quantize_rows.  When there are fewer row tiles than threads (a decoder step's 1–5 rows),
+ * wk_quantize_rows.  A rows_fn (the fused Q/K/V quantizer) gets whole rows the same way.
+ * When there are fewer row tiles than threads (a decoder step's 1–5 rows),
  * column tasks fill shared fp32 rows instead and the rows are quantized after the join. */
 #include <float.h>
 #include <math.h>
@@ -183,8 +184,9 @@ static void quant_rows(const gemm_run *r, int i0, int rows, const float *y, ptrd
       g->out_q_scale[i0 + i] = NAN;
 }
 
-/* int8 output: row block `task`, every column block, then each row quantized.  A row that
- * holds NaN or ±∞ gets out_q_scale NaN (reported by wk_gemm_run). */
+/* int8 output or a rows_fn: row block `task`, every column block, then each row quantized
+ * and/or handed to rows_fn.  A row that holds NaN or ±∞ gets out_q_scale NaN (reported by
+ * wk_gemm_run). */
 static void gemm_rows_task(void *ctx, size_t task, int thread) {
   const gemm_run *r = ctx;
   const wk_gemm_args *g = r->args;
@@ -196,7 +198,8 @@ static void gemm_rows_task(void *ctx, size_t task, int thread) {
                                         r->kern_scratch);
   const ptrdiff_t ys = g->out ? g->out_stride : r->rows_stride;
   for (int j0 = 0; j0 < wt->n; j0 += r->nb) gemm_block(r, i0, j0, y, ys, thread);
-  quant_rows(r, i0, rows, y, ys);
+  if (g->out_q) quant_rows(r, i0, rows, y, ys);
+  if (g->rows_fn) g->rows_fn(g->rows_ctx, i0, rows, y, ys);
 }
 
 static wk_status check_run(const wk_context *ctx, const wk_gemm_weights *wt,
@@ -206,11 +209,12 @@ static wk_status check_run(const wk_context *ctx, const wk_gemm_weights *wt,
                     "gemm: weights were packed for %s but the context runs %s", wt->kern->name,
                     ctx->k->gemm->name);
   if (g->m < 1) return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm: m=%d (must be >= 1)", g->m);
-  if (!g->a || !g->a_scale || (!g->out && !g->out_q) || (g->out_q && !g->out_q_scale))
+  if (!g->a || !g->a_scale || (!g->out && !g->out_q && !g->rows_fn) ||
+      (g->out_q && !g->out_q_scale))
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm: NULL %s",
                     !g->a         ? "a"
                     : !g->a_scale ? "a_scale"
-                    : !g->out_q   ? "out (and no out_q)"
+                    : !g->out_q   ? "out (and no out_q or rows_fn)"
                                   : "out_q_scale (required with out_q)");
   if (g->a_stride < 0 || (g->out && g->out_stride < 0) ||
       (g->residual && g->residual_stride < 0) || (g->out_q && g->out_q_stride < 0))
@@ -304,7 +308,8 @@ wk_status wk_gemm_run(wk_context *ctx, const wk_gemm_weights *wt, const wk_gemm_
   /* int8 output: one task per row block (its column blocks in turn, then the rows quantized
    * while hot) — unless even single row tiles leave threads idle (a decoder step: m = 1…5),
    * then column tasks into fp32 rows shared by the threads, quantized after the join. */
-  const int by_cols = !g->out_q || (g->m + kern->mr - 1) / kern->mr < threads;
+  const int rowwise = g->out_q || g->rows_fn; /* whole rows wanted together */
+  const int by_cols = !rowwise || (g->m + kern->mr - 1) / kern->mr < threads;
   const int task_n = by_cols ? wt->n : 1;
   while (count_tasks(g->m, task_n, r.mb, r.nb) < want_tasks && r.mb > kern->mr)
     r.mb = (r.mb / kern->mr + 1) / 2 * kern->mr;
@@ -316,10 +321,10 @@ wk_status wk_gemm_run(wk_context *ctx, const wk_gemm_weights *wt, const wk_gemm_
 
   r.kern_scratch = (kern->scratch_size(wt->k) + 63) & ~(size_t)63;
   r.scratch = r.kern_scratch;
-  const int shared_rows = by_cols && g->out_q && !g->out;
-  if (g->out_q && !g->out) /* fp32 rows [mb][n rounded up to 64 bytes], per thread or shared */
+  const int shared_rows = by_cols && rowwise && !g->out;
+  if (rowwise && !g->out) /* fp32 rows [mb][n rounded up to 64 bytes], per thread or shared */
     r.rows_stride = (ptrdiff_t)(((size_t)wt->n + 15) & ~(size_t)15);
-  if (g->out_q && !g->out && !shared_rows)
+  if (rowwise && !g->out && !shared_rows)
     r.scratch += (size_t)r.mb * (size_t)r.rows_stride * sizeof(float);
   const size_t shared = shared_rows ? (size_t)g->m * (size_t)r.rows_stride * sizeof(float) : 0;
   if (r.scratch || shared) {
@@ -332,6 +337,7 @@ wk_status wk_gemm_run(wk_context *ctx, const wk_gemm_weights *wt, const wk_gemm_
   r.ys = shared_rows ? r.rows_stride : g->out_stride;
   wk_threadpool_run(ctx->pool, n_tasks, by_cols ? gemm_task : gemm_rows_task, &r);
   if (by_cols && g->out_q) quant_rows(&r, 0, g->m, r.y, r.ys);
+  if (by_cols && g->rows_fn) g->rows_fn(g->rows_ctx, 0, g->m, r.y, r.ys);
   wk_free(r.thread_mem);
   if (g->out_q)
     for (int i = 0; i < g->m; i++)

@@ -64,6 +64,13 @@ typedef struct wk_gemm_args {
   int8_t *out_q;
   ptrdiff_t out_q_stride;
   float *out_q_scale;
+  /* Optional consumer of the fp32 rows (after bias/GELU/residual), called once for every row,
+   * in blocks, while a block is still in the computing thread's cache:
+   *   rows_fn(rows_ctx, i0, rows, y, y_stride)   rows [i0, i0 + rows), row i0 at y.
+   * It runs on the pool's threads, several blocks at once, so it may write only what belongs
+   * to its rows.  With rows_fn, `out` may be NULL (the rows then live in per-thread scratch). */
+  void (*rows_fn)(void *rows_ctx, int i0, int rows, const float *y, ptrdiff_t y_stride);
+  void *rows_ctx;
 } wk_gemm_args;
 
 /* out = epilogue(A·Wᵀ) (and/or its per-token int8 requantization out_q, out_q_scale) on the

@@ -121,8 +121,8 @@ wk_status wk_layer_create(wk_context *ctx, const wk_layer_f32 *w, const wk_layer
 typedef struct layer_bufs {
   int8_t *a8;      /* [len][ffn] int8 GEMM input (LN1, attention out, fc1 out) */
   float *a_scale;  /* [len] its per-token scales */
-  float *f;        /* [len][3d] QKV output; then [len][d] the attention output (f is dead by
-                    * then: attention reads q8, k8, v8) */
+  float *f;        /* [len][d] V in fp32 (the QKV GEMM quantizes Q and K as it goes); then
+                    * the attention output (V is quantized into v8 by then) */
   int8_t *q8, *k8, *v8; /* [len][d] token-major, head h at columns [h·hd, (h+1)·hd) */
   float *qs, *ks;  /* [heads][len] per token·head scales (qs[0..len) then holds LN2's per-token
                     * scales, with LN2's int8 output in q8: fc1 reads them and writes a8) */
@@ -144,7 +144,7 @@ static int layer_layout(const wk_context *ctx, const wk_layer *l, int len, wk_ws
   if (!b->qkv_work_size || !b->attn_work_size) return 0;
   b->a8 = wk_ws_take(w, n * (size_t)l->ffn);
   b->a_scale = wk_ws_take(w, n * sizeof(float));
-  b->f = wk_ws_take(w, n * 3 * d * sizeof(float));
+  b->f = wk_ws_take(w, n * d * sizeof(float));
   b->q8 = wk_ws_take(w, n * d), b->k8 = wk_ws_take(w, n * d), b->v8 = wk_ws_take(w, n * d);
   b->qs = wk_ws_take(w, H * n * sizeof(float)), b->ks = wk_ws_take(w, H * n * sizeof(float));
   b->v_scale = wk_ws_take(w, H * sizeof(float));
@@ -189,13 +189,16 @@ static wk_status run_layer(wk_context *ctx, const wk_layer *l, const float *x, i
   /* 1. LN1 + per-token quantization → a8 [len][d] */
   STAGE(norm, wk_layernorm_quantize_rows(ctx, x, d, len, d, l->ln1_g, l->ln1_b, b->a8, d,
                                          b->a_scale));
-  /* 2. QKV projection → f [len][3d]: q ‖ k ‖ v per token */
-  wk_gemm_args g = {.m = len, .a = b->a8, .a_stride = d, .a_scale = b->a_scale, .out = b->f,
-                    .out_stride = 3 * d};
+  /* 2. QKV projection (q ‖ k ‖ v per token), each block of rows quantized as it is finished:
+   * Q and K per token and head ([heads][len] scales); V kept in f [len][d] fp32 until its
+   * per-head scale is known, then quantized (quant.h, wk_qkv_fused) */
+  wk_qkv_fused qkv;
+  STAGE(quant, wk_qkv_fused_begin(ctx, &qkv, len, H, hd, b->q8, b->k8, b->v8, b->qs, b->ks,
+                                  b->v_scale, b->f, b->qkv_work, b->qkv_work_size));
+  wk_gemm_args g = {.m = len, .a = b->a8, .a_stride = d, .a_scale = b->a_scale,
+                    .rows_fn = wk_qkv_fused_rows, .rows_ctx = &qkv};
   STAGE(gemm, wk_gemm_run(ctx, l->qkv, &g));
-  /* 3. Q and K per token and head ([heads][len] scales), V per head (quant.h) */
-  STAGE(quant, wk_quantize_qkv(ctx, b->f, len, H, hd, b->q8, b->k8, b->v8, b->qs, b->ks,
-                               b->v_scale, b->qkv_work, b->qkv_work_size));
+  STAGE(quant, wk_qkv_fused_end(ctx, &qkv));
   /* 4. attention, all heads in one call (heads × 16-row tasks; V scaled per head) → att
    * [len][d] fp32 in f's memory */
   float *att = b->f;

@@ -4,8 +4,9 @@
  *   y  = x1 + fc2(gelu(fc1(ln2(x1))))          scaled by head_dim^-0.25, k without bias
  *
  * INT8 (wk_layer_run): weights int8 per output channel, packed once; activations int8 per token,
- * quantized dynamically (fused into LayerNorm and fc1's epilogue; Q and K per token·head and V
- * per head after the QKV GEMM, the attention output per token); int32 accumulation; the residual
+ * quantized dynamically (fused into LayerNorm and fc1's epilogue; Q and K per token·head in the
+ * QKV GEMM's row blocks, V per head after it, the attention output per token); int32
+ * accumulation; the residual
  * stream and LayerNorm in fp32.  Bit-identical on every ISA and thread count (every kernel is).
  * The FP64 reference of the same function lives with the tests (tests/support/layer_ref.h).
  *
@@ -55,9 +56,9 @@ void wk_layer_free(wk_layer *layer); /* accepts NULL */
 /* Seconds per stage of wk_layer_run, accumulated (zero it first). */
 typedef struct wk_layer_profile {
   double norm;      /* LayerNorm 1 and 2, each fused with its per-token quantization */
-  double gemm;      /* QKV, out-proj (+ residual), fc1 (+ GELU + int8 requantization, fused),
-                     * fc2 (+ residual) */
-  double quant;     /* quantizing Q, K (per token·head), V (per head), attention out */
+  double gemm;      /* QKV (+ Q, K quantization per token·head, fused), out-proj (+ residual),
+                     * fc1 (+ GELU + int8 requantization, fused), fc2 (+ residual) */
+  double quant;     /* quantizing V (per head) and the attention output */
   double attention; /* wk_attention, all heads */
   double total;     /* the whole call: total − the above = other (checks, scratch) */
 } wk_layer_profile;

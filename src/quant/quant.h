@@ -32,6 +32,27 @@ wk_status wk_quantize_qkv(wk_context *context, const float *f, int len, int head
                           int8_t *q8, int8_t *k8, int8_t *v8, float *qs, float *ks,
                           float *v_scale, void *work, size_t work_size);
 
+/* The same bytes, fused into the QKV GEMM (gemm.h's rows_fn): Q and K are quantized while each
+ * block of f rows is still in the GEMM thread's cache, and only V (whose scale needs every
+ * token) is kept in fp32, in v_f32 [len][heads·hd]; wk_qkv_fused_end then quantizes it.
+ *   wk_qkv_fused s;  wk_qkv_fused_begin(ctx, &s, …);
+ *   gemm args: .rows_fn = wk_qkv_fused_rows, .rows_ctx = &s (no fp32 output needed);
+ *   wk_qkv_fused_end(ctx, &s);
+ * Every row of f must reach wk_qkv_fused_rows exactly once, in any blocks, on any threads. */
+typedef struct wk_qkv_fused {
+  const void *kern;      /* the context's quantizer */
+  int len, heads, hd;
+  int8_t *q8, *k8, *v8;
+  float *qs, *ks, *v_scale;
+  float *v_f32;          /* [len][heads·hd] */
+  uint32_t *amax;        /* [len][heads] V's magnitude maxima per token and head (as bits) */
+} wk_qkv_fused;
+wk_status wk_qkv_fused_begin(wk_context *context, wk_qkv_fused *s, int len, int heads, int hd,
+                             int8_t *q8, int8_t *k8, int8_t *v8, float *qs, float *ks,
+                             float *v_scale, float *v_f32, void *work, size_t work_size);
+void wk_qkv_fused_rows(void *s, int i0, int rows, const float *f, ptrdiff_t f_stride);
+wk_status wk_qkv_fused_end(wk_context *context, const wk_qkv_fused *s);
+
 /* Per-output-channel symmetric int8 of weights w [n][k] (row j at w + j·w_stride), each input
  * column c multiplied by col[c] first when col is not NULL (SmoothQuant folding):
  *   u[j][c]  = col ? w[j][c]·col[c] : w[j][c]                  (one float multiply)

@@ -35,3 +35,5 @@ def horner(f):
         p=f32(f32(p*f)+cs[k])
     return f32(f32(p*f)+1.0)
 print(max(abs(horner(f32(x))/2**f32(x)-1) for x in [i/10000 for i in range(10000)]))
+# the attention softmax's coefficients (WK_EXP2_Q1..Q5): each c times 2^24 - 1, rounded to float32
+print([repr(f32(f32(v)*16777215.0)) for v in c])
