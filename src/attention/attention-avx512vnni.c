@@ -4,17 +4,21 @@
  * Three passes over the row block, all through the thread's scratch (attention-avx512-common.h):
  *   1. Q·Kᵀ → logits t[16][lk] and per-row maxima.  vpdpbusd multiplies u8 × s8, so K is packed
  *      as k + 128 (u8) and each score carries 128·Σ_c q[c] (the accumulators start at minus
- *      that).  Lanes = 16 keys; each row's 4 Q bytes of a channel group are one broadcast dword; tile 4 rows × 4 key blocks.
+ *      that).  Lanes = 16 keys; each row's 4 Q bytes of a channel group are one broadcast dword;
+ *      tile 4 rows × 4 key blocks; a tile of rows runs through every key chunk they all see
+ *      with its constants in registers (K streams from L2), the masked tail chunk by chunk.
  *   2. softmax: t → P (24-bit) as three byte planes, P = 2^16·b2 + 2^8·b1 + b0, plus exact
  *      int64 row sums.
  *   3. P·V: lanes = 16 output channels; a row's 4 P bytes (4 keys) of one plane are a broadcast
  *      dword (u8) against V packed as [key/4][d][4] (s8); three int32 accumulators per output
  *      vector (one per plane), widened to int64 as 2^16·x2 + 2^8·x1 + x0 every 65536 keys and
  *      at the end.
- * P·V (three quarters of the vpdpbusd) runs at the vpdpbusd throughput, Q·Kᵀ near it; the
- * softmax (~16 cycles per 16 keys on Zen 4) is the rest.  Interleaving it into either product
- * loop was measured slower on Zen 4 (register pressure in Q·Kᵀ, store-to-load stalls in P·V),
- * so it stays a pass of its own. */
+ * Measured on Zen 5 (a base encoder window, one thread, cycles per pass): P·V (three quarters
+ * of the vpdpbusd) runs at ≈ 90 % of the vpdpbusd peak, Q·Kᵀ at ≈ 66 % (each 16 logits take a
+ * float epilogue — cvt, two mul, store, max — against 16 vpdpbusd at d = 64), the softmax at
+ * ≈ 8 cycles per 16 keys: 56 / 26 / 18 % of the kernel's time.  Interleaving the softmax into
+ * either product loop was measured slower on Zen 4 (register pressure in Q·Kᵀ, store-to-load
+ * stalls in P·V), so it stays a pass of its own. */
 #include "attention/attention-avx512-common.h"
 
 #define QK_ROWS 4   /* rows of a Q·Kᵀ tile */
@@ -114,6 +118,56 @@ static void qk_tile_any(int R, int B, const qk_args *c, int r0, int jb) {
 }
 #undef QK_CASE
 
+/* QK_ROWS rows × key blocks [0, nb4) in chunks of QK_BLOCKS, every key of them seen by every
+ * row (no masks): the rows' constants stay in registers across the chunks. */
+static void qk_rows_full(const qk_args *c, int r0, int nb4) {
+  const wk_attn_rows_args *a = c->a;
+  const int d = a->d;
+  const size_t block_bytes = (size_t)16 * d;
+  const int8_t *q = a->q + (ptrdiff_t)r0 * a->q_row_stride; /* [4][d] */
+  const ptrdiff_t qs = a->q_row_stride;
+  __m512i neg_comp[QK_ROWS];
+  __m512 alpha[QK_ROWS], m[QK_ROWS];
+#pragma GCC unroll 4
+  for (int r = 0; r < QK_ROWS; r++) {
+    neg_comp[r] = _mm512_set1_epi32(-c->comp[r0 + r]);
+    alpha[r] = _mm512_set1_ps(a->alpha[r0 + r]);
+    m[r] = c->m[r0 + r];
+  }
+  for (int jb = 0; jb < nb4; jb += QK_BLOCKS) {
+    const uint8_t *k = c->k + (size_t)jb * block_bytes;
+    __m512i acc[QK_ROWS][QK_BLOCKS];
+#pragma GCC unroll 4
+    for (int r = 0; r < QK_ROWS; r++)
+#pragma GCC unroll 4
+      for (int b = 0; b < QK_BLOCKS; b++) acc[r][b] = neg_comp[r];
+    for (int g = 0; g < d / 4; g++) {
+      __m512i kv[QK_BLOCKS];
+#pragma GCC unroll 4
+      for (int b = 0; b < QK_BLOCKS; b++)
+        kv[b] = _mm512_loadu_si512(k + b * block_bytes + (size_t)g * 64);
+#pragma GCC unroll 4
+      for (int r = 0; r < QK_ROWS; r++) {
+        const __m512i qb = _mm512_set1_epi32(load_i32(q + r * qs + 4 * g));
+#pragma GCC unroll 4
+        for (int b = 0; b < QK_BLOCKS; b++) acc[r][b] = wk_avx512_dpbusd(acc[r][b], kv[b], qb);
+      }
+    }
+#pragma GCC unroll 4
+    for (int b = 0; b < QK_BLOCKS; b++) {
+      const __m512 beta = _mm512_loadu_ps(a->beta + 16 * (jb + b));
+#pragma GCC unroll 4
+      for (int r = 0; r < QK_ROWS; r++) {
+        const __m512 t = _mm512_mul_ps(_mm512_cvtepi32_ps(acc[r][b]), _mm512_mul_ps(alpha[r], beta));
+        _mm512_store_ps(c->t + (r0 + r) * c->lkp + 16 * (jb + b), t);
+        m[r] = _mm512_max_ps(t, m[r]);
+      }
+    }
+  }
+#pragma GCC unroll 4
+  for (int r = 0; r < QK_ROWS; r++) c->m[r0 + r] = m[r];
+}
+
 /* Logits of every row for the keys it sees (rounded up to 16), and the per-lane maxima. */
 static void qk_pass(qk_args *c) {
   const wk_attn_rows_args *a = c->a;
@@ -121,13 +175,17 @@ static void qk_pass(qk_args *c) {
     c->comp[r] = 128 * row_sum_s8(a->q + r * a->q_row_stride, a->d);
     c->m[r] = _mm512_set1_ps(-INFINITY);
   }
-  /* Key-block chunks outside, row tiles inside: the chunk's K (B·16·d bytes) stays in L1. */
-  const int nb = (wk_avx512_max_keys(a->n_keys, a->rows) + 15) / 16;
-  for (int jb = 0; jb < nb; jb += QK_BLOCKS) {
-    for (int r0 = 0; r0 < a->rows; r0 += QK_ROWS) {
-      const int R = a->rows - r0 < QK_ROWS ? a->rows - r0 : QK_ROWS;
-      const int tile_nb = (wk_avx512_max_keys(a->n_keys + r0, R) + 15) / 16; /* masks */
-      if (jb >= tile_nb) continue;
+  for (int r0 = 0; r0 < a->rows; r0 += QK_ROWS) {
+    const int R = a->rows - r0 < QK_ROWS ? a->rows - r0 : QK_ROWS;
+    int n_min = a->n_keys[r0];
+    for (int r = 1; r < R; r++) n_min = a->n_keys[r0 + r] < n_min ? a->n_keys[r0 + r] : n_min;
+    const int tile_nb = (wk_avx512_max_keys(a->n_keys + r0, R) + 15) / 16; /* masks */
+    int jb = 0;
+    if (R == QK_ROWS) { /* whole chunks every row sees: no masks */
+      jb = n_min / (16 * QK_BLOCKS) * QK_BLOCKS;
+      if (jb > 0) qk_rows_full(c, r0, jb);
+    }
+    for (; jb < tile_nb; jb += QK_BLOCKS) {
       const int B = tile_nb - jb < QK_BLOCKS ? tile_nb - jb : QK_BLOCKS;
       qk_tile_any(R, B, c, r0, jb);
     }
