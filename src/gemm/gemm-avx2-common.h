@@ -14,14 +14,14 @@ static inline __attribute__((always_inline)) __m256 wk_avx2_gelu8(__m256 x) {
   const __m256 h = _mm256_mul_ps(ax, _mm256_set1_ps(0.5f));
   const __m256 a = _mm256_mul_ps(ax, _mm256_set1_ps(WK_GELU_RSQRT2));
   __m256 s = _mm256_set1_ps(WK_GELU_C9);
-#define STEP(c) s = _mm256_add_ps(_mm256_mul_ps(s, a), _mm256_set1_ps(c));
+#define STEP(c) s = _mm256_fmadd_ps(s, a, _mm256_set1_ps(c));
   WK_GELU_HORNER(STEP)
 #undef STEP
   s = _mm256_mul_ps(s, s);
   s = _mm256_mul_ps(s, s);
   s = _mm256_mul_ps(s, s);
   const __m256 r = _mm256_div_ps(_mm256_set1_ps(1.0f), s);
-  return _mm256_sub_ps(_mm256_max_ps(_mm256_setzero_ps(), x), _mm256_mul_ps(h, r));
+  return _mm256_fnmadd_ps(h, r, _mm256_max_ps(_mm256_setzero_ps(), x));
 }
 
 #endif

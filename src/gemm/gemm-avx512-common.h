@@ -3,7 +3,8 @@
  * vector of exact int32 accumulators and its GELU twin.
  *
  * Every float operation below is the one the scalar spec (gemm-internal.h, gemm-scalar.c)
- * performs, in the same order; the files are compiled with -ffp-contract=off so none is fused,
+ * performs, in the same order (its fmaf as vfmadd); the files are compiled with
+ * -ffp-contract=off so nothing else is fused,
  * and vcvtdq2ps rounds to nearest even under the default MXCSR, like the spec. */
 #ifndef WK_GEMM_AVX512_COMMON_H
 #define WK_GEMM_AVX512_COMMON_H
@@ -21,14 +22,14 @@ WK_GEMM_INLINE __m512 wk_avx512_gemm_gelu16(__m512 x) {
   const __m512 h = _mm512_mul_ps(ax, _mm512_set1_ps(0.5f));
   const __m512 a = _mm512_mul_ps(ax, _mm512_set1_ps(WK_GELU_RSQRT2));
   __m512 s = _mm512_set1_ps(WK_GELU_C9);
-#define WK_GELU_STEP_M512(c) s = _mm512_add_ps(_mm512_mul_ps(s, a), _mm512_set1_ps(c));
+#define WK_GELU_STEP_M512(c) s = _mm512_fmadd_ps(s, a, _mm512_set1_ps(c));
   WK_GELU_HORNER(WK_GELU_STEP_M512)
 #undef WK_GELU_STEP_M512
   s = _mm512_mul_ps(s, s);
   s = _mm512_mul_ps(s, s);
   s = _mm512_mul_ps(s, s);
   const __m512 r = _mm512_div_ps(_mm512_set1_ps(1.0f), s);
-  return _mm512_sub_ps(_mm512_max_ps(_mm512_setzero_ps(), x), _mm512_mul_ps(h, r));
+  return _mm512_fnmadd_ps(h, r, _mm512_max_ps(_mm512_setzero_ps(), x));
 }
 
 /* The epilogue of one output row's 16 columns j0 + off … j0 + off + 15 of the block, from their
