@@ -8,7 +8,7 @@
  *             scalar context and against the rule written out here; NaN in Q, K or V named;
  *             a short workspace refused;
  *   weights:  wk_quantize_weights against the rule written out here (with and without column
- *             factors), NaN refused. */
+ *             factors), NaN refused; on 1 and 3 threads the same bytes, the first bad row named. */
 #include <math.h>
 #include <string.h>
 
@@ -179,7 +179,7 @@ static void check_weights(wk_test_rng *r) {
   for (int c = 0; c < k; c++) col[c] = wk_test_float(r, 0.5f, 4.0f);
   for (int i = 0; i < 40; i++) w[2 * 40 + i] = 0.0f; /* an all-zero row: scale 1, q 0 */
   for (int use_col = 0; use_col < 2; use_col++) {
-    CHECK(wk_quantize_weights(w, 40, n, k, use_col ? col : NULL, q, sc) == WK_STATUS_OK, "%s",
+    CHECK(wk_quantize_weights(NULL, w, 40, n, k, use_col ? col : NULL, q, sc) == WK_STATUS_OK, "%s",
           wk_last_error());
     for (int j = 0; j < n; j++) {
       float amax = 0;
@@ -195,11 +195,35 @@ static void check_weights(wk_test_rng *r) {
     }
   }
   w[3 * 40 + 7] = NAN;
-  CHECK(wk_quantize_weights(w, 40, n, k, NULL, q, sc) == WK_STATUS_INVALID_ARGUMENT &&
+  CHECK(wk_quantize_weights(NULL, w, 40, n, k, NULL, q, sc) == WK_STATUS_INVALID_ARGUMENT &&
             strstr(wk_last_error(), "row 3"),
         "weights: NaN not refused: %s", wk_last_error());
-  CHECK(wk_quantize_weights(w, 10, n, k, NULL, q, sc) == WK_STATUS_INVALID_ARGUMENT,
+  CHECK(wk_quantize_weights(NULL, w, 10, n, k, NULL, q, sc) == WK_STATUS_INVALID_ARGUMENT,
         "weights: stride < k accepted");
+
+  /* rows split across threads (tasks of 64 rows): the same bytes; the first bad row named */
+  enum { N = 200, K = 37 };
+  float *wb = malloc(sizeof(float) * N * K), *sa = malloc(sizeof(float) * N),
+        *sb = malloc(sizeof(float) * N);
+  int8_t *qa = malloc(N * K), *qb = malloc(N * K);
+  for (int i = 0; i < N * K; i++) wb[i] = wk_test_float(r, -1.0f, 1.0f);
+  CHECK(wk_quantize_weights(NULL, wb, K, N, K, col, qa, sa) == WK_STATUS_OK, "%s",
+        wk_last_error());
+  for (int threads = 1; threads <= 3; threads += 2) {
+    wk_context *c = wk_test_context(WK_ISA_SCALAR, threads);
+    memset(qb, 0, N * K);
+    CHECK(wk_quantize_weights(c, wb, K, N, K, col, qb, sb) == WK_STATUS_OK, "%s",
+          wk_last_error());
+    CHECK(memcmp(qa, qb, N * K) == 0 && memcmp(sa, sb, sizeof(float) * N) == 0,
+          "weights: %d threads differ from the calling thread alone", threads);
+    wb[150 * K + 3] = INFINITY, wb[70 * K + 30] = NAN;
+    CHECK(wk_quantize_weights(c, wb, K, N, K, NULL, qb, sb) == WK_STATUS_INVALID_ARGUMENT &&
+              strstr(wk_last_error(), "row 70 "),
+          "weights, %d threads: first bad row not named: %s", threads, wk_last_error());
+    wb[150 * K + 3] = 0.5f, wb[70 * K + 30] = 0.25f;
+    wk_context_free(c);
+  }
+  free(wb), free(sa), free(sb), free(qa), free(qb);
 }
 
 int main(int argc, char **argv) {

@@ -710,11 +710,6 @@ static wk_status arena_open(f32_arena *a, const wk_model *m, size_t head_bytes, 
   a->block = wk_alloc_array(a->total, sizeof(float));
   if (!a->block)
     return wk_error(WK_STATUS_OUT_OF_MEMORY, "model: cannot allocate %zu fp32 weights", a->total);
-  /* Transparent huge pages for the ≥ 2 MiB-aligned interior of the block: a base model's 80 MB
-   * is 40 faults instead of 20 000 (advice only; failure is harmless). */
-  const uintptr_t huge = (uintptr_t)2 << 20, lo = ((uintptr_t)a->block + huge - 1) & ~(huge - 1);
-  const uintptr_t hi = ((uintptr_t)a->block + a->total * sizeof(float)) & ~(huge - 1);
-  if (hi > lo) madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
   a->p = a->block + head;
   return WK_STATUS_OK;
 }

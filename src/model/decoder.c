@@ -93,28 +93,36 @@ static wk_status lin_create(wk_context *ctx, wk_precision prec, const float *w, 
   float *s = wk_alloc_array((size_t)n, sizeof(float));
   wk_status st = q && s ? WK_STATUS_OK
                         : wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder: out of memory (weights)");
-  if (!st) st = wk_quantize_weights(w, k, n, k, NULL, q, s);
+  if (!st) st = wk_quantize_weights(ctx, w, k, n, k, NULL, q, s);
   if (!st) st = wk_gemm_weights_create(ctx, q, k, s, bias, n, k, &out->q);
   wk_free(q), wk_free(s);
   return st;
 }
 
-/* Rows stacked: [Σ n_i][k] from parts [n_i][k] (biases NULL → 0), then packed. */
+/* Rows stacked: [Σ d][d] from parts [d][d] (biases NULL → 0), then packed.  INT8 quantizes
+ * each part into its rows directly (the rule is per row); FP32 packs one stacked copy. */
 static wk_status lin_create_stacked(wk_context *ctx, wk_precision prec, int parts,
                                     const float *const *w, const float *const *bias, int d,
                                     lin *out) {
-  const size_t dd = (size_t)d * d;
-  float *m = wk_alloc_array((size_t)parts * (dd + d), sizeof(float)); /* [parts·d][d] + [parts·d] */
-  if (!m) return wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder: out of memory (weights)");
-  float *b = m + (size_t)parts * dd;
-  for (int i = 0; i < parts; i++) {
-    memcpy(m + i * dd, w[i], dd * sizeof(float));
+  const size_t dd = (size_t)d * d, n = (size_t)parts * d;
+  const int fp32 = prec == WK_PRECISION_FP32;
+  float *b = wk_alloc_array(n + (fp32 ? parts * dd : 0), sizeof(float)); /* [n] (+ [n][d]) */
+  int8_t *q = fp32 ? NULL : wk_alloc_array(n * d, 1);
+  float *s = fp32 ? NULL : wk_alloc_array(n, sizeof(float));
+  wk_status st = b && (fp32 || (q && s))
+                     ? WK_STATUS_OK
+                     : wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder: out of memory (weights)");
+  for (int i = 0; !st && i < parts; i++) {
     if (bias[i]) memcpy(b + (size_t)i * d, bias[i], (size_t)d * sizeof(float));
     else memset(b + (size_t)i * d, 0, (size_t)d * sizeof(float)); /* Whisper's keys: no bias */
+    if (fp32) memcpy(b + n + i * dd, w[i], dd * sizeof(float));
+    else st = wk_quantize_weights(ctx, w[i], d, d, d, NULL, q + i * dd, s + (size_t)i * d);
   }
-  wk_status s = lin_create(ctx, prec, m, b, parts * d, d, out);
-  wk_free(m);
-  return s;
+  out->n = (int)n, out->k = d;
+  if (!st) st = fp32 ? wk_f32_weights_create(ctx, b + n, d, b, (int)n, d, &out->f)
+                     : wk_gemm_weights_create(ctx, q, d, s, b, (int)n, d, &out->q);
+  wk_free(b), wk_free(q), wk_free(s);
+  return st;
 }
 
 static size_t lin_bytes(const lin *l) {

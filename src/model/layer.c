@@ -34,7 +34,7 @@ static wk_status pack_linear(wk_context *ctx, const float *const *ws, const int 
   float *s = wk_alloc_array((size_t)n, sizeof(float)); /* [n] */
   wk_status st = q && s ? WK_STATUS_OK : wk_error(WK_STATUS_OUT_OF_MEMORY, "layer: out of memory");
   for (int p = 0, j = 0; !st && p < parts; j += ns[p], p++)
-    st = wk_quantize_weights(ws[p], k, ns[p], k, col, q + (size_t)j * k, s + j);
+    st = wk_quantize_weights(ctx, ws[p], k, ns[p], k, col, q + (size_t)j * k, s + j);
   if (!st) st = wk_gemm_weights_create(ctx, q, k, s, bias, n, k, out);
   wk_free(q), wk_free(s);
   return st;

@@ -68,7 +68,7 @@ static wk_status pack_conv(wk_context *ctx, const float *w, const float *bias, i
       for (int i = 0; i < cin; i++)
         for (int j = 0; j < 3; j++)
           r[(size_t)o * k + (size_t)j * cin + i] = w[((size_t)o * cin + i) * 3 + j];
-    st = wk_quantize_weights(r, k, n, k, NULL, q, s);
+    st = wk_quantize_weights(ctx, r, k, n, k, NULL, q, s);
   }
   if (!st) st = wk_gemm_weights_create(ctx, q, k, s, bias, n, k, out);
   wk_free(r), wk_free(q), wk_free(s);

@@ -193,30 +193,67 @@ wk_status wk_quantize_qkv(wk_context *ctx, const float *f, int len, int heads, i
 
 /* ── weights ─────────────────────────────────────────────────────────────── */
 
-wk_status wk_quantize_weights(const float *w, ptrdiff_t w_stride, int n, int k, const float *col,
-                              int8_t *q, float *scale) {
+#define WEIGHT_ROWS_PER_TASK 64
+
+typedef struct weights_job {
+  const float *w;
+  ptrdiff_t w_stride;
+  int n, k;
+  const float *col;
+  int8_t *q;
+  float *scale;
+  int *bad; /* [tasks]: the task's first row holding NaN or ±∞, or −1 */
+} weights_job;
+
+static void weights_task(void *ctx, size_t task, int thread) {
+  (void)thread;
+  const weights_job *j = ctx;
+  const int j0 = (int)task * WEIGHT_ROWS_PER_TASK;
+  const int j1 = j->n - j0 < WEIGHT_ROWS_PER_TASK ? j->n : j0 + WEIGHT_ROWS_PER_TASK;
+  const int k = j->k;
+  const float *col = j->col;
+  j->bad[task] = -1;
+  for (int r = j0; r < j1; r++) {
+    const float *wr = j->w + (ptrdiff_t)r * j->w_stride; /* [k] */
+    int8_t *qr = j->q + (size_t)r * k;                   /* [k] */
+    uint32_t amax = 0;
+    for (int c = 0; c < k; c++) {
+      const uint32_t b = wk_f32_abs_bits(col ? wr[c] * col[c] : wr[c]);
+      amax = b > amax ? b : amax;
+    }
+    if (amax >= WK_F32_NONFINITE_BITS) {
+      j->bad[task] = r;
+      return;
+    }
+    const float s = wk_quantize_scale(amax);
+    for (int c = 0; c < k; c++) {
+      const long v = lrintf((col ? wr[c] * col[c] : wr[c]) / s);
+      qr[c] = (int8_t)(v > WK_Q8_MAX ? WK_Q8_MAX : v < -WK_Q8_MAX ? -WK_Q8_MAX : v);
+    }
+    j->scale[r] = s;
+  }
+}
+
+wk_status wk_quantize_weights(wk_context *ctx, const float *w, ptrdiff_t w_stride, int n, int k,
+                              const float *col, int8_t *q, float *scale) {
   if (!w || !q || !scale)
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "quantize weights: NULL argument");
   if (n < 1 || k < 1 || w_stride < (n > 1 ? k : 0))
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "quantize weights: n=%d k=%d w_stride=%td", n,
                     k, w_stride);
-  for (int j = 0; j < n; j++) {
-    const float *wj = w + (ptrdiff_t)j * w_stride; /* [k] */
-    int8_t *qj = q + (size_t)j * k;                /* [k] */
-    uint32_t amax = 0;
-    for (int c = 0; c < k; c++) {
-      const uint32_t b = wk_f32_abs_bits(col ? wj[c] * col[c] : wj[c]);
-      amax = b > amax ? b : amax;
-    }
-    if (amax >= WK_F32_NONFINITE_BITS)
-      return wk_error(WK_STATUS_INVALID_ARGUMENT,
-                      "quantize weights: row %d holds NaN or infinity", j);
-    const float s = wk_quantize_scale(amax);
-    for (int c = 0; c < k; c++) {
-      const long v = lrintf((col ? wj[c] * col[c] : wj[c]) / s);
-      qj[c] = (int8_t)(v > WK_Q8_MAX ? WK_Q8_MAX : v < -WK_Q8_MAX ? -WK_Q8_MAX : v);
-    }
-    scale[j] = s;
-  }
+  const size_t tasks = ((size_t)n + WEIGHT_ROWS_PER_TASK - 1) / WEIGHT_ROWS_PER_TASK;
+  int *bad = wk_alloc_array(tasks, sizeof(int));
+  if (!bad) return wk_error(WK_STATUS_OUT_OF_MEMORY, "quantize weights: out of memory");
+  weights_job job = {w, w_stride, n, k, col, q, scale, bad};
+  if (ctx)
+    wk_threadpool_run(ctx->pool, tasks, weights_task, &job);
+  else
+    for (size_t t = 0; t < tasks; t++) weights_task(&job, t, 0);
+  int row = -1;
+  for (size_t t = 0; t < tasks && row < 0; t++) row = bad[t];
+  wk_free(bad);
+  if (row >= 0)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "quantize weights: row %d holds NaN or infinity",
+                    row);
   return WK_STATUS_OK;
 }
