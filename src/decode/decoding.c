@@ -38,14 +38,15 @@ static void fill_neg_inf(float *x, int lo, int hi) {
   for (int i = lo; i < hi; i++) x[i] = -INFINITY;
 }
 
-void wk_decode_filter(const wk_decode_rules *r, float *logits, const int *tokens, int n_tokens) {
+double wk_decode_filter(const wk_decode_rules *r, float *logits, const int *tokens,
+                        int n_tokens) {
   const wk_special_tokens *sp = r->sp;
   const int V = sp->n_vocab, tb = sp->timestamp_begin;
   const int at_begin = n_tokens == r->sample_begin;
   if (r->suppress_blank && at_begin) /* SuppressBlank */
     for (size_t i = 0; i < r->n_blank; i++) logits[r->blank[i]] = -INFINITY;
   for (size_t i = 0; i < r->n_suppress; i++) logits[r->suppress[i]] = -INFINITY; /* SuppressTokens */
-  if (!r->timestamps) return;
+  if (!r->timestamps) return NAN;
   /* ApplyTimestampRules */
   logits[sp->no_timestamps] = -INFINITY;
   const int *seq = tokens + r->sample_begin; /* the sampled tokens [n] */
@@ -73,11 +74,15 @@ void wk_decode_filter(const wk_decode_rules *r, float *logits, const int *tokens
   /* Σ p(timestamps) > max p(text token) → a timestamp; compared as log-probs in double:
    * logsumexp(ts) − lse(all) vs max(text) − lse(all). */
   const double lse = logsumexp(logits, V);
-  const double ts_lp = logsumexp(logits + tb, V - tb) - lse;
+  const double lse_ts = logsumexp(logits + tb, V - tb);
   double mx = -INFINITY;
   for (int i = 0; i < tb; i++)
     if (logits[i] > mx) mx = logits[i];
-  if (ts_lp > mx - lse) fill_neg_inf(logits, 0, tb);
+  if (lse_ts - lse > mx - lse) {
+    fill_neg_inf(logits, 0, tb);
+    return lse_ts; /* = logsumexp of the row now: the same terms in the same order, and zeros */
+  }
+  return lse;
 }
 
 /* ── the main loop ── */
@@ -148,9 +153,12 @@ wk_status wk_decode_run(const wk_logits_source *src, const wk_decode_rules *r,
   int *fin_len = wk_alloc_array((size_t)fin_cap + 1, sizeof(int));
   double *fin_sum = wk_alloc_array((size_t)fin_cap + 1, sizeof(double));
   cand *cands = wk_alloc_array((size_t)B * (B + 1), sizeof(cand));
+  /* sampling (greedy, T > 0): each token's exp term, computed once for the total and the CDF */
+  const int sampling = !beam && o->temperature != 0.0f;
+  double *terms = sampling ? wk_alloc_array((size_t)V, sizeof(double)) : NULL;
   wk_status st = WK_STATUS_OK;
   if (!logits || !tok || !tok2 || !step_in || !sum || !sum2 || !fin_tok || !fin_len || !fin_sum ||
-      !cands) {
+      !cands || (sampling && !terms)) {
     st = wk_error(WK_STATUS_OUT_OF_MEMORY, "wk_decode_run: out of memory");
     goto done;
   }
@@ -184,8 +192,12 @@ wk_status wk_decode_run(const wk_logits_source *src, const wk_decode_rules *r,
   }
   int steps = 0;
   for (int i = 0; i < sample_len && st == WK_STATUS_OK; i++) {
-    for (int b = 0; b < B; b++)
-      wk_decode_filter(r, logits + (size_t)b * V, tok + (size_t)b * W, L);
+    double lse_row[WK_DECODE_MAX_BEAMS]; /* log Σ exp of each filtered row */
+    for (int b = 0; b < B; b++) {
+      float *x = logits + (size_t)b * V;
+      lse_row[b] = wk_decode_filter(r, x, tok + (size_t)b * W, L);
+      if (isnan(lse_row[b])) lse_row[b] = logsumexp(x, V);
+    }
     int completed;
     if (!beam) { /* GreedyDecoder, one row */
       const float *x = logits;
@@ -197,20 +209,23 @@ wk_status wk_decode_run(const wk_logits_source *src, const wk_decode_rules *r,
         double m = -INFINITY, tot = 0.0;
         for (int v = 0; v < V; v++)
           if (x[v] > m) m = x[v];
-        for (int v = 0; v < V; v++) tot += exp(((double)x[v] - m) / o->temperature);
+        for (int v = 0; v < V; v++) {
+          terms[v] = exp(((double)x[v] - m) / o->temperature);
+          tot += terms[v];
+        }
         const double u = wk_rng_uniform(&rng) * tot;
         double c = 0.0;
         next = -1;
         for (int v = 0; v < V && next < 0; v++) {
           if (x[v] == -INFINITY) continue;
-          c += exp(((double)x[v] - m) / o->temperature);
+          c += terms[v];
           if (c > u) next = v;
         }
         if (next < 0) /* rounding at the top of the CDF: the last allowed token */
           for (int v = V - 1; v >= 0 && next < 0; v--)
             if (x[v] != -INFINITY) next = v;
       }
-      sum[0] += (double)x[next] - logsumexp(x, V);
+      sum[0] += (double)x[next] - lse_row[0];
       tok[L] = next;
       L++;
       completed = next == r->sp->eot;
@@ -222,7 +237,7 @@ wk_status wk_decode_run(const wk_logits_source *src, const wk_decode_rules *r,
         for (int k = 0; k < j && key == j; k++)
           if (!memcmp(tok + (size_t)k * W, pj, (size_t)L * sizeof(int))) key = k;
         const float *x = logits + (size_t)j * V;
-        const double lse = logsumexp(x, V);
+        const double lse = lse_row[j];
         /* top B + 1 by logit descending, the lower id first on ties */
         int top[WK_DECODE_MAX_BEAMS + 1];
         int nt = 0;
@@ -350,7 +365,7 @@ wk_status wk_decode_run(const wk_logits_source *src, const wk_decode_rules *r,
 done:
   if (st != WK_STATUS_OK) wk_decode_result_free(out);
   wk_free(logits), wk_free(tok), wk_free(tok2), wk_free(step_in), wk_free(sum), wk_free(sum2);
-  wk_free(fin_tok), wk_free(fin_len), wk_free(fin_sum), wk_free(cands);
+  wk_free(fin_tok), wk_free(fin_len), wk_free(fin_sum), wk_free(cands), wk_free(terms);
   return st;
 }
 

@@ -103,8 +103,11 @@ typedef struct wk_decode_rules {
 } wk_decode_rules;
 
 /* Applies the filters to one beam's logits [n_vocab] (in place), the beam's tokens so far
- * tokens[n_tokens] (the initial ones included; n_tokens ≥ sample_begin). */
-void wk_decode_filter(const wk_decode_rules *r, float *logits, const int *tokens, int n_tokens);
+ * tokens[n_tokens] (the initial ones included; n_tokens ≥ sample_begin).  Returns log Σ exp of
+ * the filtered logits in double when the timestamp rules computed it on the way (the very
+ * value a max-shifted sum over the row in index order gives), else NaN. */
+double wk_decode_filter(const wk_decode_rules *r, float *logits, const int *tokens,
+                        int n_tokens);
 
 /* A source of logits: a decoder, or a scripted table in the tests. */
 typedef struct wk_logits_source {
