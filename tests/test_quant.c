@@ -202,7 +202,7 @@ static void check_weights(wk_test_rng *r) {
         "weights: stride < k accepted");
 
   /* rows split across threads (tasks of 64 rows): the same bytes; the first bad row named */
-  enum { N = 200, K = 37 };
+  enum { N = 200, K = 33 }; /* K = the length of col */
   float *wb = malloc(sizeof(float) * N * K), *sa = malloc(sizeof(float) * N),
         *sb = malloc(sizeof(float) * N);
   int8_t *qa = malloc(N * K), *qb = malloc(N * K);
@@ -216,11 +216,12 @@ static void check_weights(wk_test_rng *r) {
           wk_last_error());
     CHECK(memcmp(qa, qb, N * K) == 0 && memcmp(sa, sb, sizeof(float) * N) == 0,
           "weights: %d threads differ from the calling thread alone", threads);
+    const float keep_a = wb[150 * K + 3], keep_b = wb[70 * K + 30];
     wb[150 * K + 3] = INFINITY, wb[70 * K + 30] = NAN;
     CHECK(wk_quantize_weights(c, wb, K, N, K, NULL, qb, sb) == WK_STATUS_INVALID_ARGUMENT &&
               strstr(wk_last_error(), "row 70 "),
           "weights, %d threads: first bad row not named: %s", threads, wk_last_error());
-    wb[150 * K + 3] = 0.5f, wb[70 * K + 30] = 0.25f;
+    wb[150 * K + 3] = keep_a, wb[70 * K + 30] = keep_b;
     wk_context_free(c);
   }
   free(wb), free(sa), free(sb), free(qa), free(qb);
