@@ -18,6 +18,8 @@
 #include "io/ggml-quants.h"
 #include "io/ggml.h"
 #include "mel/mel-filters.h"
+#include "model/decoder.h"
+#include "model/encoder-int8.h"
 #include "synth_model.h"
 #include "test_util.h"
 
@@ -736,6 +738,70 @@ static int bench_base(void) {
   return 0;
 }
 
+/* The loaders that dequantize a layer at a time (wk_encoder_create, the transcriber's decoder)
+ * build the same encoder and decoder as the whole fp32 copy: equal outputs, byte for byte, in
+ * both precisions, on a q5_1 file (a block type: rows dequantized from the middle of a file). */
+static void test_streamed(void) {
+  size_t len;
+  uint8_t *file = write_model("tiny", 0, "q5_1", 11, 0, &len);
+  wk_model *m = NULL;
+  if (wk_model_load_view(file, len, &m) != WK_STATUS_OK) {
+    CHECK(0, "load: %s", wk_last_error());
+    free(file);
+    return;
+  }
+  wk_context *ctx = wk_test_context(WK_ISA_AUTO, 2);
+  const size_t n_mel = 80 * 3000, n_out = 1500 * 384;
+  float *mel = malloc(n_mel * sizeof(float)), *out[2] = {malloc(n_out * 4), malloc(n_out * 4)};
+  wk_test_rng rng = {5};
+  for (size_t i = 0; i < n_mel; i++) mel[i] = wk_test_float(&rng, -1.0f, 1.5f);
+  for (int prec = 0; prec < 2; prec++) {
+    const wk_precision p = prec ? WK_PRECISION_FP32 : WK_PRECISION_INT8;
+    wk_encoder_f32 w;
+    float *st = NULL;
+    wk_encoder *e[2] = {NULL, NULL};
+    CHECK(wk_model_encoder_f32(m, &w, &st) == WK_STATUS_OK &&
+              wk_encoder_create_from_weights(ctx, &w, p, &e[0]) == WK_STATUS_OK &&
+              wk_encoder_create(ctx, m, p, &e[1]) == WK_STATUS_OK,
+          "encoders: %s", wk_last_error());
+    wk_free(st);
+    for (int k = 0; k < 2 && e[0] && e[1]; k++)
+      CHECK(wk_encoder_run(ctx, e[k], mel, n_mel, out[k], n_out) == WK_STATUS_OK, "run: %s",
+            wk_last_error());
+    CHECK(e[0] && e[1] && !memcmp(out[0], out[1], n_out * 4),
+          "%s encoder: a layer at a time differs from the whole fp32 copy", prec ? "fp32" : "int8");
+    wk_encoder_free(e[0]), wk_encoder_free(e[1]);
+
+    wk_decoder_f32 dw[2];
+    float *ds[2] = {NULL, NULL}, *logits[2] = {malloc(51865 * 4), malloc(51865 * 4)};
+    wk_decoder *dec[2] = {NULL, NULL};
+    CHECK(wk_model_decoder_f32(m, &dw[0], &ds[0]) == WK_STATUS_OK &&
+              wk_model_decoder_f32_streamed(m, &dw[1], &ds[1]) == WK_STATUS_OK &&
+              !dw[1].layers && dw[1].layer_fn,
+          "decoder weights: %s", wk_last_error());
+    for (int k = 0; k < 2; k++) {
+      wk_decoder_state *s = NULL;
+      const int toks[3] = {50258, 50259, 50359};
+      CHECK(wk_decoder_create(ctx, &dw[k], p, &dec[k]) == WK_STATUS_OK &&
+                wk_decoder_state_create(dec[k], 1, &s) == WK_STATUS_OK &&
+                wk_decoder_set_audio(ctx, dec[k], s, out[0], 1500) == WK_STATUS_OK &&
+                wk_decoder_step(ctx, dec[k], s, toks, 3, logits[k]) == WK_STATUS_OK,
+            "decoder %d: %s", k, wk_last_error());
+      wk_decoder_state_free(s);
+      wk_free(ds[k]);
+    }
+    CHECK(dec[0] && dec[1] && wk_decoder_weight_bytes(dec[0]) == wk_decoder_weight_bytes(dec[1]) &&
+              !memcmp(logits[0], logits[1], 51865 * 4),
+          "%s decoder: a layer at a time differs from the whole fp32 copy", prec ? "fp32" : "int8");
+    wk_decoder_free(dec[0]), wk_decoder_free(dec[1]);
+    free(logits[0]), free(logits[1]);
+  }
+  free(mel), free(out[0]), free(out[1]);
+  wk_context_free(ctx);
+  wk_model_free(m);
+  free(file);
+}
+
 int main(int argc, char **argv) {
   if (argc > 1 && !strcmp(argv[1], "bench-base")) return bench_base();
   double t = wk_now();
@@ -746,6 +812,7 @@ int main(int argc, char **argv) {
   RUN(test_variants);
   RUN(test_paths);
   RUN(test_bad_files);
+  RUN(test_streamed);
 #undef RUN
   return wk_test_finish("test_model");
 }

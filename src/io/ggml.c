@@ -685,11 +685,20 @@ const uint8_t *wk_model_token(const wk_model *m, int id, size_t *len) {
 
 /* ── the encoder's weights in fp32 ─────────────────────────────────────────────────────────── */
 
-/* Dequantizes tensor `name` (shape already checked at load) into dst; NaN/∞ is an error. */
+/* Dequantizes tensor `name` (shape already checked at load) into dst; NaN/∞ is an error.
+ * A memory-mapped file's pages wholly inside the tensor are then dropped from the process
+ * (MADV_DONTNEED on a read-only private file mapping: a later read maps them again from the
+ * page cache), so building from a mapped large-v3 file does not keep its 3 GB resident. */
 static wk_status dequant(const wk_model *m, const char *name, float *dst, size_t n) {
   const wk_ggml_tensor *t = wk_model_tensor(m, name);
   if (!t) return wk_error(WK_STATUS_INTERNAL, "model: tensor '%s' not loaded", name);
   wk_ggml_dequantize_row(t->type, t->data, dst, n);
+  if (m->map) {
+    const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    const uintptr_t lo = ((uintptr_t)t->data + page - 1) & ~(page - 1);
+    const uintptr_t hi = ((uintptr_t)t->data + t->nbytes) & ~(page - 1);
+    if (page > 1 && hi > lo) madvise((void *)lo, hi - lo, MADV_DONTNEED);
+  }
   if (!wk_all_finite(dst, n))
     return wk_error(WK_STATUS_BAD_FORMAT, "model: tensor '%s' holds NaN or infinite values", name);
   return WK_STATUS_OK;
@@ -756,22 +765,108 @@ static mlp_f32 take_mlp(f32_arena *a, const char *part, size_t i, size_t d, size
   return r;
 }
 
-wk_status wk_model_encoder_f32(const wk_model *m, wk_encoder_f32 *w, float **storage) {
+/* Encoder layer i's tensors, taken in order from the arena. */
+static void take_enc_layer(f32_arena *a, const wk_model_hparams *hp, size_t i, wk_layer_f32 *l) {
+  const size_t d = (size_t)hp->n_audio_state, f = 4 * d;
+  memset(l, 0, sizeof *l);
+  l->d = (int)d, l->heads = hp->n_audio_head, l->ffn = (int)f;
+  l->ln1_g = take(a, d, "encoder.blocks.%zu.attn_ln.weight", i);
+  l->ln1_b = take(a, d, "encoder.blocks.%zu.attn_ln.bias", i);
+  l->wq = take(a, d * d, "encoder.blocks.%zu.attn.query.weight", i);
+  l->bq = take(a, d, "encoder.blocks.%zu.attn.query.bias", i);
+  l->wk = take(a, d * d, "encoder.blocks.%zu.attn.key.weight", i);
+  l->wv = take(a, d * d, "encoder.blocks.%zu.attn.value.weight", i);
+  l->bv = take(a, d, "encoder.blocks.%zu.attn.value.bias", i);
+  l->wo = take(a, d * d, "encoder.blocks.%zu.attn.out.weight", i);
+  l->bo = take(a, d, "encoder.blocks.%zu.attn.out.bias", i);
+  const mlp_f32 mlp = take_mlp(a, "encoder", i, d, f);
+  l->ln2_g = mlp.ln_g, l->ln2_b = mlp.ln_b, l->w1 = mlp.w1, l->b1 = mlp.b1;
+  l->w2 = mlp.w2, l->b2 = mlp.b2;
+}
+
+static size_t enc_layer_floats(const wk_model_hparams *hp) {
+  const size_t d = (size_t)hp->n_audio_state, f = 4 * d;
+  return 4 * wk_round_up(d * d, 16) + wk_round_up(f * d, 16) * 2 + 9 * wk_round_up(d, 16) +
+         wk_round_up(f, 16);
+}
+
+/* Decoder layer i's tensors, taken in order from the arena. */
+static void take_dec_layer(f32_arena *a, const wk_model_hparams *hp, size_t i,
+                           wk_decoder_layer_f32 *l) {
+  const size_t d = (size_t)hp->n_text_state, f = 4 * d;
+  memset(l, 0, sizeof *l);
+  for (int c = 0; c < 2; c++) {
+    wk_decoder_attn_f32 *at = c ? &l->cross : &l->attn;
+    const char *part = attn_parts[c];
+    at->ln_g = take(a, d, "decoder.blocks.%zu.%s_ln.weight", i, part);
+    at->ln_b = take(a, d, "decoder.blocks.%zu.%s_ln.bias", i, part);
+    at->wq = take(a, d * d, "decoder.blocks.%zu.%s.query.weight", i, part);
+    at->bq = take(a, d, "decoder.blocks.%zu.%s.query.bias", i, part);
+    at->wk = take(a, d * d, "decoder.blocks.%zu.%s.key.weight", i, part);
+    at->wv = take(a, d * d, "decoder.blocks.%zu.%s.value.weight", i, part);
+    at->bv = take(a, d, "decoder.blocks.%zu.%s.value.bias", i, part);
+    at->wo = take(a, d * d, "decoder.blocks.%zu.%s.out.weight", i, part);
+    at->bo = take(a, d, "decoder.blocks.%zu.%s.out.bias", i, part);
+  }
+  const mlp_f32 mlp = take_mlp(a, "decoder", i, d, f);
+  l->mlp_ln_g = mlp.ln_g, l->mlp_ln_b = mlp.ln_b, l->w1 = mlp.w1, l->b1 = mlp.b1;
+  l->w2 = mlp.w2, l->b2 = mlp.b2;
+}
+
+static size_t dec_layer_floats(const wk_model_hparams *hp) {
+  const size_t d = (size_t)hp->n_text_state, f = 4 * d;
+  return 8 * wk_round_up(d * d, 16) + wk_round_up(f * d, 16) * 2 + 15 * wk_round_up(d, 16) +
+         wk_round_up(f, 16);
+}
+
+/* Streaming: one layer's floats, reused for every layer (the block's first region). */
+typedef struct layer_stream {
+  const wk_model *m;
+  float *buf;
+  size_t floats;
+} layer_stream;
+
+static wk_status stream_close(f32_arena *a, const layer_stream *st) {
+  if (!a->s && (size_t)(a->p - st->buf) > st->floats)
+    a->s = wk_error(WK_STATUS_INTERNAL, "model: fp32 layer buffer overrun");
+  return a->s;
+}
+
+static wk_status enc_layer_fn(void *arg, int i, wk_layer_f32 *out) {
+  const layer_stream *st = arg;
+  f32_arena a = {st->m, st->buf, st->buf, st->floats, WK_STATUS_OK};
+  take_enc_layer(&a, &st->m->hp, (size_t)i, out);
+  return stream_close(&a, st);
+}
+
+static wk_status dec_layer_fn(void *arg, int i, wk_decoder_layer_f32 *out) {
+  const layer_stream *st = arg;
+  f32_arena a = {st->m, st->buf, st->buf, st->floats, WK_STATUS_OK};
+  take_dec_layer(&a, &st->m->hp, (size_t)i, out);
+  return stream_close(&a, st);
+}
+
+/* The arena's head: the layer array (all layers) or the stream source and its buffer. */
+static size_t head_bytes(int streamed, size_t n_layers, size_t layer_struct, size_t buf_floats) {
+  return streamed ? wk_round_up(sizeof(layer_stream), 64) + buf_floats * sizeof(float)
+                  : n_layers * layer_struct;
+}
+
+static wk_status encoder_f32(const wk_model *m, int streamed, wk_encoder_f32 *w,
+                             float **storage) {
   if (!m || !w || !storage)
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "wk_model_encoder_f32: NULL argument");
   *storage = NULL;
   const wk_model_hparams *hp = &m->hp;
-  const size_t d = (size_t)hp->n_audio_state, L = (size_t)hp->n_audio_layer, f = 4 * d;
+  const size_t d = (size_t)hp->n_audio_state, L = (size_t)hp->n_audio_layer;
   const size_t nm = (size_t)hp->n_mels, ctx = (size_t)hp->n_audio_ctx;
-  const size_t per_layer = 4 * wk_round_up(d * d, 16) + wk_round_up(f * d, 16) * 2 +
-                           9 * wk_round_up(d, 16) + wk_round_up(f, 16);
+  const size_t per_layer = enc_layer_floats(hp);
   f32_arena a;
-  wk_status s = arena_open(&a, m, L * sizeof(wk_layer_f32),
+  wk_status s = arena_open(&a, m, head_bytes(streamed, L, sizeof(wk_layer_f32), per_layer),
                            wk_round_up(ctx * d, 16) + wk_round_up(d * nm * 3, 16) +
                                wk_round_up(d * d * 3, 16) + 4 * wk_round_up(d, 16) +
-                               L * per_layer); /* hparams capped at load */
+                               (streamed ? 0 : L * per_layer)); /* hparams capped at load */
   if (s) return s;
-  wk_layer_f32 *layers = (wk_layer_f32 *)(void *)a.block;
   memset(w, 0, sizeof *w);
   w->n_mels = hp->n_mels, w->n_ctx = hp->n_audio_ctx, w->d = hp->n_audio_state;
   w->heads = hp->n_audio_head, w->n_layer = hp->n_audio_layer;
@@ -781,23 +876,8 @@ wk_status wk_model_encoder_f32(const wk_model *m, wk_encoder_f32 *w, float **sto
   w->stem.conv1_b = take(&a, d, "encoder.conv1.bias");
   w->stem.conv2_w = take(&a, d * d * 3, "encoder.conv2.weight");
   w->stem.conv2_b = take(&a, d, "encoder.conv2.bias");
-  for (size_t i = 0; i < L && !a.s; i++) {
-    wk_layer_f32 *l = &layers[i];
-    memset(l, 0, sizeof *l);
-    l->d = (int)d, l->heads = hp->n_audio_head, l->ffn = (int)f;
-    l->ln1_g = take(&a, d, "encoder.blocks.%zu.attn_ln.weight", i);
-    l->ln1_b = take(&a, d, "encoder.blocks.%zu.attn_ln.bias", i);
-    l->wq = take(&a, d * d, "encoder.blocks.%zu.attn.query.weight", i);
-    l->bq = take(&a, d, "encoder.blocks.%zu.attn.query.bias", i);
-    l->wk = take(&a, d * d, "encoder.blocks.%zu.attn.key.weight", i);
-    l->wv = take(&a, d * d, "encoder.blocks.%zu.attn.value.weight", i);
-    l->bv = take(&a, d, "encoder.blocks.%zu.attn.value.bias", i);
-    l->wo = take(&a, d * d, "encoder.blocks.%zu.attn.out.weight", i);
-    l->bo = take(&a, d, "encoder.blocks.%zu.attn.out.bias", i);
-    const mlp_f32 mlp = take_mlp(&a, "encoder", i, d, f);
-    l->ln2_g = mlp.ln_g, l->ln2_b = mlp.ln_b, l->w1 = mlp.w1, l->b1 = mlp.b1;
-    l->w2 = mlp.w2, l->b2 = mlp.b2;
-  }
+  wk_layer_f32 *layers = streamed ? NULL : (wk_layer_f32 *)(void *)a.block;
+  for (size_t i = 0; layers && i < L && !a.s; i++) take_enc_layer(&a, hp, i, &layers[i]);
   w->ln_post_g = take(&a, d, "encoder.ln_post.weight");
   w->ln_post_b = take(&a, d, "encoder.ln_post.bias");
   s = arena_close(&a, storage);
@@ -806,51 +886,47 @@ wk_status wk_model_encoder_f32(const wk_model *m, wk_encoder_f32 *w, float **sto
     return s;
   }
   w->layers = layers;
+  if (streamed) {
+    layer_stream *st = (layer_stream *)(void *)*storage;
+    *st = (layer_stream){m, *storage + wk_round_up(sizeof(layer_stream), 64) / sizeof(float),
+                         per_layer};
+    w->layer_fn = enc_layer_fn, w->layer_arg = st;
+  }
   return WK_STATUS_OK;
+}
+
+wk_status wk_model_encoder_f32(const wk_model *m, wk_encoder_f32 *w, float **storage) {
+  return encoder_f32(m, 0, w, storage);
+}
+
+wk_status wk_model_encoder_f32_streamed(const wk_model *m, wk_encoder_f32 *w, float **storage) {
+  return encoder_f32(m, 1, w, storage);
 }
 
 /* ── the decoder's weights in fp32 ─────────────────────────────────────────────────────────── */
 
-wk_status wk_model_decoder_f32(const wk_model *m, wk_decoder_f32 *w, float **storage) {
+static wk_status decoder_f32(const wk_model *m, int streamed, wk_decoder_f32 *w,
+                             float **storage) {
   if (!m || !w || !storage)
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "wk_model_decoder_f32: NULL argument");
   *storage = NULL;
   const wk_model_hparams *hp = &m->hp;
   const size_t d = (size_t)hp->n_text_state, L = (size_t)hp->n_text_layer, f = 4 * d;
   const size_t nv = (size_t)hp->n_vocab, ctx = (size_t)hp->n_text_ctx;
-  const size_t per_layer = 8 * wk_round_up(d * d, 16) + wk_round_up(f * d, 16) * 2 +
-                           15 * wk_round_up(d, 16) + wk_round_up(f, 16);
+  const size_t per_layer = dec_layer_floats(hp);
   f32_arena a;
-  wk_status s = arena_open(&a, m, L * sizeof(wk_decoder_layer_f32),
-                           wk_round_up(ctx * d, 16) + wk_round_up(nv * d, 16) +
-                               2 * wk_round_up(d, 16) + L * per_layer); /* hparams capped at load */
+  wk_status s =
+      arena_open(&a, m, head_bytes(streamed, L, sizeof(wk_decoder_layer_f32), per_layer),
+                 wk_round_up(ctx * d, 16) + wk_round_up(nv * d, 16) + 2 * wk_round_up(d, 16) +
+                     (streamed ? 0 : L * per_layer)); /* hparams capped at load */
   if (s) return s;
-  wk_decoder_layer_f32 *layers = (wk_decoder_layer_f32 *)(void *)a.block;
   memset(w, 0, sizeof *w);
   w->n_vocab = hp->n_vocab, w->n_text_ctx = hp->n_text_ctx, w->d = hp->n_text_state;
   w->heads = hp->n_text_head, w->n_layer = hp->n_text_layer, w->ffn = (int)f;
   w->positional_embedding = take(&a, ctx * d, "decoder.positional_embedding");
   w->token_embedding = take(&a, nv * d, "decoder.token_embedding.weight");
-  for (size_t i = 0; i < L && !a.s; i++) {
-    wk_decoder_layer_f32 *l = &layers[i];
-    memset(l, 0, sizeof *l);
-    for (int c = 0; c < 2; c++) {
-      wk_decoder_attn_f32 *at = c ? &l->cross : &l->attn;
-      const char *part = attn_parts[c];
-      at->ln_g = take(&a, d, "decoder.blocks.%zu.%s_ln.weight", i, part);
-      at->ln_b = take(&a, d, "decoder.blocks.%zu.%s_ln.bias", i, part);
-      at->wq = take(&a, d * d, "decoder.blocks.%zu.%s.query.weight", i, part);
-      at->bq = take(&a, d, "decoder.blocks.%zu.%s.query.bias", i, part);
-      at->wk = take(&a, d * d, "decoder.blocks.%zu.%s.key.weight", i, part);
-      at->wv = take(&a, d * d, "decoder.blocks.%zu.%s.value.weight", i, part);
-      at->bv = take(&a, d, "decoder.blocks.%zu.%s.value.bias", i, part);
-      at->wo = take(&a, d * d, "decoder.blocks.%zu.%s.out.weight", i, part);
-      at->bo = take(&a, d, "decoder.blocks.%zu.%s.out.bias", i, part);
-    }
-    const mlp_f32 mlp = take_mlp(&a, "decoder", i, d, f);
-    l->mlp_ln_g = mlp.ln_g, l->mlp_ln_b = mlp.ln_b, l->w1 = mlp.w1, l->b1 = mlp.b1;
-    l->w2 = mlp.w2, l->b2 = mlp.b2;
-  }
+  wk_decoder_layer_f32 *layers = streamed ? NULL : (wk_decoder_layer_f32 *)(void *)a.block;
+  for (size_t i = 0; layers && i < L && !a.s; i++) take_dec_layer(&a, hp, i, &layers[i]);
   w->ln_g = take(&a, d, "decoder.ln.weight");
   w->ln_b = take(&a, d, "decoder.ln.bias");
   s = arena_close(&a, storage);
@@ -859,5 +935,19 @@ wk_status wk_model_decoder_f32(const wk_model *m, wk_decoder_f32 *w, float **sto
     return s;
   }
   w->layers = layers;
+  if (streamed) {
+    layer_stream *st = (layer_stream *)(void *)*storage;
+    *st = (layer_stream){m, *storage + wk_round_up(sizeof(layer_stream), 64) / sizeof(float),
+                         per_layer};
+    w->layer_fn = dec_layer_fn, w->layer_arg = st;
+  }
   return WK_STATUS_OK;
+}
+
+wk_status wk_model_decoder_f32(const wk_model *m, wk_decoder_f32 *w, float **storage) {
+  return decoder_f32(m, 0, w, storage);
+}
+
+wk_status wk_model_decoder_f32_streamed(const wk_model *m, wk_decoder_f32 *w, float **storage) {
+  return decoder_f32(m, 1, w, storage);
 }

@@ -81,4 +81,11 @@ wk_status wk_model_encoder_f32(const wk_model *m, wk_encoder_f32 *w, float **sto
  * layer's self- and cross-attention, MLP and LayerNorms, decoder.ln; one block in *storage. */
 wk_status wk_model_decoder_f32(const wk_model *m, wk_decoder_f32 *w, float **storage);
 
+/* The same two, but w->layers = NULL and w->layer_fn dequantizes one layer at a time into a
+ * buffer inside *storage, reused for every layer: the fp32 copy of a model never exists whole
+ * (large-v3: one 79 MB encoder layer instead of 2.5 GB).  The model must outlive the use of
+ * layer_fn; a bad tensor is reported when its layer is asked for. */
+wk_status wk_model_encoder_f32_streamed(const wk_model *m, wk_encoder_f32 *w, float **storage);
+wk_status wk_model_decoder_f32_streamed(const wk_model *m, wk_decoder_f32 *w, float **storage);
+
 #endif

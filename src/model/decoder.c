@@ -203,9 +203,10 @@ wk_status wk_decoder_create(wk_context *ctx, const wk_decoder_f32 *w, wk_precisi
                     "n_vocab 1..2^20, n_text_ctx 1..16384, heads dividing d, head_dim 16..128, "
                     "n_layer 1..1024, ffn 1..65536)",
                     w->n_vocab, w->n_text_ctx, w->d, w->heads, w->n_layer, w->ffn);
-  if (!w->token_embedding || !w->positional_embedding || !w->layers || !w->ln_g || !w->ln_b)
+  if (!w->token_embedding || !w->positional_embedding || (!w->layers && !w->layer_fn) ||
+      !w->ln_g || !w->ln_b)
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder: NULL weight (embeddings or ln)");
-  for (int l = 0; l < w->n_layer; l++)
+  for (int l = 0; w->layers && l < w->n_layer; l++) /* in memory: all checked first */
     if (!layer_complete(&w->layers[l]))
       return wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder: layer %d has a NULL weight", l);
   wk_decoder *dec = wk_alloc(sizeof *dec);
@@ -235,7 +236,15 @@ wk_status wk_decoder_create(wk_context *ctx, const wk_decoder_f32 *w, wk_precisi
     else memset(dec->layers, 0, (size_t)w->n_layer * sizeof(dec_layer)); /* for free */
   }
   for (int l = 0; !s && l < w->n_layer; l++) {
-    s = pack_layer(ctx, prec, &w->layers[l], w->d, w->ffn, &dec->layers[l]);
+    wk_decoder_layer_f32 streamed;
+    const wk_decoder_layer_f32 *wl = w->layers ? &w->layers[l] : &streamed;
+    if (!w->layers) {
+      s = w->layer_fn(w->layer_arg, l, &streamed);
+      if (!s && !layer_complete(&streamed))
+        s = wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder: layer %d has a NULL weight", l);
+      if (s) break;
+    }
+    s = pack_layer(ctx, prec, wl, w->d, w->ffn, &dec->layers[l]);
     if (s) {
       char msg[512];
       snprintf(msg, sizeof msg, "%s", wk_last_error());

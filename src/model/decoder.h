@@ -61,7 +61,11 @@ typedef struct wk_decoder_f32 {
   int ffn;         /* mlp width, 4·d in Whisper, 1 … 65536 */
   const float *token_embedding;      /* [n_vocab][d] */
   const float *positional_embedding; /* [n_text_ctx][d] */
-  const wk_decoder_layer_f32 *layers; /* [n_layer] */
+  const wk_decoder_layer_f32 *layers; /* [n_layer], or NULL with layer_fn: */
+  /* Layers one at a time (a model file's, dequantized into one reused buffer): layer i into
+   * *out, valid until the next call.  Used only when `layers` is NULL. */
+  wk_status (*layer_fn)(void *layer_arg, int i, wk_decoder_layer_f32 *out);
+  void *layer_arg;
   const float *ln_g, *ln_b;          /* [d] decoder.ln */
 } wk_decoder_f32;
 

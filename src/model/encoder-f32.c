@@ -111,6 +111,14 @@ static int layer_complete(const wk_layer_f32 *w) {
          w->ln2_g && w->ln2_b && w->w1 && w->b1 && w->w2 && w->b2;
 }
 
+static wk_status check_layer(const wk_encoder_f32 *w, int l, const wk_layer_f32 *L) {
+  if (L->d != w->d || L->heads != w->heads || L->ffn < 1 || L->ffn > 65536 || !layer_complete(L))
+    return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                    "encoder fp32: layer %d: d=%d heads=%d ffn=%d or a NULL weight (encoder "
+                    "d=%d heads=%d)", l, L->d, L->heads, L->ffn, w->d, w->heads);
+  return WK_STATUS_OK;
+}
+
 wk_status wk_encoder_fp32_create(wk_context *ctx, const wk_encoder_f32 *w, wk_encoder_fp32 **out) {
   if (!out) return wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder fp32: NULL output pointer");
   *out = NULL;
@@ -128,15 +136,12 @@ wk_status wk_encoder_fp32_create(wk_context *ctx, const wk_encoder_f32 *w, wk_en
     return wk_error(WK_STATUS_INVALID_ARGUMENT,
                     "encoder fp32: stem n_mels=%d d=%d n_ctx=%d disagree with the encoder's "
                     "%d, %d, %d", st->n_mels, st->d, st->n_ctx, w->n_mels, w->d, w->n_ctx);
-  if (!st->conv1_w || !st->conv1_b || !st->conv2_w || !st->conv2_b || !st->pos || !w->layers ||
-      !w->ln_post_g || !w->ln_post_b)
+  if (!st->conv1_w || !st->conv1_b || !st->conv2_w || !st->conv2_b || !st->pos ||
+      (!w->layers && !w->layer_fn) || !w->ln_post_g || !w->ln_post_b)
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder fp32: NULL weight (stem or ln_post)");
-  for (int l = 0; l < w->n_layer; l++) {
-    const wk_layer_f32 *L = &w->layers[l];
-    if (L->d != w->d || L->heads != w->heads || L->ffn < 1 || L->ffn > 65536 || !layer_complete(L))
-      return wk_error(WK_STATUS_INVALID_ARGUMENT,
-                      "encoder fp32: layer %d: d=%d heads=%d ffn=%d or a NULL weight (encoder "
-                      "d=%d heads=%d)", l, L->d, L->heads, L->ffn, w->d, w->heads);
+  for (int l = 0; w->layers && l < w->n_layer; l++) { /* in memory: all checked first */
+    wk_status s = check_layer(w, l, &w->layers[l]);
+    if (s) return s;
   }
   wk_encoder_fp32 *e = wk_alloc(sizeof *e);
   if (!e) return wk_error(WK_STATUS_OUT_OF_MEMORY, "encoder fp32: out of memory");
@@ -162,9 +167,13 @@ wk_status wk_encoder_fp32_create(wk_context *ctx, const wk_encoder_f32 *w, wk_en
     memcpy(e->ln_post + d, w->ln_post_b, (size_t)d * sizeof(float));
   }
   for (int l = 0; !s && l < w->n_layer; l++) {
-    e->layers[l].ffn = w->layers[l].ffn;
-    if (w->layers[l].ffn > e->ffn_max) e->ffn_max = w->layers[l].ffn;
-    s = pack_layer(ctx, &w->layers[l], d, &e->layers[l]);
+    wk_layer_f32 L;
+    s = wk_encoder_f32_layer(w, l, &L);
+    if (!s) s = check_layer(w, l, &L);
+    if (s) break;
+    e->layers[l].ffn = L.ffn;
+    if (L.ffn > e->ffn_max) e->ffn_max = L.ffn;
+    s = pack_layer(ctx, &L, d, &e->layers[l]);
     if (s) prefix_error(s, "encoder fp32: layer", l);
   }
   if (s) {

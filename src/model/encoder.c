@@ -28,20 +28,15 @@ void wk_encoder_int8_free(wk_encoder_int8 *e) {
   wk_free(e);
 }
 
-/* The encoder's own fields and their agreement with the stem's and every layer's. */
+/* The encoder's own fields and their agreement with the stem's (each layer's: layer_dims). */
 static wk_status check_dims(const wk_encoder_f32 *w) {
-  if (w->n_layer < 1 || w->n_layer > WK_ENCODER_MAX_LAYERS || !w->layers)
+  if (w->n_layer < 1 || w->n_layer > WK_ENCODER_MAX_LAYERS || (!w->layers && !w->layer_fn))
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder: n_layer=%d (expected 1..%d) or NULL "
                     "layers", w->n_layer, WK_ENCODER_MAX_LAYERS);
   if (w->stem.n_mels != w->n_mels || w->stem.d != w->d || w->stem.n_ctx != w->n_ctx)
     return wk_error(WK_STATUS_INVALID_ARGUMENT,
                     "encoder: stem is n_mels=%d d=%d n_ctx=%d, encoder n_mels=%d d=%d n_ctx=%d",
                     w->stem.n_mels, w->stem.d, w->stem.n_ctx, w->n_mels, w->d, w->n_ctx);
-  for (int i = 0; i < w->n_layer; i++)
-    if (w->layers[i].d != w->d || w->layers[i].heads != w->heads)
-      return wk_error(WK_STATUS_INVALID_ARGUMENT,
-                      "encoder: layer %d has d=%d heads=%d, the encoder d=%d heads=%d", i,
-                      w->layers[i].d, w->layers[i].heads, w->d, w->heads);
   if (!w->ln_post_g || !w->ln_post_b)
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder: NULL ln_post weights");
   if (!wk_all_finite(w->ln_post_g, (size_t)w->d) || !wk_all_finite(w->ln_post_b, (size_t)w->d))
@@ -49,8 +44,20 @@ static wk_status check_dims(const wk_encoder_f32 *w) {
   return WK_STATUS_OK;
 }
 
-wk_status wk_encoder_int8_create(wk_context *ctx, const wk_encoder_f32 *w,
-                                 const wk_layer_smoothing *smooth, wk_encoder_int8 **out) {
+static wk_status layer_dims(const wk_encoder_f32 *w, int i, const wk_layer_f32 *l) {
+  if (l->d != w->d || l->heads != w->heads)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                    "encoder: layer %d has d=%d heads=%d, the encoder d=%d heads=%d", i, l->d,
+                    l->heads, w->d, w->heads);
+  return WK_STATUS_OK;
+}
+
+static void smooth_layer(const wk_layer_f32 *l, float *s1, float *s2);
+
+/* smooth: per-layer factors, NULL (none), or `auto_smooth`: computed here layer by layer. */
+static wk_status int8_create(wk_context *ctx, const wk_encoder_f32 *w,
+                             const wk_layer_smoothing *smooth, int auto_smooth,
+                             wk_encoder_int8 **out) {
   if (!out) return wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder: NULL output pointer");
   *out = NULL;
   if (!ctx || !w) return wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder: NULL argument");
@@ -63,9 +70,10 @@ wk_status wk_encoder_int8_create(wk_context *ctx, const wk_encoder_f32 *w,
   e->layers = wk_alloc_array((size_t)w->n_layer, sizeof *e->layers);
   e->ln_post_g = wk_alloc_array((size_t)w->d, sizeof(float));
   e->ln_post_b = wk_alloc_array((size_t)w->d, sizeof(float));
-  if (!e->layers || !e->ln_post_g || !e->ln_post_b) {
+  float *factors = auto_smooth ? wk_alloc_array(2 * (size_t)w->d, sizeof(float)) : NULL;
+  if (!e->layers || !e->ln_post_g || !e->ln_post_b || (auto_smooth && !factors)) {
     e->n_layer = 0; /* layers[] is not initialised */
-    wk_encoder_int8_free(e);
+    wk_encoder_int8_free(e), wk_free(factors);
     return wk_error(WK_STATUS_OUT_OF_MEMORY, "encoder: out of memory");
   }
   memset(e->layers, 0, (size_t)w->n_layer * sizeof *e->layers);
@@ -73,15 +81,33 @@ wk_status wk_encoder_int8_create(wk_context *ctx, const wk_encoder_f32 *w,
   memcpy(e->ln_post_b, w->ln_post_b, (size_t)w->d * sizeof(float));
   st = wk_stem_create(ctx, &w->stem, &e->stem);
   for (int i = 0; !st && i < w->n_layer; i++) {
-    st = wk_layer_create(ctx, &w->layers[i], smooth ? &smooth[i] : NULL, &e->layers[i]);
+    wk_layer_f32 l;
+    st = wk_encoder_f32_layer(w, i, &l);
+    if (!st) st = layer_dims(w, i, &l);
+    if (st) break;
+    const wk_layer_smoothing sm = {factors, factors ? factors + w->d : NULL};
+    if (auto_smooth) { /* smooth_layer reads these (wk_layer_create checks the rest) */
+      if (!l.ln1_g || !l.ln1_b || !l.ln2_g || !l.ln2_b || !l.wq || !l.wk || !l.wv || !l.w1)
+        st = wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder: layer %d has missing weights", i);
+      else
+        smooth_layer(&l, factors, factors + w->d);
+    }
+    if (st) break;
+    st = wk_layer_create(ctx, &l, auto_smooth ? &sm : smooth ? &smooth[i] : NULL, &e->layers[i]);
     if (st) wk_error(st, "encoder: layer %d: %s", i, wk_last_error());
   }
+  wk_free(factors);
   if (st) {
     wk_encoder_int8_free(e);
     return st;
   }
   *out = e;
   return WK_STATUS_OK;
+}
+
+wk_status wk_encoder_int8_create(wk_context *ctx, const wk_encoder_f32 *w,
+                                 const wk_layer_smoothing *smooth, wk_encoder_int8 **out) {
+  return int8_create(ctx, w, smooth, 0, out);
 }
 
 void wk_encoder_int8_dims(const wk_encoder_int8 *e, int *n_mels, int *n_ctx, int *d) {
@@ -180,6 +206,13 @@ static void smooth_channels(const float *g, const float *b, const float *const *
   }
 }
 
+static void smooth_layer(const wk_layer_f32 *l, float *s1, float *s2) {
+  const float *qkv[3] = {l->wq, l->wk, l->wv};
+  const int nqkv[3] = {l->d, l->d, l->d}, nf[1] = {l->ffn};
+  smooth_channels(l->ln1_g, l->ln1_b, qkv, nqkv, 3, l->d, s1);
+  smooth_channels(l->ln2_g, l->ln2_b, &l->w1, nf, 1, l->d, s2);
+}
+
 wk_status wk_encoder_smoothing(const wk_encoder_f32 *w, float **factors,
                                wk_layer_smoothing **smooth) {
   const size_t d = (size_t)w->d, n = (size_t)w->n_layer;
@@ -188,15 +221,14 @@ wk_status wk_encoder_smoothing(const wk_encoder_f32 *w, float **factors,
   if (!*factors || !*smooth)
     return wk_error(WK_STATUS_OUT_OF_MEMORY, "encoder: out of memory (smoothing factors)");
   for (size_t i = 0; i < n; i++) {
-    const wk_layer_f32 *l = &w->layers[i];
-    if (!l->ln1_g || !l->ln1_b || !l->ln2_g || !l->ln2_b || !l->wq || !l->wk || !l->wv ||
-        !l->w1 || l->d != w->d)
+    wk_layer_f32 l;
+    wk_status st = wk_encoder_f32_layer(w, (int)i, &l);
+    if (st) return st;
+    if (!l.ln1_g || !l.ln1_b || !l.ln2_g || !l.ln2_b || !l.wq || !l.wk || !l.wv || !l.w1 ||
+        l.d != w->d)
       return wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder: layer %zu has missing weights", i);
     float *s1 = *factors + 2 * i * d, *s2 = s1 + d;
-    const float *qkv[3] = {l->wq, l->wk, l->wv};
-    const int nqkv[3] = {l->d, l->d, l->d}, nf[1] = {l->ffn};
-    smooth_channels(l->ln1_g, l->ln1_b, qkv, nqkv, 3, l->d, s1);
-    smooth_channels(l->ln2_g, l->ln2_b, &l->w1, nf, 1, l->d, s2);
+    smooth_layer(&l, s1, s2);
     (*smooth)[i] = (wk_layer_smoothing){s1, s2};
   }
   return WK_STATUS_OK;
@@ -214,11 +246,7 @@ wk_status wk_encoder_create_from_weights(wk_context *ctx, const wk_encoder_f32 *
   e->precision = precision;
   wk_status st;
   if (precision == WK_PRECISION_INT8) {
-    float *factors = NULL;
-    wk_layer_smoothing *smooth = NULL;
-    st = wk_encoder_smoothing(w, &factors, &smooth);
-    if (!st) st = wk_encoder_int8_create(ctx, w, smooth, &e->int8);
-    wk_free(factors), wk_free(smooth);
+    st = int8_create(ctx, w, NULL, 1, &e->int8); /* SmoothQuant factors layer by layer */
   } else {
     st = wk_encoder_fp32_create(ctx, w, &e->fp32);
   }
@@ -252,11 +280,11 @@ WK_API wk_status wk_encoder_create(wk_context *ctx, const wk_model *model, wk_pr
   *out = NULL;
   if (!ctx || !model)
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder: NULL %s", !ctx ? "context" : "model");
-  /* The file's weights (any tensor type) dequantized to fp32 once, then quantized per output
-   * channel (INT8) or packed (FP32); the fp32 copy is dropped afterwards. */
+  /* The file's weights (any tensor type) dequantized to fp32 a layer at a time, each layer
+   * quantized per output channel (INT8) or packed (FP32) before the next reuses its buffer. */
   wk_encoder_f32 w;
   float *storage = NULL;
-  wk_status st = wk_model_encoder_f32(model, &w, &storage);
+  wk_status st = wk_model_encoder_f32_streamed(model, &w, &storage);
   if (st) return st;
   st = wk_encoder_create_from_weights(ctx, &w, precision, out);
   wk_free(storage);

@@ -20,9 +20,22 @@ typedef struct wk_encoder_f32 {
   int heads;        /* n_audio_head */
   int n_layer;      /* n_audio_layer */
   wk_stem_f32 stem; /* conv1, conv2, positional embedding ([n_ctx][d]) */
-  wk_layer_f32 *layers; /* [n_layer] */
+  wk_layer_f32 *layers; /* [n_layer], or NULL with layer_fn: */
+  /* Layers one at a time (a model file's, dequantized into one reused buffer): layer i into
+   * *out, valid until the next call.  Used only when `layers` is NULL. */
+  wk_status (*layer_fn)(void *layer_arg, int i, wk_layer_f32 *out);
+  void *layer_arg;
   const float *ln_post_g, *ln_post_b; /* [d] */
 } wk_encoder_f32;
+
+/* Layer i of w, from `layers` or from layer_fn. */
+static inline wk_status wk_encoder_f32_layer(const wk_encoder_f32 *w, int i, wk_layer_f32 *out) {
+  if (w->layers) {
+    *out = w->layers[i];
+    return WK_STATUS_OK;
+  }
+  return w->layer_fn(w->layer_arg, i, out);
+}
 
 /* Seconds per stage of one encoder run, accumulated (zero it first).  The stages sum to total
  * up to `other` (argument checks, copies). */
