@@ -784,9 +784,11 @@ static void take_enc_layer(f32_arena *a, const wk_model_hparams *hp, size_t i, w
   l->w2 = mlp.w2, l->b2 = mlp.b2;
 }
 
-static size_t enc_layer_floats(const wk_model_hparams *hp) {
-  const size_t d = (size_t)hp->n_audio_state, f = 4 * d;
-  return 4 * wk_round_up(d * d, 16) + wk_round_up(f * d, 16) * 2 + 9 * wk_round_up(d, 16) +
+/* Floats of one layer's tensors in an arena: n_dd [d][d] matrices, n_d [d] vectors, the MLP
+ * ([4d][d], [d][4d], [4d]); each rounded up to 16 floats as take() places them. */
+static size_t layer_floats(size_t d, size_t n_dd, size_t n_d) {
+  const size_t f = 4 * d;
+  return n_dd * wk_round_up(d * d, 16) + wk_round_up(f * d, 16) * 2 + n_d * wk_round_up(d, 16) +
          wk_round_up(f, 16);
 }
 
@@ -811,12 +813,6 @@ static void take_dec_layer(f32_arena *a, const wk_model_hparams *hp, size_t i,
   const mlp_f32 mlp = take_mlp(a, "decoder", i, d, f);
   l->mlp_ln_g = mlp.ln_g, l->mlp_ln_b = mlp.ln_b, l->w1 = mlp.w1, l->b1 = mlp.b1;
   l->w2 = mlp.w2, l->b2 = mlp.b2;
-}
-
-static size_t dec_layer_floats(const wk_model_hparams *hp) {
-  const size_t d = (size_t)hp->n_text_state, f = 4 * d;
-  return 8 * wk_round_up(d * d, 16) + wk_round_up(f * d, 16) * 2 + 15 * wk_round_up(d, 16) +
-         wk_round_up(f, 16);
 }
 
 /* Streaming: one layer's floats, reused for every layer (the block's first region). */
@@ -860,7 +856,7 @@ static wk_status encoder_f32(const wk_model *m, int streamed, wk_encoder_f32 *w,
   const wk_model_hparams *hp = &m->hp;
   const size_t d = (size_t)hp->n_audio_state, L = (size_t)hp->n_audio_layer;
   const size_t nm = (size_t)hp->n_mels, ctx = (size_t)hp->n_audio_ctx;
-  const size_t per_layer = enc_layer_floats(hp);
+  const size_t per_layer = layer_floats(d, 4, 9);
   f32_arena a;
   wk_status s = arena_open(&a, m, head_bytes(streamed, L, sizeof(wk_layer_f32), per_layer),
                            wk_round_up(ctx * d, 16) + wk_round_up(d * nm * 3, 16) +
@@ -913,7 +909,7 @@ static wk_status decoder_f32(const wk_model *m, int streamed, wk_decoder_f32 *w,
   const wk_model_hparams *hp = &m->hp;
   const size_t d = (size_t)hp->n_text_state, L = (size_t)hp->n_text_layer, f = 4 * d;
   const size_t nv = (size_t)hp->n_vocab, ctx = (size_t)hp->n_text_ctx;
-  const size_t per_layer = dec_layer_floats(hp);
+  const size_t per_layer = layer_floats(d, 8, 15);
   f32_arena a;
   wk_status s =
       arena_open(&a, m, head_bytes(streamed, L, sizeof(wk_decoder_layer_f32), per_layer),
