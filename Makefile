@@ -99,7 +99,7 @@ fuzz: fuzz-build
 # ThreadSanitizer in $(TSAN_BUILD) (gcc's -fsanitize=thread; libtsan comes with gcc).  The scalar
 # encoder test is left out: ~1 min under TSan, and the pool is the same.
 TSAN_BUILD ?= build-tsan
-TSAN_TESTS ?= ^(test_concurrency|test_threadpool|test_transcriber_threads|test_encoder\.(avx2|avx512vnni)|test_attention_exact\.(avx2|avx512vnni)|test_f32_encoder\.(avx2|avx512vnni)|test_gemm_args|test_attention_args|test_mel_args|test_npy)$$
+TSAN_TESTS ?= ^(test_concurrency|test_threadpool|test_quant\.(avx2|avx512vnni)|test_transcriber_threads|test_encoder\.(avx2|avx512vnni)|test_attention_exact\.(avx2|avx512vnni)|test_f32_encoder\.(avx2|avx512vnni)|test_gemm_args|test_attention_args|test_mel_args|test_npy)$$
 test-tsan: deps-test
 	@cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Release -DWHISK_TSAN=ON >/dev/null
 	@cmake --build $(TSAN_BUILD) -j $(JOBS)

@@ -8,7 +8,8 @@
  *             scalar context and against the rule written out here; NaN in Q, K or V named;
  *             a short workspace refused;
  *   weights:  wk_quantize_weights against the rule written out here (with and without column
- *             factors), NaN refused; on 1 and 3 threads the same bytes, the first bad row named. */
+ *             factors), NaN refused; the ISA's quantizer on 1 and 3 threads gives the same
+ *             bytes, the first bad row named. */
 #include <math.h>
 #include <string.h>
 
@@ -171,7 +172,7 @@ static void check_rows(wk_isa isa, wk_test_rng *r) {
   wk_context_free(sp), wk_context_free(c);
 }
 
-static void check_weights(wk_test_rng *r) {
+static void check_weights(wk_isa isa, wk_test_rng *r) {
   const int n = 5, k = 33;
   float w[5 * 40], col[33], sc[5];
   int8_t q[5 * 33];
@@ -201,7 +202,8 @@ static void check_weights(wk_test_rng *r) {
   CHECK(wk_quantize_weights(NULL, w, 10, n, k, NULL, q, sc) == WK_STATUS_INVALID_ARGUMENT,
         "weights: stride < k accepted");
 
-  /* rows split across threads (tasks of 64 rows): the same bytes; the first bad row named */
+  /* the ISA's quantizer, rows split across threads (tasks of 64 rows): the bytes of the
+   * scalar rule on the calling thread; the first bad row named */
   enum { N = 200, K = 33 }; /* K = the length of col */
   float *wb = malloc(sizeof(float) * N * K), *sa = malloc(sizeof(float) * N),
         *sb = malloc(sizeof(float) * N);
@@ -210,12 +212,12 @@ static void check_weights(wk_test_rng *r) {
   CHECK(wk_quantize_weights(NULL, wb, K, N, K, col, qa, sa) == WK_STATUS_OK, "%s",
         wk_last_error());
   for (int threads = 1; threads <= 3; threads += 2) {
-    wk_context *c = wk_test_context(WK_ISA_SCALAR, threads);
+    wk_context *c = wk_test_context(isa, threads);
     memset(qb, 0, N * K);
     CHECK(wk_quantize_weights(c, wb, K, N, K, col, qb, sb) == WK_STATUS_OK, "%s",
           wk_last_error());
     CHECK(memcmp(qa, qb, N * K) == 0 && memcmp(sa, sb, sizeof(float) * N) == 0,
-          "weights: %d threads differ from the calling thread alone", threads);
+          "weights: %s on %d threads differs from the scalar rule", wk_isa_name(isa), threads);
     const float keep_a = wb[150 * K + 3], keep_b = wb[70 * K + 30];
     wb[150 * K + 3] = INFINITY, wb[70 * K + 30] = NAN;
     CHECK(wk_quantize_weights(c, wb, K, N, K, NULL, qb, sb) == WK_STATUS_INVALID_ARGUMENT &&
@@ -233,6 +235,6 @@ int main(int argc, char **argv) {
   check_kernels(wk_kernels_for(isa)->quant, &r);
   check_qkv(isa, &r);
   check_rows(isa, &r);
-  if (isa == WK_ISA_SCALAR) check_weights(&r);
+  check_weights(isa, &r);
   return wk_test_finish("test_quant");
 }

@@ -196,12 +196,18 @@ struct wk_encoder {
  * unchanged (layer.h). */
 static void smooth_channels(const float *g, const float *b, const float *const *ws,
                             const int *rows, int parts, int d, float *out) {
+  for (int j = 0; j < d; j++) out[j] = 0.0f; /* first w_j: the column maxima, row by row */
+  for (int p = 0; p < parts; p++)
+    for (int o = 0; o < rows[p]; o++) {
+      const float *w = ws[p] + (size_t)o * d;
+      for (int j = 0; j < d; j++) { /* a NaN weight is passed over, as fmax would */
+        const float m = fabsf(w[j]);
+        out[j] = m > out[j] ? m : out[j];
+      }
+    }
   for (int j = 0; j < d; j++) {
-    double wmax = 0;
-    for (int p = 0; p < parts; p++)
-      for (int o = 0; o < rows[p]; o++) wmax = fmax(wmax, fabs(ws[p][(size_t)o * d + j]));
     const double a = 4.0 * fabs(g[j]) + fabs(b[j]);
-    const double f = sqrt(fmax(a, 1e-5) / fmax(wmax, 1e-5));
+    const double f = sqrt(fmax(a, 1e-5) / fmax((double)out[j], 1e-5));
     out[j] = (float)fmin(fmax(f, 1e-4), 1e4);
   }
 }

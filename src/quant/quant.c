@@ -196,41 +196,32 @@ wk_status wk_quantize_qkv(wk_context *ctx, const float *f, int len, int heads, i
 #define WEIGHT_ROWS_PER_TASK 64
 
 typedef struct weights_job {
+  const wk_quant_kernel *kern; /* the context's (or the scalar) quantizer: the same rule */
   const float *w;
   ptrdiff_t w_stride;
   int n, k;
   const float *col;
+  float *tmp;   /* [threads][k]: a row times col */
   int8_t *q;
   float *scale;
-  int *bad; /* [tasks]: the task's first row holding NaN or ±∞, or −1 */
+  int *bad;     /* [tasks]: the task's first row holding NaN or ±∞, or −1 */
 } weights_job;
 
 static void weights_task(void *ctx, size_t task, int thread) {
-  (void)thread;
   const weights_job *j = ctx;
   const int j0 = (int)task * WEIGHT_ROWS_PER_TASK;
   const int j1 = j->n - j0 < WEIGHT_ROWS_PER_TASK ? j->n : j0 + WEIGHT_ROWS_PER_TASK;
   const int k = j->k;
-  const float *col = j->col;
+  float *u = j->col ? j->tmp + (size_t)thread * k : NULL;
   j->bad[task] = -1;
   for (int r = j0; r < j1; r++) {
     const float *wr = j->w + (ptrdiff_t)r * j->w_stride; /* [k] */
-    int8_t *qr = j->q + (size_t)r * k;                   /* [k] */
-    uint32_t amax = 0;
-    for (int c = 0; c < k; c++) {
-      const uint32_t b = wk_f32_abs_bits(col ? wr[c] * col[c] : wr[c]);
-      amax = b > amax ? b : amax;
-    }
-    if (amax >= WK_F32_NONFINITE_BITS) {
+    if (u)
+      for (int c = 0; c < k; c++) u[c] = wr[c] * j->col[c];
+    if (!wk_quant_row(j->kern, u ? u : wr, k, j->q + (size_t)r * k, &j->scale[r])) {
       j->bad[task] = r;
       return;
     }
-    const float s = wk_quantize_scale(amax);
-    for (int c = 0; c < k; c++) {
-      const long v = lrintf((col ? wr[c] * col[c] : wr[c]) / s);
-      qr[c] = (int8_t)(v > WK_Q8_MAX ? WK_Q8_MAX : v < -WK_Q8_MAX ? -WK_Q8_MAX : v);
-    }
-    j->scale[r] = s;
   }
 }
 
@@ -242,16 +233,22 @@ wk_status wk_quantize_weights(wk_context *ctx, const float *w, ptrdiff_t w_strid
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "quantize weights: n=%d k=%d w_stride=%td", n,
                     k, w_stride);
   const size_t tasks = ((size_t)n + WEIGHT_ROWS_PER_TASK - 1) / WEIGHT_ROWS_PER_TASK;
+  const int threads = ctx ? wk_threadpool_size(ctx->pool) : 1;
   int *bad = wk_alloc_array(tasks, sizeof(int));
-  if (!bad) return wk_error(WK_STATUS_OUT_OF_MEMORY, "quantize weights: out of memory");
-  weights_job job = {w, w_stride, n, k, col, q, scale, bad};
+  float *tmp = col ? wk_alloc_array((size_t)threads * (size_t)k, sizeof(float)) : NULL;
+  if (!bad || (col && !tmp)) {
+    wk_free(bad), wk_free(tmp);
+    return wk_error(WK_STATUS_OUT_OF_MEMORY, "quantize weights: out of memory");
+  }
+  weights_job job = {ctx ? ctx->k->quant : &wk_quant_kernel_scalar, w, w_stride, n, k, col, tmp,
+                     q, scale, bad};
   if (ctx)
     wk_threadpool_run(ctx->pool, tasks, weights_task, &job);
   else
     for (size_t t = 0; t < tasks; t++) weights_task(&job, t, 0);
   int row = -1;
   for (size_t t = 0; t < tasks && row < 0; t++) row = bad[t];
-  wk_free(bad);
+  wk_free(bad), wk_free(tmp);
   if (row >= 0)
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "quantize weights: row %d holds NaN or infinity",
                     row);

@@ -58,8 +58,8 @@ wk_status wk_qkv_fused_end(wk_context *context, const wk_qkv_fused *s);
  *   u[j][c]  = col ? w[j][c]·col[c] : w[j][c]                  (one float multiply)
  *   scale[j] = max_c |u[j][c]| / 127 (1 for an all-zero row),
  *   q[j][c]  = clamp(rint(u[j][c] / scale[j]), −127, 127)       q: [n][k] contiguous
- * Scalar code (a load-time step; the same rule as the activations'), rows split across the
- * context's threads (context NULL: the calling thread alone; the bytes are the same).  Fails
+ * The activations' rule and quantizer (the context's kernel, or the scalar one for a NULL
+ * context: the same bytes), rows split across the context's threads.  Fails
  * with WK_STATUS_INVALID_ARGUMENT naming the first row where a u[j][c] is NaN or ±∞. */
 wk_status wk_quantize_weights(wk_context *context, const float *w, ptrdiff_t w_stride, int n,
                               int k, const float *col, int8_t *q, float *scale);
