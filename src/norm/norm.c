@@ -7,7 +7,9 @@
 #include "norm/norm.h"
 #include "quant/quant-internal.h"
 
-#define ROWS_PER_TASK 8
+/* ≈ 5 µs a task at d = 512: with 8 rows (1.3 µs) claiming tasks cost two threads a third of
+ * their time (1500 × 512 on 2 threads: 0.164 ms, with 32 rows 0.131 ms; 1 thread 0.24 ms). */
+#define ROWS_PER_TASK 32
 #define WK_NORM_MAX_D 65536
 
 typedef struct norm_job {

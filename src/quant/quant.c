@@ -6,7 +6,7 @@
 
 /* ── per-token rows ──────────────────────────────────────────────────────── */
 
-#define QUANT_ROWS_PER_TASK 16
+#define QUANT_ROWS_PER_TASK 32
 
 typedef struct rows_job {
   const wk_quant_kernel *kern;
