@@ -35,6 +35,14 @@ static inline void wk_suite_cpu_brand(const wk_cpu_info *cpu, char *buf, size_t 
   for (size_t n = strlen(buf); n > 0 && buf[n - 1] == ' '; n--) buf[n - 1] = '\0';
 }
 
+/* Starts a --json document on out: the top object with its "suite" name (the caller adds the
+ * rest and closes it before wk_suite_json_finish). */
+static inline void wk_suite_json_begin(wk_json *j, FILE *out, const char *suite) {
+  wk_json_init(j, out);
+  wk_json_object_begin(j);
+  wk_json_kstring(j, "suite", suite);
+}
+
 /* Ends a --json document whose objects the caller closed: 0, or 2 after saying on stderr that
  * the output could not be written. */
 static inline int wk_suite_json_finish(wk_json *j) {

@@ -63,9 +63,7 @@ int wk_accuracy_attention(const wk_suite_options *o, FILE *out) {
     }
     if (!started++) {
       if (o->json) {
-        wk_json_init(&j, out);
-        wk_json_object_begin(&j);
-        wk_json_kstring(&j, "suite", "attention");
+        wk_suite_json_begin(&j, out, "attention");
         wk_json_kstring(&j, "isa", isa);
         wk_json_kint(&j, "threads", threads);
         wk_json_key(&j, "cases");
@@ -268,9 +266,7 @@ int wk_bench_attention(const wk_suite_options *o, FILE *out) {
   }
   wk_json jw, *j = o->json ? &jw : NULL;
   if (j) {
-    wk_json_init(j, out);
-    wk_json_object_begin(j);
-    wk_json_kstring(j, "suite", "attention");
+    wk_suite_json_begin(j, out, "attention");
     wk_json_kstring(j, "cpu", brand);
     wk_json_kint(j, "cores", cpu.online_cores);
     wk_json_key(j, "results");

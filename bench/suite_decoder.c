@@ -48,6 +48,7 @@
 #include "bandwidth.h"
 #include "common/common.h"
 #include "common/json.h"
+#include "io/ggml.h"
 #include "model/decoder.h"
 #include "suite.h"
 #include "synth_model.h"
@@ -78,83 +79,36 @@ static const dec_size sizes[] = {
 /* ── weights, features, tokens ───────────────────────────────────────────── */
 
 typedef struct dec_weights {
-  wk_decoder_f32 w;             /* points into block */
-  wk_decoder_layer_f32 *layers; /* [n_layer] */
-  float *block;                 /* every tensor */
-  float *features;              /* [N_AUDIO][d] */
+  wk_decoder_f32 w; /* points into block */
+  float *block;     /* every tensor */
+  float *features;  /* [N_AUDIO][d] */
 } dec_weights;
 
 static void dec_weights_free(dec_weights *dw) {
-  free(dw->layers);
   wk_free(dw->block), wk_free(dw->features);
   memset(dw, 0, sizeof *dw);
 }
 
-/* Fills *dw with the decoder tensors of the synthetic f32 model of `sz` and the features.
- * Returns the status (the message is set). */
+static wk_status synth_values(const void *options, const char *name, float *dst, size_t n) {
+  return wk_synth_model_values(options, name, dst, n);
+}
+
+/* Fills *dw with the decoder tensors of the synthetic f32 model of `sz` (the loader's layout,
+ * filled from the generator instead of a file) and the features.  Returns the status (the
+ * message is set). */
 static wk_status dec_weights_make(const dec_size *sz, dec_weights *dw) {
   memset(dw, 0, sizeof *dw);
-  const size_t d = (size_t)sz->d, f = 4 * d, nv = (size_t)sz->n_vocab;
-  const size_t attn = 4 * d * d + 5 * d; /* ln g, b; wq, bq; wk; wv, bv; wo, bo */
-  const size_t per_layer = 2 * attn + 2 * d + f * d + f + d * f + d;
-  const size_t total = N_TEXT_CTX * d + nv * d + per_layer * sz->layers + 2 * d;
-  dw->block = wk_alloc_array(total, sizeof(float));
-  dw->layers = calloc((size_t)sz->layers, sizeof *dw->layers);
-  dw->features = wk_alloc_array((size_t)N_AUDIO * d, sizeof(float));
-  if (!dw->block || !dw->layers || !dw->features) {
-    dec_weights_free(dw);
-    return wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder suite: cannot allocate %zu MB of weights",
-                    total * sizeof(float) >> 20);
-  }
   const wk_synth_model_options o = {sz->name, 0, "f32", SEED, 0};
-  float *p = dw->block;
-  wk_status s = WK_STATUS_OK;
-  char name[96];
-  /* takes n floats from the block, filled with the named tensor */
-#define TAKE(dst, n, ...)                                                                       \
-  do {                                                                                          \
-    snprintf(name, sizeof name, __VA_ARGS__);                                                   \
-    float *q_ = p;                                                                              \
-    p += (n);                                                                                   \
-    if (!s) s = wk_synth_model_values(&o, name, q_, (n));                                       \
-    (dst) = q_;                                                                                 \
-  } while (0)
-  wk_decoder_f32 *w = &dw->w;
-  *w = (wk_decoder_f32){.n_vocab = sz->n_vocab, .n_text_ctx = N_TEXT_CTX, .d = sz->d,
-                        .heads = sz->heads, .n_layer = sz->layers, .ffn = (int)f,
-                        .layers = dw->layers};
-  TAKE(w->positional_embedding, N_TEXT_CTX * d, "decoder.positional_embedding");
-  TAKE(w->token_embedding, nv * d, "decoder.token_embedding.weight");
-  for (int l = 0; l < sz->layers; l++) {
-    wk_decoder_layer_f32 *L = &dw->layers[l];
-    for (int c = 0; c < 2; c++) {
-      wk_decoder_attn_f32 *a = c ? &L->cross : &L->attn;
-      const char *part = c ? "cross_attn" : "attn";
-      TAKE(a->ln_g, d, "decoder.blocks.%d.%s_ln.weight", l, part);
-      TAKE(a->ln_b, d, "decoder.blocks.%d.%s_ln.bias", l, part);
-      TAKE(a->wq, d * d, "decoder.blocks.%d.%s.query.weight", l, part);
-      TAKE(a->bq, d, "decoder.blocks.%d.%s.query.bias", l, part);
-      TAKE(a->wk, d * d, "decoder.blocks.%d.%s.key.weight", l, part);
-      TAKE(a->wv, d * d, "decoder.blocks.%d.%s.value.weight", l, part);
-      TAKE(a->bv, d, "decoder.blocks.%d.%s.value.bias", l, part);
-      TAKE(a->wo, d * d, "decoder.blocks.%d.%s.out.weight", l, part);
-      TAKE(a->bo, d, "decoder.blocks.%d.%s.out.bias", l, part);
-    }
-    TAKE(L->mlp_ln_g, d, "decoder.blocks.%d.mlp_ln.weight", l);
-    TAKE(L->mlp_ln_b, d, "decoder.blocks.%d.mlp_ln.bias", l);
-    TAKE(L->w1, f * d, "decoder.blocks.%d.mlp.0.weight", l);
-    TAKE(L->b1, f, "decoder.blocks.%d.mlp.0.bias", l);
-    TAKE(L->w2, d * f, "decoder.blocks.%d.mlp.2.weight", l);
-    TAKE(L->b2, d, "decoder.blocks.%d.mlp.2.bias", l);
-  }
-  TAKE(w->ln_g, d, "decoder.ln.weight");
-  TAKE(w->ln_b, d, "decoder.ln.bias");
-#undef TAKE
-  if (!s && (size_t)(p - dw->block) != total)
-    s = wk_error(WK_STATUS_INTERNAL, "decoder suite: weight block size mismatch");
-  if (s) {
+  const wk_model_hparams hp = {.n_vocab = sz->n_vocab, .n_text_ctx = N_TEXT_CTX,
+                               .n_text_state = sz->d, .n_text_head = sz->heads,
+                               .n_text_layer = sz->layers};
+  wk_status s = wk_decoder_f32_from_source(&hp, synth_values, &o, &dw->w, &dw->block);
+  if (s) return s;
+  const size_t d = (size_t)sz->d;
+  dw->features = wk_alloc_array((size_t)N_AUDIO * d, sizeof(float));
+  if (!dw->features) {
     dec_weights_free(dw);
-    return s;
+    return wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder suite: out of memory (features)");
   }
   wk_rng r = {SEED ^ 0x5eedf00dull};
   for (size_t i = 0; i < (size_t)N_AUDIO * d; i++)
@@ -290,9 +244,7 @@ int wk_accuracy_decoder(const wk_suite_options *o, FILE *out) {
   const char *isa = wk_isa_name(wk_context_isa(ctx));
   wk_json jw, *j = o->json ? &jw : NULL;
   if (j) {
-    wk_json_init(j, out);
-    wk_json_object_begin(j);
-    wk_json_kstring(j, "suite", "decoder");
+    wk_suite_json_begin(j, out, "decoder");
     wk_json_key(j, "cases");
     wk_json_array_begin(j);
   } else {
@@ -502,9 +454,7 @@ int wk_bench_decoder_precision(const wk_suite_options *o, int precision, FILE *o
   }
   wk_json jw, *j = o->json ? &jw : NULL;
   if (j) {
-    wk_json_init(j, out);
-    wk_json_object_begin(j);
-    wk_json_kstring(j, "suite", "decoder");
+    wk_suite_json_begin(j, out, "decoder");
     wk_json_key(j, "results");
     wk_json_array_begin(j);
   } else {

@@ -35,6 +35,7 @@
 
 #include "common/common.h"
 #include "common/json.h"
+#include "io/ggml.h"
 #include "mel/mel-filters.h"
 #include "model/encoder-f32.h"
 #include "model/encoder-int8.h"
@@ -68,82 +69,28 @@ static double cpu_seconds(void) {
 /* ── weights ─────────────────────────────────────────────────────────────── */
 
 typedef struct enc_weights {
-  wk_encoder_f32 w;     /* points into block */
-  wk_layer_f32 *layers; /* [n_layer] */
-  float *block;         /* every tensor */
+  wk_encoder_f32 w; /* points into block */
+  float *block;     /* every tensor */
 } enc_weights;
 
 static void enc_weights_free(enc_weights *ew) {
-  free(ew->layers);
   wk_free(ew->block);
   memset(ew, 0, sizeof *ew);
 }
 
-/* Fills *ew with the encoder tensors of the synthetic f32 model of `sz`.  Returns the status
- * (the message is set). */
+static wk_status synth_values(const void *options, const char *name, float *dst, size_t n) {
+  return wk_synth_model_values(options, name, dst, n);
+}
+
+/* Fills *ew with the encoder tensors of the synthetic f32 model of `sz` (the loader's layout,
+ * filled from the generator instead of a file).  Returns the status (the message is set). */
 static wk_status enc_weights_make(const enc_size *sz, int outliers, enc_weights *ew) {
   memset(ew, 0, sizeof *ew);
-  const size_t d = (size_t)sz->d, f = 4 * d, nm = (size_t)sz->n_mels;
-  const size_t per_layer = 4 * d * d + f * d * 2 + f + 8 * d; /* matrices, fc1 bias, 4 biases + 4 LN vectors */
-  const size_t total = N_CTX * d + d * nm * 3 + d * d * 3 + 2 * d + per_layer * sz->layers + 2 * d;
-  ew->block = wk_alloc_array(total, sizeof(float));
-  ew->layers = calloc((size_t)sz->layers, sizeof *ew->layers);
-  if (!ew->block || !ew->layers) {
-    enc_weights_free(ew);
-    return wk_error(WK_STATUS_OUT_OF_MEMORY, "encoder suite: cannot allocate %zu MB of weights",
-                    total * sizeof(float) >> 20);
-  }
   const wk_synth_model_options o = {sz->name, 0, "f32", SEED, outliers};
-  float *p = ew->block;
-  wk_status s = WK_STATUS_OK;
-  char name[96];
-  /* takes n floats from the block, filled with the named tensor */
-#define TAKE(dst, n, ...)                                                                       \
-  do {                                                                                          \
-    snprintf(name, sizeof name, __VA_ARGS__);                                                   \
-    float *q_ = p;                                                                              \
-    p += (n);                                                                                   \
-    if (!s) s = wk_synth_model_values(&o, name, q_, (n));                                       \
-    (dst) = q_;                                                                                 \
-  } while (0)
-  wk_stem_f32 *st = &ew->w.stem;
-  *st = (wk_stem_f32){.n_mels = sz->n_mels, .d = sz->d, .n_ctx = N_CTX};
-  TAKE(st->pos, N_CTX * d, "encoder.positional_embedding");
-  TAKE(st->conv1_w, d * nm * 3, "encoder.conv1.weight");
-  TAKE(st->conv1_b, d, "encoder.conv1.bias");
-  TAKE(st->conv2_w, d * d * 3, "encoder.conv2.weight");
-  TAKE(st->conv2_b, d, "encoder.conv2.bias");
-  for (int l = 0; l < sz->layers; l++) {
-    wk_layer_f32 *L = &ew->layers[l];
-    L->d = sz->d, L->heads = sz->heads, L->ffn = (int)f;
-    TAKE(L->wq, d * d, "encoder.blocks.%d.attn.query.weight", l);
-    TAKE(L->bq, d, "encoder.blocks.%d.attn.query.bias", l);
-    TAKE(L->wk, d * d, "encoder.blocks.%d.attn.key.weight", l);
-    TAKE(L->wv, d * d, "encoder.blocks.%d.attn.value.weight", l);
-    TAKE(L->bv, d, "encoder.blocks.%d.attn.value.bias", l);
-    TAKE(L->wo, d * d, "encoder.blocks.%d.attn.out.weight", l);
-    TAKE(L->bo, d, "encoder.blocks.%d.attn.out.bias", l);
-    TAKE(L->ln1_g, d, "encoder.blocks.%d.attn_ln.weight", l);
-    TAKE(L->ln1_b, d, "encoder.blocks.%d.attn_ln.bias", l);
-    TAKE(L->w1, f * d, "encoder.blocks.%d.mlp.0.weight", l);
-    TAKE(L->b1, f, "encoder.blocks.%d.mlp.0.bias", l);
-    TAKE(L->w2, d * f, "encoder.blocks.%d.mlp.2.weight", l);
-    TAKE(L->b2, d, "encoder.blocks.%d.mlp.2.bias", l);
-    TAKE(L->ln2_g, d, "encoder.blocks.%d.mlp_ln.weight", l);
-    TAKE(L->ln2_b, d, "encoder.blocks.%d.mlp_ln.bias", l);
-  }
-  TAKE(ew->w.ln_post_g, d, "encoder.ln_post.weight");
-  TAKE(ew->w.ln_post_b, d, "encoder.ln_post.bias");
-#undef TAKE
-  if (!s && (size_t)(p - ew->block) != total)
-    s = wk_error(WK_STATUS_INTERNAL, "encoder suite: weight block size mismatch");
-  if (s) {
-    enc_weights_free(ew);
-    return s;
-  }
-  ew->w.n_mels = sz->n_mels, ew->w.n_ctx = N_CTX, ew->w.d = sz->d, ew->w.heads = sz->heads;
-  ew->w.n_layer = sz->layers, ew->w.layers = ew->layers;
-  return WK_STATUS_OK;
+  const wk_model_hparams hp = {.n_audio_ctx = N_CTX, .n_audio_state = sz->d,
+                               .n_audio_head = sz->heads, .n_audio_layer = sz->layers,
+                               .n_mels = sz->n_mels};
+  return wk_encoder_f32_from_source(&hp, synth_values, &o, &ew->w, &ew->block);
 }
 
 /* Ops (2 per multiply-add) of one encoder run: the two convolutions (kernel 3), then per layer
@@ -285,7 +232,7 @@ static int accuracy_case(wk_context *ctx, const enc_size *sz, int outliers, cons
     if (tty) fprintf(stderr, "\raccuracy: %s: layer %d/%d...", name, l + 1, sz->layers);
     memcpy(xin, x, nd * sizeof(float));
     s = wk_encoder_fp32_run_layer(ctx, e32, l, x, ws32, ws32_size);
-    if (!s) s = wk_layer_create(ctx, &ew.layers[l], &smooth[l], &layer);
+    if (!s) s = wk_layer_create(ctx, &ew.w.layers[l], &smooth[l], &layer);
     if (!s) s = wk_layer_run(ctx, layer, xin, N_CTX, y, ws8, ws8_size, NULL);
     wk_layer_free(layer), layer = NULL;
     if (s) break;
@@ -322,9 +269,7 @@ int wk_accuracy_encoder(const wk_suite_options *o, FILE *out) {
   const char *isa = wk_isa_name(wk_context_isa(ctx));
   wk_json jw, *j = o->json ? &jw : NULL;
   if (j) {
-    wk_json_init(j, out);
-    wk_json_object_begin(j);
-    wk_json_kstring(j, "suite", "encoder");
+    wk_suite_json_begin(j, out, "encoder");
     wk_json_key(j, "cases");
     wk_json_array_begin(j);
   }
@@ -521,9 +466,7 @@ int wk_bench_encoder_precision(const wk_suite_options *o, int precision, FILE *o
   free(pcm_in);
   wk_json jw, *j = o->json ? &jw : NULL;
   if (j) {
-    wk_json_init(j, out);
-    wk_json_object_begin(j);
-    wk_json_kstring(j, "suite", "encoder");
+    wk_suite_json_begin(j, out, "encoder");
     wk_json_key(j, "results");
     wk_json_array_begin(j);
   } else {

@@ -83,9 +83,7 @@ int wk_accuracy_layer(const wk_suite_options *o, FILE *out) {
   const char *isa = wk_isa_name(wk_context_isa(ctx));
   wk_json jw, *j = o->json ? &jw : NULL;
   if (j) {
-    wk_json_init(j, out);
-    wk_json_object_begin(j);
-    wk_json_kstring(j, "suite", "layer");
+    wk_suite_json_begin(j, out, "layer");
     wk_json_kstring(j, "isa", isa);
     wk_json_kint(j, "threads", wk_context_threads(ctx));
     wk_json_kint(j, "tokens", LEN);
@@ -443,9 +441,7 @@ int wk_bench_layer(const wk_suite_options *o, FILE *out) {
   }
   wk_json jw, *j = o->json ? &jw : NULL;
   if (j) {
-    wk_json_init(j, out);
-    wk_json_object_begin(j);
-    wk_json_kstring(j, "suite", "layer");
+    wk_suite_json_begin(j, out, "layer");
     wk_json_kstring(j, "cpu", brand);
     wk_json_kint(j, "cores", cpu.online_cores);
     wk_json_kint(j, "tokens", LEN);

@@ -61,6 +61,24 @@ typedef struct qk_args {
   __m512 *m;         /* [16] per-lane running row maxima */
 } qk_args;
 
+/* acc[r][b] += Σ_c q[r][c]·k[b][c] for R rows of q (row stride qs) × B blocks of 16 keys of k
+ * ([B][d/4][16][4], blocks block_bytes apart). */
+WK_INLINE void qk_accumulate(const int R, const int B, const int8_t *q, ptrdiff_t qs,
+                             const uint8_t *k, size_t block_bytes, int d,
+                             __m512i acc[QK_ROWS][QK_BLOCKS]) {
+  for (int g = 0; g < d / 4; g++) {
+    __m512i kv[QK_BLOCKS]; /* 16 keys × channels 4g … 4g+3 of each block */
+#pragma GCC unroll 4
+    for (int b = 0; b < B; b++) kv[b] = _mm512_loadu_si512(k + b * block_bytes + (size_t)g * 64);
+#pragma GCC unroll 4
+    for (int r = 0; r < R; r++) {
+      const __m512i qb = _mm512_set1_epi32(load_i32(q + r * qs + 4 * g));
+#pragma GCC unroll 4
+      for (int b = 0; b < B; b++) acc[r][b] = wk_avx512_dpbusd(acc[r][b], kv[b], qb);
+    }
+  }
+}
+
 /* Rows r0 … r0+R−1 × key blocks jb … jb+B−1 (16 keys each). */
 WK_INLINE void qk_tile(const int R, const int B, const qk_args *c, int r0, int jb) {
   const wk_attn_rows_args *a = c->a;
@@ -75,18 +93,7 @@ WK_INLINE void qk_tile(const int R, const int B, const qk_args *c, int r0, int j
 #pragma GCC unroll 4
     for (int b = 0; b < B; b++) acc[r][b] = neg_comp;
   }
-
-  for (int g = 0; g < d / 4; g++) {
-    __m512i kv[QK_BLOCKS]; /* 16 keys × channels 4g … 4g+3 of each block */
-#pragma GCC unroll 4
-    for (int b = 0; b < B; b++) kv[b] = _mm512_loadu_si512(k + b * block_bytes + (size_t)g * 64);
-#pragma GCC unroll 4
-    for (int r = 0; r < R; r++) {
-      const __m512i qb = _mm512_set1_epi32(load_i32(q + r * a->q_row_stride + 4 * g));
-#pragma GCC unroll 4
-      for (int b = 0; b < B; b++) acc[r][b] = wk_avx512_dpbusd(acc[r][b], kv[b], qb);
-    }
-  }
+  qk_accumulate(R, B, q, a->q_row_stride, k, block_bytes, d, acc);
 
   __m512 beta[QK_BLOCKS];
 #pragma GCC unroll 4
@@ -141,18 +148,7 @@ static void qk_rows_full(const qk_args *c, int r0, int nb4) {
     for (int r = 0; r < QK_ROWS; r++)
 #pragma GCC unroll 4
       for (int b = 0; b < QK_BLOCKS; b++) acc[r][b] = neg_comp[r];
-    for (int g = 0; g < d / 4; g++) {
-      __m512i kv[QK_BLOCKS];
-#pragma GCC unroll 4
-      for (int b = 0; b < QK_BLOCKS; b++)
-        kv[b] = _mm512_loadu_si512(k + b * block_bytes + (size_t)g * 64);
-#pragma GCC unroll 4
-      for (int r = 0; r < QK_ROWS; r++) {
-        const __m512i qb = _mm512_set1_epi32(load_i32(q + r * qs + 4 * g));
-#pragma GCC unroll 4
-        for (int b = 0; b < QK_BLOCKS; b++) acc[r][b] = wk_avx512_dpbusd(acc[r][b], kv[b], qb);
-      }
-    }
+    qk_accumulate(QK_ROWS, QK_BLOCKS, q, qs, k, block_bytes, d, acc);
 #pragma GCC unroll 4
     for (int b = 0; b < QK_BLOCKS; b++) {
       const __m512 beta = _mm512_loadu_ps(a->beta + 16 * (jb + b));

@@ -25,11 +25,6 @@
 
 /* ── the model object ──────────────────────────────────────────────────────────────────────── */
 
-typedef struct wk_model_hparams {
-  int32_t n_vocab, n_audio_ctx, n_audio_state, n_audio_head, n_audio_layer;
-  int32_t n_text_ctx, n_text_state, n_text_head, n_text_layer, n_mels, ftype;
-} wk_model_hparams;
-
 struct wk_model {
   wk_model_hparams hp; /* ftype without the quantization version */
   int qntvr;
@@ -689,7 +684,8 @@ const uint8_t *wk_model_token(const wk_model *m, int id, size_t *len) {
  * A memory-mapped file's pages wholly inside the tensor are then dropped from the process
  * (MADV_DONTNEED on a read-only private file mapping: a later read maps them again from the
  * page cache), so building from a mapped large-v3 file does not keep its 3 GB resident. */
-static wk_status dequant(const wk_model *m, const char *name, float *dst, size_t n) {
+static wk_status dequant(const void *model, const char *name, float *dst, size_t n) {
+  const wk_model *m = model;
   const wk_ggml_tensor *t = wk_model_tensor(m, name);
   if (!t) return wk_error(WK_STATUS_INTERNAL, "model: tensor '%s' not loaded", name);
   wk_ggml_dequantize_row(t->type, t->data, dst, n);
@@ -705,17 +701,19 @@ static wk_status dequant(const wk_model *m, const char *name, float *dst, size_t
 }
 
 /* The fp32 weights of one part of the model live in one block: a struct array (the layers),
- * then every tensor dequantized in turn, each rounded up to 16 floats (64 bytes). */
+ * then every tensor from the source in turn, each rounded up to 16 floats (64 bytes). */
 typedef struct f32_arena {
-  const wk_model *m;
+  wk_tensor_source src;
+  const void *arg;
   float *block, *p; /* the block; the next tensor's place */
   size_t total;     /* floats in the block */
   wk_status s;      /* the first failure; later takes are skipped */
 } f32_arena;
 
-static wk_status arena_open(f32_arena *a, const wk_model *m, size_t head_bytes, size_t floats) {
+static wk_status arena_open(f32_arena *a, wk_tensor_source src, const void *arg,
+                            size_t head_bytes, size_t floats) {
   const size_t head = wk_round_up(head_bytes, 64) / sizeof(float);
-  *a = (f32_arena){m, NULL, NULL, head + floats, WK_STATUS_OK};
+  *a = (f32_arena){src, arg, NULL, NULL, head + floats, WK_STATUS_OK};
   a->block = wk_alloc_array(a->total, sizeof(float));
   if (!a->block)
     return wk_error(WK_STATUS_OUT_OF_MEMORY, "model: cannot allocate %zu fp32 weights", a->total);
@@ -733,7 +731,7 @@ static const float *take(f32_arena *a, size_t n, const char *fmt, ...) {
   vsnprintf(name, sizeof name, fmt, ap);
   va_end(ap);
   float *q = a->p;
-  if (!a->s) a->s = dequant(a->m, name, q, n);
+  if (!a->s) a->s = a->src(a->arg, name, q, n);
   a->p += wk_round_up(n, 16);
   return q;
 }
@@ -817,7 +815,9 @@ static void take_dec_layer(f32_arena *a, const wk_model_hparams *hp, size_t i,
 
 /* Streaming: one layer's floats, reused for every layer (the block's first region). */
 typedef struct layer_stream {
-  const wk_model *m;
+  wk_model_hparams hp;
+  wk_tensor_source src;
+  const void *arg;
   float *buf;
   size_t floats;
 } layer_stream;
@@ -830,15 +830,15 @@ static wk_status stream_close(f32_arena *a, const layer_stream *st) {
 
 static wk_status enc_layer_fn(void *arg, int i, wk_layer_f32 *out) {
   const layer_stream *st = arg;
-  f32_arena a = {st->m, st->buf, st->buf, st->floats, WK_STATUS_OK};
-  take_enc_layer(&a, &st->m->hp, (size_t)i, out);
+  f32_arena a = {st->src, st->arg, st->buf, st->buf, st->floats, WK_STATUS_OK};
+  take_enc_layer(&a, &st->hp, (size_t)i, out);
   return stream_close(&a, st);
 }
 
 static wk_status dec_layer_fn(void *arg, int i, wk_decoder_layer_f32 *out) {
   const layer_stream *st = arg;
-  f32_arena a = {st->m, st->buf, st->buf, st->floats, WK_STATUS_OK};
-  take_dec_layer(&a, &st->m->hp, (size_t)i, out);
+  f32_arena a = {st->src, st->arg, st->buf, st->buf, st->floats, WK_STATUS_OK};
+  take_dec_layer(&a, &st->hp, (size_t)i, out);
   return stream_close(&a, st);
 }
 
@@ -848,17 +848,33 @@ static size_t head_bytes(int streamed, size_t n_layers, size_t layer_struct, siz
                   : n_layers * layer_struct;
 }
 
-static wk_status encoder_f32(const wk_model *m, int streamed, wk_encoder_f32 *w,
-                             float **storage) {
-  if (!m || !w || !storage)
-    return wk_error(WK_STATUS_INVALID_ARGUMENT, "wk_model_encoder_f32: NULL argument");
+/* A streamed build's layer source, placed in the head of its block. */
+static layer_stream *stream_in(float *block, const wk_model_hparams *hp, wk_tensor_source src,
+                               const void *arg, size_t per_layer) {
+  layer_stream *st = (layer_stream *)(void *)block;
+  *st = (layer_stream){*hp, src, arg,
+                       block + wk_round_up(sizeof(layer_stream), 64) / sizeof(float), per_layer};
+  return st;
+}
+
+/* hp is NULL for a NULL model (the wrappers below pass m ? &m->hp : NULL). */
+static wk_status build_args(const wk_model_hparams *hp, wk_tensor_source src, const void *w,
+                            float **storage) {
+  if (!hp || !src || !w || !storage)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "fp32 weights: NULL argument");
   *storage = NULL;
-  const wk_model_hparams *hp = &m->hp;
+  return WK_STATUS_OK;
+}
+
+static wk_status encoder_f32(const wk_model_hparams *hp, wk_tensor_source src, const void *arg,
+                             int streamed, wk_encoder_f32 *w, float **storage) {
+  wk_status s = build_args(hp, src, w, storage);
+  if (s) return s;
   const size_t d = (size_t)hp->n_audio_state, L = (size_t)hp->n_audio_layer;
   const size_t nm = (size_t)hp->n_mels, ctx = (size_t)hp->n_audio_ctx;
   const size_t per_layer = layer_floats(d, 4, 9);
   f32_arena a;
-  wk_status s = arena_open(&a, m, head_bytes(streamed, L, sizeof(wk_layer_f32), per_layer),
+  s = arena_open(&a, src, arg, head_bytes(streamed, L, sizeof(wk_layer_f32), per_layer),
                            wk_round_up(ctx * d, 16) + wk_round_up(d * nm * 3, 16) +
                                wk_round_up(d * d * 3, 16) + 4 * wk_round_up(d, 16) +
                                (streamed ? 0 : L * per_layer)); /* hparams capped at load */
@@ -883,36 +899,36 @@ static wk_status encoder_f32(const wk_model *m, int streamed, wk_encoder_f32 *w,
   }
   w->layers = layers;
   if (streamed) {
-    layer_stream *st = (layer_stream *)(void *)*storage;
-    *st = (layer_stream){m, *storage + wk_round_up(sizeof(layer_stream), 64) / sizeof(float),
-                         per_layer};
-    w->layer_fn = enc_layer_fn, w->layer_arg = st;
+    w->layer_fn = enc_layer_fn;
+    w->layer_arg = stream_in(*storage, hp, src, arg, per_layer);
   }
   return WK_STATUS_OK;
 }
 
 wk_status wk_model_encoder_f32(const wk_model *m, wk_encoder_f32 *w, float **storage) {
-  return encoder_f32(m, 0, w, storage);
+  return encoder_f32(m ? &m->hp : NULL, dequant, m, 0, w, storage);
 }
 
 wk_status wk_model_encoder_f32_streamed(const wk_model *m, wk_encoder_f32 *w, float **storage) {
-  return encoder_f32(m, 1, w, storage);
+  return encoder_f32(m ? &m->hp : NULL, dequant, m, 1, w, storage);
+}
+
+wk_status wk_encoder_f32_from_source(const wk_model_hparams *hp, wk_tensor_source src,
+                                     const void *arg, wk_encoder_f32 *w, float **storage) {
+  return encoder_f32(hp, src, arg, 0, w, storage);
 }
 
 /* ── the decoder's weights in fp32 ─────────────────────────────────────────────────────────── */
 
-static wk_status decoder_f32(const wk_model *m, int streamed, wk_decoder_f32 *w,
-                             float **storage) {
-  if (!m || !w || !storage)
-    return wk_error(WK_STATUS_INVALID_ARGUMENT, "wk_model_decoder_f32: NULL argument");
-  *storage = NULL;
-  const wk_model_hparams *hp = &m->hp;
+static wk_status decoder_f32(const wk_model_hparams *hp, wk_tensor_source src, const void *arg,
+                             int streamed, wk_decoder_f32 *w, float **storage) {
+  wk_status s = build_args(hp, src, w, storage);
+  if (s) return s;
   const size_t d = (size_t)hp->n_text_state, L = (size_t)hp->n_text_layer, f = 4 * d;
   const size_t nv = (size_t)hp->n_vocab, ctx = (size_t)hp->n_text_ctx;
   const size_t per_layer = layer_floats(d, 8, 15);
   f32_arena a;
-  wk_status s =
-      arena_open(&a, m, head_bytes(streamed, L, sizeof(wk_decoder_layer_f32), per_layer),
+  s = arena_open(&a, src, arg, head_bytes(streamed, L, sizeof(wk_decoder_layer_f32), per_layer),
                  wk_round_up(ctx * d, 16) + wk_round_up(nv * d, 16) + 2 * wk_round_up(d, 16) +
                      (streamed ? 0 : L * per_layer)); /* hparams capped at load */
   if (s) return s;
@@ -932,18 +948,21 @@ static wk_status decoder_f32(const wk_model *m, int streamed, wk_decoder_f32 *w,
   }
   w->layers = layers;
   if (streamed) {
-    layer_stream *st = (layer_stream *)(void *)*storage;
-    *st = (layer_stream){m, *storage + wk_round_up(sizeof(layer_stream), 64) / sizeof(float),
-                         per_layer};
-    w->layer_fn = dec_layer_fn, w->layer_arg = st;
+    w->layer_fn = dec_layer_fn;
+    w->layer_arg = stream_in(*storage, hp, src, arg, per_layer);
   }
   return WK_STATUS_OK;
 }
 
 wk_status wk_model_decoder_f32(const wk_model *m, wk_decoder_f32 *w, float **storage) {
-  return decoder_f32(m, 0, w, storage);
+  return decoder_f32(m ? &m->hp : NULL, dequant, m, 0, w, storage);
 }
 
 wk_status wk_model_decoder_f32_streamed(const wk_model *m, wk_decoder_f32 *w, float **storage) {
-  return decoder_f32(m, 1, w, storage);
+  return decoder_f32(m ? &m->hp : NULL, dequant, m, 1, w, storage);
+}
+
+wk_status wk_decoder_f32_from_source(const wk_model_hparams *hp, wk_tensor_source src,
+                                     const void *arg, wk_decoder_f32 *w, float **storage) {
+  return decoder_f32(hp, src, arg, 0, w, storage);
 }

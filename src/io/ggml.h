@@ -70,6 +70,15 @@ int wk_model_vocab_size(const wk_model *m);
 /* Bytes of token `id` (not NUL-terminated; may be empty), or NULL for an id not stored. */
 const uint8_t *wk_model_token(const wk_model *m, int id, size_t *len);
 
+/* The header's hyper-parameters (ftype without the quantization version). */
+typedef struct wk_model_hparams {
+  int32_t n_vocab, n_audio_ctx, n_audio_state, n_audio_head, n_audio_layer;
+  int32_t n_text_ctx, n_text_state, n_text_head, n_text_layer, n_mels, ftype;
+} wk_model_hparams;
+
+/* Fills dst with the n fp32 values of the tensor called `name` (PyTorch layout). */
+typedef wk_status (*wk_tensor_source)(const void *arg, const char *name, float *dst, size_t n);
+
 /* Dequantizes every encoder tensor to fp32 in PyTorch layout (conv weights [out][in][3],
  * linear [out][in], conv biases [d], positions [n_ctx][d]) and fills *w; every pointer in *w
  * (including w->layers) points into one block returned in *storage, which the caller frees with
@@ -87,5 +96,12 @@ wk_status wk_model_decoder_f32(const wk_model *m, wk_decoder_f32 *w, float **sto
  * layer_fn; a bad tensor is reported when its layer is asked for. */
 wk_status wk_model_encoder_f32_streamed(const wk_model *m, wk_encoder_f32 *w, float **storage);
 wk_status wk_model_decoder_f32_streamed(const wk_model *m, wk_decoder_f32 *w, float **storage);
+
+/* The same fp32 encoder / decoder weights (one block, all layers) for dimensions hp, each tensor
+ * filled by src — e.g. the synthetic values the benchmarks use, with no model file. */
+wk_status wk_encoder_f32_from_source(const wk_model_hparams *hp, wk_tensor_source src,
+                                     const void *arg, wk_encoder_f32 *w, float **storage);
+wk_status wk_decoder_f32_from_source(const wk_model_hparams *hp, wk_tensor_source src,
+                                     const void *arg, wk_decoder_f32 *w, float **storage);
 
 #endif
