@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attention/attention-internal.h"
 #include "cases.h"
 #include "common/common.h"
 #include "common/json.h"
@@ -209,9 +210,13 @@ static const bench_entry layers[] = {
     {"whisper-large-v3-layer", 20, 1500},
 };
 
+typedef struct pass_profile pass_profile;
+static void print_passes(FILE *out, wk_json *j, const pass_profile *pp);
+
+/* One row; pp (NULL: none) adds the per-pass breakdown. */
 static void print_result(FILE *out, wk_json *j, const char *name, int heads, int lq, int lk,
                          int d, int threads, const char *isa, double t, double t_scalar,
-                         const wk_peak_tracker *pk) {
+                         const wk_peak_tracker *pk, const pass_profile *pp) {
   const double ops = 4.0 * heads * (double)lq * lk * d;
   const double gops = ops / t * 1e-9, peak = wk_peak_best(pk);
   const double pct = wk_peak_row_percent(pk, name, ops / t, threads);
@@ -230,12 +235,72 @@ static void print_result(FILE *out, wk_json *j, const char *name, int heads, int
     wk_json_kfixed(j, "peak_pct", pct, 2);
     wk_json_kfixed(j, "peak_gops_per_core", peak * 1e-9, 1);
     wk_json_kfixed(j, "scalar_median_us", t_scalar * 1e6, 3);
+    if (pp) print_passes(out, j, pp);
     wk_json_object_end(j);
   } else {
     fprintf(out, "%-24s %5d %5d %5d %4d %7d %-11s %12.2f %9.2f %9.1fx %7.2f %14.1f\n", name,
             heads, lq, lk, d, threads, isa, t * 1e6, gops, t_scalar / t, pct, t_scalar * 1e6);
+    if (pp) print_passes(out, j, pp);
   }
   fflush(out);
+}
+
+/* Where a layer's CPU time goes: each microkernel pass's share (summed over threads, from
+ * wk_attention_profiled over `calls` calls) of threads × wall time, the rest being packing,
+ * the output store and scheduling, and the rate of Q·Kᵀ and of P·V (each 2·heads·lq·lk·d
+ * nominal ops) against the measured per-core peak.  0: the kernel reports no passes. */
+struct pass_profile {
+  double share[WK_ATTN_PASSES], outside, qk_peak_pct, pv_peak_pct;
+};
+
+static int profile_passes(wk_context *ctx, const wk_attention_params *p, int calls, double peak,
+                          pass_profile *pp) {
+  const size_t ws = wk_attention_workspace_size(ctx, p->heads, p->lq, p->lk, p->head_dim);
+  void *w = ws ? malloc(ws) : NULL;
+  if (!w) return 0;
+  uint64_t ticks[WK_ATTN_PASSES] = {0};
+  const double w0 = wk_now();
+  const uint64_t k0 = wk_attn_ticks_now();
+  int ok = 1;
+  for (int i = 0; i < calls && ok; i++)
+    ok = wk_attention_profiled(ctx, p, w, ws, ticks) == WK_STATUS_OK;
+  const uint64_t k1 = wk_attn_ticks_now();
+  const double w1 = wk_now();
+  free(w);
+  const double hz = (double)(k1 - k0) / (w1 - w0); /* ticks per second */
+  const double cpu = (w1 - w0) * wk_context_threads(ctx); /* seconds of all threads */
+  const double ops = 2.0 * p->heads * (double)p->lq * p->lk * p->head_dim * calls;
+  double in_passes = 0;
+  for (int i = 0; i < WK_ATTN_PASSES; i++) {
+    pp->share[i] = (double)ticks[i] / hz / cpu;
+    in_passes += pp->share[i];
+  }
+  if (!ok || !(hz > 0) || in_passes <= 0) return 0;
+  pp->outside = 1.0 - in_passes;
+  pp->qk_peak_pct = 100.0 * ops / ((double)ticks[WK_ATTN_PASS_QK] / hz) / peak;
+  pp->pv_peak_pct = 100.0 * ops / ((double)ticks[WK_ATTN_PASS_PV] / hz) / peak;
+  return 1;
+}
+
+static void print_passes(FILE *out, wk_json *j, const pass_profile *pp) {
+  if (j) {
+    wk_json_key(j, "passes");
+    wk_json_object_begin(j);
+    wk_json_kfixed(j, "qk_pct", 100 * pp->share[WK_ATTN_PASS_QK], 2);
+    wk_json_kfixed(j, "softmax_pct", 100 * pp->share[WK_ATTN_PASS_SOFTMAX], 2);
+    wk_json_kfixed(j, "pv_pct", 100 * pp->share[WK_ATTN_PASS_PV], 2);
+    wk_json_kfixed(j, "outside_pct", 100 * pp->outside, 2);
+    wk_json_kfixed(j, "qk_peak_pct", pp->qk_peak_pct, 2);
+    wk_json_kfixed(j, "pv_peak_pct", pp->pv_peak_pct, 2);
+    wk_json_object_end(j);
+  } else {
+    fprintf(out,
+            "%24s CPU time: Q·Kᵀ %.1f %% (%.1f %% of peak), softmax %.1f %%, P·V %.1f %% "
+            "(%.1f %% of peak), outside the passes %.1f %%\n",
+            "", 100 * pp->share[WK_ATTN_PASS_QK], pp->qk_peak_pct,
+            100 * pp->share[WK_ATTN_PASS_SOFTMAX], 100 * pp->share[WK_ATTN_PASS_PV],
+            pp->pv_peak_pct, 100 * pp->outside);
+  }
 }
 
 /* Whether any benchmark of this suite matches the filter. */
@@ -297,7 +362,7 @@ int wk_bench_attention(const wk_suite_options *o, FILE *out) {
     wk_attention_params p = wk_attn_case_params(&tc, WK_DTYPE_INT8, o8);
     double t = time_attention(c, &p, 200, 100, 31, 0.3, &pk);
     double ts = time_attention(cs, &p, 5, 5, 11, 0.3, NULL);
-    print_result(out, j, "tile64", 1, 64, 64, 64, 1, wk_isa_name(isa), t, ts, &pk);
+    print_result(out, j, "tile64", 1, 64, 64, 64, 1, wk_isa_name(isa), t, ts, &pk, NULL);
     wk_attn_case_free(&tc), wk_context_free(c), wk_context_free(cs);
   }
 
@@ -317,8 +382,10 @@ int wk_bench_attention(const wk_suite_options *o, FILE *out) {
         double t = time_attention(c, &p, 2, 1, 7, 1.0, &pk);
         fprintf(stderr, "bench: %s, %d thread(s), scalar (slow)...\n", layers[e].name, nt);
         double ts = time_attention(cs, &p, 0, 1, 3, 0, NULL);
+        pass_profile pp;
+        const int have_pp = profile_passes(c, &p, 3, wk_peak_best(&pk), &pp);
         print_result(out, j, layers[e].name, layers[e].heads, layers[e].l, layers[e].l, 64, nt,
-                     wk_isa_name(isa), t, ts, &pk);
+                     wk_isa_name(isa), t, ts, &pk, have_pp ? &pp : NULL);
       }
       layer_free(&in);
       wk_context_free(c), wk_context_free(cs);

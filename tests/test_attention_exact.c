@@ -5,6 +5,7 @@
  * workspaces.  Per-head scales equal one call per head; a short workspace is an error. */
 #include <string.h>
 
+#include "attention/attention-internal.h"
 #include "test_util.h"
 
 static const int lens[] = {1, 2, 15, 16, 17, 63, 64, 65, 127, 1500};
@@ -14,7 +15,8 @@ typedef struct problem {
   int heads, lq, lk, d, token_major;
   int8_t *q, *k, *v;
   float *qs, *ks, *vs; /* per-token Q, K; per-head V */
-  int use_workspace;   /* run through wk_attention_ex with a caller-owned workspace */
+  int use_workspace;   /* run through wk_attention_ex with a caller-owned workspace; 2: through
+                        * wk_attention_profiled (the pass timing must not change a byte) */
   wk_attention_params p;
 } problem;
 
@@ -43,7 +45,7 @@ static void make_problem(problem *pr, wk_test_rng *r, int heads, int lq, int lk,
     pr->vs = malloc(sizeof(float) * heads);
     for (int h = 0; h < heads; h++) pr->vs[h] = 0.02f * wk_test_float(r, 0.1f, 10.0f);
     p->v.head_scale = pr->vs;
-    pr->use_workspace = 1;
+    pr->use_workspace = variant & 64 ? 2 : 1;
   }
   if (variant & 2) { /* per-token scales, per head for Q, shared for K */
     pr->qs = malloc(sizeof(float) * heads * lq);
@@ -77,7 +79,18 @@ static int run(wk_context *ctx, problem *pr, void *out) {
     const size_t n = wk_attention_workspace_size(ctx, pr->heads, pr->lq, pr->lk, pr->d);
     CHECK(n > 0, "workspace size: %s", wk_last_error());
     uint8_t *ws = malloc(n + 1); /* +1: an odd address, the operator aligns it itself */
-    s = wk_attention_ex(ctx, &pr->p, ws + 1, n);
+    if (pr->use_workspace == 2) {
+      uint64_t ticks[WK_ATTN_PASSES] = {0};
+      s = wk_attention_profiled(ctx, &pr->p, ws + 1, n, ticks);
+      /* every kernel but the scalar spec (row by row) times its passes */
+      CHECK(s != WK_STATUS_OK || wk_context_isa(ctx) == WK_ISA_SCALAR ||
+                ticks[WK_ATTN_PASS_QK] + ticks[WK_ATTN_PASS_SOFTMAX] + ticks[WK_ATTN_PASS_PV] > 0,
+            "wk_attention_profiled on %s: no pass ticks", wk_isa_name(wk_context_isa(ctx)));
+      CHECK(wk_attention_profiled(ctx, &pr->p, ws + 1, n, NULL) == WK_STATUS_INVALID_ARGUMENT,
+            "wk_attention_profiled accepted NULL ticks");
+    } else {
+      s = wk_attention_ex(ctx, &pr->p, ws + 1, n);
+    }
     free(ws);
   } else {
     s = wk_attention(ctx, &pr->p);

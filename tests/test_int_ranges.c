@@ -65,7 +65,8 @@ static void attention_case(const wk_attention_kernel *kern, int lk, int peaked, 
   }
   kern->pack_k(k, D, lk, D, kp);
   kern->pack_v(v, D, lk, D, vp);
-  wk_attn_rows_args a = {rows, lk, D, q, D, alpha, beta, n_keys, kp, vp, scratch, acc, sum};
+  wk_attn_rows_args a = {rows, lk, D, q, D, alpha, beta, n_keys, kp, vp, scratch, acc, sum,
+                         NULL};
   kern->rows(&a);
   int bad = 0;
   for (int r = 0; r < rows && !bad; r++) {

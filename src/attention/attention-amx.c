@@ -171,10 +171,17 @@ static void rows_amx(const wk_attn_rows_args *a) {
   int32_t *partial = scores + 16 * 32;          /* [3][16][16] */
   __m512 m[WK_ATTN_BLOCK_ROWS]; /* per-lane row maxima */
   for (int r = 0; r < a->rows; r++) m[r] = _mm512_set1_ps(-INFINITY);
+  const uint64_t t0 = wk_attn_tick(a);
   qk_pass(a, &s, scores, m);
+  const uint64_t t1 = wk_attn_tick(a);
   wk_avx512_softmax_rows(a, &s, m);
+  const uint64_t t2 = wk_attn_tick(a);
   pv_pass(a, &s, partial);
+  const uint64_t t3 = wk_attn_tick(a);
   _tile_release();
+  wk_attn_tick_add(a, WK_ATTN_PASS_QK, t0, t1);
+  wk_attn_tick_add(a, WK_ATTN_PASS_SOFTMAX, t1, t2);
+  wk_attn_tick_add(a, WK_ATTN_PASS_PV, t2, t3);
 }
 
 const wk_attention_kernel AMX_KERNEL = {

@@ -401,6 +401,7 @@ static void rows_avx2(const wk_attn_rows_args *a) {
 
   /* Phase 1: t and the running row max, one 16-key block at a time for all rows (the 2 KiB K
    * block stays in L1 across the row blocks). */
+  uint64_t t0 = wk_attn_tick(a);
   for (int j0 = 0; j0 < jend; j0 += KB) {
     float bt[KB] = {0}; /* beta of keys j0 … j0+15; past lk: 0 (those keys are masked) */
     const float *beta = a->beta + j0;
@@ -425,6 +426,8 @@ static void rows_avx2(const wk_attn_rows_args *a) {
     a->sum[r] = 0;
   }
   memset(a->acc, 0, sizeof(int64_t) * (size_t)rows * (size_t)d);
+  uint64_t t1 = wk_attn_tick(a);
+  wk_attn_tick_add(a, WK_ATTN_PASS_QK, t0, t1);
 
   /* Phases 3 and 4 per segment: P halves for all rows into ph/pl (L1), then P·V, one 16-channel
    * V column at a time for all row tiles (the column, ≤ 8 KiB, stays in L1).  A tile stops at
@@ -435,6 +438,8 @@ static void rows_avx2(const wk_attn_rows_args *a) {
     for (int r = 0; r < rows; r++)
       a->sum[r] += exp_row(s.t + r * s.ts + s0, m[r], a->n_keys[r], s0, len,
                            s.ph + r * (SEG / 2), s.pl + r * (SEG / 2));
+    t0 = wk_attn_tick(a);
+    wk_attn_tick_add(a, WK_ATTN_PASS_SOFTMAX, t1, t0);
     for (int r0 = 0; r0 < rows; r0 += PV_MR) {
       int live = 0;
       for (int r = r0; r < rows && r < r0 + PV_MR; r++) {
@@ -455,6 +460,8 @@ static void rows_avx2(const wk_attn_rows_args *a) {
           else
             pv_tile(1, ph, pl, tile_pairs[r0 / PV_MR], vs + 2 * c0, d, acc);
         }
+    t1 = wk_attn_tick(a);
+    wk_attn_tick_add(a, WK_ATTN_PASS_PV, t0, t1);
   }
 }
 

@@ -13,12 +13,15 @@
  *      dword (u8) against V packed as [key/4][d][4] (s8); three int32 accumulators per output
  *      vector (one per plane), widened to int64 as 2^16·x2 + 2^8·x1 + x0 every 65536 keys and
  *      at the end.
- * Measured on Zen 5 (a base encoder window, one thread, cycles per pass): P·V (three quarters
+ * Measured on Zen 5 (a base encoder window, one thread, cycles per pass; `whisk bench attention`
+ * prints this breakdown under each layer row): P·V (three quarters
  * of the vpdpbusd) runs at ≈ 90 % of the vpdpbusd peak, Q·Kᵀ at ≈ 66 % (each 16 logits take a
  * float epilogue — cvt, two mul, store, max — against 16 vpdpbusd at d = 64), the softmax at
  * ≈ 8 cycles per 16 keys: 56 / 26 / 18 % of the kernel's time.  Interleaving the softmax into
  * either product loop was measured slower on Zen 4 (register pressure in Q·Kᵀ, store-to-load
- * stalls in P·V), so it stays a pass of its own. */
+ * stalls in P·V), so it stays a pass of its own.  Measured without gain beyond the noise (Zen 5):
+ * Q·Kᵀ tiles of 8 rows × 2 blocks, and 512-key spans of K (32 KB, L1-resident) that all four row
+ * tiles visit in turn before the next span.  K already streams from L2 fast enough. */
 #include "attention/attention-avx512-common.h"
 
 #define QK_ROWS 4   /* rows of a Q·Kᵀ tile */
@@ -284,9 +287,16 @@ static void rows_avx512vnni(const wk_attn_rows_args *a) {
   const wk_avx512_scratch s = wk_avx512_scratch_split(a->scratch, a->lk);
   __m512 m[WK_ATTN_BLOCK_ROWS]; /* per-lane row maxima */
   qk_args c = {.a = a, .k = a->k_packed, .t = s.t, .lkp = s.lkp, .m = m};
+  const uint64_t t0 = wk_attn_tick(a);
   qk_pass(&c);
+  const uint64_t t1 = wk_attn_tick(a);
   wk_avx512_softmax_rows(a, &s, m);
+  const uint64_t t2 = wk_attn_tick(a);
   pv_pass(a, &s);
+  const uint64_t t3 = wk_attn_tick(a);
+  wk_attn_tick_add(a, WK_ATTN_PASS_QK, t0, t1);
+  wk_attn_tick_add(a, WK_ATTN_PASS_SOFTMAX, t1, t2);
+  wk_attn_tick_add(a, WK_ATTN_PASS_PV, t2, t3);
 }
 
 const wk_attention_kernel wk_attention_kernel_avx512vnni = {

@@ -32,6 +32,7 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "runtime/runtime.h"
 
@@ -104,7 +105,42 @@ typedef struct wk_attn_rows_args {
   void *scratch;         /* scratch_size(lk, d) bytes, 64-byte aligned, private to the thread */
   int64_t *acc;          /* out [rows][d] */
   int64_t *sum;          /* out [rows] */
+  uint64_t *pass_ticks;  /* NULL, or [WK_ATTN_PASSES]: the kernel adds the time-stamp-counter
+                          * ticks of each of its passes (wk_attention_profiled) */
 } wk_attn_rows_args;
+
+/* The passes of a microkernel call, as wk_attention_profiled reports them.  A kernel that
+ * interleaves them (AVX2: softmax and P·V per key segment) times each piece; the scalar spec
+ * runs row by row and reports nothing. */
+enum { WK_ATTN_PASS_QK, WK_ATTN_PASS_SOFTMAX, WK_ATTN_PASS_PV, WK_ATTN_PASSES };
+
+/* A time stamp for the pass timing (wk_attn_tick: only when profiled): the TSC where there is one (a few cycles, no system call),
+ * else the monotonic clock in ns. */
+static inline uint64_t wk_attn_ticks_now(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  return __builtin_ia32_rdtsc();
+#else
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+#endif
+}
+
+static inline uint64_t wk_attn_tick(const wk_attn_rows_args *a) {
+  return a->pass_ticks ? wk_attn_ticks_now() : 0;
+}
+
+/* Adds t1 − t0 to pass `pass` of a profiled call. */
+static inline void wk_attn_tick_add(const wk_attn_rows_args *a, int pass, uint64_t t0,
+                                    uint64_t t1) {
+  if (a->pass_ticks) a->pass_ticks[pass] += t1 - t0;
+}
+
+/* wk_attention_ex that also adds, over every microkernel call and thread, each pass's ticks to
+ * ticks[WK_ATTN_PASSES] (the benchmark's per-pass breakdown; the unit is wk_attn_tick's).  The
+ * output is the same as wk_attention_ex's. */
+wk_status wk_attention_profiled(wk_context *ctx, const wk_attention_params *p, void *workspace,
+                                size_t workspace_size, uint64_t ticks[WK_ATTN_PASSES]);
 
 /* The last step of the spec, per row r of a block: with f = (1.0 / (double)sum[r])·ratio (0 when
  * sum[r] = 0), int8 output = rint(clamp((double)acc·f, −128, 127)) (nearest even; the bounds

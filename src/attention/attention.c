@@ -248,6 +248,7 @@ typedef struct attn_run {
   double *ratio;     /* [heads] v_scale[h] / out_scale (int8) or v_scale[h] (f32) */
   uint8_t *thread_mem; /* [threads][per_thread] */
   size_t per_thread;
+  uint64_t *ticks;   /* NULL, or [WK_ATTN_PASSES]: summed pass ticks (wk_attention_profiled) */
 } attn_run;
 
 static void pack_task(void *ctx, size_t h, int thread) {
@@ -287,7 +288,12 @@ static void block_task(void *ctx, size_t task, int thread) {
       .acc = acc,
       .sum = sum,
   };
+  uint64_t ticks[WK_ATTN_PASSES] = {0};
+  if (r->ticks) a.pass_ticks = ticks;
   r->kern->rows(&a);
+  if (r->ticks)
+    for (int i = 0; i < WK_ATTN_PASSES; i++)
+      __atomic_fetch_add(&r->ticks[i], ticks[i], __ATOMIC_RELAXED);
 
   size_t es = p->out_type == WK_DTYPE_F32 ? sizeof(float) : 1;
   wk_attn_store_args st = {
@@ -310,8 +316,8 @@ static float view_scale(const wk_q8_view *v, int h, int i) {
   return v->head_scale ? v->head_scale[h] : v->scale;
 }
 
-WK_API wk_status wk_attention_ex(wk_context *ctx, const wk_attention_params *p, void *workspace,
-                          size_t workspace_size) {
+static wk_status run(wk_context *ctx, const wk_attention_params *p, void *workspace,
+                     size_t workspace_size, uint64_t *ticks) {
   if (!ctx || !p) return wk_error(WK_STATUS_INVALID_ARGUMENT, "attention: NULL context or params");
   wk_status s = check_params(p);
   if (s != WK_STATUS_OK) return s;
@@ -333,7 +339,7 @@ WK_API wk_status wk_attention_ex(wk_context *ctx, const wk_attention_params *p, 
                     "attention: workspace of %zu bytes, %zu needed (wk_attention_workspace_size)",
                     workspace_size, L.total);
   uint8_t *base = (uint8_t *)(((uintptr_t)workspace + 63) & ~(uintptr_t)63);
-  attn_run r = {.p = p, .kern = ctx->k->attention};
+  attn_run r = {.p = p, .kern = ctx->k->attention, .ticks = ticks};
   r.blocks_per_head = (lq + WK_ATTN_BLOCK_ROWS - 1) / WK_ATTN_BLOCK_ROWS;
   r.kp_size = L.kp_size, r.vp_size = L.vp_size, r.per_thread = L.per_thread;
   r.kp = base + L.kp, r.vp = base + L.vp;
@@ -361,6 +367,17 @@ WK_API wk_status wk_attention_ex(wk_context *ctx, const wk_attention_params *p, 
   wk_threadpool_run(ctx->pool, (size_t)heads * r.blocks_per_head, block_task, &r);
   wk_free(owned);
   return WK_STATUS_OK;
+}
+
+WK_API wk_status wk_attention_ex(wk_context *ctx, const wk_attention_params *p, void *workspace,
+                          size_t workspace_size) {
+  return run(ctx, p, workspace, workspace_size, NULL);
+}
+
+wk_status wk_attention_profiled(wk_context *ctx, const wk_attention_params *p, void *workspace,
+                                size_t workspace_size, uint64_t ticks[WK_ATTN_PASSES]) {
+  if (!ticks) return wk_error(WK_STATUS_INVALID_ARGUMENT, "attention: NULL ticks");
+  return run(ctx, p, workspace, workspace_size, ticks);
 }
 
 WK_API wk_status wk_attention(wk_context *ctx, const wk_attention_params *p) {
