@@ -34,6 +34,8 @@ void wk_cli_print_transcribe_options(FILE *f, const char *name) {
         "  --task T                  transcribe (default) or translate (to English)\n"
         "  --beam N                  beam search with N beams (1 … 64); 0: greedy (default)\n"
         "  --patience P              beam search patience (default 1.0)\n"
+        "  --best-of N               samples per window at temperatures above 0, the most\n"
+        "                            likely kept (1 … 64; default 1; the whisper CLI uses 5)\n"
         "  --length-penalty A        0 … 1: ((5 + length) / 6)^A; default: length normalization\n"
         "  --temperature T[,T…]      temperatures tried in order (default 0,0.2,0.4,0.6,0.8,1)\n"
         "  --compression-ratio-threshold X, --logprob-threshold X, --no-speech-threshold X\n"
@@ -68,6 +70,7 @@ enum {
   OPT_NO_CONDITION,
   OPT_NO_TIMESTAMPS,
   OPT_PROMPT,
+  OPT_BEST_OF,
   OPT_SEED,
   OPT_SAMPLE_LEN,
   OPT_PRECISION,
@@ -80,6 +83,7 @@ static const struct option longopts[] = {
     {"task", required_argument, NULL, OPT_TASK},
     {"beam", required_argument, NULL, OPT_BEAM},
     {"patience", required_argument, NULL, OPT_PATIENCE},
+    {"best-of", required_argument, NULL, OPT_BEST_OF},
     {"length-penalty", required_argument, NULL, OPT_LENGTH_PENALTY},
     {"temperature", required_argument, NULL, OPT_TEMPERATURE},
     {"compression-ratio-threshold", required_argument, NULL, OPT_CR},
@@ -305,6 +309,10 @@ int wk_cmd_transcribe(const wk_cli_command *self, int argc, char **argv, wk_cli_
     case OPT_BEAM:
       if (wk_cli_parse_long(PROG, "--beam", a.arg, 0, 64, &n)) goto done;
       p.beam_size = (int)n;
+      break;
+    case OPT_BEST_OF:
+      if (wk_cli_parse_long(PROG, "--best-of", a.arg, 1, 64, &n)) goto done;
+      p.best_of = (int)n;
       break;
     case OPT_PATIENCE:
       if (parse_value("--patience", a.arg, 0.01, 64, 0, &v)) goto done;

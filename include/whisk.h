@@ -405,6 +405,9 @@ typedef struct wk_transcribe_params {
                                on the first window (multilingual models; ".en" models: English) */
   int translate;            /* task translate (to English) instead of transcribe */
   int beam_size;            /* 0: greedy (transcribe()'s default); 1 … 64: beam search */
+  int best_of;              /* sampling (temperatures > 0): that many samples per window, the
+                               most likely kept; 0 or 1: one (transcribe()'s default; the
+                               whisper command line uses 5); ≤ 64 */
   float patience;           /* beam search; ≤ 0: 1.0 */
   float length_penalty;     /* < 0: length normalization (default); 0 … 1: Google's α */
   float temperatures[WK_MAX_TEMPERATURES]; /* tried in order; default 0, 0.2, 0.4 … 1.0 */

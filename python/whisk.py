@@ -112,7 +112,7 @@ _ProgressFn = ctypes.CFUNCTYPE(_c_int, _c_void_p, ctypes.POINTER(_Progress))
 
 class _Params(ctypes.Structure):  # wk_transcribe_params
     _fields_ = [("language", _c_char_p), ("translate", _c_int), ("beam_size", _c_int),
-                ("patience", ctypes.c_float), ("length_penalty", ctypes.c_float),
+                ("best_of", _c_int), ("patience", ctypes.c_float), ("length_penalty", ctypes.c_float),
                 ("temperatures", ctypes.c_float * MAX_TEMPERATURES), ("n_temperatures", _c_int),
                 ("compression_ratio_threshold", ctypes.c_double),
                 ("logprob_threshold", ctypes.c_double), ("no_speech_threshold", ctypes.c_double),
@@ -327,7 +327,8 @@ class Transcriber(_Handle):
     transcribe(pcm, **options) → transcribe()'s result dict {"text", "segments", "language"}
     plus "duration", "n_windows", "n_fallbacks", "n_tokens", "mel_ms", "encode_ms",
     "decode_ms".  Options (openai/whisper's names): language (None: detected), task
-    ("transcribe" | "translate"), beam_size (None: greedy), patience, length_penalty,
+    ("transcribe" | "translate"), beam_size (None: greedy), best_of (samples per window at
+    temperatures > 0; None: 1), patience, length_penalty,
     temperature (a number or a sequence), compression_ratio_threshold, logprob_threshold,
     no_speech_threshold (None: off), condition_on_previous_text, initial_prompt,
     without_timestamps, suppress_blank, suppress_tokens ("-1" or ""), max_initial_timestamp,
@@ -345,7 +346,7 @@ class Transcriber(_Handle):
         self._h, self.ctx, self.precision = h, ctx, precision
 
     def transcribe(self, pcm, ctx=None, language=None, task="transcribe", beam_size=None,
-                   patience=None, length_penalty=None, temperature=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
+                   best_of=None, patience=None, length_penalty=None, temperature=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
                    compression_ratio_threshold=2.4, logprob_threshold=-1.0,
                    no_speech_threshold=0.6, condition_on_previous_text=True, initial_prompt=None,
                    without_timestamps=False, suppress_blank=True, suppress_tokens="-1",
@@ -363,6 +364,7 @@ class Transcriber(_Handle):
         p.language = language.encode() if language else None
         p.translate = int(task == "translate")
         p.beam_size = int(beam_size or 0)
+        p.best_of = int(best_of or 0)
         p.patience = float(patience) if patience is not None else 0.0
         p.length_penalty = float(length_penalty) if length_penalty is not None else -1.0
         for i, t in enumerate(temps):

@@ -69,7 +69,7 @@ static int decode(const env *e, int p, const wk_decode_options *o, const int *pr
                   wk_decode_result *res) {
   memset(res, 0, sizeof *res);
   wk_decoder_state *st = NULL;
-  const int ok = !wk_decoder_state_create(e->dec[p], o->beam_size ? o->beam_size : 1, &st) &&
+  const int ok = !wk_decoder_state_create(e->dec[p], wk_decode_rows(o), &st) &&
                  !wk_decoder_set_audio(e->ctx, e->dec[p], st, e->s->features, e->s->n_audio) &&
                  !wk_decode_window(e->ctx, e->dec[p], st, e->tok, o, pr, np, res);
   if (!ok) fprintf(stderr, "decode: %s\n", wk_last_error());

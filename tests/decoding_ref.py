@@ -129,14 +129,57 @@ def topk(lp, k):  # descending, the lower id first on ties
     return order[:k]
 
 
+def rank(cands, lps, lp_alpha):
+    """MaximumLikelihoodRanker: the index of the best sum / length penalty, the first on ties."""
+    best, best_score = 0, None
+    for i, (c, s) in enumerate(zip(cands, lps)):
+        n = len(c)
+        pen = n if lp_alpha is None else ((5 + n) / 6) ** lp_alpha
+        sc = s / (pen if pen != 0 else 1)
+        if best_score is None or sc > best_score:
+            best, best_score = i, sc
+    return best
+
+
 def decode(logits_fn, sp, filt, initial, sot_index, beam, temp, patience, lp_alpha, seed,
-           sample_len, n_ctx):
+           sample_len, n_ctx, best_of=1):
     """decoding.py's DecodingTask.run for one audio; logits_fn([history, …]) → float64 logits
-    [n][n_vocab] of each history's last position."""
+    [n][n_vocab] of each history's last position.  best_of n (greedy at temp > 0): n rows
+    sampled side by side (n_group), row 0, 1, … drawing in turn from the one generator, a row
+    that has ended drawing nothing and taking eot again; the ranker picks one."""
     nsp = logits_fn([initial[: sot_index + 1]])[0]
     m = nsp.max()
     no_speech = math.exp(nsp[sp.no_speech] - m) / np.exp(nsp - m).sum()
     eot = sp.eot
+    if not beam and temp > 0 and best_of > 1:  # GreedyDecoder on a group of rows
+        rows = [list(initial) for _ in range(best_of)]
+        totals = [0.0] * best_of
+        state = seed
+        for _ in range(sample_len):
+            for g in range(best_of):
+                tokens = rows[g]
+                if len(tokens) > len(initial) and tokens[-1] == eot:
+                    tokens.append(eot)
+                    continue
+                x = logits_fn([tokens])[0]
+                filt.apply(x, tokens)
+                state = (state + GOLDEN) & M64
+                z = state
+                z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+                z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+                z ^= z >> 31
+                w = np.exp((x - x.max()) / temp)
+                c = np.cumsum(w)
+                u = float(z >> 11) * 2.0**-53 * c[-1]
+                above = np.flatnonzero(c > u)
+                nxt = int(above[0]) if len(above) else int(np.flatnonzero(np.isfinite(x))[-1])
+                totals[g] += log_softmax(x)[nxt]
+                tokens.append(nxt)
+            if all(r[-1] == eot for r in rows) or len(rows[0]) > n_ctx:
+                break
+        cands = [(r[len(initial):] + [eot])[: (r[len(initial):] + [eot]).index(eot)] for r in rows]
+        b = rank(cands, totals, lp_alpha)
+        return cands[b], totals[b], totals[b] / (len(cands[b]) + 1), no_speech
     if not beam:  # GreedyDecoder, one row
         tokens = list(initial)
         total = 0.0
@@ -211,13 +254,7 @@ def decode(logits_fn, sp, filt, initial, sot_index, beam, temp, patience, lp_alp
     cands = [list(q[len(initial):]) for q in finished]
     cands = [c[: c.index(eot)] for c in cands]
     lps = list(finished.values())
-    best, best_score = 0, None
-    for i, (c, s) in enumerate(zip(cands, lps)):
-        n = len(c)
-        pen = n if lp_alpha is None else ((5 + n) / 6) ** lp_alpha
-        sc = s / (pen if pen != 0 else 1)
-        if best_score is None or sc > best_score:
-            best, best_score = i, sc
+    best = rank(cands, lps, lp_alpha)
     return cands[best], lps[best], lps[best] / (len(cands[best]) + 1), no_speech
 
 
@@ -479,11 +516,13 @@ def main():
             f = head.split()
             name, beam, temp, pat, lp, seed, ts, mit, sl, sot = f[1], int(f[2]), float(f[3]), \
                 float(f[4]), float(f[5]), int(f[6]), int(f[7]), int(f[8]), int(f[9]), int(f[10])
-            init = [int(t) for t in f[11].split(",")]
+            best_of = int(f[11])
+            init = [int(t) for t in f[12].split(",")]
             filt = Filters(SCRIPT, SCRIPT_BLANK, SCRIPT_SUPPRESS, len(init), True, ts,
                            None if mit < 0 else mit)
             want = decode(lambda hs: np.array([script_logits(h) for h in hs]), SCRIPT, filt, init, sot, beam, temp,
-                          pat if pat > 0 else None, None if lp < 0 else lp, seed, sl or 32, 64)
+                          pat if pat > 0 else None, None if lp < 0 else lp, seed, sl or 32, 64,
+                          best_of)
             ok = compare(name, parse_result(line), want, 1e-9, False) and ok
             n += 1
     else:

@@ -92,6 +92,7 @@ with whisk.Model(model_path) as model:
         check(open(srt, "rb").read() == open(os.path.join(ref, "transcript.srt"), "rb").read(),
               "srt written from Python differs")
         raises(1, tr.transcribe, pcm, language="klingon")
+        raises(1, tr.transcribe, pcm, best_of=65)                  # best_of reaches the C side
         raises(7, tr.transcribe, pcm, progress=lambda p: True)     # cancelled
         raises(1, tr.write, got, "doc", srt)
 same(whisk.encode_file(model_path, audio_path, "int8", threads=2), "int8")

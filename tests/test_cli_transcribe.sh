@@ -34,7 +34,8 @@ FAST="--temperature 0 --sample-len 48"
 for args in "" "$HELLO" "-m $M" "-m $M --format doc $HELLO" "-m $M --beam 65 $HELLO" \
             "-m $M -l klingon $HELLO" "-m $M --task dance $HELLO" "-m $M --temperature 0,x $HELLO" \
             "-m $M --temperature , $HELLO" "-m $M - -" "-m $M -o - $HELLO $HELLO" \
-            "-m $M --no-speech-threshold 2 $HELLO"; do
+            "-m $M --no-speech-threshold 2 $HELLO" "-m $M --best-of 0 $HELLO" \
+            "-m $M --best-of 65 $HELLO"; do
   # shellcheck disable=SC2086
   "$W" transcribe $args >/dev/null 2>"$T/err"; rc=$?
   if [ $rc -eq 2 ] && grep -q "^whisk transcribe: " "$T/err"; then ok "usage error: '$args'"
@@ -49,6 +50,11 @@ rc=$?
 if [ $rc -eq 1 ] && grep -q "bad.wav" "$T/err" && [ -s "$T/mixed/hello.txt" ] &&
    [ ! -e "$T/mixed/bad.txt" ]; then ok "bad AUDIO among good ones: exit 1, the good one written"
 else fail "bad AUDIO among good: exit $rc"; cat "$T/err"; ls "$T/mixed"; fi
+
+# ── --best-of: three samples per window at T 0.5, the most likely kept ──
+"$W" transcribe -m "$M" --temperature 0.5 --best-of 3 --sample-len 16 -f txt -o - "$HELLO" \
+  >"$T/best" 2>"$T/err" && [ -s "$T/best" ] && ok "--best-of 3" ||
+  { fail "--best-of 3: exit $?"; cat "$T/err"; }
 
 [ -n "$PY" ] || { echo "SKIP: no python3 for the format checks"; [ $fails -eq 0 ] && exit 77; exit 1; }
 

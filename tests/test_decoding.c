@@ -114,24 +114,31 @@ typedef struct script_case {
   uint64_t seed;
   int timestamps, mit, sample_len;
   int init[8], n_init, sot;
+  int best_of;
 } script_case;
 
 static const script_case cases[] = {
-    {"greedy", 0, 0.0f, -1, -1, 0, 1, 5, 0, {91, 92, 94}, 3, 0},
-    {"greedy_prompt", 0, 0.0f, -1, -1, 0, 1, 5, 0, {96, 3, 4, 91, 92, 94}, 6, 3},
-    {"greedy_nots", 0, 0.0f, -1, -1, 0, 0, 5, 0, {91, 92, 94, 98}, 4, 0},
-    {"greedy_nolimit_short", 0, 0.0f, -1, -1, 0, 1, -1, 7, {91, 92, 94}, 3, 0},
-    {"sample_t07", 0, 0.7f, -1, -1, 42, 1, 5, 0, {91, 92, 94}, 3, 0},
-    {"sample_t1", 0, 1.0f, -1, -1, 7, 1, 5, 0, {91, 92, 94}, 3, 0},
-    {"beam5", 5, 0.0f, -1, -1, 0, 1, 5, 0, {91, 92, 94}, 3, 0},
-    {"beam5_prompt", 5, 0.0f, -1, -1, 0, 1, 5, 0, {96, 3, 4, 91, 92, 94}, 6, 3},
-    {"beam5_patience2", 5, 0.0f, 2.0f, -1, 0, 1, 5, 0, {91, 92, 94}, 3, 0},
-    {"beam4_patience05", 4, 0.0f, 0.5f, -1, 0, 1, 5, 0, {91, 92, 94}, 3, 0},
-    {"beam3_lp05", 3, 0.0f, -1, 0.5f, 0, 1, 5, 0, {91, 92, 94}, 3, 0},
-    {"beam5_lp0", 5, 0.0f, -1, 0.0f, 0, 1, 5, 0, {91, 92, 94}, 3, 0},
-    {"beam5_nots", 5, 0.0f, -1, -1, 0, 0, 5, 0, {91, 92, 94, 98}, 4, 0},
-    {"beam2_short", 2, 0.0f, -1, -1, 0, 1, 5, 6, {91, 92, 94}, 3, 0},
-    {"beam1", 1, 0.0f, -1, -1, 0, 1, 5, 0, {91, 92, 94}, 3, 0},
+    {"greedy", 0, 0.0f, -1, -1, 0, 1, 5, 0, {91, 92, 94}, 3, 0, 0},
+    {"greedy_prompt", 0, 0.0f, -1, -1, 0, 1, 5, 0, {96, 3, 4, 91, 92, 94}, 6, 3, 0},
+    {"greedy_nots", 0, 0.0f, -1, -1, 0, 0, 5, 0, {91, 92, 94, 98}, 4, 0, 0},
+    {"greedy_nolimit_short", 0, 0.0f, -1, -1, 0, 1, -1, 7, {91, 92, 94}, 3, 0, 0},
+    {"sample_t07", 0, 0.7f, -1, -1, 42, 1, 5, 0, {91, 92, 94}, 3, 0, 0},
+    {"sample_t1", 0, 1.0f, -1, -1, 7, 1, 5, 0, {91, 92, 94}, 3, 0, 0},
+    {"beam5", 5, 0.0f, -1, -1, 0, 1, 5, 0, {91, 92, 94}, 3, 0, 0},
+    {"beam5_prompt", 5, 0.0f, -1, -1, 0, 1, 5, 0, {96, 3, 4, 91, 92, 94}, 6, 3, 0},
+    {"beam5_patience2", 5, 0.0f, 2.0f, -1, 0, 1, 5, 0, {91, 92, 94}, 3, 0, 0},
+    {"beam4_patience05", 4, 0.0f, 0.5f, -1, 0, 1, 5, 0, {91, 92, 94}, 3, 0, 0},
+    {"beam3_lp05", 3, 0.0f, -1, 0.5f, 0, 1, 5, 0, {91, 92, 94}, 3, 0, 0},
+    {"beam5_lp0", 5, 0.0f, -1, 0.0f, 0, 1, 5, 0, {91, 92, 94}, 3, 0, 0},
+    {"beam5_nots", 5, 0.0f, -1, -1, 0, 0, 5, 0, {91, 92, 94, 98}, 4, 0, 0},
+    {"beam2_short", 2, 0.0f, -1, -1, 0, 1, 5, 6, {91, 92, 94}, 3, 0, 0},
+    {"beam1", 1, 0.0f, -1, -1, 0, 1, 5, 0, {91, 92, 94}, 3, 0, 0},
+    /* best_of: rows sampled side by side, ending at different steps, then ranked */
+    {"sample_t07_best5", 0, 0.7f, -1, -1, 42, 1, 5, 0, {91, 92, 94}, 3, 0, 5},
+    {"sample_t1_best3_prompt", 0, 1.0f, -1, -1, 7, 1, 5, 0, {96, 3, 4, 91, 92, 94}, 6, 3, 3},
+    {"sample_t05_best4_lp05", 0, 0.5f, -1, 0.5f, 3, 1, 5, 0, {91, 92, 94}, 3, 0, 4},
+    {"sample_t1_best8_short", 0, 1.0f, -1, -1, 11, 1, 5, 9, {91, 92, 94}, 3, 0, 8},
+    {"greedy_best5", 0, 0.0f, -1, -1, 0, 1, 5, 0, {91, 92, 94}, 3, 0, 5}, /* T 0: ignored */
 };
 #define N_CASES (int)(sizeof cases / sizeof cases[0])
 
@@ -144,20 +151,22 @@ static void print_result(const char *name, const wk_decode_result *res) {
 static void run_script_case(const script_case *c, int print) {
   static script_src s;
   memset(&s, 0, sizeof s);
-  s.n_beams = c->beam ? c->beam : 1;
   const wk_logits_source src = {&s, SCRIPT_V, SCRIPT_CTX, script_step, script_reorder};
   wk_decode_rules r = script_rules(c->n_init, c->timestamps, c->mit);
   wk_decode_options o;
   wk_decode_options_default(&o);
   o.beam_size = c->beam, o.temperature = c->temp, o.patience = c->patience;
   o.length_penalty = c->lp, o.seed = c->seed, o.sample_len = c->sample_len;
+  o.best_of = c->best_of;
+  s.n_beams = wk_decode_rows(&o);
   wk_decode_result res;
   const wk_status st = wk_decode_run(&src, &r, &o, c->init, c->n_init, c->sot, &res);
   CHECK(st == WK_STATUS_OK, "%s: %s", c->name, wk_last_error());
   if (st) return;
   if (print) {
-    printf("CASE %s %d %.9g %.9g %.9g %llu %d %d %d %d ", c->name, c->beam, c->temp, c->patience,
-           c->lp, (unsigned long long)c->seed, c->timestamps, c->mit, c->sample_len, c->sot);
+    printf("CASE %s %d %.9g %.9g %.9g %llu %d %d %d %d %d ", c->name, c->beam, c->temp,
+           c->patience, c->lp, (unsigned long long)c->seed, c->timestamps, c->mit, c->sample_len,
+           c->sot, c->best_of);
     for (int i = 0; i < c->n_init; i++) printf("%s%d", i ? "," : "", c->init[i]);
     printf(" ");
     print_result("", &res);
@@ -205,6 +214,11 @@ static void test_errors(void) {
   CHECK(wk_decode_run(&src, &r, &o, init, 2, 0, &res) == WK_STATUS_INVALID_ARGUMENT, "sample_begin");
   o.beam_size = 65;
   CHECK(wk_decode_run(&src, &r, &o, init, 3, 0, &res) == WK_STATUS_INVALID_ARGUMENT, "beam 65");
+  o.beam_size = 0, o.best_of = 65;
+  CHECK(wk_decode_run(&src, &r, &o, init, 3, 0, &res) == WK_STATUS_INVALID_ARGUMENT, "best_of 65");
+  o.best_of = -1;
+  CHECK(wk_decode_run(&src, &r, &o, init, 3, 0, &res) == WK_STATUS_INVALID_ARGUMENT, "best_of -1");
+  o.best_of = 0;
   o.beam_size = 0, o.temperature = NAN;
   CHECK(wk_decode_run(&src, &r, &o, init, 3, 0, &res) == WK_STATUS_INVALID_ARGUMENT, "NaN temp");
   o.temperature = 0.0f, o.length_penalty = 2.0f;

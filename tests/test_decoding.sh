@@ -1,7 +1,8 @@
 #!/bin/sh
 # test_decoding.sh TEST_DECODING DECODING_DUMP — src/decode/decoding.c token-identical to a
 # float64 NumPy implementation of openai/whisper's decoding.py (tests/decoding_ref.py):
-#   1. the scripted logits source (tests/decoding_script.h): greedy, sampling (T 0.7, 1.0),
+#   1. the scripted logits source (tests/decoding_script.h): greedy, sampling (T 0.7, 1.0; best_of
+#      3, 4, 5, 8 and ignored at T 0),
 #      beam 1/2/3/4/5, patience 0.5 and 2, length penalty 0 and 0.5, prompt, without timestamps,
 #      no initial-timestamp limit, short sample_len — tokens identical, sums within 1e-9;
 #   2. synthetic tiny and base decoders (tests/decoding_dump.c: the token embedding scaled for

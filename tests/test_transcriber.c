@@ -179,6 +179,22 @@ int main(int argc, char **argv) {
 
     }
     if (!prec && !threads_only) {
+      /* best_of 3 at the fallback temperature (three samples per window, the most likely
+       * kept): the same bytes on 1 and 2 threads, a transcript of the right shape, and — with
+       * these seeds — another choice than the single sample's (the option reaches the decoder) */
+      wk_transcribe_params bo = q;
+      bo.best_of = 3;
+      wk_transcription b1, b2;
+      CHECK(!wk_transcribe(c1, tr, pcm.samples, pcm.n_samples, &bo, &b1) &&
+                !wk_transcribe(c2, tr, pcm.samples, pcm.n_samples, &bo, &b2),
+            "best_of 3: %s", wk_last_error());
+      check_shape(&b1, duration, "best_of 3");
+      same(&b1, &b2, "best_of 3: 1 vs 2 threads");
+      CHECK(b1.text && r1.text && strcmp(b1.text, r1.text) != 0,
+            "best_of 3 transcribed exactly the single sample's text");
+      wk_transcription_free(&b1);
+      wk_transcription_free(&b2);
+
       /* cancellation: after the first window */
       int calls = 0;
       wk_transcribe_params cp = q;
@@ -211,6 +227,9 @@ int main(int argc, char **argv) {
       b = q, b.beam_size = 65;
       CHECK(wk_transcribe(c2, tr, pcm.samples, pcm.n_samples, &b, &rb) ==
                 WK_STATUS_INVALID_ARGUMENT, "beam 65 accepted");
+      b = q, b.best_of = 65;
+      CHECK(wk_transcribe(c2, tr, pcm.samples, pcm.n_samples, &b, &rb) ==
+                WK_STATUS_INVALID_ARGUMENT, "best_of 65 accepted");
       b = q, b.logprob_threshold = -INFINITY;
       CHECK(wk_transcribe(c2, tr, pcm.samples, pcm.n_samples, &b, &rb) ==
                 WK_STATUS_INVALID_ARGUMENT, "infinite threshold accepted");

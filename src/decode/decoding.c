@@ -122,14 +122,15 @@ wk_status wk_decode_run(const wk_logits_source *src, const wk_decode_rules *r,
       return wk_error(WK_STATUS_INVALID_ARGUMENT, "wk_decode_run: initial token %d out of range",
                       initial[i]);
   if (!(o->temperature >= 0.0f) || !isfinite(o->temperature) || o->beam_size < 0 ||
-      o->beam_size > WK_DECODE_MAX_BEAMS || !(o->length_penalty <= 1.0f) || o->sample_len < 0 ||
-      !isfinite(o->patience))
+      o->beam_size > WK_DECODE_MAX_BEAMS || o->best_of < 0 || o->best_of > WK_DECODE_MAX_BEAMS ||
+      !(o->length_penalty <= 1.0f) || o->sample_len < 0 || !isfinite(o->patience))
     return wk_error(WK_STATUS_INVALID_ARGUMENT,
-                    "wk_decode_run: bad options (temperature %g, beam %d, length_penalty %g, "
-                    "sample_len %d, patience %g)",
-                    o->temperature, o->beam_size, o->length_penalty, o->sample_len, o->patience);
+                    "wk_decode_run: bad options (temperature %g, beam %d, best_of %d, "
+                    "length_penalty %g, sample_len %d, patience %g)",
+                    o->temperature, o->beam_size, o->best_of, o->length_penalty, o->sample_len,
+                    o->patience);
   const int beam = o->beam_size > 0;
-  const int B = beam ? o->beam_size : 1;
+  const int B = wk_decode_rows(o); /* beams, or the sampled group (best_of), or 1 */
   /* past n_ctx steps the sequence would pass n_ctx tokens and stop anyway: the same loop */
   const int sample_len = o->sample_len ? (o->sample_len < n_ctx ? o->sample_len : n_ctx) : n_ctx / 2;
   const double patience = o->patience > 0.0f ? o->patience : 1.0;
@@ -194,41 +195,50 @@ wk_status wk_decode_run(const wk_logits_source *src, const wk_decode_rules *r,
   for (int i = 0; i < sample_len && st == WK_STATUS_OK; i++) {
     double lse_row[WK_DECODE_MAX_BEAMS]; /* log Σ exp of each filtered row */
     for (int b = 0; b < B; b++) {
+      if (!beam && L > n_initial && tok[(size_t)b * W + L - 1] == r->sp->eot) continue;
       float *x = logits + (size_t)b * V;
       lse_row[b] = wk_decode_filter(r, x, tok + (size_t)b * W, L);
       if (isnan(lse_row[b])) lse_row[b] = logsumexp(x, V);
     }
     int completed;
-    if (!beam) { /* GreedyDecoder, one row */
-      const float *x = logits;
-      int next = 0;
-      if (o->temperature == 0.0f) {
-        for (int v = 1; v < V; v++)
-          if (x[v] > x[next]) next = v;
-      } else { /* Categorical(logits / T): inverse CDF of a uniform draw, in double */
-        double m = -INFINITY, tot = 0.0;
-        for (int v = 0; v < V; v++)
-          if (x[v] > m) m = x[v];
-        for (int v = 0; v < V; v++) {
-          terms[v] = exp(((double)x[v] - m) / o->temperature);
-          tot += terms[v];
+    if (!beam) { /* GreedyDecoder: each row in turn; a row that ended stays at eot */
+      completed = 1;
+      for (int b = 0; b < B; b++) {
+        int *tb = tok + (size_t)b * W;
+        if (L > n_initial && tb[L - 1] == r->sp->eot) { /* no draw, its sum unchanged */
+          tb[L] = r->sp->eot;
+          continue;
         }
-        const double u = wk_rng_uniform(&rng) * tot;
-        double c = 0.0;
-        next = -1;
-        for (int v = 0; v < V && next < 0; v++) {
-          if (x[v] == -INFINITY) continue;
-          c += terms[v];
-          if (c > u) next = v;
+        const float *x = logits + (size_t)b * V;
+        int next = 0;
+        if (o->temperature == 0.0f) {
+          for (int v = 1; v < V; v++)
+            if (x[v] > x[next]) next = v;
+        } else { /* Categorical(logits / T): inverse CDF of a uniform draw, in double */
+          double m = -INFINITY, tot = 0.0;
+          for (int v = 0; v < V; v++)
+            if (x[v] > m) m = x[v];
+          for (int v = 0; v < V; v++) {
+            terms[v] = exp(((double)x[v] - m) / o->temperature);
+            tot += terms[v];
+          }
+          const double u = wk_rng_uniform(&rng) * tot;
+          double c = 0.0;
+          next = -1;
+          for (int v = 0; v < V && next < 0; v++) {
+            if (x[v] == -INFINITY) continue;
+            c += terms[v];
+            if (c > u) next = v;
+          }
+          if (next < 0) /* rounding at the top of the CDF: the last allowed token */
+            for (int v = V - 1; v >= 0 && next < 0; v--)
+              if (x[v] != -INFINITY) next = v;
         }
-        if (next < 0) /* rounding at the top of the CDF: the last allowed token */
-          for (int v = V - 1; v >= 0 && next < 0; v--)
-            if (x[v] != -INFINITY) next = v;
+        sum[b] += (double)x[next] - lse_row[b];
+        tb[L] = next;
+        if (next != r->sp->eot) completed = 0;
       }
-      sum[0] += (double)x[next] - lse_row[0];
-      tok[L] = next;
       L++;
-      completed = next == r->sp->eot;
     } else { /* BeamSearchDecoder */
       int n_c = 0;
       for (int j = 0; j < B; j++) {
@@ -310,17 +320,22 @@ wk_status wk_decode_run(const wk_logits_source *src, const wk_decode_rules *r,
   const int *best = NULL;
   int best_len = 0;
   double best_sum = 0.0;
-  if (!beam) {
-    best = tok + n_initial;
-    best_len = L - n_initial;
-    for (int k = 0; k < best_len; k++)
-      if (best[k] == r->sp->eot) {
-        best_len = k;
-        break;
+  {
+    if (!beam) { /* every row is a candidate: its tokens up to the first eot */
+      for (int b = 0; b < B; b++) {
+        const int *tb = tok + (size_t)b * W + n_initial;
+        int n = L - n_initial;
+        for (int k = 0; k < n; k++)
+          if (tb[k] == r->sp->eot) {
+            n = k;
+            break;
+          }
+        memcpy(fin_tok + (size_t)b * fw, tb, (size_t)n * sizeof(int));
+        fin_len[b] = n;
+        fin_sum[b] = sum[b];
       }
-    best_sum = sum[0];
-  } else {
-    if (n_fin < B) { /* the live beams by descending sum, the higher index first on ties */
+      n_fin = B;
+    } else if (n_fin < B) { /* the live beams by descending sum, the higher index first on ties */
       int order[WK_DECODE_MAX_BEAMS];
       for (int b = 0; b < B; b++) {
         int p = b;
@@ -395,13 +410,13 @@ wk_status wk_decode_window(wk_context *ctx, const wk_decoder *dec, wk_decoder_st
   const wk_special_tokens *sp = wk_tokenizer_special(tok);
   int V = 0, n_ctx = 0;
   wk_decoder_dims(dec, &V, &n_ctx, NULL);
-  const int B = o->beam_size > 0 ? o->beam_size : 1;
+  const int B = wk_decode_rows(o);
   if (V != sp->n_vocab)
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "wk_decode_window: decoder n_vocab %d, tokenizer %d",
                     V, sp->n_vocab);
   if (wk_decoder_state_beams(state) != B || wk_decoder_state_position(state) != 0)
     return wk_error(WK_STATUS_INVALID_ARGUMENT,
-                    "wk_decode_window: the state needs %d beams at position 0 (has %d at %d)", B,
+                    "wk_decode_window: the state needs %d rows at position 0 (has %d at %d)", B,
                     wk_decoder_state_beams(state), wk_decoder_state_position(state));
   if (sp->multilingual && (o->language < 0 || o->language >= sp->n_languages))
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "wk_decode_window: language %d", o->language);

@@ -17,7 +17,11 @@
  *       text token (ids < timestamp_begin, eot included) → −inf;
  *   GreedyDecoder (temperature 0: argmax, the lowest id on ties; temperature T > 0: a draw from
  *     softmax(logits / T) with the deterministic wk_rng seeded by options.seed), summing the
- *     log-softmax (of the filtered, untempered logits) of each chosen token, eot included;
+ *     log-softmax (of the filtered, untempered logits) of each chosen token, eot included; with
+ *     best_of = n at T > 0 (decoding.py's n_group), n rows sampled side by side — each step
+ *     draws for row 0, 1, … in turn from the one generator, a row that has ended draws nothing
+ *     and takes eot again (its sum unchanged: sum_logprobs += … · (tokens[:, −1] != eot)) — and
+ *     done when every row has ended; the ranker below picks one of the n;
  *   BeamSearchDecoder: per beam the top beam_size + 1 log-probs (descending, lower id first on
  *     ties), candidates scored sum + logprob (a candidate equal to an earlier one — only when two
  *     beams hold the same tokens, at the first step — replaces its score and source but keeps its
@@ -53,6 +57,9 @@
 typedef struct wk_decode_options {
   float temperature;           /* ≥ 0; 0: argmax (greedy only; beam search ignores it) */
   int beam_size;               /* 0: greedy; 1 … 64: beam search */
+  int best_of;                 /* greedy at temperature > 0: that many independent samples, the
+                                  best ranked kept (0 or 1: one; ignored at temperature 0 and
+                                  with beam search, as transcribe.py drops it); ≤ 64 */
   float patience;              /* beam search; ≤ 0: None (1.0); max_candidates ≤ 4096 */
   float length_penalty;        /* < 0: None (length normalization); 0 … 1: α */
   int sample_len;              /* 0: n_text_ctx / 2 */
@@ -70,6 +77,13 @@ typedef struct wk_decode_options {
  * non-speech, max_initial_timestamp 1.0, English. */
 void wk_decode_options_default(wk_decode_options *o);
 
+/* The rows a decode with these options runs side by side (the decoder state's beams): beam_size
+ * for beam search, best_of when sampling (temperature > 0), else 1. */
+static inline int wk_decode_rows(const wk_decode_options *o) {
+  if (o->beam_size > 0) return o->beam_size;
+  return o->temperature != 0.0f && o->best_of > 1 ? o->best_of : 1;
+}
+
 typedef struct wk_decode_result {
   int *tokens;             /* [n_tokens] the sampled tokens, up to (without) eot; wk_free */
   int n_tokens;
@@ -81,7 +95,7 @@ typedef struct wk_decode_result {
 void wk_decode_result_free(wk_decode_result *r); /* frees tokens, zeroes; accepts NULL */
 
 /* Decodes one window: the state must have audio set (wk_decoder_set_audio) and be at position 0,
- * with wk_decoder_state_beams = beam_size (1 for greedy).  prompt_tokens[n_prompt]: the previous
+ * with wk_decoder_state_beams = wk_decode_rows(o).  prompt_tokens[n_prompt]: the previous
  * text (ids < eot), may be NULL with n_prompt 0.  On failure *out is empty. */
 wk_status wk_decode_window(wk_context *ctx, const wk_decoder *dec, wk_decoder_state *state,
                            const wk_tokenizer *tok, const wk_decode_options *o,
@@ -119,8 +133,8 @@ typedef struct wk_logits_source {
   wk_status (*reorder)(void *user, const int *src_beam);
 } wk_logits_source;
 
-/* The main loop on any source, from initial[n_initial] (sot at sot_index) with n_beams =
- * beam_size (1 for greedy) rows; o->sample_len 0 means n_ctx / 2. */
+/* The main loop on any source, from initial[n_initial] (sot at sot_index) with
+ * wk_decode_rows(o) rows; o->sample_len 0 means n_ctx / 2. */
 wk_status wk_decode_run(const wk_logits_source *src, const wk_decode_rules *r,
                         const wk_decode_options *o, const int *initial, int n_initial,
                         int sot_index, wk_decode_result *out);

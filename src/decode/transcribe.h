@@ -8,9 +8,10 @@
  *     time_offset = seek · 160 / 16000; segment_size = min(3000, content_frames − seek);
  *     features of mel[seek : seek + segment_size] padded to 3000 frames (pad_or_trim);
  *     decode_with_fallback with prompt = all_tokens[prompt_reset_since:]: for each temperature
- *       t (0, 0.2 … 1.0): decode (t > 0: beam_size dropped → sampling), fallback when
- *       compression_ratio > 2.4 or avg_logprob < −1, but not when no_speech_prob > 0.6 and
- *       avg_logprob < −1 (silence); the last result is kept when every temperature fails;
+ *       t (0, 0.2 … 1.0): decode (t > 0: beam_size dropped → sampling, best_of rows side by
+ *       side), fallback when compression_ratio > 2.4 or avg_logprob < −1, but not when
+ *       no_speech_prob > 0.6 and avg_logprob < −1 (silence); the last result is kept when
+ *       every temperature fails;
  *     skip (seek += segment_size) when no_speech_prob > 0.6 unless avg_logprob > −1;
  *     segments: split after each pair of consecutive timestamp tokens (plus the tail when the
  *       tokens end with a single timestamp); start/end = time_offset + pos · 0.02 of the slice's

@@ -131,8 +131,8 @@ typedef struct run {
   float *logits;               /* [n_vocab], for language detection */
   int feat_seek, feat_len;     /* what feat holds (feat_len −1: nothing) */
   unsigned feat_gen;           /* bumped on each new window */
-  wk_decoder_state *st[2];     /* greedy (1 beam), beam search (beam_size beams) */
-  unsigned st_gen[2];          /* the feat_gen whose cross K/V each state holds (0: none) */
+  wk_decoder_state *st[3];     /* greedy (1 row), beam search (beam_size), best_of samples */
+  unsigned st_gen[3];          /* the feat_gen whose cross K/V each state holds (0: none) */
   double encode_ms, decode_ms;
   long long n_tokens;
 } run;
@@ -157,9 +157,11 @@ static wk_status encode_window(run *R, int seek, int len) {
   return WK_STATUS_OK;
 }
 
-/* The decoder state for `beams` beams, holding the current window's cross K/V at position 0. */
-static wk_status state_for(run *R, int beams, wk_decoder_state **out) {
-  const int i = beams > 1;
+/* The decoder state for `beams` rows, holding the current window's cross K/V at position 0: one
+ * kept per kind of decode (greedy, beam search, best_of sampling), so that the temperature
+ * fallback does not rebuild them. */
+static wk_status state_for(run *R, int beams, int sampling, wk_decoder_state **out) {
+  const int i = beams == 1 ? 0 : sampling ? 2 : 1;
   if (R->st[i] && wk_decoder_state_beams(R->st[i]) != beams) {
     wk_decoder_state_free(R->st[i]);
     R->st[i] = NULL;
@@ -193,7 +195,7 @@ static wk_status src_decode(void *u, const wk_decode_options *o, const int *prom
   run *R = u;
   const double t0 = wk_now();
   wk_decoder_state *st = NULL;
-  wk_status s = state_for(R, o->beam_size > 0 ? o->beam_size : 1, &st);
+  wk_status s = state_for(R, wk_decode_rows(o), o->beam_size == 0, &st);
   if (!s) s = wk_decode_window(R->ctx, R->t->dec, st, R->t->tok, o, prompt, n_prompt, out);
   if (!s) R->n_tokens += out->n_steps;
   R->decode_ms += (wk_now() - t0) * 1e3;
@@ -209,7 +211,7 @@ static wk_status src_detect_language(void *u, int *language) {
   if (s) return s;
   const double t0 = wk_now();
   wk_decoder_state *st = NULL;
-  s = state_for(R, 1, &st);
+  s = state_for(R, 1, 0, &st);
   const wk_special_tokens *sp = wk_tokenizer_special(R->t->tok);
   const int sot = sp->sot;
   if (!s) s = wk_decoder_step(R->ctx, R->t->dec, st, &sot, 1, R->logits);
@@ -252,6 +254,9 @@ static wk_status options_of(const wk_transcriber *t, const wk_transcribe_params 
   if (p->beam_size < 0 || p->beam_size > WK_DECODE_MAX_BEAMS)
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "transcribe: beam size %d (0..%d)", p->beam_size,
                     WK_DECODE_MAX_BEAMS);
+  if (p->best_of < 0 || p->best_of > WK_DECODE_MAX_BEAMS)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "transcribe: best_of %d (0..%d)", p->best_of,
+                    WK_DECODE_MAX_BEAMS);
   if (isnan(p->patience) || p->patience > 64 || isnan(p->length_penalty) || p->length_penalty > 1)
     return wk_error(WK_STATUS_INVALID_ARGUMENT,
                     "transcribe: patience %g (≤ 64) or length penalty %g (≤ 1)", (double)p->patience,
@@ -267,6 +272,7 @@ static wk_status options_of(const wk_transcriber *t, const wk_transcribe_params 
   o->no_speech_threshold = p->no_speech_threshold;
   o->condition_on_previous_text = p->condition_on_previous_text != 0;
   o->decode.beam_size = p->beam_size;
+  o->decode.best_of = p->best_of;
   o->decode.patience = p->patience;
   o->decode.length_penalty = p->length_penalty;
   o->decode.suppress_blank = p->suppress_blank != 0;
@@ -404,7 +410,7 @@ WK_API wk_status wk_transcribe(wk_context *ctx, const wk_transcriber *t, const f
 
 done:
   wk_transcribe_result_free(&res);
-  wk_decoder_state_free(R.st[0]), wk_decoder_state_free(R.st[1]);
+  for (int i = 0; i < 3; i++) wk_decoder_state_free(R.st[i]);
   wk_free(mel), wk_free(R.win), wk_free(R.feat), wk_free(R.logits), wk_free(prompt);
   if (st) {
     const double mel_ms = out->mel_ms;
