@@ -45,7 +45,7 @@ void wk_cli_print_transcribe_options(FILE *f, const char *name) {
         "  --prompt TEXT             initial prompt (spelling, names, style)\n"
         "  --seed N                  seed of the sampling at temperatures above 0 (default 0)\n"
         "  --sample-len N            most tokens sampled per window (default: 224)\n"
-        "  -f, --format LIST         txt, srt, vtt, json (comma-separated) or all\n"
+        "  -f, --format LIST         txt, srt, vtt, tsv, json (comma-separated) or all\n"
         "  -o, --output-dir DIR      where the files go (default: next to each AUDIO; stdin:\n"
         "                            ./stdin.*); '-': standard output; -o without -f: all formats\n"
         "  --precision P             int8 (default) or fp32\n"
@@ -100,9 +100,11 @@ static const struct option longopts[] = {
     {0},
 };
 
+#define ALL_FORMATS ((1u << WK_FORMAT_COUNT) - 1)
+
 /* "txt,srt" / "all" → a bit per wk_format; 0 on a bad list. */
 static unsigned parse_formats(const char *s) {
-  if (!strcmp(s, "all")) return 15;
+  if (!strcmp(s, "all")) return ALL_FORMATS;
   unsigned set = 0;
   while (*s) {
     char name[8];
@@ -239,7 +241,7 @@ static int transcribe_file(wk_context *ctx, const wk_transcriber *tr, wk_transcr
     return wk_cli_failure(PROG, "%s: %s", name, wk_last_error());
   }
   int rc = 0;
-  for (int i = 0; i < 4 && !rc; i++) {
+  for (int i = 0; i < WK_FORMAT_COUNT && !rc; i++) {
     if (!(formats >> i & 1)) continue;
     char path[PATH_MAX];
     if (to_stdout) {
@@ -294,8 +296,8 @@ int wk_cmd_transcribe(const wk_cli_command *self, int argc, char **argv, wk_cli_
     case 'o': out_dir = a.arg; break;
     case 'f':
       if (!(formats = parse_formats(a.arg))) {
-        wk_cli_usage_error(PROG, "--format: expected txt, srt, vtt, json (comma-separated) or "
-                                 "all, got '%s'", a.arg);
+        wk_cli_usage_error(PROG, "--format: expected txt, srt, vtt, tsv, json (comma-separated) "
+                                 "or all, got '%s'", a.arg);
         goto done;
       }
       break;
@@ -370,7 +372,7 @@ int wk_cmd_transcribe(const wk_cli_command *self, int argc, char **argv, wk_cli_
     goto done;
   }
   const int to_stdout = out_dir && !strcmp(out_dir, "-");
-  if (out_dir && !formats) formats = to_stdout ? 1 : 15;
+  if (out_dir && !formats) formats = to_stdout ? 1u << WK_FORMAT_TXT : ALL_FORMATS;
   if (to_stdout && n_audio > 1) {
     wk_cli_usage_error(PROG, "-o -: one AUDIO at a time");
     goto done;

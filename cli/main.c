@@ -25,7 +25,7 @@ static const wk_cli_command commands[] = {
     {"attention", wk_cmd_attention, "--q Q.npy --k K.npy --v V.npy ... -o OUT.npy",
      "run the attention kernel on your own int8 tensors", wk_cli_print_attention_options},
     {"transcribe", wk_cmd_transcribe,
-     "-m MODEL AUDIO... [-l LANG] [--beam N] [-f txt,srt,vtt,json] [-o DIR] [--precision P]",
+     "-m MODEL AUDIO... [-l LANG] [--beam N] [-f txt,srt,vtt,tsv,json] [-o DIR] [--precision P]",
      "Whisper's transcript of audio files", wk_cli_print_transcribe_options},
     {"encode", wk_cmd_encode, "-m MODEL AUDIO [-o OUT.npy] [--precision int8|fp32] [--json]",
      "Whisper encoder features of an audio file", wk_cli_print_encode_options},

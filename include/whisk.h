@@ -452,8 +452,8 @@ WK_API wk_status wk_transcribe(wk_context *context, const wk_transcriber *transc
                                const wk_transcribe_params *params, wk_transcription *out);
 WK_API void wk_transcription_free(wk_transcription *transcription); /* accepts NULL; zeroes */
 
-/** Writes the transcript as "txt", "srt", "vtt" or "json" (openai/whisper utils.py's writers;
- *  json is transcribe()'s result dict) to `path` atomically — a temporary file beside it,
+/** Writes the transcript as "txt", "srt", "vtt", "tsv" or "json" (openai/whisper utils.py's
+ *  writers; json is transcribe()'s result dict) to `path` atomically — a temporary file beside it,
  *  flushed and renamed over it, so `path` is never left half-written — or to standard output
  *  when path is "-". */
 WK_API wk_status wk_transcription_write(const wk_transcription *transcription, const char *format,

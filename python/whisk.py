@@ -23,7 +23,7 @@ Needs NumPy (Debian: python3-numpy) and libwhisk.so, looked for in this order:
 
     with whisk.Transcriber(ctx, model, "int8") as tr:    # reuse for many files
         result = tr.transcribe(pcm, beam_size=5, progress=lambda p: print(p["done_seconds"]))
-        tr.write(result, "srt", "speech.srt")           # txt, srt, vtt, json (atomic)
+        tr.write(result, "srt", "speech.srt")           # txt, srt, vtt, tsv, json (atomic)
 
 Every failing call raises whisk.Error(status, message): .status is the wk_status code, .name
 its wk_status_string, .message wk_last_error().  Results are copies owned by NumPy; objects
@@ -415,7 +415,7 @@ class Transcriber(_Handle):
             _lib.wk_transcription_free(ctypes.byref(r))
 
     def write(self, result, fmt, path):
-        """Writes a transcribe() result as fmt ("txt", "srt", "vtt", "json") to path
+        """Writes a transcribe() result as fmt ("txt", "srt", "vtt", "tsv", "json") to path
         (atomically; "-": standard output) with whisk's writers."""
         segs = result["segments"]
         arr = (_Segment * max(1, len(segs)))()

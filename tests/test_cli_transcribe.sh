@@ -1,14 +1,14 @@
 #!/bin/sh
 # whisk transcribe end to end (issue 9 item 4, issue 10's kill test), on a synthetic tiny model:
-#   - a ~2-minute file (hello.wav × 14) in all four formats: the json parses and its segments
-#     are in order and non-overlapping, the srt and vtt cues carry the json's times in their
-#     formats (utils.py's rules), the txt lines are the segments' stripped texts, and standard
-#     output (no -f) is that same text;
+#   - a ~2-minute file (hello.wav × 14) in all five formats: the json parses and its segments
+#     are in order and non-overlapping, the srt, vtt and tsv lines carry the json's times in
+#     their formats (utils.py's rules), the txt lines are the segments' stripped texts, and
+#     standard output (no -f) is that same text;
 #   - the same file on standard input ('-') gives the same json (named stdin.json);
 #   - kill -9 at random points while writing -f all: every transcript left under its final name
 #     is whole (identical to a finished run's); temporary files are the only debris;
 #   - usage errors exit 2; an unreadable AUDIO among good ones: its message, exit 1, the others
-#     still written.
+#     still written; --best-of 3 at T 0.5 runs.
 # Usage: test_cli_transcribe.sh WHISK SAMPLES_DIR.  Needs a python3 (standard library only)
 # for the format checks: skips (77) without one, after the checks that need none.
 # WK_TEST_REPEAT (hello.wav × 14 by default: 2 minutes) and WK_TEST_KILLS (10) shorten it for
@@ -73,7 +73,7 @@ mkdir -p "$T/all"
 grep -q '^whisk transcribe: .*long.wav: [0-9.]* s of audio, language .*tokens/s.*realtime' "$T/err" &&
   ok "summary line: $(tail -1 "$T/err")" || { fail "no summary line"; cat "$T/err"; }
 [ -s "$T/stdout" ] && fail "-f given but text went to stdout"
-"$PY" - "$T/all" long $((REPEAT * 871 - 3100)) <<'EOF' && ok "${REPEAT} × hello.wav: json, srt, vtt, txt agree and are in order" || fail "2-minute formats"
+"$PY" - "$T/all" long $((REPEAT * 871 - 3100)) <<'EOF' && ok "${REPEAT} × hello.wav: json, srt, vtt, txt, tsv agree and are in order" || fail "2-minute formats"
 import json, re, sys
 d, base = sys.argv[1], sys.argv[2]
 j = json.load(open(f"{d}/{base}.json", encoding="utf-8"))
@@ -108,6 +108,10 @@ want = "WEBVTT\n\n" + "".join(f"{ts(s['start'], False, '.')} --> {ts(s['end'], F
 assert vtt == want, "vtt differs"
 txt = open(f"{d}/{base}.txt", encoding="utf-8").read()
 assert txt == "".join(s["text"].strip() + "\n" for s in segs), "txt differs"
+tsv = open(f"{d}/{base}.tsv", encoding="utf-8").read()  # utils.py's WriteTSV
+want = "start\tend\ttext\n" + "".join(f"{round(1000 * s['start'])}\t{round(1000 * s['end'])}\t"
+                                     f"{s['text'].strip().replace(chr(9), ' ')}\n" for s in segs)
+assert tsv == want, "tsv differs"
 EOF
 
 # ── standard output (no -f) is the txt; standard input gives the same transcript ──
@@ -144,13 +148,13 @@ while [ $i -lt "$KILLS" ]; do
   kill -9 $pid 2>/dev/null
   wait $pid 2>/dev/null
   n=0
-  for f in txt srt vtt json; do
+  for f in txt srt vtt tsv json; do
     [ -e "$T/kill/hello.$f" ] || continue
     n=$((n + 1))
     cmp -s "$T/kill/hello.$f" "$T/ref/hello.$f" || fail "killed after ${delay}s: hello.$f is not whole"
   done
-  [ $n -gt 0 ] && [ $n -lt 4 ] && partial=$((partial + 1))
-  echo "kill after ${delay}s of ${t_ref}s: $n of 4 transcripts present, $(ls "$T/kill" | grep -c tmp) temporary"
+  [ $n -gt 0 ] && [ $n -lt 5 ] && partial=$((partial + 1))
+  echo "kill after ${delay}s of ${t_ref}s: $n of 5 transcripts present, $(ls "$T/kill" | grep -c tmp) temporary"
 done
 ok "kill -9 at $KILLS random points ($partial between two formats): no partial transcript under a final name"
 

@@ -1,6 +1,7 @@
-/* test_format.c — the transcript writers (src/decode/format.h): txt/srt/vtt golden output
+/* test_format.c — the transcript writers (src/decode/format.h): txt/srt/vtt/tsv golden output
  * (utils.py's rules: stripping, "-->" → "->", srt times with a comma and hours, vtt with a dot
- * and hours only when nonzero, hours past 99, round half to even), invalid UTF-8 → U+FFFD,
+ * and hours only when nonzero, hours past 99, tsv's integer milliseconds and tabs made spaces,
+ * round half to even), invalid UTF-8 → U+FFFD,
  * argument checks, atomic file writes (a failed write leaves the old file or none, and no
  * temporary file), write errors (/dev/full).
  * `test_format --json PATH`: writes the json of the same transcript (plus segments whose
@@ -18,24 +19,30 @@
 static const int toks0[] = {50364, 2425, 1002, 50489};
 static const wk_segment segs[] = {
     {0.0, 2.5, " Hello world.", toks0, 4, 0, 0.0, -0.25, 1.5, 0.01},
-    {2.5, 62.345, "  Arrow --> here --->  ", NULL, 0, 0, 0.2, -0.5, 2.0, 0.02},
+    {2.5, 62.345, "  Arrow --> here\t--->  ", NULL, 0, 0, 0.2, -0.5, 2.0, 0.02},
     {62.345, 3725.5, "\xe3\x80\x80日本語 \xff\x1f", NULL, 0, 6000, 0.0, -1.0, 1.0, 0.5},
     {3725.5, 360000.0, "x", NULL, 0, 372000, 1.0, -2.0, 3.0, 0.9},
 };
 #define N_SEGS 4
 
-static const char golden_txt[] = "Hello world.\nArrow --> here --->\n日本語 \xef\xbf\xbd\nx\n";
+static const char golden_txt[] = "Hello world.\nArrow --> here\t--->\n日本語 \xef\xbf\xbd\nx\n";
 static const char golden_srt[] =
     "1\n00:00:00,000 --> 00:00:02,500\nHello world.\n\n"
-    "2\n00:00:02,500 --> 00:01:02,345\nArrow -> here -->\n\n"
+    "2\n00:00:02,500 --> 00:01:02,345\nArrow -> here\t-->\n\n"
     "3\n00:01:02,345 --> 01:02:05,500\n日本語 \xef\xbf\xbd\n\n"
     "4\n01:02:05,500 --> 100:00:00,000\nx\n\n";
 static const char golden_vtt[] =
     "WEBVTT\n\n"
     "00:00.000 --> 00:02.500\nHello world.\n\n"
-    "00:02.500 --> 01:02.345\nArrow -> here -->\n\n"
+    "00:02.500 --> 01:02.345\nArrow -> here\t-->\n\n"
     "01:02.345 --> 01:02:05.500\n日本語 \xef\xbf\xbd\n\n"
     "01:02:05.500 --> 100:00:00.000\nx\n\n";
+static const char golden_tsv[] =
+    "start\tend\ttext\n"
+    "0\t2500\tHello world.\n"
+    "2500\t62345\tArrow --> here --->\n"
+    "62345\t3725500\t日本語 \xef\xbf\xbd\n"
+    "3725500\t360000000\tx\n";
 
 /* The output of one format as a string (malloc'd). */
 static char *render(const wk_transcript *tr, wk_format fmt, wk_status *st) {
@@ -50,8 +57,9 @@ static char *render(const wk_transcript *tr, wk_format fmt, wk_status *st) {
 static void test_golden(void) {
   const wk_transcript tr = {segs, N_SEGS, NULL, "en"};
   const struct { wk_format f; const char *golden; } cases[] = {
-      {WK_FORMAT_TXT, golden_txt}, {WK_FORMAT_SRT, golden_srt}, {WK_FORMAT_VTT, golden_vtt}};
-  for (int i = 0; i < 3; i++) {
+      {WK_FORMAT_TXT, golden_txt}, {WK_FORMAT_SRT, golden_srt}, {WK_FORMAT_VTT, golden_vtt},
+      {WK_FORMAT_TSV, golden_tsv}};
+  for (int i = 0; i < 4; i++) {
     wk_status st;
     char *out = render(&tr, cases[i].f, &st);
     CHECK(st == WK_STATUS_OK && !strcmp(out, cases[i].golden), "%s:\n%s\n--- expected:\n%s",
@@ -90,7 +98,8 @@ static void test_args(void) {
   wk_format f;
   CHECK(wk_format_parse("srt", &f) == WK_STATUS_OK && f == WK_FORMAT_SRT, "parse srt");
   CHECK(wk_format_parse("json", &f) == WK_STATUS_OK && f == WK_FORMAT_JSON, "parse json");
-  CHECK(wk_format_parse("tsv", &f) == WK_STATUS_INVALID_ARGUMENT, "parse tsv");
+  CHECK(wk_format_parse("tsv", &f) == WK_STATUS_OK && f == WK_FORMAT_TSV, "parse tsv");
+  CHECK(wk_format_parse("doc", &f) == WK_STATUS_INVALID_ARGUMENT && wk_format_parse("", &f) == WK_STATUS_INVALID_ARGUMENT, "parse doc");
   CHECK(!strcmp(wk_format_extension(WK_FORMAT_VTT), "vtt") && !wk_format_extension((wk_format)9), "extension");
   wk_segment bad[N_SEGS];
   const struct { int field; double v; } cases[] = {{0, NAN}, {1, INFINITY}, {0, -1}, {0, 100} /* after its end */, {1, 4e9}};

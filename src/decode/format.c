@@ -15,11 +15,11 @@
 #include "decode/tokenizer.h"
 
 wk_status wk_format_parse(const char *name, wk_format *format) {
-  static const char *const names[] = {"txt", "srt", "vtt", "json"};
   if (!name || !format) return wk_error(WK_STATUS_INVALID_ARGUMENT, "wk_format_parse: NULL argument");
-  for (int i = 0; i < 4; i++)
-    if (!strcmp(name, names[i])) return *format = (wk_format)i, WK_STATUS_OK;
-  return wk_error(WK_STATUS_INVALID_ARGUMENT, "unknown output format '%s' (txt, srt, vtt or json)", name);
+  for (int i = 0; i < WK_FORMAT_COUNT; i++)
+    if (!strcmp(name, wk_format_extension((wk_format)i))) return *format = (wk_format)i, WK_STATUS_OK;
+  return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                  "unknown output format '%s' (txt, srt, vtt, tsv or json)", name);
 }
 
 const char *wk_format_extension(wk_format format) {
@@ -28,6 +28,8 @@ const char *wk_format_extension(wk_format format) {
     case WK_FORMAT_SRT: return "srt";
     case WK_FORMAT_VTT: return "vtt";
     case WK_FORMAT_JSON: return "json";
+    case WK_FORMAT_TSV: return "tsv";
+    case WK_FORMAT_COUNT: break;
   }
   return NULL;
 }
@@ -115,13 +117,14 @@ void wk_text_strip(const char *text, size_t len, size_t *begin, size_t *end) {
 }
 
 /* Writes s[b … e), with every "-->" as "->" when `arrows` (subtitle cues). */
-static void put_text(FILE *f, const char *s, size_t b, size_t e, int arrows) {
+/* s[b … e): "-->" becomes "->" (arrows: srt, vtt), a tab a space (tabs: tsv). */
+static void put_text(FILE *f, const char *s, size_t b, size_t e, int arrows, int tabs) {
   for (size_t i = b; i < e; i++) {
     if (arrows && i + 3 <= e && !memcmp(s + i, "-->", 3)) {
       fputs("->", f), i += 2;
       continue;
     }
-    fputc(s[i], f);
+    fputc(tabs && s[i] == '\t' ? ' ' : s[i], f);
   }
 }
 
@@ -209,7 +212,9 @@ wk_status wk_transcript_write(const wk_transcript *tr, wk_format format, FILE *f
   if (!wk_format_extension(format)) return wk_error(WK_STATUS_INVALID_ARGUMENT, "wk_transcript_write: bad format");
   if (format == WK_FORMAT_JSON) return write_json(tr, f);
   const int srt = format == WK_FORMAT_SRT, vtt = format == WK_FORMAT_VTT;
+  const int tsv = format == WK_FORMAT_TSV;
   if (vtt) fputs("WEBVTT\n\n", f);
+  if (tsv) fputs("start\tend\ttext\n", f);
   for (int i = 0; i < tr->n_segments; i++) {
     const wk_segment *s = &tr->segments[i];
     size_t len, b, e;
@@ -223,7 +228,10 @@ wk_status wk_transcript_write(const wk_transcript *tr, wk_format format, FILE *f
       if (srt) fprintf(f, "%d\n", i + 1);
       fprintf(f, "%s --> %s\n", t0, t1);
     }
-    put_text(f, text, b, e, srt || vtt);
+    if (tsv) /* round(1000 · t): nearbyint, half to even like Python's round */
+      fprintf(f, "%lld\t%lld\t", (long long)nearbyint(s->start * 1000.0),
+              (long long)nearbyint(s->end * 1000.0));
+    put_text(f, text, b, e, srt || vtt, tsv);
     fputs(srt || vtt ? "\n\n" : "\n", f);
     wk_free(text);
   }

@@ -1,11 +1,15 @@
-/* format.h — transcript output: txt, srt, vtt and json, and the compression ratio (internal API).
+/* format.h — transcript output: txt, srt, vtt, tsv and json, and the compression ratio (internal
+ * API).
  *
  * openai/whisper's whisper/utils.py is the specification (WriteTXT, WriteSRT, WriteVTT,
- * WriteJSON, format_timestamp, compression_ratio), for segments without word timings:
+ * WriteTSV, WriteJSON, format_timestamp, compression_ratio), for segments without word timings:
  *   txt   each segment's text, stripped, on its own line;
  *   srt   per segment "i\nHH:MM:SS,mmm --> HH:MM:SS,mmm\ntext\n\n", i from 1;
  *   vtt   "WEBVTT\n\n", then per segment "[HH:]MM:SS.mmm --> [HH:]MM:SS.mmm\ntext\n\n" (hours
  *         only when nonzero);
+ *   tsv   "start\tend\ttext\n", then per segment round(start · 1000) and round(end · 1000) as
+ *         integers (milliseconds), a tab between, then the stripped text with every tab made
+ *         a space;
  *   json  {"text", "segments": [{"id", "seek", "start", "end", "text", "tokens", "temperature",
  *         "avg_logprob", "compression_ratio", "no_speech_prob"}], "language"} — transcribe()'s
  *         result dict; text written as UTF-8 (json.dump escapes non-ASCII instead: the same
@@ -27,9 +31,16 @@
 
 #define WK_FORMAT_MAX_SECONDS 3.6e9 /* a million hours: keeps the millisecond count exact */
 
-typedef enum wk_format { WK_FORMAT_TXT, WK_FORMAT_SRT, WK_FORMAT_VTT, WK_FORMAT_JSON } wk_format;
+typedef enum wk_format {
+  WK_FORMAT_TXT,
+  WK_FORMAT_SRT,
+  WK_FORMAT_VTT,
+  WK_FORMAT_JSON,
+  WK_FORMAT_TSV,
+  WK_FORMAT_COUNT
+} wk_format;
 
-/* "txt", "srt", "vtt", "json" → *format; INVALID_ARGUMENT for anything else. */
+/* "txt", "srt", "vtt", "json", "tsv" → *format; INVALID_ARGUMENT for anything else. */
 wk_status wk_format_parse(const char *name, wk_format *format);
 /* The file extension ("txt" …), or NULL. */
 const char *wk_format_extension(wk_format format);
