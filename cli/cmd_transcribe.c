@@ -42,6 +42,8 @@ void wk_cli_print_transcribe_options(FILE *f, const char *name) {
         "                            the fallback and skip rules (2.4, -1, 0.6; 'none': off)\n"
         "  --no-condition            do not prompt each window with the previous text\n"
         "  --no-timestamps           decode without timestamps (one segment per window)\n"
+        "  --suppress-tokens LIST    token ids never sampled, comma-separated; -1: the non-speech\n"
+        "                            tokens (default: -1); '': none\n"
         "  --prompt TEXT             initial prompt (spelling, names, style)\n"
         "  --seed N                  seed of the sampling at temperatures above 0 (default 0)\n"
         "  --sample-len N            most tokens sampled per window (default: 224)\n"
@@ -71,6 +73,7 @@ enum {
   OPT_NO_TIMESTAMPS,
   OPT_PROMPT,
   OPT_BEST_OF,
+  OPT_SUPPRESS,
   OPT_SEED,
   OPT_SAMPLE_LEN,
   OPT_PRECISION,
@@ -84,6 +87,7 @@ static const struct option longopts[] = {
     {"beam", required_argument, NULL, OPT_BEAM},
     {"patience", required_argument, NULL, OPT_PATIENCE},
     {"best-of", required_argument, NULL, OPT_BEST_OF},
+    {"suppress-tokens", required_argument, NULL, OPT_SUPPRESS},
     {"length-penalty", required_argument, NULL, OPT_LENGTH_PENALTY},
     {"temperature", required_argument, NULL, OPT_TEMPERATURE},
     {"compression-ratio-threshold", required_argument, NULL, OPT_CR},
@@ -101,6 +105,39 @@ static const struct option longopts[] = {
 };
 
 #define ALL_FORMATS ((1u << WK_FORMAT_COUNT) - 1)
+
+/* decoding.py's suppress_tokens string: comma-separated ids, −1 standing for the non-speech
+ * tokens, "" for none → p's list (malloc'd into *ids) and its non-speech flag; 2 (after the usage
+ * error) on a bad list.  The ids' range against the model's vocabulary is the library's check. */
+static int parse_suppress(const char *s, wk_transcribe_params *p, int **ids) {
+  free(*ids);
+  *ids = malloc((strlen(s) / 2 + 1) * sizeof **ids);
+  if (!*ids) return wk_cli_failure(PROG, "out of memory");
+  int n = 0, non_speech = 0;
+  for (const char *t = s; *s;) {
+    char item[16];
+    const char *e = strchr(t, ',');
+    const size_t len = e ? (size_t)(e - t) : strlen(t);
+    long v;
+    if (len >= sizeof item) {
+      wk_cli_usage_error(PROG, "--suppress-tokens: '%.*s' is not a token id", (int)len, t);
+      return 2;
+    }
+    memcpy(item, t, len);
+    item[len] = 0;
+    if (wk_cli_parse_long(PROG, "--suppress-tokens", item, -1, INT_MAX, &v)) return 2;
+    if (v < 0)
+      non_speech = 1;
+    else
+      (*ids)[n++] = (int)v;
+    if (!e) break;
+    t = e + 1;
+  }
+  p->suppress_non_speech = non_speech;
+  p->suppress_tokens = n ? *ids : NULL;
+  p->n_suppress_tokens = n;
+  return 0;
+}
 
 /* "txt,srt" / "all" → a bit per wk_format; 0 on a bad list. */
 static unsigned parse_formats(const char *s) {
@@ -275,6 +312,7 @@ int wk_cmd_transcribe(const wk_cli_command *self, int argc, char **argv, wk_cli_
   const char **audio = calloc((size_t)argc + 1, sizeof *audio);
   if (!audio) return wk_cli_failure(PROG, "out of memory");
   int n_audio = 0, n_stdin = 0, rc = WK_CLI_EXIT_USAGE;
+  int *suppress = NULL; /* --suppress-tokens' ids */
   wk_cli_args a;
   wk_cli_args_init(&a, self, argc, argv, WK_CLI_SHORTOPTS("m:l:f:o:"), longopts, g, 0);
   for (;;) {
@@ -342,6 +380,10 @@ int wk_cmd_transcribe(const wk_cli_command *self, int argc, char **argv, wk_cli_
     case OPT_NO_CONDITION: p.condition_on_previous_text = 0; break;
     case OPT_NO_TIMESTAMPS: p.without_timestamps = 1; break;
     case OPT_PROMPT: p.initial_prompt = a.arg; break;
+    case OPT_SUPPRESS:
+      if ((rc = parse_suppress(a.arg, &p, &suppress)) != 0) goto done;
+      rc = WK_CLI_EXIT_USAGE;
+      break;
     case OPT_SEED:
       if (wk_cli_parse_long(PROG, "--seed", a.arg, 0, LONG_MAX, &n)) goto done;
       p.seed = (uint64_t)n;
@@ -412,5 +454,6 @@ int wk_cmd_transcribe(const wk_cli_command *self, int argc, char **argv, wk_cli_
   wk_context_free(ctx);
 done:
   free(audio);
+  free(suppress);
   return rc;
 }

@@ -420,6 +420,10 @@ typedef struct wk_transcribe_params {
   int without_timestamps;   /* 1: <|notimestamps|> (one segment per window) */
   int suppress_blank;       /* 1 */
   int suppress_non_speech;  /* 1: decoding.py's suppress_tokens "-1" */
+  const int *suppress_tokens; /* [n_suppress_tokens] more token ids never sampled (decoding.py's
+                                 suppress_tokens ids ≥ 0; each below the vocabulary size), or
+                                 NULL; the array must outlive the call */
+  int n_suppress_tokens;
   float max_initial_timestamp; /* 1.0 s; ≤ 0: no limit */
   uint64_t seed;            /* the sampling generator's seed (temperatures > 0) */
   int sample_len;           /* most tokens sampled per window; 0: n_text_ctx / 2 (224) */

@@ -118,7 +118,8 @@ class _Params(ctypes.Structure):  # wk_transcribe_params
                 ("logprob_threshold", ctypes.c_double), ("no_speech_threshold", ctypes.c_double),
                 ("condition_on_previous_text", _c_int), ("initial_prompt", _c_char_p),
                 ("without_timestamps", _c_int), ("suppress_blank", _c_int),
-                ("suppress_non_speech", _c_int), ("max_initial_timestamp", ctypes.c_float),
+                ("suppress_non_speech", _c_int), ("suppress_tokens", ctypes.POINTER(_c_int)),
+                ("n_suppress_tokens", _c_int), ("max_initial_timestamp", ctypes.c_float),
                 ("seed", ctypes.c_uint64), ("sample_len", _c_int), ("progress", _ProgressFn),
                 ("progress_user", _c_void_p)]
 
@@ -331,7 +332,9 @@ class Transcriber(_Handle):
     temperatures > 0; None: 1), patience, length_penalty,
     temperature (a number or a sequence), compression_ratio_threshold, logprob_threshold,
     no_speech_threshold (None: off), condition_on_previous_text, initial_prompt,
-    without_timestamps, suppress_blank, suppress_tokens ("-1" or ""), max_initial_timestamp,
+    without_timestamps, suppress_blank, suppress_tokens (decoding.py's: "-1" the non-speech
+    tokens, "" none, or ids as "1,2" or a sequence; -1 among them adds the non-speech ones),
+    max_initial_timestamp,
     seed, sample_len (None: 224), progress (a callable given {"done_seconds", "total_seconds", "segments"} after each
     window; a true return value stops with Error "cancelled"), ctx (another context of the
     same ISA, e.g. one per thread)."""
@@ -353,8 +356,11 @@ class Transcriber(_Handle):
                    max_initial_timestamp=1.0, seed=0, sample_len=None, progress=None):
         if task not in ("transcribe", "translate"):
             raise ValueError("transcribe: task must be 'transcribe' or 'translate'")
-        if suppress_tokens not in ("-1", ""):
-            raise ValueError("transcribe: suppress_tokens must be '-1' or ''")
+        if isinstance(suppress_tokens, str):
+            suppress_tokens = [int(t) for t in suppress_tokens.split(",")] if suppress_tokens else []
+        suppress_tokens = [int(t) for t in (suppress_tokens or [])]
+        if any(t < -1 for t in suppress_tokens):
+            raise ValueError("transcribe: suppress_tokens are ids >= 0, or -1")
         temps = [float(temperature)] if np.isscalar(temperature) else [float(t) for t in temperature]
         if not 1 <= len(temps) <= MAX_TEMPERATURES:
             raise ValueError("transcribe: 1 to %d temperatures" % MAX_TEMPERATURES)
@@ -379,7 +385,11 @@ class Transcriber(_Handle):
         p.initial_prompt = prompt
         p.without_timestamps = int(bool(without_timestamps))
         p.suppress_blank = int(bool(suppress_blank))
-        p.suppress_non_speech = int(suppress_tokens == "-1")
+        p.suppress_non_speech = int(-1 in suppress_tokens)
+        ids = [t for t in suppress_tokens if t >= 0]
+        suppress = (_c_int * max(len(ids), 1))(*ids)  # alive until the call returns
+        p.suppress_tokens = ctypes.cast(suppress, ctypes.POINTER(_c_int)) if ids else None
+        p.n_suppress_tokens = len(ids)
         p.max_initial_timestamp = float(max_initial_timestamp or 0.0)
         p.seed = int(seed)
         p.sample_len = int(sample_len or 0)

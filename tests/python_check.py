@@ -93,6 +93,13 @@ with whisk.Model(model_path) as model:
               "srt written from Python differs")
         raises(1, tr.transcribe, pcm, language="klingon")
         raises(1, tr.transcribe, pcm, best_of=65)                  # best_of reaches the C side
+        # suppress_tokens: the text tokens of the first segment never come back
+        ids = sorted({t for t in got["segments"][0]["tokens"] if t < 50257})[:4]
+        again = tr.transcribe(pcm, language="en", temperature=0, sample_len=24,
+                              suppress_tokens=[-1] + ids)
+        seen_ids = {t for s in again["segments"] for t in s["tokens"]}
+        check(ids and not seen_ids & set(ids), "suppressed ids %r came back" % ids)
+        raises(1, tr.transcribe, pcm, suppress_tokens="-1,99999999")  # out of the vocabulary
         raises(7, tr.transcribe, pcm, progress=lambda p: True)     # cancelled
         raises(1, tr.write, got, "doc", srt)
 same(whisk.encode_file(model_path, audio_path, "int8", threads=2), "int8")

@@ -35,7 +35,8 @@ for args in "" "$HELLO" "-m $M" "-m $M --format doc $HELLO" "-m $M --beam 65 $HE
             "-m $M -l klingon $HELLO" "-m $M --task dance $HELLO" "-m $M --temperature 0,x $HELLO" \
             "-m $M --temperature , $HELLO" "-m $M - -" "-m $M -o - $HELLO $HELLO" \
             "-m $M --no-speech-threshold 2 $HELLO" "-m $M --best-of 0 $HELLO" \
-            "-m $M --best-of 65 $HELLO"; do
+            "-m $M --best-of 65 $HELLO" "-m $M --suppress-tokens x $HELLO" \
+            "-m $M --suppress-tokens -2 $HELLO" "-m $M --suppress-tokens 1, $HELLO"; do
   # shellcheck disable=SC2086
   "$W" transcribe $args >/dev/null 2>"$T/err"; rc=$?
   if [ $rc -eq 2 ] && grep -q "^whisk transcribe: " "$T/err"; then ok "usage error: '$args'"
@@ -50,6 +51,12 @@ rc=$?
 if [ $rc -eq 1 ] && grep -q "bad.wav" "$T/err" && [ -s "$T/mixed/hello.txt" ] &&
    [ ! -e "$T/mixed/bad.txt" ]; then ok "bad AUDIO among good ones: exit 1, the good one written"
 else fail "bad AUDIO among good: exit $rc"; cat "$T/err"; ls "$T/mixed"; fi
+
+# ── --suppress-tokens: a token id past the vocabulary fails (exit 1, the library's message) ──
+"$W" transcribe -m "$M" $FAST --suppress-tokens -1,51865 -f txt -o - "$HELLO" >/dev/null \
+  2>"$T/err"; rc=$?
+[ $rc -eq 1 ] && grep -q "suppress token 51865 out of range" "$T/err" &&
+  ok "--suppress-tokens past the vocabulary: exit 1" || { fail "--suppress-tokens 51865: exit $rc"; cat "$T/err"; }
 
 # ── --best-of: three samples per window at T 0.5, the most likely kept ──
 "$W" transcribe -m "$M" --temperature 0.5 --best-of 3 --sample-len 16 -f txt -o - "$HELLO" \

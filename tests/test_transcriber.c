@@ -195,6 +195,33 @@ int main(int argc, char **argv) {
       wk_transcription_free(&b1);
       wk_transcription_free(&b2);
 
+      /* suppress_tokens: the first text tokens of the single-sample run never come back */
+      int ids[4], n_ids = 0;
+      for (int s = 0; s < r1.n_segments && n_ids < 4; s++)
+        for (int k = 0; k < r1.segments[s].n_tokens && n_ids < 4; k++) {
+          const int t = r1.segments[s].tokens[k];
+          int dup = 0;
+          for (int i = 0; i < n_ids; i++) dup |= ids[i] == t;
+          if (t < 50257 && !dup) ids[n_ids++] = t; /* text (below eot) */
+        }
+      wk_transcribe_params sq = q;
+      sq.suppress_tokens = ids, sq.n_suppress_tokens = n_ids;
+      wk_transcription rs;
+      CHECK(n_ids > 0 && !wk_transcribe(c2, tr, pcm.samples, pcm.n_samples, &sq, &rs),
+            "suppress_tokens (%d ids): %s", n_ids, wk_last_error());
+      for (int s = 0; n_ids > 0 && s < rs.n_segments; s++)
+        for (int k = 0; k < rs.segments[s].n_tokens; k++)
+          for (int i = 0; i < n_ids; i++)
+            CHECK(rs.segments[s].tokens[k] != ids[i], "suppressed token %d sampled", ids[i]);
+      wk_transcription_free(&rs);
+      const int bad_id[1] = {51865};
+      sq.suppress_tokens = bad_id, sq.n_suppress_tokens = 1;
+      CHECK(wk_transcribe(c2, tr, pcm.samples, pcm.n_samples, &sq, &rs) ==
+                WK_STATUS_INVALID_ARGUMENT, "suppress token 51865 (past the vocabulary) accepted");
+      sq.suppress_tokens = NULL, sq.n_suppress_tokens = 3;
+      CHECK(wk_transcribe(c2, tr, pcm.samples, pcm.n_samples, &sq, &rs) ==
+                WK_STATUS_INVALID_ARGUMENT, "3 suppress tokens at NULL accepted");
+
       /* cancellation: after the first window */
       int calls = 0;
       wk_transcribe_params cp = q;

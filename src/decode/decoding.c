@@ -420,6 +420,14 @@ wk_status wk_decode_window(wk_context *ctx, const wk_decoder *dec, wk_decoder_st
                     wk_decoder_state_beams(state), wk_decoder_state_position(state));
   if (sp->multilingual && (o->language < 0 || o->language >= sp->n_languages))
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "wk_decode_window: language %d", o->language);
+  if (o->n_suppress_tokens < 0 || (o->n_suppress_tokens > 0 && !o->suppress_tokens))
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "wk_decode_window: %d suppress tokens",
+                    o->n_suppress_tokens);
+  for (int i = 0; o->suppress_tokens && i < o->n_suppress_tokens; i++)
+    if (o->suppress_tokens[i] < 0 || o->suppress_tokens[i] >= V)
+      return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                      "wk_decode_window: suppress token %d out of range (0 … %d)",
+                      o->suppress_tokens[i], V - 1);
   /* A prompt is earlier text: text tokens, and the timestamps transcribe.py keeps in it. */
   for (int i = 0; i < n_prompt; i++) {
     const int t = prompt_tokens[i];
@@ -447,19 +455,24 @@ wk_status wk_decode_window(wk_context *ctx, const wk_decoder *dec, wk_decoder_st
     init[n++] = o->translate ? sp->translate : sp->transcribe;
   }
   if (o->without_timestamps) init[n++] = sp->no_timestamps;
-  /* the suppress list: non-speech (or nothing) + the specials decoding.py always adds */
+  /* the suppress list: non-speech (or nothing), the caller's ids, and the specials
+   * decoding.py always adds (already in the tokenizer's non-speech list) */
   size_t n_ns = 0, n_sup = 0;
   const int *ns = o->suppress_non_speech ? wk_tokenizer_suppress_tokens(tok, &n_ns) : NULL;
   const int fixed[6] = {sp->transcribe, sp->translate, sp->sot, sp->sot_prev, sp->sot_lm,
                         sp->no_speech};
-  if (!ns) {
-    sup = wk_alloc_array(6, sizeof(int));
+  const size_t n_extra = o->suppress_tokens ? (size_t)o->n_suppress_tokens : 0;
+  if (!ns || n_extra) {
+    sup = wk_alloc_array(n_ns + n_extra + 6, sizeof(int));
     if (!sup) {
       wk_free(init);
       return wk_error(WK_STATUS_OUT_OF_MEMORY, "wk_decode_window: out of memory");
     }
-    memcpy(sup, fixed, sizeof fixed);
-    n_sup = 6;
+    if (n_ns) memcpy(sup, ns, n_ns * sizeof(int));
+    if (n_extra) memcpy(sup + n_ns, o->suppress_tokens, n_extra * sizeof(int));
+    memcpy(sup + n_ns + n_extra, fixed, sizeof fixed);
+    n_sup = n_ns + n_extra + 6;
+    ns = NULL;
   }
   size_t n_blank = 0;
   const int *blank = wk_tokenizer_blank_tokens(tok, &n_blank);

@@ -64,6 +64,9 @@ typedef struct wk_decode_options {
   float length_penalty;        /* < 0: None (length normalization); 0 … 1: α */
   int sample_len;              /* 0: n_text_ctx / 2 */
   int suppress_blank;          /* SuppressBlank (default 1) */
+  const int *suppress_tokens;  /* [n_suppress_tokens] more ids → −inf at every step (decoding.py's
+                                  suppress_tokens ids ≥ 0; each < n_vocab), or NULL */
+  int n_suppress_tokens;
   int suppress_non_speech;     /* suppress_tokens "-1" (default 1): the tokenizer's non-speech
                                   tokens; 0: "" — only the special tokens decoding.py always adds */
   int without_timestamps;      /* <|notimestamps|> in the SOT sequence, no timestamp rules */

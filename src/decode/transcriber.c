@@ -277,6 +277,17 @@ static wk_status options_of(const wk_transcriber *t, const wk_transcribe_params 
   o->decode.length_penalty = p->length_penalty;
   o->decode.suppress_blank = p->suppress_blank != 0;
   o->decode.suppress_non_speech = p->suppress_non_speech != 0;
+  if (p->n_suppress_tokens < 0 || p->n_suppress_tokens > sp->n_vocab ||
+      (p->n_suppress_tokens > 0 && !p->suppress_tokens))
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "transcribe: %d suppress tokens (0..%d)",
+                    p->n_suppress_tokens, sp->n_vocab);
+  for (int i = 0; p->suppress_tokens && i < p->n_suppress_tokens; i++)
+    if (p->suppress_tokens[i] < 0 || p->suppress_tokens[i] >= sp->n_vocab)
+      return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                      "transcribe: suppress token %d out of range (0..%d)", p->suppress_tokens[i],
+                      sp->n_vocab - 1);
+  o->decode.suppress_tokens = p->suppress_tokens;
+  o->decode.n_suppress_tokens = p->suppress_tokens ? p->n_suppress_tokens : 0;
   o->decode.without_timestamps = p->without_timestamps != 0;
   o->decode.max_initial_timestamp = p->max_initial_timestamp;
   o->decode.seed = p->seed;
