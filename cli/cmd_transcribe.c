@@ -45,6 +45,9 @@ void wk_cli_print_transcribe_options(FILE *f, const char *name) {
         "  --suppress-tokens LIST    token ids never sampled, comma-separated; -1: the non-speech\n"
         "                            tokens (default: -1); '': none\n"
         "  --prompt TEXT             initial prompt (spelling, names, style)\n"
+        "  --carry-initial-prompt    put the initial prompt before every window's prompt\n"
+        "  --clip-timestamps LIST    start,end,start,end… seconds of the parts to transcribe\n"
+        "                            (an odd count: the last part runs to the end; default 0)\n"
         "  --seed N                  seed of the sampling at temperatures above 0 (default 0)\n"
         "  --sample-len N            most tokens sampled per window (default: 224)\n"
         "  -f, --format LIST         txt, srt, vtt, tsv, json (comma-separated) or all\n"
@@ -74,6 +77,8 @@ enum {
   OPT_PROMPT,
   OPT_BEST_OF,
   OPT_SUPPRESS,
+  OPT_CARRY,
+  OPT_CLIPS,
   OPT_SEED,
   OPT_SAMPLE_LEN,
   OPT_PRECISION,
@@ -88,6 +93,8 @@ static const struct option longopts[] = {
     {"patience", required_argument, NULL, OPT_PATIENCE},
     {"best-of", required_argument, NULL, OPT_BEST_OF},
     {"suppress-tokens", required_argument, NULL, OPT_SUPPRESS},
+    {"carry-initial-prompt", no_argument, NULL, OPT_CARRY},
+    {"clip-timestamps", required_argument, NULL, OPT_CLIPS},
     {"length-penalty", required_argument, NULL, OPT_LENGTH_PENALTY},
     {"temperature", required_argument, NULL, OPT_TEMPERATURE},
     {"compression-ratio-threshold", required_argument, NULL, OPT_CR},
@@ -172,6 +179,37 @@ static int parse_value(const char *opt, const char *s, double lo, double hi, int
                               hi, none_ok ? " or none" : "", s);
   *v = f;
   return 0;
+}
+
+/* transcribe.py's clip_timestamps string: comma-separated seconds (strtod: the same doubles as
+ * Python's float()), "" for none → p's list (malloc'd into *clips); 2 after a usage error. */
+static int parse_clips(const char *s, wk_transcribe_params *p, double **clips) {
+  free(*clips);
+  *clips = malloc((strlen(s) / 2 + 1) * sizeof **clips);
+  if (!*clips) return wk_cli_failure(PROG, "out of memory");
+  int n = 0;
+  for (const char *q = s; *q;) {
+    char buf[64], *end;
+    const char *e = strchr(q, ',');
+    const size_t len = e ? (size_t)(e - q) : strlen(q);
+    if (len == 0 || len >= sizeof buf || n == WK_MAX_CLIP_TIMESTAMPS) goto bad;
+    memcpy(buf, q, len);
+    buf[len] = 0;
+    errno = 0;
+    const double t = strtod(buf, &end);
+    if (*end || end == buf || errno || !isfinite(t) || t < 0 || t > 1e9 || buf[0] == ' ') goto bad;
+    (*clips)[n++] = t;
+    q += len;
+    if (*q == ',' && !*++q) goto bad;
+  }
+  p->clip_timestamps = n ? *clips : NULL;
+  p->n_clip_timestamps = n;
+  return 0;
+bad:
+  wk_cli_usage_error(PROG,
+                     "--clip-timestamps: expected comma-separated seconds from 0 to 1e9 (at most "
+                     "%d), got '%s'", WK_MAX_CLIP_TIMESTAMPS, s);
+  return 2;
 }
 
 static int parse_temperatures(const char *s, wk_transcribe_params *p) {
@@ -313,6 +351,7 @@ int wk_cmd_transcribe(const wk_cli_command *self, int argc, char **argv, wk_cli_
   if (!audio) return wk_cli_failure(PROG, "out of memory");
   int n_audio = 0, n_stdin = 0, rc = WK_CLI_EXIT_USAGE;
   int *suppress = NULL; /* --suppress-tokens' ids */
+  double *clips = NULL; /* --clip-timestamps' seconds */
   wk_cli_args a;
   wk_cli_args_init(&a, self, argc, argv, WK_CLI_SHORTOPTS("m:l:f:o:"), longopts, g, 0);
   for (;;) {
@@ -380,6 +419,11 @@ int wk_cmd_transcribe(const wk_cli_command *self, int argc, char **argv, wk_cli_
     case OPT_NO_CONDITION: p.condition_on_previous_text = 0; break;
     case OPT_NO_TIMESTAMPS: p.without_timestamps = 1; break;
     case OPT_PROMPT: p.initial_prompt = a.arg; break;
+    case OPT_CARRY: p.carry_initial_prompt = 1; break;
+    case OPT_CLIPS:
+      if ((rc = parse_clips(a.arg, &p, &clips)) != 0) goto done;
+      rc = WK_CLI_EXIT_USAGE;
+      break;
     case OPT_SUPPRESS:
       if ((rc = parse_suppress(a.arg, &p, &suppress)) != 0) goto done;
       rc = WK_CLI_EXIT_USAGE;
@@ -455,5 +499,6 @@ int wk_cmd_transcribe(const wk_cli_command *self, int argc, char **argv, wk_cli_
 done:
   free(audio);
   free(suppress);
+  free(clips);
   return rc;
 }

@@ -399,6 +399,7 @@ typedef struct wk_transcribe_progress {
 typedef int (*wk_progress_fn)(void *user, const wk_transcribe_progress *progress);
 
 #define WK_MAX_TEMPERATURES 16
+#define WK_MAX_CLIP_TIMESTAMPS 4096
 
 typedef struct wk_transcribe_params {
   const char *language;     /* code or English name ("en", "german"); NULL or "auto": detected
@@ -417,6 +418,12 @@ typedef struct wk_transcribe_params {
   double no_speech_threshold;         /* 0.6; NaN: no check */
   int condition_on_previous_text;     /* 1: the previous window's text is the prompt */
   const char *initial_prompt;         /* text for the first window's prompt, or NULL */
+  int carry_initial_prompt;           /* 1: the initial prompt heads every window's prompt */
+  const double *clip_timestamps;      /* [n_clip_timestamps] seconds: start, end, start, end …
+                                         of the parts to transcribe (an odd count: the last
+                                         runs to the end; times past the end count as the
+                                         end); NULL: all of it */
+  int n_clip_timestamps;              /* 0 … WK_MAX_CLIP_TIMESTAMPS */
   int without_timestamps;   /* 1: <|notimestamps|> (one segment per window) */
   int suppress_blank;       /* 1 */
   int suppress_non_speech;  /* 1: decoding.py's suppress_tokens "-1" */

@@ -117,6 +117,9 @@ class _Params(ctypes.Structure):  # wk_transcribe_params
                 ("compression_ratio_threshold", ctypes.c_double),
                 ("logprob_threshold", ctypes.c_double), ("no_speech_threshold", ctypes.c_double),
                 ("condition_on_previous_text", _c_int), ("initial_prompt", _c_char_p),
+                ("carry_initial_prompt", _c_int),
+                ("clip_timestamps", ctypes.POINTER(ctypes.c_double)),
+                ("n_clip_timestamps", _c_int),
                 ("without_timestamps", _c_int), ("suppress_blank", _c_int),
                 ("suppress_non_speech", _c_int), ("suppress_tokens", ctypes.POINTER(_c_int)),
                 ("n_suppress_tokens", _c_int), ("max_initial_timestamp", ctypes.c_float),
@@ -332,6 +335,7 @@ class Transcriber(_Handle):
     temperatures > 0; None: 1), patience, length_penalty,
     temperature (a number or a sequence), compression_ratio_threshold, logprob_threshold,
     no_speech_threshold (None: off), condition_on_previous_text, initial_prompt,
+    carry_initial_prompt, clip_timestamps ("0", "start,end,…" or a sequence of seconds),
     without_timestamps, suppress_blank, suppress_tokens (decoding.py's: "-1" the non-speech
     tokens, "" none, or ids as "1,2" or a sequence; -1 among them adds the non-speech ones),
     max_initial_timestamp,
@@ -352,6 +356,7 @@ class Transcriber(_Handle):
                    best_of=None, patience=None, length_penalty=None, temperature=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
                    compression_ratio_threshold=2.4, logprob_threshold=-1.0,
                    no_speech_threshold=0.6, condition_on_previous_text=True, initial_prompt=None,
+                   carry_initial_prompt=False, clip_timestamps="0",
                    without_timestamps=False, suppress_blank=True, suppress_tokens="-1",
                    max_initial_timestamp=1.0, seed=0, sample_len=None, progress=None):
         if task not in ("transcribe", "translate"):
@@ -383,6 +388,13 @@ class Transcriber(_Handle):
         p.condition_on_previous_text = int(bool(condition_on_previous_text))
         prompt = initial_prompt.encode() if initial_prompt else None
         p.initial_prompt = prompt
+        p.carry_initial_prompt = int(bool(carry_initial_prompt))
+        if isinstance(clip_timestamps, str):
+            clip_timestamps = [float(t) for t in clip_timestamps.split(",")] if clip_timestamps else []
+        clips = [float(t) for t in clip_timestamps]
+        clip_arr = (ctypes.c_double * max(len(clips), 1))(*clips)  # alive until the call returns
+        p.clip_timestamps = ctypes.cast(clip_arr, ctypes.POINTER(ctypes.c_double)) if clips else None
+        p.n_clip_timestamps = len(clips)
         p.without_timestamps = int(bool(without_timestamps))
         p.suppress_blank = int(bool(suppress_blank))
         p.suppress_non_speech = int(-1 in suppress_tokens)

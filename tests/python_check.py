@@ -100,6 +100,12 @@ with whisk.Model(model_path) as model:
         seen_ids = {t for s in again["segments"] for t in s["tokens"]}
         check(ids and not seen_ids & set(ids), "suppressed ids %r came back" % ids)
         raises(1, tr.transcribe, pcm, suppress_tokens="-1,99999999")  # out of the vocabulary
+        # clip_timestamps: 2 … 5 s, one window at frame 200
+        clip = tr.transcribe(pcm, language="en", temperature=0, sample_len=24,
+                             clip_timestamps=[2, 5], initial_prompt="Hello", carry_initial_prompt=True)
+        check(clip["n_windows"] == 1 and all(s["seek"] == 200 for s in clip["segments"]),
+              "clip 2-5 s: %r" % [(s["seek"], s["start"]) for s in clip["segments"]])
+        raises(1, tr.transcribe, pcm, clip_timestamps="1,nan")
         raises(7, tr.transcribe, pcm, progress=lambda p: True)     # cancelled
         raises(1, tr.write, got, "doc", srt)
 same(whisk.encode_file(model_path, audio_path, "int8", threads=2), "int8")

@@ -36,7 +36,9 @@ for args in "" "$HELLO" "-m $M" "-m $M --format doc $HELLO" "-m $M --beam 65 $HE
             "-m $M --temperature , $HELLO" "-m $M - -" "-m $M -o - $HELLO $HELLO" \
             "-m $M --no-speech-threshold 2 $HELLO" "-m $M --best-of 0 $HELLO" \
             "-m $M --best-of 65 $HELLO" "-m $M --suppress-tokens x $HELLO" \
-            "-m $M --suppress-tokens -2 $HELLO" "-m $M --suppress-tokens 1, $HELLO"; do
+            "-m $M --suppress-tokens -2 $HELLO" "-m $M --suppress-tokens 1, $HELLO" \
+            "-m $M --clip-timestamps x $HELLO" "-m $M --clip-timestamps 1,,2 $HELLO" \
+            "-m $M --clip-timestamps -1 $HELLO"; do
   # shellcheck disable=SC2086
   "$W" transcribe $args >/dev/null 2>"$T/err"; rc=$?
   if [ $rc -eq 2 ] && grep -q "^whisk transcribe: " "$T/err"; then ok "usage error: '$args'"
@@ -57,6 +59,14 @@ else fail "bad AUDIO among good: exit $rc"; cat "$T/err"; ls "$T/mixed"; fi
   2>"$T/err"; rc=$?
 [ $rc -eq 1 ] && grep -q "suppress token 51865 out of range" "$T/err" &&
   ok "--suppress-tokens past the vocabulary: exit 1" || { fail "--suppress-tokens 51865: exit $rc"; cat "$T/err"; }
+
+# ── --clip-timestamps 4: from 4 s to the end, one window starting at frame 400; with
+#    --carry-initial-prompt and a prompt ──
+"$W" transcribe -m "$M" $FAST --clip-timestamps 4 --prompt "Hello there" --carry-initial-prompt \
+  -f json -o - "$HELLO" >"$T/clip.json" 2>"$T/err" &&
+  grep -q '"seek":400' "$T/clip.json" && ! grep -q '"seek":0' "$T/clip.json" &&
+  ok "--clip-timestamps 4 --carry-initial-prompt" ||
+  { fail "--clip-timestamps 4: exit $?"; cat "$T/err" "$T/clip.json"; }
 
 # ── --best-of: three samples per window at T 0.5, the most likely kept ──
 "$W" transcribe -m "$M" --temperature 0.5 --best-of 3 --sample-len 16 -f txt -o - "$HELLO" \

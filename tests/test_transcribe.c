@@ -25,6 +25,7 @@ typedef struct entry {
 typedef struct call {
   int seek, beam_size, language, n_prompt, prompt0;
   float temperature;
+  uint32_t prompt_hash; /* Σ (i + 1)·prompt[i] mod 2^32: the prompt's tokens, in order */
 } call;
 
 typedef struct script {
@@ -43,9 +44,11 @@ static wk_status s_decode(void *u, const wk_decode_options *o, const int *prompt
                           wk_decode_result *out) {
   script *s = u;
   memset(out, 0, sizeof *out);
+  uint32_t hash = 0;
+  for (int i = 0; i < n_prompt; i++) hash += (uint32_t)(i + 1) * (uint32_t)prompt[i];
   if (s->n_calls < 4096)
     s->calls[s->n_calls++] = (call){s->seek, o->beam_size, o->language, n_prompt,
-                                    n_prompt ? prompt[0] : -1, o->temperature};
+                                    n_prompt ? prompt[0] : -1, o->temperature, hash};
   for (int i = 0; i < s->n_e; i++) {
     const entry *e = &s->e[i];
     if (e->seek != s->seek || fabsf(e->temperature - o->temperature) > 1e-6f) continue;
@@ -286,14 +289,20 @@ static void test_misc(const wk_tokenizer *tok) {
 /* --dump: reads a script from stdin (tests/transcribe_ref.py writes it) and prints the calls
  * and segments for the reference to compare:
  *   frames F cond C init K t_1 … t_K
+ *   clips M c_1 … c_M carry X ctx N
  *   entries N, then per entry: seek temperature avg_logprob no_speech_prob n tok_1 … tok_n */
 static int dump(const wk_tokenizer *tok) {
-  int frames, cond, k, n;
+  int frames, cond, k, n, m, carry, ctx;
   static int init[4096];
+  static double clips[64];
   static entry e[4096];
   if (scanf(" frames %d cond %d init %d", &frames, &cond, &k) != 3 || k < 0 || k > 4096) return 2;
   for (int i = 0; i < k; i++)
     if (scanf("%d", &init[i]) != 1) return 2;
+  if (scanf(" clips %d", &m) != 1 || m < 0 || m > 64) return 2;
+  for (int i = 0; i < m; i++)
+    if (scanf("%lf", &clips[i]) != 1) return 2;
+  if (scanf(" carry %d ctx %d", &carry, &ctx) != 2) return 2;
   if (scanf(" entries %d", &n) != 1 || n < 0 || n > 4096) return 2;
   for (int i = 0; i < n; i++) {
     if (scanf("%d %f %lf %lf %d", &e[i].seek, &e[i].temperature, &e[i].avg_logprob,
@@ -305,6 +314,8 @@ static int dump(const wk_tokenizer *tok) {
   wk_transcribe_options o;
   wk_transcribe_options_default(&o);
   o.condition_on_previous_text = cond, o.initial_prompt = init, o.n_initial_prompt = k;
+  o.clip_timestamps = clips, o.n_clip_timestamps = m, o.carry_initial_prompt = carry;
+  o.n_text_ctx = ctx;
   static script s;
   wk_transcribe_result r;
   if (run(tok, e, n, &o, frames, &s, &r) != WK_STATUS_OK) {
@@ -312,7 +323,8 @@ static int dump(const wk_tokenizer *tok) {
     return 0;
   }
   for (int i = 0; i < s.n_calls; i++)
-    printf("call %d %.9g %d\n", s.calls[i].seek, (double)s.calls[i].temperature, s.calls[i].n_prompt);
+    printf("call %d %.9g %d %u\n", s.calls[i].seek, (double)s.calls[i].temperature,
+           s.calls[i].n_prompt, s.calls[i].prompt_hash);
   for (int i = 0; i < r.n_segments; i++) {
     const wk_segment *g = &r.segments[i];
     printf("seg %d %.17g %.17g %.9g %.17g %.17g %.17g %d", g->seek, g->start, g->end,

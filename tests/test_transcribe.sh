@@ -1,7 +1,8 @@
 #!/bin/sh
 # test_transcribe.sh TEST_TRANSCRIBE — src/decode/transcribe.c identical to a line-by-line Python
-# port of transcribe.py's loop (tests/transcribe_ref.py) on 300 random scripted inputs: the
-# decode calls (seek, temperature, prompt length) and every segment field.
+# port of transcribe.py's loop (tests/transcribe_ref.py) on 300 random scripted inputs (clip
+# timestamps, carry_initial_prompt, conditioning, initial prompts): the decode calls (seek,
+# temperature, the prompt's tokens) and every segment field.
 # Skipped (77) without /usr/bin/python3.
 set -u
 BIN=${1:?usage: test_transcribe.sh path/to/test_transcribe}

@@ -222,6 +222,29 @@ int main(int argc, char **argv) {
       CHECK(wk_transcribe(c2, tr, pcm.samples, pcm.n_samples, &sq, &rs) ==
                 WK_STATUS_INVALID_ARGUMENT, "3 suppress tokens at NULL accepted");
 
+      /* clip_timestamps: only 2.0 … 5.0 s is decoded — one window at frame 200 — and a NaN or
+       * negative time is refused */
+      const double clip[2] = {2.0, 5.0};
+      wk_transcribe_params cq = q;
+      cq.clip_timestamps = clip, cq.n_clip_timestamps = 2;
+      wk_transcription rq;
+      CHECK(!wk_transcribe(c2, tr, pcm.samples, pcm.n_samples, &cq, &rq), "clips: %s",
+            wk_last_error());
+      CHECK(rq.n_windows == 1 && rq.n_segments >= 1, "clip 2-5 s: %d windows, %d segments",
+            rq.n_windows, rq.n_segments);
+      for (int s = 0; s < rq.n_segments; s++)
+        CHECK(rq.segments[s].seek == 200 && rq.segments[s].start >= 2.0,
+              "clip 2-5 s: segment %d at seek %d, %.2f s", s, rq.segments[s].seek,
+              rq.segments[s].start);
+      wk_transcription_free(&rq);
+      const double bad_clip[2] = {1.0, NAN};
+      cq.clip_timestamps = bad_clip;
+      CHECK(wk_transcribe(c2, tr, pcm.samples, pcm.n_samples, &cq, &rq) ==
+                WK_STATUS_INVALID_ARGUMENT, "NaN clip timestamp accepted");
+      cq.clip_timestamps = NULL;
+      CHECK(wk_transcribe(c2, tr, pcm.samples, pcm.n_samples, &cq, &rq) ==
+                WK_STATUS_INVALID_ARGUMENT, "2 clip timestamps at NULL accepted");
+
       /* cancellation: after the first window */
       int calls = 0;
       wk_transcribe_params cp = q;

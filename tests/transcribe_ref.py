@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """transcribe_ref.py TEST_TRANSCRIBE [N_CASES] — a line-by-line Python port of openai/whisper's
-transcribe.py loop (decode_with_fallback, no-speech skip, timestamp slicing, seek advance,
-prompt conditioning and reset; no word timestamps, no clip_timestamps) on random scripted decode
-results, compared with src/decode/transcribe.c through `test_transcribe --dump`: the decode
-calls (seek, temperature, prompt length) and every segment (seek, start, end, temperature,
+transcribe.py loop (clip_timestamps, decode_with_fallback, no-speech skip, timestamp slicing,
+seek advance, prompt conditioning and reset, carry_initial_prompt; no word timestamps) on random
+scripted decode results, compared with src/decode/transcribe.c through `test_transcribe --dump`:
+the decode calls (seek, temperature, the prompt's length and tokens) and every segment (seek, start, end, temperature,
 avg_logprob, compression_ratio, no_speech_prob, tokens, text) must be identical.
 
 Results are drawn per (seek, temperature index) on demand by the reference; the C loop gets
@@ -63,17 +63,45 @@ def draw(rng):
     return toks, avg, nsp
 
 
-def reference(frames, cond, init, get):
+def prompt_hash(p):
+    return sum((i + 1) * t for i, t in enumerate(p)) % 2**32
+
+
+def reference(frames, cond, init, get, clips=(), carry=False, n_text_ctx=448):
     """transcribe.py's loop; returns (calls, segments)."""
-    seek, all_tokens, prompt_reset_since = 0, list(init), 0
+    # seek points, clamped to the audio as whisk does (transcribe.py would decode empty
+    # windows past its end)
+    seek_points = [min(round(ts * 100), frames) for ts in clips]
+    if len(seek_points) == 0:
+        seek_points.append(0)
+    if len(seek_points) % 2 == 1:
+        seek_points.append(frames)
+    seek_clips = list(zip(seek_points[::2], seek_points[1::2]))
+    all_tokens, prompt_reset_since = list(init), 0
+    remaining_prompt_length = n_text_ctx // 2 - 1 - len(init)
     calls, segments = [], []
-    while seek < frames:
+    clip_idx = 0
+    seek = seek_clips[clip_idx][0]
+    while clip_idx < len(seek_clips):
+        seek_clip_start, seek_clip_end = seek_clips[clip_idx]
+        if seek < seek_clip_start:
+            seek = seek_clip_start
+        if seek >= seek_clip_end:
+            clip_idx += 1
+            if clip_idx < len(seek_clips):
+                seek = seek_clips[clip_idx][0]
+            continue
         time_offset = float(seek * 160 / 16000)
-        segment_size = min(3000, frames - seek)
+        segment_size = min(3000, frames - seek, seek_clip_end - seek)
         segment_duration = segment_size * 160 / 16000
-        prompt = all_tokens[prompt_reset_since:]
+        if carry:
+            nignored = max(len(init), prompt_reset_since)
+            remaining_prompt = all_tokens[nignored:][-remaining_prompt_length:]
+            prompt = list(init) + remaining_prompt
+        else:
+            prompt = all_tokens[prompt_reset_since:]
         for ti, t in enumerate(TEMPS):  # decode_with_fallback
-            calls.append((seek, f32(t), len(prompt)))
+            calls.append((seek, f32(t), len(prompt), prompt_hash(prompt)))
             tokens, avg, nsp = get(seek, ti)
             cr = compression_ratio(decode_text(tokens).strip())
             needs_fallback = False
@@ -140,6 +168,16 @@ def one(binary, seed):
     frames = rng.choice((0, 1, 2999, 3000, 3001, rng.randrange(1, 20000), rng.randrange(20000, 60000)))
     cond = rng.random() < 0.8
     init = [256 + rng.randrange(50) for _ in range(rng.choice((0, 0, 3)))]
+    # clip_timestamps: none, or 1 … 5 points (seconds, 2 decimals; some past the audio, some
+    # out of order); carry_initial_prompt with a context that leaves the tail r > 0, = 0, < 0
+    clips = []
+    if rng.random() < 0.4:
+        top = frames / 100 + 10
+        clips = sorted(round(rng.uniform(0, top), 2) for _ in range(rng.randrange(1, 6)))
+        if rng.random() < 0.2:
+            rng.shuffle(clips)
+    carry = rng.random() < 0.3
+    ctx = rng.choice((448, 448, 16, 8, 6))
     table = {}
 
     def get(seek, ti):
@@ -147,8 +185,9 @@ def one(binary, seed):
             table[(seek, ti)] = draw(random.Random("%d:%d:%d" % (seed, seek, ti)))
         return table[(seek, ti)]
 
-    calls, segs = reference(frames, cond, init, get)
+    calls, segs = reference(frames, cond, init, get, clips, carry, ctx)
     lines = ["frames %d cond %d init %d %s" % (frames, cond, len(init), " ".join(map(str, init))),
+             "clips %d %s carry %d ctx %d" % (len(clips), " ".join(map(repr, clips)), carry, ctx),
              "entries %d" % len(table)]
     for (seek, ti), (toks, avg, nsp) in table.items():
         lines.append("%d %r %r %r %d %s" % (seek, TEMPS[ti], avg, nsp, len(toks), " ".join(map(str, toks))))
@@ -162,7 +201,7 @@ def one(binary, seed):
             return line
         f = line.split(" ")
         if f[0] == "call":
-            got_calls.append((int(f[1]), float(f[2]), int(f[3])))
+            got_calls.append((int(f[1]), float(f[2]), int(f[3]), int(f[4])))
         elif f[0] == "seg":
             n = int(f[8])
             text = line.split("|", 1)[1][:-1]
@@ -171,7 +210,8 @@ def one(binary, seed):
                                  compression_ratio=float(f[6]), no_speech_prob=float(f[7]),
                                  tokens=[int(x) for x in f[9:9 + n]], text=text))
     if len(got_calls) != len(calls) or any(
-            a[0] != b[0] or abs(a[1] - b[1]) > 1e-6 or a[2] != b[2] for a, b in zip(got_calls, calls)):
+            a[0] != b[0] or abs(a[1] - b[1]) > 1e-6 or a[2:] != b[2:]
+            for a, b in zip(got_calls, calls)):
         return "calls differ: C %s vs ref %s" % (got_calls[:10], calls[:10])
     if len(got_segs) != len(segs):
         return "%d segments vs %d" % (len(got_segs), len(segs))

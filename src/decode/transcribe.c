@@ -18,6 +18,7 @@ void wk_transcribe_options_default(wk_transcribe_options *o) {
   o->no_speech_threshold = 0.6;
   o->condition_on_previous_text = 1;
   o->prompt_reset_temperature = 0.5;
+  o->n_text_ctx = 448;
 }
 
 void wk_transcribe_result_free(wk_transcribe_result *r) {
@@ -92,6 +93,7 @@ typedef struct loop {
   wk_transcribe_result *out;
   int seg_cap;
   ivec all; /* transcribe.py's all_tokens */
+  ivec carried; /* carry_initial_prompt: the window's prompt */
 } loop;
 
 /* decode_with_fallback: *res holds the last decode; *temperature and *cr its values. */
@@ -170,11 +172,11 @@ static wk_status add_segment(loop *L, double start, double end, const int *token
   return WK_STATUS_OK;
 }
 
-/* One window at *seek: decode, skip or split, advance *seek. */
-static wk_status window(loop *L, int content_frames, int *seek_io, size_t *prompt_reset_since) {
+/* One window at *seek (< clip_end ≤ content_frames): decode, skip or split, advance *seek. */
+static wk_status window(loop *L, int clip_end, int *seek_io, size_t *prompt_reset_since) {
   const wk_transcribe_options *o = L->o;
   const int seek = *seek_io;
-  const int segment_size = content_frames - seek < WK_N_FRAMES ? content_frames - seek : WK_N_FRAMES;
+  const int segment_size = clip_end - seek < WK_N_FRAMES ? clip_end - seek : WK_N_FRAMES;
   /* float(seek * HOP_LENGTH / SAMPLE_RATE): exact product, one rounding as Python's / */
   const double time_offset = (double)((int64_t)seek * 160) / 16000.0;
   const double segment_duration = (double)((int64_t)segment_size * 160) / 16000.0;
@@ -182,10 +184,28 @@ static wk_status window(loop *L, int content_frames, int *seek_io, size_t *promp
   if (st != WK_STATUS_OK) return st;
   L->out->n_windows++;
 
+  const int *prompt = L->all.v + *prompt_reset_since;
+  size_t n_prompt = L->all.n - *prompt_reset_since;
+  if (o->carry_initial_prompt) { /* initial + all_tokens[nignored:][-r:] (Python's slice) */
+    const size_t n_init = (size_t)o->n_initial_prompt;
+    const size_t nignored = n_init > *prompt_reset_since ? n_init : *prompt_reset_since;
+    const long r = (long)(o->n_text_ctx / 2 - 1) - (long)n_init;
+    const int *tail = L->all.v + nignored;
+    size_t n_tail = L->all.n - nignored;
+    if (r > 0 && (size_t)r < n_tail) tail += n_tail - (size_t)r, n_tail = (size_t)r;
+    if (r < 0) { /* [-r:] = [|r|:] */
+      const size_t drop = (size_t)-r < n_tail ? (size_t)-r : n_tail;
+      tail += drop, n_tail -= drop;
+    }
+    L->carried.n = 0;
+    if (!ivec_push(&L->carried, o->initial_prompt, n_init) ||
+        !ivec_push(&L->carried, tail, n_tail))
+      return wk_error(WK_STATUS_OUT_OF_MEMORY, "transcribe: out of memory");
+    prompt = L->carried.v, n_prompt = L->carried.n;
+  }
   wk_decode_result res = {0};
   double temperature = 0, cr = 0;
-  st = decode_with_fallback(L, seek, L->all.v + *prompt_reset_since,
-                            (int)(L->all.n - *prompt_reset_since), &res, &temperature, &cr);
+  st = decode_with_fallback(L, seek, prompt, (int)n_prompt, &res, &temperature, &cr);
   if (st != WK_STATUS_OK) return wk_decode_result_free(&res), st;
 
   if (!isnan(o->no_speech_threshold)) {
@@ -253,6 +273,19 @@ wk_status wk_transcribe_windows(const wk_window_source *src, const wk_tokenizer 
                       (double)o->temperatures[i]);
   if (o->n_initial_prompt < 0 || (o->n_initial_prompt > 0 && !o->initial_prompt))
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "wk_transcribe_windows: bad initial prompt");
+  if (o->carry_initial_prompt && (o->n_text_ctx < 2 || o->n_text_ctx > 1 << 20))
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "wk_transcribe_windows: n_text_ctx %d",
+                    o->n_text_ctx);
+  if (o->n_clip_timestamps < 0 || o->n_clip_timestamps > WK_MAX_CLIP_TIMESTAMPS ||
+      (o->n_clip_timestamps > 0 && !o->clip_timestamps))
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "wk_transcribe_windows: %d clip timestamps",
+                    o->n_clip_timestamps);
+  for (int i = 0; i < o->n_clip_timestamps; i++)
+    if (!isfinite(o->clip_timestamps[i]) || o->clip_timestamps[i] < 0 ||
+        o->clip_timestamps[i] > 1e9)
+      return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                      "wk_transcribe_windows: clip timestamp %g (seconds, 0 … 1e9)",
+                      o->clip_timestamps[i]);
   const wk_special_tokens *sp = wk_tokenizer_special(tok);
   for (int i = 0; i < o->n_initial_prompt; i++)
     if (o->initial_prompt[i] < 0 || o->initial_prompt[i] >= sp->n_vocab)
@@ -270,19 +303,36 @@ wk_status wk_transcribe_windows(const wk_window_source *src, const wk_tokenizer 
   }
   opt.decode.language = language;
 
-  loop L = {src, tok, sp, &opt, out, 0, {0}};
+  loop L = {src, tok, sp, &opt, out, 0, {0}, {0}};
   wk_status st = WK_STATUS_OK;
   if (!ivec_push(&L.all, o->initial_prompt, (size_t)o->n_initial_prompt))
     st = wk_error(WK_STATUS_OUT_OF_MEMORY, "transcribe: out of memory");
   size_t prompt_reset_since = 0;
-  int seek = 0;
-  while (st == WK_STATUS_OK && seek < content_frames) {
+  /* the clips: seek points round(t · FRAMES_PER_SECOND), clamped to the audio; [0] when there
+   * are none; an odd count ends at content_frames */
+  const int n_pts = o->n_clip_timestamps ? o->n_clip_timestamps : 1;
+  int point[WK_MAX_CLIP_TIMESTAMPS + 1];
+  for (int i = 0; i < n_pts; i++) {
+    const double f = o->n_clip_timestamps ? nearbyint(o->clip_timestamps[i] * 100.0) : 0.0;
+    point[i] = f < (double)content_frames ? (int)f : content_frames;
+  }
+  const int n_clips = (n_pts + 1) / 2;
+  if (n_pts % 2) point[n_pts] = content_frames;
+  int clip = 0, seek = point[0];
+  while (st == WK_STATUS_OK && clip < n_clips) {
+    const int clip_start = point[2 * clip], clip_end = point[2 * clip + 1];
+    if (seek < clip_start) seek = clip_start;
+    if (seek >= clip_end) {
+      if (++clip < n_clips) seek = point[2 * clip];
+      continue;
+    }
     const int first_new = out->n_segments;
-    st = window(&L, content_frames, &seek, &prompt_reset_since);
+    st = window(&L, clip_end, &seek, &prompt_reset_since);
     if (st == WK_STATUS_OK && src->window_done)
       st = src->window_done(src->user, seek, content_frames, out, first_new);
   }
   wk_free(L.all.v);
+  wk_free(L.carried.v);
   out->language = language;
   if (st != WK_STATUS_OK) wk_transcribe_result_free(out);
   return st;

@@ -2,12 +2,19 @@
  * skipping, segments from timestamp tokens, seeking, prompt conditioning (internal API).
  *
  * openai/whisper's whisper/transcribe.py is the specification (transcribe(), without word
- * timestamps, clip_timestamps or hallucination_silence_threshold):
- *   seek = 0; all_tokens = initial prompt; prompt_reset_since = 0;
- *   while seek < content_frames (mel frames of the audio, the 30-s padding excluded):
- *     time_offset = seek · 160 / 16000; segment_size = min(3000, content_frames − seek);
- *     features of mel[seek : seek + segment_size] padded to 3000 frames (pad_or_trim);
- *     decode_with_fallback with prompt = all_tokens[prompt_reset_since:]: for each temperature
+ * timestamps or hallucination_silence_threshold):
+ *   clips: seek points round(t · 100) of clip_timestamps (none: [0]; an odd count: + content
+ *     frames) taken in pairs (start, end) — whisk clamps each point to [0, content_frames]
+ *     (transcribe.py would decode empty windows past the end);
+ *   all_tokens = initial prompt; prompt_reset_since = 0; seek = the first clip's start;
+ *   for each clip (start, end): seek = max(seek, start); while seek < end:
+ *     time_offset = seek · 160 / 16000; segment_size = min(3000, content_frames − seek,
+ *     end − seek); features of mel[seek : seek + segment_size] padded to 3000 frames;
+ *     the prompt: all_tokens[prompt_reset_since:], or with carry_initial_prompt the initial
+ *       prompt + all_tokens[max(len(initial), prompt_reset_since):][−r:] with
+ *       r = n_text_ctx / 2 − 1 − len(initial) (Python's slice: r = 0 keeps all, r < 0 drops
+ *       the first −r);
+ *     decode_with_fallback with that prompt: for each temperature
  *       t (0, 0.2 … 1.0): decode (t > 0: beam_size dropped → sampling, best_of rows side by
  *       side), fallback when compression_ratio > 2.4 or avg_logprob < −1, but not when
  *       no_speech_prob > 0.6 and avg_logprob < −1 (silence); the last result is kept when
@@ -72,6 +79,11 @@ typedef struct wk_transcribe_options {
   int detect_language;          /* language "auto" (multilingual vocabularies only) */
   const int *initial_prompt;    /* [n_initial_prompt] tokens (encode(" " + prompt.strip())) */
   int n_initial_prompt;
+  int carry_initial_prompt;     /* the initial prompt heads every window's prompt */
+  int n_text_ctx;               /* the decoder's context (448): carry_initial_prompt's budget */
+  const double *clip_timestamps; /* [n_clip_timestamps] seconds, start, end, start …; NULL or
+                                   * none: the whole audio (transcribe.py's "0") */
+  int n_clip_timestamps;        /* ≤ WK_MAX_CLIP_TIMESTAMPS */
 } wk_transcribe_options;
 
 /* transcribe()'s defaults: temperatures (0, 0.2, 0.4, 0.6, 0.8, 1.0), thresholds 2.4 / −1 /

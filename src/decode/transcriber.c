@@ -313,6 +313,19 @@ static wk_status options_of(const wk_transcriber *t, const wk_transcribe_params 
   }
   if (!sp->multilingual && p->translate)
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "transcribe: translate with an English-only model");
+  if (p->n_clip_timestamps < 0 || p->n_clip_timestamps > WK_MAX_CLIP_TIMESTAMPS ||
+      (p->n_clip_timestamps > 0 && !p->clip_timestamps))
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "transcribe: %d clip timestamps (0..%d)",
+                    p->n_clip_timestamps, WK_MAX_CLIP_TIMESTAMPS);
+  for (int i = 0; i < p->n_clip_timestamps; i++)
+    if (!isfinite(p->clip_timestamps[i]) || p->clip_timestamps[i] < 0 ||
+        p->clip_timestamps[i] > 1e9)
+      return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                      "transcribe: clip timestamp %g (seconds, 0 … 1e9)", p->clip_timestamps[i]);
+  o->clip_timestamps = p->n_clip_timestamps ? p->clip_timestamps : NULL;
+  o->n_clip_timestamps = p->n_clip_timestamps;
+  o->carry_initial_prompt = p->carry_initial_prompt != 0;
+  wk_decoder_dims(t->dec, NULL, &o->n_text_ctx, NULL);
   if (p->initial_prompt) { /* transcribe.py: tokenizer.encode(" " + initial_prompt.strip()) */
     const size_t len = strlen(p->initial_prompt);
     size_t b, e;
