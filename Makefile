@@ -85,7 +85,7 @@ clean:
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_JOBS ?= $(JOBS)
-FUZZ_TARGETS ?= fuzz_model fuzz_audio fuzz_npy fuzz_api fuzz_tokenizer fuzz_decoder
+FUZZ_TARGETS ?= fuzz_model fuzz_audio fuzz_npy fuzz_api fuzz_tokenizer fuzz_decoder fuzz_transcribe
 .PHONY: fuzz fuzz-build test-tsan
 fuzz-build:
 	@sh scripts/deps.sh fuzz

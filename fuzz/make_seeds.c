@@ -8,7 +8,8 @@
  *   fuzz_api:   deterministic random parameter blocks for both entry points;
  *   fuzz_tokenizer: texts (ASCII, contractions, digits, mixed scripts, invalid UTF-8: byte 0 even)
  *               and id arrays (byte 0 odd: text ids, specials, one out of range);
- *   fuzz_decoder: deterministic random plans (beams, features, steps, reorders).
+ *   fuzz_decoder: deterministic random plans (beams, features, steps, reorders);
+ *   fuzz_transcribe: deterministic random scripts (audio length, options, decode results).
  * Usage: make_seeds OUT (OUT must exist; the target folders are created). */
 #include <math.h>
 #include <sndfile.h>
@@ -174,6 +175,19 @@ static void decoder_seeds(void) {
   }
 }
 
+static void transcribe_seeds(void) {
+  wk_rng r = {0x7472616e73637269ull};
+  for (int i = 0; i < 16; i++) {
+    uint8_t buf[2048];
+    const size_t n = 128 + (size_t)(wk_rng_next(&r) % 1920);
+    for (size_t j = 0; j < n; j++) buf[j] = (uint8_t)wk_rng_next(&r);
+    buf[0] = 0; /* a valid audio length */
+    char name[32];
+    snprintf(name, sizeof name, "script%02d", i);
+    write_bytes("fuzz_transcribe", name, buf, n);
+  }
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: make_seeds OUT\n");
@@ -181,7 +195,7 @@ int main(int argc, char **argv) {
   }
   out_dir = argv[1];
   static const char *const targets[] = {"fuzz_model", "fuzz_audio", "fuzz_npy", "fuzz_api",
-                                           "fuzz_tokenizer", "fuzz_decoder"};
+                                           "fuzz_tokenizer", "fuzz_decoder", "fuzz_transcribe"};
   for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++) {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", out_dir, targets[i]);
@@ -197,5 +211,6 @@ int main(int argc, char **argv) {
   api_seeds();
   tokenizer_seeds();
   decoder_seeds();
+  transcribe_seeds();
   return failures ? 1 : 0;
 }

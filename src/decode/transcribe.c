@@ -184,16 +184,16 @@ static wk_status window(loop *L, int clip_end, int *seek_io, size_t *prompt_rese
   if (st != WK_STATUS_OK) return st;
   L->out->n_windows++;
 
-  const int *prompt = L->all.v + *prompt_reset_since;
   size_t n_prompt = L->all.n - *prompt_reset_since;
+  const int *prompt = n_prompt ? L->all.v + *prompt_reset_since : NULL; /* no NULL + 0 */
   if (o->carry_initial_prompt) { /* initial + all_tokens[nignored:][-r:] (Python's slice) */
     const size_t n_init = (size_t)o->n_initial_prompt;
     const size_t nignored = n_init > *prompt_reset_since ? n_init : *prompt_reset_since;
     const long r = (long)(o->n_text_ctx / 2 - 1) - (long)n_init;
-    const int *tail = L->all.v + nignored;
     size_t n_tail = L->all.n - nignored;
+    const int *tail = n_tail ? L->all.v + nignored : NULL;
     if (r > 0 && (size_t)r < n_tail) tail += n_tail - (size_t)r, n_tail = (size_t)r;
-    if (r < 0) { /* [-r:] = [|r|:] */
+    if (r < 0 && n_tail) { /* [-r:] = [|r|:] */
       const size_t drop = (size_t)-r < n_tail ? (size_t)-r : n_tail;
       tail += drop, n_tail -= drop;
     }
