@@ -38,6 +38,9 @@ void wk_cli_print_transcribe_options(FILE *f, const char *name) {
         "                            likely kept (1 … 64; default 1; the whisper CLI uses 5)\n"
         "  --length-penalty A        0 … 1: ((5 + length) / 6)^A; default: length normalization\n"
         "  --temperature T[,T…]      temperatures tried in order (default 0,0.2,0.4,0.6,0.8,1)\n"
+        "  --temperature-increment-on-fallback X\n"
+        "                            with one --temperature T (default 0): T, T + X, … up to 1\n"
+        "                            (the whisper command line's numpy.arange(T, 1 + 1e-6, X))\n"
         "  --compression-ratio-threshold X, --logprob-threshold X, --no-speech-threshold X\n"
         "                            the fallback and skip rules (2.4, -1, 0.6; 'none': off)\n"
         "  --no-condition            do not prompt each window with the previous text\n"
@@ -54,6 +57,8 @@ void wk_cli_print_transcribe_options(FILE *f, const char *name) {
         "  -o, --output-dir DIR      where the files go (default: next to each AUDIO; stdin:\n"
         "                            ./stdin.*); '-': standard output; -o without -f: all formats\n"
         "  --precision P             int8 (default) or fp32\n"
+        "  -v, --verbose             each segment as '[start --> end] text' on standard output as\n"
+        "                            it is decoded (whisper's verbose lines; with -f/-o too)\n"
         "\n"
         "A summary per file on standard error: audio length, language, windows, fallbacks, the\n"
         "time of the log-mel, encoder and decoder, decoder tokens per second, the realtime\n"
@@ -79,6 +84,8 @@ enum {
   OPT_SUPPRESS,
   OPT_CARRY,
   OPT_CLIPS,
+  OPT_VERBOSE,
+  OPT_T_INCREMENT,
   OPT_SEED,
   OPT_SAMPLE_LEN,
   OPT_PRECISION,
@@ -95,6 +102,8 @@ static const struct option longopts[] = {
     {"suppress-tokens", required_argument, NULL, OPT_SUPPRESS},
     {"carry-initial-prompt", no_argument, NULL, OPT_CARRY},
     {"clip-timestamps", required_argument, NULL, OPT_CLIPS},
+    {"verbose", no_argument, NULL, 'v'},
+    {"temperature-increment-on-fallback", required_argument, NULL, OPT_T_INCREMENT},
     {"length-penalty", required_argument, NULL, OPT_LENGTH_PENALTY},
     {"temperature", required_argument, NULL, OPT_TEMPERATURE},
     {"compression-ratio-threshold", required_argument, NULL, OPT_CR},
@@ -243,6 +252,7 @@ typedef struct progress_state {
   const char *name;
   int tty;          /* stderr is a terminal: a progress line */
   int stream;       /* print each new segment's text to stdout */
+  int verbose;      /* ... as "[start --> end] text" */
   int line_shown;
   int write_failed;
 } progress_state;
@@ -259,6 +269,13 @@ static int on_progress(void *user, const wk_transcribe_progress *p) {
     for (int i = p->first_new; i < p->n_segments; i++) {
       const char *t = p->segments[i].text;
       size_t b, len;
+      if (ps->verbose) { /* transcribe.py: f"[{format_timestamp(start)} --> …] {text}" */
+        char t0[WK_TIMESTAMP_MAX], t1[WK_TIMESTAMP_MAX];
+        wk_format_timestamp(p->segments[i].start, 0, '.', t0);
+        wk_format_timestamp(p->segments[i].end, 0, '.', t1);
+        if (printf("[%s --> %s] %s\n", t0, t1, t) < 0) ps->write_failed = 1;
+        continue;
+      }
       wk_text_strip(t, strlen(t), &b, &len); /* as the txt file has it */
       if (len > b && (fwrite(t + b, 1, len - b, stdout) != len - b || putchar('\n') == EOF))
         ps->write_failed = 1;
@@ -297,9 +314,9 @@ static int output_path(const char *audio, const char *dir, const char *ext, char
 
 static int transcribe_file(wk_context *ctx, const wk_transcriber *tr, wk_transcribe_params p,
                            const char *audio, unsigned formats, const char *out_dir,
-                           int to_stdout) {
+                           int to_stdout, int verbose) {
   const char *name = strcmp(audio, "-") ? audio : "<stdin>";
-  progress_state ps = {name, isatty(STDERR_FILENO), !formats, 0, 0};
+  progress_state ps = {name, isatty(STDERR_FILENO), !formats || verbose, verbose, 0, 0};
   p.progress = on_progress, p.progress_user = &ps;
   wk_pcm pcm;
   double t0 = wk_now();
@@ -349,11 +366,12 @@ int wk_cmd_transcribe(const wk_cli_command *self, int argc, char **argv, wk_cli_
   unsigned formats = 0;
   const char **audio = calloc((size_t)argc + 1, sizeof *audio);
   if (!audio) return wk_cli_failure(PROG, "out of memory");
-  int n_audio = 0, n_stdin = 0, rc = WK_CLI_EXIT_USAGE;
+  int n_audio = 0, n_stdin = 0, rc = WK_CLI_EXIT_USAGE, verbose = 0, t_given = 0;
+  double t_increment = 0; /* --temperature-increment-on-fallback (0: not given) */
   int *suppress = NULL; /* --suppress-tokens' ids */
   double *clips = NULL; /* --clip-timestamps' seconds */
   wk_cli_args a;
-  wk_cli_args_init(&a, self, argc, argv, WK_CLI_SHORTOPTS("m:l:f:o:"), longopts, g, 0);
+  wk_cli_args_init(&a, self, argc, argv, WK_CLI_SHORTOPTS("m:l:f:o:v"), longopts, g, 0);
   for (;;) {
     int c = wk_cli_next(&a);
     double v;
@@ -403,6 +421,11 @@ int wk_cmd_transcribe(const wk_cli_command *self, int argc, char **argv, wk_cli_
       break;
     case OPT_TEMPERATURE:
       if (parse_temperatures(a.arg, &p)) goto done;
+      t_given = 1;
+      break;
+    case OPT_T_INCREMENT:
+      if (parse_value("--temperature-increment-on-fallback", a.arg, 0.001, 100, 0, &v)) goto done;
+      t_increment = v;
       break;
     case OPT_CR:
       if (parse_value("--compression-ratio-threshold", a.arg, 0, 1e6, 1, &v)) goto done;
@@ -420,6 +443,7 @@ int wk_cmd_transcribe(const wk_cli_command *self, int argc, char **argv, wk_cli_
     case OPT_NO_TIMESTAMPS: p.without_timestamps = 1; break;
     case OPT_PROMPT: p.initial_prompt = a.arg; break;
     case OPT_CARRY: p.carry_initial_prompt = 1; break;
+    case 'v': verbose = 1; break;
     case OPT_CLIPS:
       if ((rc = parse_clips(a.arg, &p, &clips)) != 0) goto done;
       rc = WK_CLI_EXIT_USAGE;
@@ -459,6 +483,22 @@ int wk_cmd_transcribe(const wk_cli_command *self, int argc, char **argv, wk_cli_
   }
   const int to_stdout = out_dir && !strcmp(out_dir, "-");
   if (out_dir && !formats) formats = to_stdout ? 1u << WK_FORMAT_TXT : ALL_FORMATS;
+  if (t_increment > 0) { /* numpy.arange(T, 1.0 + 1e-6, X): T + i·X for i < ceil((stop − T) / X) */
+    const double t0 = t_given ? p.temperatures[0] : 0.0;
+    const double n = ceil((1.0 + 1e-6 - t0) / t_increment);
+    if ((t_given && p.n_temperatures != 1) || n < 1 || n > WK_MAX_TEMPERATURES) {
+      wk_cli_usage_error(PROG,
+                         "--temperature-increment-on-fallback: takes one --temperature T ≤ 1 "
+                         "and gives at most %d temperatures", WK_MAX_TEMPERATURES);
+      goto done;
+    }
+    p.n_temperatures = (int)n;
+    for (int i = 0; i < p.n_temperatures; i++) p.temperatures[i] = (float)(t0 + i * t_increment);
+  }
+  if (to_stdout && verbose) {
+    wk_cli_usage_error(PROG, "--verbose: standard output already carries the transcript (-o -)");
+    goto done;
+  }
   if (to_stdout && n_audio > 1) {
     wk_cli_usage_error(PROG, "-o -: one AUDIO at a time");
     goto done;
@@ -490,7 +530,7 @@ int wk_cmd_transcribe(const wk_cli_command *self, int argc, char **argv, wk_cli_
     int failed = 0;
     for (int i = 0; i < n_audio; i++)
       failed |= transcribe_file(ctx, tr, p, audio[i], formats, to_stdout ? NULL : out_dir,
-                                to_stdout) != 0;
+                                to_stdout, verbose) != 0;
     rc = failed ? WK_CLI_EXIT_FAILURE : WK_CLI_EXIT_OK;
   }
   wk_transcriber_free(tr);

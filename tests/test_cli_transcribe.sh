@@ -8,7 +8,9 @@
 #   - kill -9 at random points while writing -f all: every transcript left under its final name
 #     is whole (identical to a finished run's); temporary files are the only debris;
 #   - usage errors exit 2; an unreadable AUDIO among good ones: its message, exit 1, the others
-#     still written; --best-of 3 at T 0.5 runs.
+#     still written; --best-of 3 at T 0.5 runs; --verbose prints the json's segments as
+#     transcribe.py's "[start --> end] text" lines; --clip-timestamps, --carry-initial-prompt,
+#     --suppress-tokens and --temperature-increment-on-fallback reach the loop.
 # Usage: test_cli_transcribe.sh WHISK SAMPLES_DIR.  Needs a python3 (standard library only)
 # for the format checks: skips (77) without one, after the checks that need none.
 # WK_TEST_REPEAT (hello.wav × 14 by default: 2 minutes) and WK_TEST_KILLS (10) shorten it for
@@ -38,7 +40,10 @@ for args in "" "$HELLO" "-m $M" "-m $M --format doc $HELLO" "-m $M --beam 65 $HE
             "-m $M --best-of 65 $HELLO" "-m $M --suppress-tokens x $HELLO" \
             "-m $M --suppress-tokens -2 $HELLO" "-m $M --suppress-tokens 1, $HELLO" \
             "-m $M --clip-timestamps x $HELLO" "-m $M --clip-timestamps 1,,2 $HELLO" \
-            "-m $M --clip-timestamps -1 $HELLO"; do
+            "-m $M --clip-timestamps -1 $HELLO" "-m $M -v -o - $HELLO" \
+            "-m $M --temperature 0,1 --temperature-increment-on-fallback 0.2 $HELLO" \
+            "-m $M --temperature-increment-on-fallback 0.05 $HELLO" \
+            "-m $M --temperature-increment-on-fallback 0 $HELLO"; do
   # shellcheck disable=SC2086
   "$W" transcribe $args >/dev/null 2>"$T/err"; rc=$?
   if [ $rc -eq 2 ] && grep -q "^whisk transcribe: " "$T/err"; then ok "usage error: '$args'"
@@ -67,6 +72,13 @@ else fail "bad AUDIO among good: exit $rc"; cat "$T/err"; ls "$T/mixed"; fi
   grep -q '"seek":400' "$T/clip.json" && ! grep -q '"seek":0' "$T/clip.json" &&
   ok "--clip-timestamps 4 --carry-initial-prompt" ||
   { fail "--clip-timestamps 4: exit $?"; cat "$T/err" "$T/clip.json"; }
+
+# ── --temperature 0.5 --temperature-increment-on-fallback 0.25: 0.5, 0.75, 1.0 — every one
+#    failing a log-prob threshold of 0, so one window takes two fallbacks ──
+"$W" transcribe -m "$M" --sample-len 8 --temperature 0.5 --temperature-increment-on-fallback 0.25 \
+  --logprob-threshold 0 -f txt -o - "$HELLO" >/dev/null 2>"$T/err" &&
+  grep -q "1 window (2 fallbacks)" "$T/err" && ok "--temperature-increment-on-fallback: 3 temperatures" ||
+  { fail "--temperature-increment-on-fallback"; cat "$T/err"; }
 
 # ── --best-of: three samples per window at T 0.5, the most likely kept ──
 "$W" transcribe -m "$M" --temperature 0.5 --best-of 3 --sample-len 16 -f txt -o - "$HELLO" \
@@ -130,6 +142,24 @@ want = "start\tend\ttext\n" + "".join(f"{round(1000 * s['start'])}\t{round(1000 
                                      f"{s['text'].strip().replace(chr(9), ' ')}\n" for s in segs)
 assert tsv == want, "tsv differs"
 EOF
+
+# ── --verbose: transcribe.py's "[start --> end] text" line per segment on stdout, files too ──
+mkdir -p "$T/verbose"
+"$W" transcribe -m "$M" $FAST -v -f json -o "$T/verbose" "$HELLO" >"$T/vlines" 2>"$T/err" &&
+"$PY" - "$T/verbose/hello.json" "$T/vlines" <<'EOF' && ok "--verbose lines = the json's segments" ||
+import json, sys
+segs = json.load(open(sys.argv[1], encoding="utf-8"))["segments"]
+def ts(t):  # utils.py format_timestamp(t): hours only when nonzero, '.'
+    ms = round(t * 1000)
+    h, ms = divmod(ms, 3600000)
+    m, ms = divmod(ms, 60000)
+    s, ms = divmod(ms, 1000)
+    return (f"{h:02d}:" if h else "") + f"{m:02d}:{s:02d}.{ms:03d}"
+want = "".join(f"[{ts(s['start'])} --> {ts(s['end'])}] {s['text']}\n" for s in segs)
+got = open(sys.argv[2], encoding="utf-8").read()
+assert segs and got == want, (got, want)
+EOF
+  { fail "--verbose lines"; cat "$T/err" "$T/vlines"; }
 
 # ── standard output (no -f) is the txt; standard input gives the same transcript ──
 "$W" transcribe -m "$M" $FAST "$T/long.wav" >"$T/stdout" 2>/dev/null
