@@ -119,17 +119,26 @@ static void npy_seeds(void) {
   write_bytes("fuzz_npy", "f32-be-v2.npy", v2, sizeof v2);
 }
 
-static void api_seeds(void) {
-  wk_rng r = {0x66757a7a617069ull};
-  for (int i = 0; i < 32; i++) {
-    uint8_t buf[512];
-    const size_t n = 64 + (size_t)(wk_rng_next(&r) % 448);
+/* `count` random inputs of min … min + spread − 1 bytes for `target`, named prefix00 …, from
+ * the generator seeded with `seed`; head(i, buf) then sets input i's leading bytes. */
+static void random_seeds(const char *target, const char *prefix, uint64_t seed, int count,
+                         size_t min, size_t spread, void (*head)(int i, uint8_t *buf)) {
+  wk_rng r = {seed};
+  for (int i = 0; i < count; i++) {
+    uint8_t buf[2048];
+    const size_t n = min + (size_t)(wk_rng_next(&r) % spread);
     for (size_t j = 0; j < n; j++) buf[j] = (uint8_t)wk_rng_next(&r);
-    buf[0] = (uint8_t)i; /* even: attention, odd: GEMM */
+    head(i, buf);
     char name[32];
-    snprintf(name, sizeof name, "case%02d", i);
-    write_bytes("fuzz_api", name, buf, n);
+    snprintf(name, sizeof name, "%s%02d", prefix, i);
+    write_bytes(target, name, buf, n);
   }
+}
+
+static void api_head(int i, uint8_t *buf) { buf[0] = (uint8_t)i; /* even: attention, odd: GEMM */ }
+
+static void api_seeds(void) {
+  random_seeds("fuzz_api", "case", 0x66757a7a617069ull, 32, 64, 448, api_head);
 }
 
 static void tokenizer_seeds(void) {
@@ -161,31 +170,23 @@ static void tokenizer_seeds(void) {
   }
 }
 
+static void decoder_head(int i, uint8_t *buf) {
+  buf[0] = (uint8_t)i;                                         /* precision */
+  buf[1] = (uint8_t)(2 + i % 5), buf[2] = buf[3] = buf[4] = 0; /* n_beams = 1 … 5 */
+}
+
 static void decoder_seeds(void) {
-  wk_rng r = {0x6465636f646572ull};
-  for (int i = 0; i < 16; i++) {
-    uint8_t buf[1024];
-    const size_t n = 64 + (size_t)(wk_rng_next(&r) % 960);
-    for (size_t j = 0; j < n; j++) buf[j] = (uint8_t)wk_rng_next(&r);
-    buf[0] = (uint8_t)i;                       /* precision */
-    buf[1] = (uint8_t)(2 + i % 5), buf[2] = buf[3] = buf[4] = 0; /* n_beams = 1 … 5 */
-    char name[32];
-    snprintf(name, sizeof name, "plan%02d", i);
-    write_bytes("fuzz_decoder", name, buf, n);
-  }
+  random_seeds("fuzz_decoder", "plan", 0x6465636f646572ull, 16, 64, 960, decoder_head);
+}
+
+static void transcribe_head(int i, uint8_t *buf) {
+  (void)i;
+  buf[0] = 0; /* a valid audio length */
 }
 
 static void transcribe_seeds(void) {
-  wk_rng r = {0x7472616e73637269ull};
-  for (int i = 0; i < 16; i++) {
-    uint8_t buf[2048];
-    const size_t n = 128 + (size_t)(wk_rng_next(&r) % 1920);
-    for (size_t j = 0; j < n; j++) buf[j] = (uint8_t)wk_rng_next(&r);
-    buf[0] = 0; /* a valid audio length */
-    char name[32];
-    snprintf(name, sizeof name, "script%02d", i);
-    write_bytes("fuzz_transcribe", name, buf, n);
-  }
+  random_seeds("fuzz_transcribe", "script", 0x7472616e73637269ull, 16, 128, 1920,
+               transcribe_head);
 }
 
 int main(int argc, char **argv) {
