@@ -210,8 +210,64 @@ static const bench_entry layers[] = {
     {"whisper-large-v3-layer", 20, 1500},
 };
 
-typedef struct pass_profile pass_profile;
-static void print_passes(FILE *out, wk_json *j, const pass_profile *pp);
+/* Where a layer's CPU time goes: each microkernel pass's share (summed over threads, from
+ * wk_attention_profiled over `calls` calls) of threads × wall time, the rest being packing,
+ * the output store and scheduling, and the rate of Q·Kᵀ and of P·V (each 2·heads·lq·lk·d
+ * nominal ops) against the measured per-core peak.  0: the kernel reports no passes. */
+typedef struct pass_profile {
+  double share[WK_ATTN_PASSES], outside, qk_peak_pct, pv_peak_pct;
+} pass_profile;
+
+static int profile_passes(wk_context *ctx, const wk_attention_params *p, int calls, double peak,
+                          pass_profile *pp) {
+  const size_t ws = wk_attention_workspace_size(ctx, p->heads, p->lq, p->lk, p->head_dim);
+  void *w = ws ? malloc(ws) : NULL;
+  if (!w) return 0;
+  uint64_t ticks[WK_ATTN_PASSES] = {0};
+  const double w0 = wk_now();
+  const uint64_t k0 = wk_attn_ticks_now();
+  int ok = 1;
+  for (int i = 0; i < calls && ok; i++)
+    ok = wk_attention_profiled(ctx, p, w, ws, ticks) == WK_STATUS_OK;
+  const uint64_t k1 = wk_attn_ticks_now();
+  const double w1 = wk_now();
+  free(w);
+  const double hz = (double)(k1 - k0) / (w1 - w0); /* ticks per second */
+  if (!ok || !(hz > 0)) return 0;
+  const double cpu = (w1 - w0) * wk_context_threads(ctx); /* seconds of all threads */
+  const double ops = 2.0 * p->heads * (double)p->lq * p->lk * p->head_dim * calls;
+  double in_passes = 0;
+  for (int i = 0; i < WK_ATTN_PASSES; i++) {
+    pp->share[i] = (double)ticks[i] / hz / cpu;
+    in_passes += pp->share[i];
+  }
+  if (in_passes <= 0) return 0; /* a kernel without passes (scalar) */
+  pp->outside = 1.0 - in_passes;
+  pp->qk_peak_pct = 100.0 * ops / ((double)ticks[WK_ATTN_PASS_QK] / hz) / peak;
+  pp->pv_peak_pct = 100.0 * ops / ((double)ticks[WK_ATTN_PASS_PV] / hz) / peak;
+  return 1;
+}
+
+static void print_passes(FILE *out, wk_json *j, const pass_profile *pp) {
+  if (j) {
+    wk_json_key(j, "passes");
+    wk_json_object_begin(j);
+    wk_json_kfixed(j, "qk_pct", 100 * pp->share[WK_ATTN_PASS_QK], 2);
+    wk_json_kfixed(j, "softmax_pct", 100 * pp->share[WK_ATTN_PASS_SOFTMAX], 2);
+    wk_json_kfixed(j, "pv_pct", 100 * pp->share[WK_ATTN_PASS_PV], 2);
+    wk_json_kfixed(j, "outside_pct", 100 * pp->outside, 2);
+    wk_json_kfixed(j, "qk_peak_pct", pp->qk_peak_pct, 2);
+    wk_json_kfixed(j, "pv_peak_pct", pp->pv_peak_pct, 2);
+    wk_json_object_end(j);
+  } else {
+    fprintf(out,
+            "%24s CPU time: Q·Kᵀ %.1f %% (%.1f %% of peak), softmax %.1f %%, P·V %.1f %% "
+            "(%.1f %% of peak), outside the passes %.1f %%\n",
+            "", 100 * pp->share[WK_ATTN_PASS_QK], pp->qk_peak_pct,
+            100 * pp->share[WK_ATTN_PASS_SOFTMAX], 100 * pp->share[WK_ATTN_PASS_PV],
+            pp->pv_peak_pct, 100 * pp->outside);
+  }
+}
 
 /* One row; pp (NULL: none) adds the per-pass breakdown. */
 static void print_result(FILE *out, wk_json *j, const char *name, int heads, int lq, int lk,
@@ -243,64 +299,6 @@ static void print_result(FILE *out, wk_json *j, const char *name, int heads, int
     if (pp) print_passes(out, j, pp);
   }
   fflush(out);
-}
-
-/* Where a layer's CPU time goes: each microkernel pass's share (summed over threads, from
- * wk_attention_profiled over `calls` calls) of threads × wall time, the rest being packing,
- * the output store and scheduling, and the rate of Q·Kᵀ and of P·V (each 2·heads·lq·lk·d
- * nominal ops) against the measured per-core peak.  0: the kernel reports no passes. */
-struct pass_profile {
-  double share[WK_ATTN_PASSES], outside, qk_peak_pct, pv_peak_pct;
-};
-
-static int profile_passes(wk_context *ctx, const wk_attention_params *p, int calls, double peak,
-                          pass_profile *pp) {
-  const size_t ws = wk_attention_workspace_size(ctx, p->heads, p->lq, p->lk, p->head_dim);
-  void *w = ws ? malloc(ws) : NULL;
-  if (!w) return 0;
-  uint64_t ticks[WK_ATTN_PASSES] = {0};
-  const double w0 = wk_now();
-  const uint64_t k0 = wk_attn_ticks_now();
-  int ok = 1;
-  for (int i = 0; i < calls && ok; i++)
-    ok = wk_attention_profiled(ctx, p, w, ws, ticks) == WK_STATUS_OK;
-  const uint64_t k1 = wk_attn_ticks_now();
-  const double w1 = wk_now();
-  free(w);
-  const double hz = (double)(k1 - k0) / (w1 - w0); /* ticks per second */
-  const double cpu = (w1 - w0) * wk_context_threads(ctx); /* seconds of all threads */
-  const double ops = 2.0 * p->heads * (double)p->lq * p->lk * p->head_dim * calls;
-  double in_passes = 0;
-  for (int i = 0; i < WK_ATTN_PASSES; i++) {
-    pp->share[i] = (double)ticks[i] / hz / cpu;
-    in_passes += pp->share[i];
-  }
-  if (!ok || !(hz > 0) || in_passes <= 0) return 0;
-  pp->outside = 1.0 - in_passes;
-  pp->qk_peak_pct = 100.0 * ops / ((double)ticks[WK_ATTN_PASS_QK] / hz) / peak;
-  pp->pv_peak_pct = 100.0 * ops / ((double)ticks[WK_ATTN_PASS_PV] / hz) / peak;
-  return 1;
-}
-
-static void print_passes(FILE *out, wk_json *j, const pass_profile *pp) {
-  if (j) {
-    wk_json_key(j, "passes");
-    wk_json_object_begin(j);
-    wk_json_kfixed(j, "qk_pct", 100 * pp->share[WK_ATTN_PASS_QK], 2);
-    wk_json_kfixed(j, "softmax_pct", 100 * pp->share[WK_ATTN_PASS_SOFTMAX], 2);
-    wk_json_kfixed(j, "pv_pct", 100 * pp->share[WK_ATTN_PASS_PV], 2);
-    wk_json_kfixed(j, "outside_pct", 100 * pp->outside, 2);
-    wk_json_kfixed(j, "qk_peak_pct", pp->qk_peak_pct, 2);
-    wk_json_kfixed(j, "pv_peak_pct", pp->pv_peak_pct, 2);
-    wk_json_object_end(j);
-  } else {
-    fprintf(out,
-            "%24s CPU time: Q·Kᵀ %.1f %% (%.1f %% of peak), softmax %.1f %%, P·V %.1f %% "
-            "(%.1f %% of peak), outside the passes %.1f %%\n",
-            "", 100 * pp->share[WK_ATTN_PASS_QK], pp->qk_peak_pct,
-            100 * pp->share[WK_ATTN_PASS_SOFTMAX], 100 * pp->share[WK_ATTN_PASS_PV],
-            pp->pv_peak_pct, 100 * pp->outside);
-  }
 }
 
 /* Whether any benchmark of this suite matches the filter. */

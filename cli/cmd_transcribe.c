@@ -122,6 +122,20 @@ static const struct option longopts[] = {
 
 #define ALL_FORMATS ((1u << WK_FORMAT_COUNT) - 1)
 
+/* The next item of the comma-separated list at *q into buf[size], NUL-terminated, and *q past it
+ * and its comma: 1; 0 at the list's end; −1 for an empty or too long item or a trailing comma. */
+static int list_next(const char **q, char *buf, size_t size) {
+  if (!**q) return 0;
+  const char *e = strchr(*q, ',');
+  const size_t len = e ? (size_t)(e - *q) : strlen(*q);
+  if (len == 0 || len >= size) return -1;
+  memcpy(buf, *q, len);
+  buf[len] = 0;
+  *q += len;
+  if (**q == ',' && !*++*q) return -1;
+  return 1;
+}
+
 /* decoding.py's suppress_tokens string: comma-separated ids, −1 standing for the non-speech
  * tokens, "" for none → p's list (malloc'd into *ids) and its non-speech flag; 2 (after the usage
  * error) on a bad list.  The ids' range against the model's vocabulary is the library's check. */
@@ -129,26 +143,20 @@ static int parse_suppress(const char *s, wk_transcribe_params *p, int **ids) {
   free(*ids);
   *ids = malloc((strlen(s) / 2 + 1) * sizeof **ids);
   if (!*ids) return wk_cli_failure(PROG, "out of memory");
-  int n = 0, non_speech = 0;
-  for (const char *t = s; *s;) {
-    char item[16];
-    const char *e = strchr(t, ',');
-    const size_t len = e ? (size_t)(e - t) : strlen(t);
-    long v;
-    if (len >= sizeof item) {
-      wk_cli_usage_error(PROG, "--suppress-tokens: '%.*s' is not a token id", (int)len, t);
-      return 2;
-    }
-    memcpy(item, t, len);
-    item[len] = 0;
+  int n = 0, non_speech = 0, r;
+  char item[16];
+  long v;
+  for (const char *q = s; (r = list_next(&q, item, sizeof item)) > 0;) {
     if (wk_cli_parse_long(PROG, "--suppress-tokens", item, -1, INT_MAX, &v)) return 2;
     if (v < 0)
       non_speech = 1;
     else
       (*ids)[n++] = (int)v;
-    if (!e) break;
-    t = e + 1;
   }
+  if (r < 0)
+    return wk_cli_usage_error(PROG,
+                              "--suppress-tokens: expected comma-separated token ids (-1: the "
+                              "non-speech tokens), got '%s'", s);
   p->suppress_non_speech = non_speech;
   p->suppress_tokens = n ? *ids : NULL;
   p->n_suppress_tokens = n;
@@ -159,20 +167,14 @@ static int parse_suppress(const char *s, wk_transcribe_params *p, int **ids) {
 static unsigned parse_formats(const char *s) {
   if (!strcmp(s, "all")) return ALL_FORMATS;
   unsigned set = 0;
-  while (*s) {
-    char name[8];
-    const char *e = strchr(s, ',');
-    const size_t n = e ? (size_t)(e - s) : strlen(s);
+  char name[8];
+  int r;
+  for (const char *q = s; (r = list_next(&q, name, sizeof name)) > 0;) {
     wk_format f;
-    if (n >= sizeof name) return 0;
-    memcpy(name, s, n);
-    name[n] = 0;
     if (wk_format_parse(name, &f)) return 0;
     set |= 1u << f;
-    s += n;
-    if (*s == ',' && !*++s) return 0;
   }
-  return set;
+  return r < 0 ? 0 : set;
 }
 
 /* A float option: finite in [lo, hi], or NaN for "none" when none_ok. */
@@ -196,54 +198,45 @@ static int parse_clips(const char *s, wk_transcribe_params *p, double **clips) {
   free(*clips);
   *clips = malloc((strlen(s) / 2 + 1) * sizeof **clips);
   if (!*clips) return wk_cli_failure(PROG, "out of memory");
-  int n = 0;
-  for (const char *q = s; *q;) {
-    char buf[64], *end;
-    const char *e = strchr(q, ',');
-    const size_t len = e ? (size_t)(e - q) : strlen(q);
-    if (len == 0 || len >= sizeof buf || n == WK_MAX_CLIP_TIMESTAMPS) goto bad;
-    memcpy(buf, q, len);
-    buf[len] = 0;
+  int n = 0, r;
+  char buf[64], *end;
+  for (const char *q = s; (r = list_next(&q, buf, sizeof buf)) > 0;) {
     errno = 0;
     const double t = strtod(buf, &end);
-    if (*end || end == buf || errno || !isfinite(t) || t < 0 || t > 1e9 || buf[0] == ' ') goto bad;
+    if (n == WK_MAX_CLIP_TIMESTAMPS || *end || end == buf || errno || !isfinite(t) || t < 0 ||
+        t > 1e9 || buf[0] == ' ') {
+      r = -1;
+      break;
+    }
     (*clips)[n++] = t;
-    q += len;
-    if (*q == ',' && !*++q) goto bad;
   }
+  if (r < 0)
+    return wk_cli_usage_error(PROG,
+                              "--clip-timestamps: expected comma-separated seconds from 0 to 1e9 "
+                              "(at most %d), got '%s'", WK_MAX_CLIP_TIMESTAMPS, s);
   p->clip_timestamps = n ? *clips : NULL;
   p->n_clip_timestamps = n;
   return 0;
-bad:
-  wk_cli_usage_error(PROG,
-                     "--clip-timestamps: expected comma-separated seconds from 0 to 1e9 (at most "
-                     "%d), got '%s'", WK_MAX_CLIP_TIMESTAMPS, s);
-  return 2;
 }
 
 static int parse_temperatures(const char *s, wk_transcribe_params *p) {
-  int n = 0;
-  const char *q = s;
-  while (*q) {
-    char buf[64];
-    const char *e = strchr(q, ',');
-    const size_t len = e ? (size_t)(e - q) : strlen(q);
-    float t;
-    if (n == WK_MAX_TEMPERATURES || len == 0 || len >= sizeof buf) goto bad;
-    memcpy(buf, q, len);
-    buf[len] = 0;
-    if (!wk_cli_parse_float(buf, &t) || !isfinite(t) || t < 0 || t > 100) goto bad;
+  int n = 0, r;
+  char buf[64];
+  float t;
+  for (const char *q = s; (r = list_next(&q, buf, sizeof buf)) > 0;) {
+    if (n == WK_MAX_TEMPERATURES || !wk_cli_parse_float(buf, &t) || !isfinite(t) || t < 0 ||
+        t > 100) {
+      r = -1;
+      break;
+    }
     p->temperatures[n++] = t;
-    q += len;
-    if (*q == ',' && !*++q) goto bad;
   }
-  if (n == 0) goto bad;
+  if (r < 0 || n == 0)
+    return wk_cli_usage_error(PROG,
+                              "--temperature: expected 1 to %d comma-separated numbers from 0 to "
+                              "100, got '%s'", WK_MAX_TEMPERATURES, s);
   p->n_temperatures = n;
   return 0;
-bad:
-  return wk_cli_usage_error(PROG,
-                            "--temperature: expected 1 to %d comma-separated numbers from 0 to "
-                            "100, got '%s'", WK_MAX_TEMPERATURES, s);
 }
 
 /* ── per file ───────────────────────────────────────────────────────────── */

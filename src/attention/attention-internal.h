@@ -114,8 +114,8 @@ typedef struct wk_attn_rows_args {
  * runs row by row and reports nothing. */
 enum { WK_ATTN_PASS_QK, WK_ATTN_PASS_SOFTMAX, WK_ATTN_PASS_PV, WK_ATTN_PASSES };
 
-/* A time stamp for the pass timing (wk_attn_tick: only when profiled): the TSC where there is one (a few cycles, no system call),
- * else the monotonic clock in ns. */
+/* A time stamp for the pass timing (wk_attn_tick: only when profiled): the TSC where there is
+ * one (a few cycles, no system call), else the monotonic clock in ns. */
 static inline uint64_t wk_attn_ticks_now(void) {
 #if defined(__x86_64__) || defined(__i386__)
   return __builtin_ia32_rdtsc();

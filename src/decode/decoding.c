@@ -17,6 +17,16 @@ void wk_decode_options_default(wk_decode_options *o) {
   o->max_initial_timestamp = 1.0f;
 }
 
+wk_status wk_decode_check_suppress(const int *ids, int n, int n_vocab, const char *who) {
+  if (n < 0 || (n > 0 && !ids))
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "%s: %d suppress tokens", who, n);
+  for (int i = 0; i < n; i++)
+    if (ids[i] < 0 || ids[i] >= n_vocab)
+      return wk_error(WK_STATUS_INVALID_ARGUMENT, "%s: suppress token %d out of range (0..%d)",
+                      who, ids[i], n_vocab - 1);
+  return WK_STATUS_OK;
+}
+
 void wk_decode_result_free(wk_decode_result *r) {
   if (!r) return;
   wk_free(r->tokens);
@@ -192,10 +202,12 @@ wk_status wk_decode_run(const wk_logits_source *src, const wk_decode_rules *r,
     }
   }
   int steps = 0;
+  /* a greedy row whose last sampled token is eot (it then takes eot again) */
+#define ENDED(b) (L > n_initial && tok[(size_t)(b) * W + L - 1] == r->sp->eot)
   for (int i = 0; i < sample_len && st == WK_STATUS_OK; i++) {
     double lse_row[WK_DECODE_MAX_BEAMS]; /* log Σ exp of each filtered row */
     for (int b = 0; b < B; b++) {
-      if (!beam && L > n_initial && tok[(size_t)b * W + L - 1] == r->sp->eot) continue;
+      if (!beam && ENDED(b)) continue; /* a finished sample: no more filtering */
       float *x = logits + (size_t)b * V;
       lse_row[b] = wk_decode_filter(r, x, tok + (size_t)b * W, L);
       if (isnan(lse_row[b])) lse_row[b] = logsumexp(x, V);
@@ -205,7 +217,7 @@ wk_status wk_decode_run(const wk_logits_source *src, const wk_decode_rules *r,
       completed = 1;
       for (int b = 0; b < B; b++) {
         int *tb = tok + (size_t)b * W;
-        if (L > n_initial && tb[L - 1] == r->sp->eot) { /* no draw, its sum unchanged */
+        if (ENDED(b)) { /* no draw, its sum unchanged */
           tb[L] = r->sp->eot;
           continue;
         }
@@ -314,59 +326,58 @@ wk_status wk_decode_run(const wk_logits_source *src, const wk_decode_rules *r,
       st = wk_error(WK_STATUS_INVALID_ARGUMENT, "wk_decode_run: non-finite logits");
     steps++;
   }
+#undef ENDED
   if (st != WK_STATUS_OK) goto done;
 
   /* finalize → candidates (sampled tokens, sum); rank */
   const int *best = NULL;
   int best_len = 0;
   double best_sum = 0.0;
-  {
-    if (!beam) { /* every row is a candidate: its tokens up to the first eot */
-      for (int b = 0; b < B; b++) {
-        const int *tb = tok + (size_t)b * W + n_initial;
-        int n = L - n_initial;
-        for (int k = 0; k < n; k++)
-          if (tb[k] == r->sp->eot) {
-            n = k;
-            break;
-          }
-        memcpy(fin_tok + (size_t)b * fw, tb, (size_t)n * sizeof(int));
-        fin_len[b] = n;
-        fin_sum[b] = sum[b];
-      }
-      n_fin = B;
-    } else if (n_fin < B) { /* the live beams by descending sum, the higher index first on ties */
-      int order[WK_DECODE_MAX_BEAMS];
-      for (int b = 0; b < B; b++) {
-        int p = b;
-        while (p > 0 && sum[order[p - 1]] <= sum[b]) {
-          order[p] = order[p - 1];
-          p--;
+  if (!beam) { /* every row is a candidate: its tokens up to the first eot */
+    for (int b = 0; b < B; b++) {
+      const int *tb = tok + (size_t)b * W + n_initial;
+      int n = L - n_initial;
+      for (int k = 0; k < n; k++)
+        if (tb[k] == r->sp->eot) {
+          n = k;
+          break;
         }
-        order[p] = b;
-      }
-      for (int k = 0; k < B && n_fin < B; k++) {
-        const int n = L - n_initial;
-        memcpy(fin_tok + (size_t)n_fin * fw, tok + (size_t)order[k] * W + n_initial,
-               (size_t)n * sizeof(int));
-        fin_len[n_fin] = n;
-        fin_sum[n_fin] = sum[order[k]];
-        n_fin++;
-      }
+      memcpy(fin_tok + (size_t)b * fw, tb, (size_t)n * sizeof(int));
+      fin_len[b] = n;
+      fin_sum[b] = sum[b];
     }
-    double best_score = -INFINITY;
-    int bi = -1;
-    for (int k = 0; k < n_fin; k++) { /* MaximumLikelihoodRanker */
-      const int len = fin_len[k];
-      double pen = o->length_penalty < 0.0f ? (double)len : pow((5.0 + len) / 6.0, o->length_penalty);
-      if (pen == 0.0) pen = 1.0;
-      const double s = fin_sum[k] / pen;
-      if (bi < 0 || s > best_score) best_score = s, bi = k;
+    n_fin = B;
+  } else if (n_fin < B) { /* the live beams by descending sum, the higher index first on ties */
+    int order[WK_DECODE_MAX_BEAMS];
+    for (int b = 0; b < B; b++) {
+      int p = b;
+      while (p > 0 && sum[order[p - 1]] <= sum[b]) {
+        order[p] = order[p - 1];
+        p--;
+      }
+      order[p] = b;
     }
-    best = fin_tok + (size_t)bi * fw;
-    best_len = fin_len[bi];
-    best_sum = fin_sum[bi];
+    for (int k = 0; k < B && n_fin < B; k++) {
+      const int n = L - n_initial;
+      memcpy(fin_tok + (size_t)n_fin * fw, tok + (size_t)order[k] * W + n_initial,
+             (size_t)n * sizeof(int));
+      fin_len[n_fin] = n;
+      fin_sum[n_fin] = sum[order[k]];
+      n_fin++;
+    }
   }
+  double best_score = -INFINITY;
+  int bi = -1;
+  for (int k = 0; k < n_fin; k++) { /* MaximumLikelihoodRanker */
+    const int len = fin_len[k];
+    double pen = o->length_penalty < 0.0f ? (double)len : pow((5.0 + len) / 6.0, o->length_penalty);
+    if (pen == 0.0) pen = 1.0;
+    const double s = fin_sum[k] / pen;
+    if (bi < 0 || s > best_score) best_score = s, bi = k;
+  }
+  best = fin_tok + (size_t)bi * fw;
+  best_len = fin_len[bi];
+  best_sum = fin_sum[bi];
   out->tokens = wk_alloc_array((size_t)(best_len > 0 ? best_len : 1), sizeof(int));
   if (!out->tokens) {
     st = wk_error(WK_STATUS_OUT_OF_MEMORY, "wk_decode_run: out of memory");
@@ -420,14 +431,9 @@ wk_status wk_decode_window(wk_context *ctx, const wk_decoder *dec, wk_decoder_st
                     wk_decoder_state_beams(state), wk_decoder_state_position(state));
   if (sp->multilingual && (o->language < 0 || o->language >= sp->n_languages))
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "wk_decode_window: language %d", o->language);
-  if (o->n_suppress_tokens < 0 || (o->n_suppress_tokens > 0 && !o->suppress_tokens))
-    return wk_error(WK_STATUS_INVALID_ARGUMENT, "wk_decode_window: %d suppress tokens",
-                    o->n_suppress_tokens);
-  for (int i = 0; o->suppress_tokens && i < o->n_suppress_tokens; i++)
-    if (o->suppress_tokens[i] < 0 || o->suppress_tokens[i] >= V)
-      return wk_error(WK_STATUS_INVALID_ARGUMENT,
-                      "wk_decode_window: suppress token %d out of range (0 … %d)",
-                      o->suppress_tokens[i], V - 1);
+  wk_status s = wk_decode_check_suppress(o->suppress_tokens, o->n_suppress_tokens, V,
+                                         "wk_decode_window");
+  if (s) return s;
   /* A prompt is earlier text: text tokens, and the timestamps transcribe.py keeps in it. */
   for (int i = 0; i < n_prompt; i++) {
     const int t = prompt_tokens[i];

@@ -80,6 +80,10 @@ typedef struct wk_decode_options {
  * non-speech, max_initial_timestamp 1.0, English. */
 void wk_decode_options_default(wk_decode_options *o);
 
+/* ids[n] as a suppress list for an n_vocab vocabulary: n ≥ 0, ids non-NULL when n > 0, every id
+ * in 0 … n_vocab − 1; otherwise INVALID_ARGUMENT ("WHO: …", naming the first bad id). */
+wk_status wk_decode_check_suppress(const int *ids, int n, int n_vocab, const char *who);
+
 /* The rows a decode with these options runs side by side (the decoder state's beams): beam_size
  * for beam search, best_of when sampling (temperature > 0), else 1. */
 static inline int wk_decode_rows(const wk_decode_options *o) {

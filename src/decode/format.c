@@ -116,8 +116,8 @@ void wk_text_strip(const char *text, size_t len, size_t *begin, size_t *end) {
   strip(text, len, begin, end);
 }
 
-/* Writes s[b … e), with every "-->" as "->" when `arrows` (subtitle cues). */
-/* s[b … e): "-->" becomes "->" (arrows: srt, vtt), a tab a space (tabs: tsv). */
+/* Writes s[b … e), with every "-->" as "->" when `arrows` (subtitle cues) and every tab as a
+ * space when `tabs` (tsv). */
 static void put_text(FILE *f, const char *s, size_t b, size_t e, int arrows, int tabs) {
   for (size_t i = b; i < e; i++) {
     if (arrows && i + 3 <= e && !memcmp(s + i, "-->", 3)) {

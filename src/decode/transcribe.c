@@ -21,6 +21,17 @@ void wk_transcribe_options_default(wk_transcribe_options *o) {
   o->n_text_ctx = 448;
 }
 
+wk_status wk_transcribe_check_clips(const double *t, int n, const char *who) {
+  if (n < 0 || n > WK_MAX_CLIP_TIMESTAMPS || (n > 0 && !t))
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "%s: %d clip timestamps (0..%d)", who, n,
+                    WK_MAX_CLIP_TIMESTAMPS);
+  for (int i = 0; i < n; i++)
+    if (!isfinite(t[i]) || t[i] < 0 || t[i] > 1e9)
+      return wk_error(WK_STATUS_INVALID_ARGUMENT, "%s: clip timestamp %g (seconds, 0 … 1e9)",
+                      who, t[i]);
+  return WK_STATUS_OK;
+}
+
 void wk_transcribe_result_free(wk_transcribe_result *r) {
   if (!r) return;
   for (int i = 0; i < r->n_segments; i++) {
@@ -276,16 +287,9 @@ wk_status wk_transcribe_windows(const wk_window_source *src, const wk_tokenizer 
   if (o->carry_initial_prompt && (o->n_text_ctx < 2 || o->n_text_ctx > 1 << 20))
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "wk_transcribe_windows: n_text_ctx %d",
                     o->n_text_ctx);
-  if (o->n_clip_timestamps < 0 || o->n_clip_timestamps > WK_MAX_CLIP_TIMESTAMPS ||
-      (o->n_clip_timestamps > 0 && !o->clip_timestamps))
-    return wk_error(WK_STATUS_INVALID_ARGUMENT, "wk_transcribe_windows: %d clip timestamps",
-                    o->n_clip_timestamps);
-  for (int i = 0; i < o->n_clip_timestamps; i++)
-    if (!isfinite(o->clip_timestamps[i]) || o->clip_timestamps[i] < 0 ||
-        o->clip_timestamps[i] > 1e9)
-      return wk_error(WK_STATUS_INVALID_ARGUMENT,
-                      "wk_transcribe_windows: clip timestamp %g (seconds, 0 … 1e9)",
-                      o->clip_timestamps[i]);
+  wk_status cs = wk_transcribe_check_clips(o->clip_timestamps, o->n_clip_timestamps,
+                                           "wk_transcribe_windows");
+  if (cs) return cs;
   const wk_special_tokens *sp = wk_tokenizer_special(tok);
   for (int i = 0; i < o->n_initial_prompt; i++)
     if (o->initial_prompt[i] < 0 || o->initial_prompt[i] >= sp->n_vocab)

@@ -86,6 +86,10 @@ typedef struct wk_transcribe_options {
   int n_clip_timestamps;        /* ≤ WK_MAX_CLIP_TIMESTAMPS */
 } wk_transcribe_options;
 
+/* t[n] as clip_timestamps: n in 0 … WK_MAX_CLIP_TIMESTAMPS, t non-NULL when n > 0, every time
+ * finite and in 0 … 1e9 s; otherwise INVALID_ARGUMENT ("WHO: …", naming the first bad one). */
+wk_status wk_transcribe_check_clips(const double *t, int n, const char *who);
+
 /* transcribe()'s defaults: temperatures (0, 0.2, 0.4, 0.6, 0.8, 1.0), thresholds 2.4 / −1 /
  * 0.6, conditioning on, decoding.py's defaults for the rest. */
 void wk_transcribe_options_default(wk_transcribe_options *o);

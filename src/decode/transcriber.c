@@ -277,17 +277,11 @@ static wk_status options_of(const wk_transcriber *t, const wk_transcribe_params 
   o->decode.length_penalty = p->length_penalty;
   o->decode.suppress_blank = p->suppress_blank != 0;
   o->decode.suppress_non_speech = p->suppress_non_speech != 0;
-  if (p->n_suppress_tokens < 0 || p->n_suppress_tokens > sp->n_vocab ||
-      (p->n_suppress_tokens > 0 && !p->suppress_tokens))
-    return wk_error(WK_STATUS_INVALID_ARGUMENT, "transcribe: %d suppress tokens (0..%d)",
-                    p->n_suppress_tokens, sp->n_vocab);
-  for (int i = 0; p->suppress_tokens && i < p->n_suppress_tokens; i++)
-    if (p->suppress_tokens[i] < 0 || p->suppress_tokens[i] >= sp->n_vocab)
-      return wk_error(WK_STATUS_INVALID_ARGUMENT,
-                      "transcribe: suppress token %d out of range (0..%d)", p->suppress_tokens[i],
-                      sp->n_vocab - 1);
+  wk_status s = wk_decode_check_suppress(p->suppress_tokens, p->n_suppress_tokens, sp->n_vocab,
+                                         "transcribe"); /* before any audio is decoded */
+  if (s) return s;
   o->decode.suppress_tokens = p->suppress_tokens;
-  o->decode.n_suppress_tokens = p->suppress_tokens ? p->n_suppress_tokens : 0;
+  o->decode.n_suppress_tokens = p->n_suppress_tokens;
   o->decode.without_timestamps = p->without_timestamps != 0;
   o->decode.max_initial_timestamp = p->max_initial_timestamp;
   o->decode.seed = p->seed;
@@ -313,15 +307,8 @@ static wk_status options_of(const wk_transcriber *t, const wk_transcribe_params 
   }
   if (!sp->multilingual && p->translate)
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "transcribe: translate with an English-only model");
-  if (p->n_clip_timestamps < 0 || p->n_clip_timestamps > WK_MAX_CLIP_TIMESTAMPS ||
-      (p->n_clip_timestamps > 0 && !p->clip_timestamps))
-    return wk_error(WK_STATUS_INVALID_ARGUMENT, "transcribe: %d clip timestamps (0..%d)",
-                    p->n_clip_timestamps, WK_MAX_CLIP_TIMESTAMPS);
-  for (int i = 0; i < p->n_clip_timestamps; i++)
-    if (!isfinite(p->clip_timestamps[i]) || p->clip_timestamps[i] < 0 ||
-        p->clip_timestamps[i] > 1e9)
-      return wk_error(WK_STATUS_INVALID_ARGUMENT,
-                      "transcribe: clip timestamp %g (seconds, 0 … 1e9)", p->clip_timestamps[i]);
+  s = wk_transcribe_check_clips(p->clip_timestamps, p->n_clip_timestamps, "transcribe");
+  if (s) return s;
   o->clip_timestamps = p->n_clip_timestamps ? p->clip_timestamps : NULL;
   o->n_clip_timestamps = p->n_clip_timestamps;
   o->carry_initial_prompt = p->carry_initial_prompt != 0;
