@@ -374,6 +374,14 @@ WK_API wk_status wk_transcriber_create(wk_context *context, const wk_model *mode
                                        wk_precision precision, wk_transcriber **out);
 WK_API void wk_transcriber_free(wk_transcriber *transcriber); /* accepts NULL */
 
+/** One word of a segment (word_timestamps: timing.py's word dict). */
+typedef struct wk_word {
+  const char *word;         /* UTF-8, NUL-terminated: its leading space and merged punctuation
+                               included (" Hello,") */
+  double start, end;        /* seconds from the start of the audio, rounded to 0.01 */
+  double probability;       /* mean probability of its tokens */
+} wk_word;
+
 /** One segment of a transcript (transcribe.py's segment dict). */
 typedef struct wk_segment {
   double start, end;        /* seconds from the start of the audio */
@@ -385,6 +393,8 @@ typedef struct wk_segment {
   double avg_logprob;       /* the window's mean log-probability per token */
   double compression_ratio; /* gzip compression ratio of the window's text */
   double no_speech_prob;    /* P(<|nospeech|>) at the window's first step */
+  const wk_word *words;     /* [n_words] with word_timestamps (else NULL, 0) */
+  int n_words;
 } wk_segment;
 
 /** Progress, after each decoded window. */
@@ -425,6 +435,18 @@ typedef struct wk_transcribe_params {
                                          end); NULL: all of it */
   int n_clip_timestamps;              /* 0 … WK_MAX_CLIP_TIMESTAMPS */
   int without_timestamps;   /* 1: <|notimestamps|> (one segment per window) */
+  int word_timestamps;      /* 1: word-level timestamps (timing.py: the cross-attention of the
+                               model's alignment heads, dynamic time warping), and segment
+                               times and seeks refined by them, as transcribe.py does */
+  const char *prepend_punctuations; /* merged into the next word; NULL: "\"'“¿([{-" */
+  const char *append_punctuations;  /* merged into the previous word; NULL:
+                                       "\"'.。,，!！?？:：”)]}、" */
+  double hallucination_silence_threshold; /* word_timestamps: skip silent periods longer than
+                                             this (s) around a likely hallucination; NaN: off */
+  const char *alignment_heads; /* word_timestamps: NULL or "auto" (the preset of the model's
+                                  size, else whisper's default: every head of the last half of
+                                  the decoder layers), a preset name ("base.en", "large-v2" …),
+                                  "all-last-half", or "L:H,L:H…" (layer:head pairs) */
   int suppress_blank;       /* 1 */
   int suppress_non_speech;  /* 1: decoding.py's suppress_tokens "-1" */
   const int *suppress_tokens; /* [n_suppress_tokens] more token ids never sampled (decoding.py's
@@ -451,6 +473,7 @@ typedef struct wk_transcription {
   int n_windows;            /* windows decoded (skipped ones included) */
   int n_fallbacks;          /* decodes beyond the first temperature */
   long long n_tokens;       /* decoder steps run (beams counted once) */
+  int word_timestamps;      /* the segments carry words (the writers' word-level mode) */
   double mel_ms, encode_ms, decode_ms; /* time spent in each stage */
 } wk_transcription;
 
@@ -469,6 +492,21 @@ WK_API void wk_transcription_free(wk_transcription *transcription); /* accepts N
  *  when path is "-". */
 WK_API wk_status wk_transcription_write(const wk_transcription *transcription, const char *format,
                                         const char *path);
+
+/** Subtitle options of the srt and vtt writers for transcripts with word timestamps (utils.py's
+ *  highlight_words, max_line_width, max_line_count, max_words_per_line; 0 = None); without
+ *  words they change nothing. */
+typedef struct wk_subtitle_options {
+  int highlight_words;      /* underline each word as it is spoken (a cue per word) */
+  int max_line_width;       /* characters in a line before breaking it */
+  int max_line_count;       /* lines in a cue (with max_line_width) */
+  int max_words_per_line;   /* words in a line (no effect with max_line_width) */
+} wk_subtitle_options;
+
+/** wk_transcription_write with subtitle options (NULL: all 0, as wk_transcription_write). */
+WK_API wk_status wk_transcription_write_ex(const wk_transcription *transcription,
+                                           const char *format, const char *path,
+                                           const wk_subtitle_options *options);
 
 #ifdef __cplusplus
 }

@@ -51,6 +51,10 @@ typedef struct wk_transcript {
   int n_segments;
   const char *text;           /* the full text (NULL: the segments' texts concatenated) */
   const char *language;       /* the language code, e.g. "en" */
+  int word_timestamps;        /* the segments carry words: json writes each segment's "words",
+                               * srt and vtt write word-level cues (utils.py's iterate_result
+                               * when "words" is in the first segment) */
+  wk_subtitle_options sub;    /* srt, vtt with word_timestamps (all 0: utils.py's defaults) */
 } wk_transcript;
 
 /* utils.py's format_timestamp into buf (≥ WK_TIMESTAMP_MAX bytes, NUL-terminated); returns

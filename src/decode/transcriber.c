@@ -431,8 +431,8 @@ done:
   return st;
 }
 
-WK_API wk_status wk_transcription_write(const wk_transcription *r, const char *format,
-                                        const char *path) {
+WK_API wk_status wk_transcription_write_ex(const wk_transcription *r, const char *format,
+                                           const char *path, const wk_subtitle_options *opt) {
   if (!r || !format || !path)
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "wk_transcription_write: NULL argument");
   if (r->n_segments < 0 || (r->n_segments > 0 && !r->segments))
@@ -440,7 +440,9 @@ WK_API wk_status wk_transcription_write(const wk_transcription *r, const char *f
   wk_format f;
   wk_status st = wk_format_parse(format, &f);
   if (st) return st;
-  const wk_transcript tr = {r->segments, r->n_segments, r->text, r->language};
+  wk_transcript tr = {r->segments, r->n_segments, r->text, r->language, r->word_timestamps != 0,
+                      {0, 0, 0, 0}};
+  if (opt) tr.sub = *opt;
   if (!strcmp(path, "-")) {
     st = wk_transcript_write(&tr, f, stdout);
     if (!st && fflush(stdout))
@@ -448,4 +450,9 @@ WK_API wk_status wk_transcription_write(const wk_transcription *r, const char *f
     return st;
   }
   return wk_transcript_write_file(&tr, f, path);
+}
+
+WK_API wk_status wk_transcription_write(const wk_transcription *r, const char *format,
+                                        const char *path) {
+  return wk_transcription_write_ex(r, format, path, NULL);
 }

@@ -116,6 +116,25 @@ wk_status wk_decoder_set_audio(wk_context *context, const wk_decoder *dec, wk_de
 wk_status wk_decoder_step(wk_context *context, const wk_decoder *dec, wk_decoder_state *st,
                           const int *tokens, int n_new, float *logits);
 
+/* What a step can also hand back for word timestamps (timing.py's find_alignment). */
+typedef struct wk_decoder_capture {
+  const int *heads;      /* [n_heads][2]: (layer, head) pairs of cross-attention, each in range */
+  int n_heads;           /* 0 … n_layer · heads */
+  float *qk;             /* [n_heads][n_new][n_audio]: their logits q·k/√dh (before the softmax,
+                          * as model.py's qkv_attention returns qk), in the pairs' order */
+  const int *targets;    /* NULL, or [n_new]: a token id per row (−1: none) */
+  int vocab_limit;       /* 1 … n_vocab: the softmax's vocabulary prefix (find_alignment: eot) */
+  double *target_probs;  /* [n_new] with targets: softmax(logits[i][: vocab_limit])[targets[i]]
+                          * in double (0 for −1 or a target ≥ vocab_limit) */
+} wk_decoder_capture;
+
+/* wk_decoder_step for one beam (n_beams must be 1) that also fills *cap; logits as there
+ * (may be NULL).  The new positions are cached as by wk_decoder_step.  Every row's logits are
+ * computed (in chunks) only when targets is set. */
+wk_status wk_decoder_step_capture(wk_context *context, const wk_decoder *dec,
+                                  wk_decoder_state *st, const int *tokens, int n_new,
+                                  float *logits, const wk_decoder_capture *cap);
+
 /* Beam search's reordering: beam b takes the cache of beam src_beam[b] (each 0 … n_beams − 1;
  * repeats allowed), positions 0 … position − 1. */
 wk_status wk_decoder_reorder(wk_decoder_state *st, const int *src_beam);
