@@ -60,6 +60,23 @@ void wk_cli_print_transcribe_options(FILE *f, const char *name) {
         "  -v, --verbose             each segment as '[start --> end] text' on standard output as\n"
         "                            it is decoded (whisper's verbose lines; with -f/-o too)\n"
         "\n"
+        "Word timestamps (openai/whisper's timing.py: the cross-attention of the alignment heads,\n"
+        "dynamic time warping; segment times and seeks refined by the words):\n"
+        "  --word-timestamps         words with their times in json (\"words\") and word-level\n"
+        "                            cues in srt and vtt\n"
+        "  --prepend-punctuations S  merged into the next word (default: \"'“¿([{-)\n"
+        "  --append-punctuations S   merged into the previous word (default: \"'.。,，!！?？:：”)]}、)\n"
+        "  --highlight-words         srt, vtt: a cue per word with the word underlined\n"
+        "  --max-line-width N        srt, vtt: characters in a line before breaking it\n"
+        "  --max-line-count N        srt, vtt: lines in a cue (with --max-line-width)\n"
+        "  --max-words-per-line N    srt, vtt: words in a line (no effect with --max-line-width)\n"
+        "  --hallucination-silence-threshold T\n"
+        "                            skip silent periods longer than T seconds around a likely\n"
+        "                            hallucination\n"
+        "  --alignment-heads H       auto (default: the model size's heads; 80-bin large models:\n"
+        "                            large-v2's), a size (tiny.en … large-v3-turbo, large-v1),\n"
+        "                            all-last-half, or LAYER:HEAD,LAYER:HEAD…\n"
+        "\n"
         "A summary per file on standard error: audio length, language, windows, fallbacks, the\n"
         "time of the log-mel, encoder and decoder, decoder tokens per second, the realtime\n"
         "factor (audio seconds / wall time of decoding the audio file through the transcript;\n"
@@ -89,6 +106,15 @@ enum {
   OPT_SEED,
   OPT_SAMPLE_LEN,
   OPT_PRECISION,
+  OPT_WORDS,
+  OPT_PREPEND,
+  OPT_APPEND,
+  OPT_HIGHLIGHT,
+  OPT_LINE_WIDTH,
+  OPT_LINE_COUNT,
+  OPT_WORDS_PER_LINE,
+  OPT_HALLUCINATION,
+  OPT_HEADS,
 };
 
 static const struct option longopts[] = {
@@ -117,6 +143,15 @@ static const struct option longopts[] = {
     {"format", required_argument, NULL, 'f'},
     {"output-dir", required_argument, NULL, 'o'},
     {"precision", required_argument, NULL, OPT_PRECISION},
+    {"word-timestamps", no_argument, NULL, OPT_WORDS},
+    {"prepend-punctuations", required_argument, NULL, OPT_PREPEND},
+    {"append-punctuations", required_argument, NULL, OPT_APPEND},
+    {"highlight-words", no_argument, NULL, OPT_HIGHLIGHT},
+    {"max-line-width", required_argument, NULL, OPT_LINE_WIDTH},
+    {"max-line-count", required_argument, NULL, OPT_LINE_COUNT},
+    {"max-words-per-line", required_argument, NULL, OPT_WORDS_PER_LINE},
+    {"hallucination-silence-threshold", required_argument, NULL, OPT_HALLUCINATION},
+    {"alignment-heads", required_argument, NULL, OPT_HEADS},
     {0},
 };
 
@@ -307,7 +342,7 @@ static int output_path(const char *audio, const char *dir, const char *ext, char
 
 static int transcribe_file(wk_context *ctx, const wk_transcriber *tr, wk_transcribe_params p,
                            const char *audio, unsigned formats, const char *out_dir,
-                           int to_stdout, int verbose) {
+                           int to_stdout, int verbose, const wk_subtitle_options *sub) {
   const char *name = strcmp(audio, "-") ? audio : "<stdin>";
   progress_state ps = {name, isatty(STDERR_FILENO), !formats || verbose, verbose, 0, 0};
   p.progress = on_progress, p.progress_user = &ps;
@@ -335,18 +370,20 @@ static int transcribe_file(wk_context *ctx, const wk_transcriber *tr, wk_transcr
       rc = wk_cli_failure(PROG, "%s: output path too long", name);
       break;
     }
-    if (wk_transcription_write(&r, wk_format_extension((wk_format)i), path))
+    if (wk_transcription_write_ex(&r, wk_format_extension((wk_format)i), path, sub))
       rc = wk_cli_failure(PROG, "%s: %s", name, wk_last_error());
   }
   const double dec_s = r.decode_ms / 1e3;
   fprintf(stderr,
           "%s: %s: %.1f s of audio, language %s, %d window%s (%d fallback%s); mel %.0f ms, "
-          "encoder %.2f s, decoder %.2f s (%lld tokens, %.0f tokens/s); realtime %.1fx; "
+          "encoder %.2f s, decoder %.2f s (%lld tokens, %.0f tokens/s)%s%.2f%s; realtime %.1fx; "
           "peak memory %.0f MB\n",
           PROG, name, r.duration, r.language, r.n_windows, r.n_windows == 1 ? "" : "s",
           r.n_fallbacks, r.n_fallbacks == 1 ? "" : "s", r.mel_ms, r.encode_ms / 1e3, dec_s,
           r.n_tokens, dec_s > 0 ? (double)r.n_tokens / dec_s : 0.0,
-          wall > 0 ? r.duration / wall : 0.0, wk_cli_peak_rss_mb());
+          r.word_timestamps ? ", word alignment " : "", r.word_timestamps ? r.align_ms / 1e3 : 0.0,
+          r.word_timestamps ? " s" : "", wall > 0 ? r.duration / wall : 0.0,
+          wk_cli_peak_rss_mb());
   wk_transcription_free(&r);
   return rc;
 }
@@ -363,6 +400,8 @@ int wk_cmd_transcribe(const wk_cli_command *self, int argc, char **argv, wk_cli_
   double t_increment = 0; /* --temperature-increment-on-fallback (0: not given) */
   int *suppress = NULL; /* --suppress-tokens' ids */
   double *clips = NULL; /* --clip-timestamps' seconds */
+  wk_subtitle_options sub = {0, 0, 0, 0};
+  int sub_given = 0;
   wk_cli_args a;
   wk_cli_args_init(&a, self, argc, argv, WK_CLI_SHORTOPTS("m:l:f:o:v"), longopts, g, 0);
   for (;;) {
@@ -456,6 +495,27 @@ int wk_cmd_transcribe(const wk_cli_command *self, int argc, char **argv, wk_cli_
     case OPT_PRECISION:
       if (wk_cli_parse_precision(PROG, a.arg, &precision)) goto done;
       break;
+    case OPT_WORDS: p.word_timestamps = 1; break;
+    case OPT_PREPEND: p.prepend_punctuations = a.arg; break;
+    case OPT_APPEND: p.append_punctuations = a.arg; break;
+    case OPT_HEADS: p.alignment_heads = a.arg; break;
+    case OPT_HIGHLIGHT: sub.highlight_words = sub_given = 1; break;
+    case OPT_LINE_WIDTH:
+    case OPT_LINE_COUNT:
+    case OPT_WORDS_PER_LINE: {
+      const char *opt = c == OPT_LINE_WIDTH ? "--max-line-width"
+                        : c == OPT_LINE_COUNT ? "--max-line-count" : "--max-words-per-line";
+      if (wk_cli_parse_long(PROG, opt, a.arg, 1, 1 << 20, &n)) goto done;
+      *(c == OPT_LINE_WIDTH ? &sub.max_line_width
+        : c == OPT_LINE_COUNT ? &sub.max_line_count : &sub.max_words_per_line) = (int)n;
+      sub_given = 1;
+      break;
+    }
+    case OPT_HALLUCINATION:
+      if (parse_value("--hallucination-silence-threshold", a.arg, 0, 1e6, 0, &v)) goto done;
+      p.hallucination_silence_threshold = v;
+      sub_given |= 2;
+      break;
     }
   }
   if (!model_path) {
@@ -487,6 +547,13 @@ int wk_cmd_transcribe(const wk_cli_command *self, int argc, char **argv, wk_cli_
     }
     p.n_temperatures = (int)n;
     for (int i = 0; i < p.n_temperatures; i++) p.temperatures[i] = (float)(t0 + i * t_increment);
+  }
+  if (sub_given && !p.word_timestamps) { /* the whisper command line's rule */
+    wk_cli_usage_error(PROG, "%s requires --word-timestamps",
+                       sub_given & 2 ? "--hallucination-silence-threshold"
+                                     : "--highlight-words / --max-line-width / --max-line-count "
+                                       "/ --max-words-per-line");
+    goto done;
   }
   if (to_stdout && verbose) {
     wk_cli_usage_error(PROG, "--verbose: standard output already carries the transcript (-o -)");
@@ -523,7 +590,7 @@ int wk_cmd_transcribe(const wk_cli_command *self, int argc, char **argv, wk_cli_
     int failed = 0;
     for (int i = 0; i < n_audio; i++)
       failed |= transcribe_file(ctx, tr, p, audio[i], formats, to_stdout ? NULL : out_dir,
-                                to_stdout, verbose) != 0;
+                                to_stdout, verbose, &sub) != 0;
     rc = failed ? WK_CLI_EXIT_FAILURE : WK_CLI_EXIT_OK;
   }
   wk_transcriber_free(tr);

@@ -7,7 +7,10 @@
  * out of range), carry_initial_prompt with n_text_ctx −1 … 500, clip_timestamps (−1 … 9 of them:
  * in the audio, past it, 0, negative, NaN, ±inf, huge) — and then, call by call, what each
  * decode returns: up to 12 tokens (text, timestamps anywhere in 0 … 1500, now and then eot, an
- * id past the vocabulary or a negative one), avg_logprob and no_speech_prob (some NaN).
+ * id past the vocabulary or a negative one), avg_logprob and no_speech_prob (some NaN); with
+ * word_timestamps (and hallucination_silence_threshold: NaN, ±inf, 0, huge, typical) what each
+ * add_words returns: per segment up to 6 words with arbitrary times and probabilities (some
+ * NaN, ±inf, negative, far past the window), now and then a NULL word, moved segment times.
  * Checked:
  *   - the status is OK or INVALID_ARGUMENT (bad options, bad tokens from the source), and a
  *     failed call leaves an empty result;
@@ -95,6 +98,43 @@ static double odd_double(fz *f, double typical) {
   return bad[k % 8];
 }
 
+/* Arbitrary words for each segment (the real add_words is timing.c's, fuzzed through its own
+ * tests; here: the loop must survive whatever comes back). */
+static wk_status s_words(void *u, wk_segment *seg, int n, int num_frames, int language,
+                         double *last_speech) {
+  script *s = u;
+  (void)language;
+  if (num_frames < 1 || num_frames > WK_N_FRAMES || n < 0) FZ_FAIL("add_words: %d frames", num_frames);
+  const double t0 = n ? (double)seg[0].seek * 0.01 : 0.0;
+  for (int i = 0; i < n; i++) {
+    if (seg[i].words || seg[i].n_words) FZ_FAIL("segment %d already has words", i);
+    const int m = fz_int(s->f, 0, 6);
+    wk_word *w = wk_alloc_array((size_t)m + 1, sizeof *w);
+    if (!w) return wk_error(WK_STATUS_OUT_OF_MEMORY, "script: out of memory");
+    memset(w, 0, ((size_t)m + 1) * sizeof *w);
+    seg[i].words = w, seg[i].n_words = m; /* owned by the segment from here */
+    for (int k = 0; k < m; k++) {
+      static const char *const texts[] = {" w1", ",", "", " ?", "“", " w2,"};
+      const uint8_t t = fz_u8(s->f);
+      char *text = NULL;
+      if (t != 255) {
+        const char *src = texts[t % 6];
+        text = wk_alloc(strlen(src) + 1);
+        if (!text) return wk_error(WK_STATUS_OUT_OF_MEMORY, "script: out of memory");
+        strcpy(text, src);
+      }
+      w[k].word = text;
+      w[k].start = t0 + odd_double(s->f, 40.0);
+      w[k].end = w[k].start + odd_double(s->f, 3.0);
+      w[k].probability = odd_double(s->f, 1.0);
+    }
+    if (fz_u8(s->f) < 64) seg[i].start = t0 + odd_double(s->f, 30.0);
+    if (fz_u8(s->f) < 64) seg[i].end = t0 + odd_double(s->f, 30.0);
+  }
+  if (fz_u8(s->f) < 32) *last_speech = odd_double(s->f, 100.0);
+  return WK_STATUS_OK;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (!tok) setup();
   fz f = {data, size, 0};
@@ -122,9 +162,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   o.n_clip_timestamps = fz_int(&f, -1, 9);
   for (int i = 0; i < 9; i++) clips[i] = odd_double(&f, 150.0);
   o.clip_timestamps = fz_u8(&f) < 250 ? clips : NULL;
+  o.word_timestamps = fz_u8(&f) < 128;
+  if (fz_u8(&f) < 128) o.hallucination_silence_threshold = odd_double(&f, 5.0);
 
   wk_transcribe_result r;
-  const wk_window_source src = {&s, s_set, s_decode, NULL, NULL};
+  const wk_window_source src = {&s, s_set, s_decode, NULL, s_words, NULL};
   const wk_status st = wk_transcribe_windows(&src, tok, &o, s.content_frames, &r);
   if (st != WK_STATUS_OK && st != WK_STATUS_INVALID_ARGUMENT)
     FZ_FAIL("status %d: %s", (int)st, wk_last_error());
@@ -144,6 +186,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (int k = 0; k < g->n_tokens; k++)
       if (g->tokens[k] < 0 || g->tokens[k] >= N_VOCAB || g->tokens[k] == EOT)
         FZ_FAIL("segment %d token %d = %d", i, k, g->tokens[k]);
+    if (g->n_words && (!o.word_timestamps || !g->words)) FZ_FAIL("segment %d: stray words", i);
+    for (int k = 0; k < g->n_words; k++)
+      if (!g->words[k].word || !isfinite(g->words[k].start) || !isfinite(g->words[k].end))
+        FZ_FAIL("segment %d word %d: NULL or not finite", i, k);
   }
   wk_transcribe_result_free(&r);
   return 0;

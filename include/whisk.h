@@ -473,8 +473,9 @@ typedef struct wk_transcription {
   int n_windows;            /* windows decoded (skipped ones included) */
   int n_fallbacks;          /* decodes beyond the first temperature */
   long long n_tokens;       /* decoder steps run (beams counted once) */
-  int word_timestamps;      /* the segments carry words (the writers' word-level mode) */
   double mel_ms, encode_ms, decode_ms; /* time spent in each stage */
+  int word_timestamps;      /* the segments carry words (the writers' word-level mode) */
+  double align_ms;          /* word timestamps: the alignment passes (not in decode_ms) */
 } wk_transcription;
 
 /** Transcribes pcm[0 … n_samples) (16 kHz mono, as wk_audio_load returns; n_samples may be 0)

@@ -94,11 +94,17 @@ class _Pcm(ctypes.Structure):  # wk_pcm
 MAX_TEMPERATURES = 16  # WK_MAX_TEMPERATURES
 
 
+class _Word(ctypes.Structure):  # wk_word
+    _fields_ = [("word", _c_char_p), ("start", ctypes.c_double), ("end", ctypes.c_double),
+                ("probability", ctypes.c_double)]
+
+
 class _Segment(ctypes.Structure):  # wk_segment
     _fields_ = [("start", ctypes.c_double), ("end", ctypes.c_double), ("text", _c_char_p),
                 ("tokens", ctypes.POINTER(_c_int)), ("n_tokens", _c_int), ("seek", _c_int),
                 ("temperature", ctypes.c_double), ("avg_logprob", ctypes.c_double),
-                ("compression_ratio", ctypes.c_double), ("no_speech_prob", ctypes.c_double)]
+                ("compression_ratio", ctypes.c_double), ("no_speech_prob", ctypes.c_double),
+                ("words", ctypes.POINTER(_Word)), ("n_words", _c_int)]
 
 
 class _Progress(ctypes.Structure):  # wk_transcribe_progress
@@ -120,7 +126,10 @@ class _Params(ctypes.Structure):  # wk_transcribe_params
                 ("carry_initial_prompt", _c_int),
                 ("clip_timestamps", ctypes.POINTER(ctypes.c_double)),
                 ("n_clip_timestamps", _c_int),
-                ("without_timestamps", _c_int), ("suppress_blank", _c_int),
+                ("without_timestamps", _c_int), ("word_timestamps", _c_int),
+                ("prepend_punctuations", _c_char_p), ("append_punctuations", _c_char_p),
+                ("hallucination_silence_threshold", ctypes.c_double),
+                ("alignment_heads", _c_char_p), ("suppress_blank", _c_int),
                 ("suppress_non_speech", _c_int), ("suppress_tokens", ctypes.POINTER(_c_int)),
                 ("n_suppress_tokens", _c_int), ("max_initial_timestamp", ctypes.c_float),
                 ("seed", ctypes.c_uint64), ("sample_len", _c_int), ("progress", _ProgressFn),
@@ -132,7 +141,13 @@ class _Transcription(ctypes.Structure):  # wk_transcription
                 ("text", _c_char_p), ("language", _c_char_p), ("duration", ctypes.c_double),
                 ("n_windows", _c_int), ("n_fallbacks", _c_int), ("n_tokens", ctypes.c_longlong),
                 ("mel_ms", ctypes.c_double), ("encode_ms", ctypes.c_double),
-                ("decode_ms", ctypes.c_double)]
+                ("decode_ms", ctypes.c_double), ("word_timestamps", _c_int),
+                ("align_ms", ctypes.c_double)]
+
+
+class _SubtitleOptions(ctypes.Structure):  # wk_subtitle_options
+    _fields_ = [(n, _c_int) for n in ("highlight_words", "max_line_width", "max_line_count",
+                                      "max_words_per_line")]
 
 
 _P = ctypes.POINTER
@@ -166,6 +181,8 @@ _PROTOS = {  # name: (restype, argtypes) — the public calls this module uses (
                                _P(_Transcription)]),
     "wk_transcription_free": (None, [_P(_Transcription)]),
     "wk_transcription_write": (_c_int, [_P(_Transcription), _c_char_p, _c_char_p]),
+    "wk_transcription_write_ex": (_c_int, [_P(_Transcription), _c_char_p, _c_char_p,
+                                           _P(_SubtitleOptions)]),
 }
 for _name, (_res, _args) in _PROTOS.items():
     _fn = getattr(_lib, _name)
@@ -318,12 +335,17 @@ def encode_file(model_path, audio_path, precision="int8", threads=0, isa="auto")
         return np.stack([enc.encode(w) for w in windows])
 
 
-def _segment_dict(i, s):
-    return {"id": i, "seek": s.seek, "start": s.start, "end": s.end,
-            "text": s.text.decode("utf-8", errors="replace"),
-            "tokens": [s.tokens[k] for k in range(s.n_tokens)], "temperature": s.temperature,
-            "avg_logprob": s.avg_logprob, "compression_ratio": s.compression_ratio,
-            "no_speech_prob": s.no_speech_prob}
+def _segment_dict(i, s, words=False):
+    d = {"id": i, "seek": s.seek, "start": s.start, "end": s.end,
+         "text": s.text.decode("utf-8", errors="replace"),
+         "tokens": [s.tokens[k] for k in range(s.n_tokens)], "temperature": s.temperature,
+         "avg_logprob": s.avg_logprob, "compression_ratio": s.compression_ratio,
+         "no_speech_prob": s.no_speech_prob}
+    if words:  # transcribe.py adds "words" after the rest
+        d["words"] = [{"word": w.word.decode("utf-8", errors="replace"), "start": w.start,
+                       "end": w.end, "probability": w.probability}
+                      for w in (s.words[k] for k in range(s.n_words))]
+    return d
 
 
 class Transcriber(_Handle):
@@ -338,7 +360,9 @@ class Transcriber(_Handle):
     carry_initial_prompt, clip_timestamps ("0", "start,end,…" or a sequence of seconds),
     without_timestamps, suppress_blank, suppress_tokens (decoding.py's: "-1" the non-speech
     tokens, "" none, or ids as "1,2" or a sequence; -1 among them adds the non-speech ones),
-    max_initial_timestamp,
+    max_initial_timestamp, word_timestamps (each segment gets "words": [{"word", "start", "end",
+    "probability"}]), prepend_punctuations, append_punctuations,
+    hallucination_silence_threshold (None: off), alignment_heads (None: "auto"; see whisk.h),
     seed, sample_len (None: 224), progress (a callable given {"done_seconds", "total_seconds", "segments"} after each
     window; a true return value stops with Error "cancelled"), ctx (another context of the
     same ISA, e.g. one per thread)."""
@@ -358,7 +382,11 @@ class Transcriber(_Handle):
                    no_speech_threshold=0.6, condition_on_previous_text=True, initial_prompt=None,
                    carry_initial_prompt=False, clip_timestamps="0",
                    without_timestamps=False, suppress_blank=True, suppress_tokens="-1",
-                   max_initial_timestamp=1.0, seed=0, sample_len=None, progress=None):
+                   max_initial_timestamp=1.0, word_timestamps=False,
+                   prepend_punctuations="\"'“¿([{-",
+                   append_punctuations="\"'.。,，!！?？:：”)]}、",
+                   hallucination_silence_threshold=None, alignment_heads=None, seed=0,
+                   sample_len=None, progress=None):
         if task not in ("transcribe", "translate"):
             raise ValueError("transcribe: task must be 'transcribe' or 'translate'")
         if isinstance(suppress_tokens, str):
@@ -403,6 +431,13 @@ class Transcriber(_Handle):
         p.suppress_tokens = ctypes.cast(suppress, ctypes.POINTER(_c_int)) if ids else None
         p.n_suppress_tokens = len(ids)
         p.max_initial_timestamp = float(max_initial_timestamp or 0.0)
+        p.word_timestamps = int(bool(word_timestamps))
+        punct = (prepend_punctuations.encode(), append_punctuations.encode())  # alive in the call
+        p.prepend_punctuations, p.append_punctuations = punct
+        p.hallucination_silence_threshold = none if hallucination_silence_threshold is None \
+            else float(hallucination_silence_threshold)
+        heads = alignment_heads.encode() if alignment_heads else None
+        p.alignment_heads = heads
         p.seed = int(seed)
         p.sample_len = int(sample_len or 0)
         failure = []
@@ -410,7 +445,8 @@ class Transcriber(_Handle):
         def on_progress(_user, pr):
             try:
                 c = pr.contents
-                segs = [_segment_dict(i, c.segments[i]) for i in range(c.n_segments)]
+                segs = [_segment_dict(i, c.segments[i], p.word_timestamps)
+                        for i in range(c.n_segments)]
                 return int(bool(progress({"done_seconds": c.done_seconds,
                                           "total_seconds": c.total_seconds, "segments": segs})))
             except BaseException as e:  # never unwind through C: stop and re-raise after
@@ -428,30 +464,44 @@ class Transcriber(_Handle):
         _check(status)
         try:
             return {"text": r.text.decode("utf-8", errors="replace"),
-                    "segments": [_segment_dict(i, r.segments[i]) for i in range(r.n_segments)],
+                    "segments": [_segment_dict(i, r.segments[i], r.word_timestamps)
+                                 for i in range(r.n_segments)],
                     "language": r.language.decode(), "duration": r.duration,
                     "n_windows": r.n_windows, "n_fallbacks": r.n_fallbacks,
                     "n_tokens": r.n_tokens, "mel_ms": r.mel_ms, "encode_ms": r.encode_ms,
-                    "decode_ms": r.decode_ms}
+                    "decode_ms": r.decode_ms, "align_ms": r.align_ms}
         finally:
             _lib.wk_transcription_free(ctypes.byref(r))
 
-    def write(self, result, fmt, path):
+    def write(self, result, fmt, path, highlight_words=False, max_line_width=None,
+              max_line_count=None, max_words_per_line=None):
         """Writes a transcribe() result as fmt ("txt", "srt", "vtt", "tsv", "json") to path
-        (atomically; "-": standard output) with whisk's writers."""
+        (atomically; "-": standard output) with whisk's writers; with words (word_timestamps),
+        srt and vtt take utils.py's subtitle options."""
         segs = result["segments"]
+        has_words = bool(segs) and "words" in segs[0]
         arr = (_Segment * max(1, len(segs)))()
         keep = []
         for i, s in enumerate(segs):
             text = s["text"].encode()
             toks = (_c_int * max(1, len(s["tokens"])))(*s["tokens"])
-            keep += [text, toks]
+            ws = s.get("words") or []
+            words = (_Word * max(1, len(ws)))()
+            for k, w in enumerate(ws):
+                wb = w["word"].encode()
+                keep.append(wb)
+                words[k] = _Word(wb, w["start"], w["end"], w.get("probability", 0.0))
+            keep += [text, toks, words]
             arr[i] = _Segment(s["start"], s["end"], text, toks, len(s["tokens"]), s["seek"],
                               s["temperature"], s["avg_logprob"], s["compression_ratio"],
-                              s["no_speech_prob"])
+                              s["no_speech_prob"], words, len(ws))
         text, lang = result["text"].encode(), result["language"].encode()
         r = _Transcription(arr, len(segs), text, lang)
-        _check(_lib.wk_transcription_write(ctypes.byref(r), fmt.encode(), os.fsencode(path)))
+        r.word_timestamps = int(has_words)
+        opt = _SubtitleOptions(int(bool(highlight_words)), int(max_line_width or 0),
+                               int(max_line_count or 0), int(max_words_per_line or 0))
+        _check(_lib.wk_transcription_write_ex(ctypes.byref(r), fmt.encode(), os.fsencode(path),
+                                              ctypes.byref(opt)))
 
 
 def transcribe_file(model_path, audio_path, precision="int8", threads=0, isa="auto", **options):

@@ -4,6 +4,7 @@
  * prompt conditioning and reset, language detection). */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/common.h"
@@ -63,6 +64,64 @@ static wk_status s_decode(void *u, const wk_decode_options *o, const int *prompt
                   (double)o->temperature);
 }
 
+/* The scripted add_words (transcribe_ref.py's add_words): a word per text token, times from a
+ * hash of (token, index, seek, segment), segment start/end and last_speech as timing.py sets
+ * them. */
+static uint32_t mix(int t, int k, int seek, int si) {
+  uint32_t h = (uint32_t)t * 2654435761u + (uint32_t)k * 40503u + (uint32_t)seek * 97u +
+               (uint32_t)si * 7919u;
+  h ^= h >> 13;
+  h *= 0x5bd1e995u;
+  return h ^ (h >> 15);
+}
+
+static double round2(double x) { /* Python's round(x, 2) */
+  char buf[64];
+  snprintf(buf, sizeof buf, "%.2f", x);
+  return strtod(buf, NULL);
+}
+
+static wk_status s_words(void *u, wk_segment *seg, int n, int num_frames, int language,
+                         double *last_speech) {
+  (void)u, (void)num_frames, (void)language;
+  static const double durs[6] = {0.05, 0.1, 0.3, 0.5, 2.5, 4.0};
+  static const double gaps[5] = {0.0, 0.1, 0.5, 3.0, 8.0};
+  if (n == 0) return WK_STATUS_OK;
+  const double time_offset = (double)(seg[0].seek * 160) / 16000.0;
+  for (int si = 0; si < n; si++) {
+    wk_segment *g = &seg[si];
+    wk_word *w = wk_alloc_array((size_t)g->n_tokens + 1, sizeof *w);
+    if (!w) return WK_STATUS_OUT_OF_MEMORY;
+    g->words = w, g->n_words = 0; /* owned by the segment from here */
+    int m = 0;
+    double cursor = g->start - time_offset;
+    for (int i = 0; i < g->n_tokens; i++) {
+      const int t = g->tokens[i];
+      if (t >= 50257) continue;
+      const uint32_t h = mix(t, m, g->seek, si);
+      char buf[32];
+      if ((h >> 16) % 10 == 0) snprintf(buf, sizeof buf, ",");
+      else snprintf(buf, sizeof buf, " w%d", t - 256);
+      char *text = wk_alloc(strlen(buf) + 1);
+      if (!text) return WK_STATUS_OUT_OF_MEMORY;
+      strcpy(text, buf);
+      w[m].word = text;
+      g->n_words = m + 1;
+      w[m].start = round2(time_offset + cursor + gaps[(h >> 12) % 5]);
+      w[m].end = round2(w[m].start + durs[(h >> 8) % 6]);
+      w[m].probability = (double)(h % 100) / 100.0;
+      cursor = w[m].end - time_offset;
+      m++;
+    }
+    g->words = w, g->n_words = m;
+    if (m) {
+      g->start = w[0].start, g->end = w[m - 1].end;
+      *last_speech = g->end;
+    }
+  }
+  return WK_STATUS_OK;
+}
+
 static wk_status s_lang(void *u, int *language) {
   *language = ((script *)u)->language;
   return WK_STATUS_OK;
@@ -87,7 +146,7 @@ static int run(const wk_tokenizer *tok, const entry *e, int n_e, const wk_transc
                int frames, script *s, wk_transcribe_result *r) {
   memset(s, 0, sizeof *s);
   s->e = e, s->n_e = n_e, s->language = 7;
-  wk_window_source src = {s, s_set, s_decode, s_lang, NULL};
+  wk_window_source src = {s, s_set, s_decode, s_lang, s_words, NULL};
   return wk_transcribe_windows(&src, tok, o, frames, r);
 }
 
@@ -278,6 +337,15 @@ static void test_misc(const wk_tokenizer *tok) {
   o.temperatures[1] = NAN;
   CHECK(wk_transcribe_windows(&src, tok, &o, 10, &r) == WK_STATUS_INVALID_ARGUMENT, "NaN temp");
   wk_transcribe_options_default(&o);
+  o.word_timestamps = 1; /* and the source has no add_words */
+  CHECK(wk_transcribe_windows(&src, tok, &o, 10, &r) == WK_STATUS_INVALID_ARGUMENT &&
+            strstr(wk_last_error(), "add_words"), "words without add_words: %s", wk_last_error());
+  src.add_words = s_words;
+  o.hallucination_silence_threshold = INFINITY;
+  CHECK(wk_transcribe_windows(&src, tok, &o, 10, &r) == WK_STATUS_INVALID_ARGUMENT,
+        "infinite hallucination threshold");
+  src.add_words = NULL;
+  wk_transcribe_options_default(&o);
   const entry bad[] = {{0, 0.0f, {50257}, 1, -0.1, 0.1}}; /* eot in the tokens */
   CHECK(run(tok, bad, 1, &o, 100, &s, &r) == WK_STATUS_INVALID_ARGUMENT && r.n_segments == 0,
         "eot refused");
@@ -290,6 +358,7 @@ static void test_misc(const wk_tokenizer *tok) {
  * and segments for the reference to compare:
  *   frames F cond C init K t_1 … t_K
  *   clips M c_1 … c_M carry X ctx N
+ *   words W threshold T (T nan: None)
  *   entries N, then per entry: seek temperature avg_logprob no_speech_prob n tok_1 … tok_n */
 static int dump(const wk_tokenizer *tok) {
   int frames, cond, k, n, m, carry, ctx;
@@ -303,6 +372,9 @@ static int dump(const wk_tokenizer *tok) {
   for (int i = 0; i < m; i++)
     if (scanf("%lf", &clips[i]) != 1) return 2;
   if (scanf(" carry %d ctx %d", &carry, &ctx) != 2) return 2;
+  int words;
+  double threshold;
+  if (scanf(" words %d threshold %lf", &words, &threshold) != 2) return 2;
   if (scanf(" entries %d", &n) != 1 || n < 0 || n > 4096) return 2;
   for (int i = 0; i < n; i++) {
     if (scanf("%d %f %lf %lf %d", &e[i].seek, &e[i].temperature, &e[i].avg_logprob,
@@ -316,6 +388,7 @@ static int dump(const wk_tokenizer *tok) {
   o.condition_on_previous_text = cond, o.initial_prompt = init, o.n_initial_prompt = k;
   o.clip_timestamps = clips, o.n_clip_timestamps = m, o.carry_initial_prompt = carry;
   o.n_text_ctx = ctx;
+  o.word_timestamps = words, o.hallucination_silence_threshold = threshold;
   static script s;
   wk_transcribe_result r;
   if (run(tok, e, n, &o, frames, &s, &r) != WK_STATUS_OK) {
@@ -331,6 +404,9 @@ static int dump(const wk_tokenizer *tok) {
            g->temperature, g->avg_logprob, g->compression_ratio, g->no_speech_prob, g->n_tokens);
     for (int j = 0; j < g->n_tokens; j++) printf(" %d", g->tokens[j]);
     printf(" |%s|\n", g->text);
+    for (int j = 0; j < g->n_words; j++)
+      printf("word %.17g %.17g %.17g |%s|\n", g->words[j].start, g->words[j].end,
+             g->words[j].probability, g->words[j].word);
   }
   wk_transcribe_result_free(&r);
   return 0;

@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
 """transcribe_ref.py TEST_TRANSCRIBE [N_CASES] — a line-by-line Python port of openai/whisper's
 transcribe.py loop (clip_timestamps, decode_with_fallback, no-speech skip, timestamp slicing,
-seek advance, prompt conditioning and reset, carry_initial_prompt; no word timestamps) on random
-scripted decode results, compared with src/decode/transcribe.c through `test_transcribe --dump`:
-the decode calls (seek, temperature, the prompt's length and tokens) and every segment (seek, start, end, temperature,
-avg_logprob, compression_ratio, no_speech_prob, tokens, text) must be identical.
+seek advance, prompt conditioning and reset, carry_initial_prompt, and with word_timestamps the
+seek from the last word, hallucination_silence_threshold's skips and last_speech_timestamp) on
+random scripted decode results, compared with src/decode/transcribe.c through
+`test_transcribe --dump`: the decode calls (seek, temperature, the prompt's length and tokens)
+and every segment (seek, start, end, temperature, avg_logprob, compression_ratio,
+no_speech_prob, tokens, text, words) must be identical.
+
+The words themselves are scripted (add_words below, test_transcribe.c's s_words): the alignment
+is tested on its own (tests/timing_ref.py); here only the loop's use of the words is.
 
 Results are drawn per (seek, temperature index) on demand by the reference; the C loop gets
 exactly the drawn table, so a C request for any other (seek, temperature) is an error (a
@@ -67,8 +72,50 @@ def prompt_hash(p):
     return sum((i + 1) * t for i, t in enumerate(p)) % 2**32
 
 
-def reference(frames, cond, init, get, clips=(), carry=False, n_text_ctx=448):
+DURS = (0.05, 0.1, 0.3, 0.5, 2.5, 4.0)
+GAPS = (0.0, 0.1, 0.5, 3.0, 8.0)
+PUNCTUATION = "\"'“¿([{-\"'.。,，!！?？:：”)]}、"  # transcribe.py's
+
+
+def mix(t, k, seek, si):
+    h = (t * 2654435761 + k * 40503 + seek * 97 + si * 7919) & 0xFFFFFFFF
+    h ^= h >> 13
+    h = (h * 0x5BD1E995) & 0xFFFFFFFF
+    return h ^ (h >> 15)
+
+
+def add_words(segments, last_speech):
+    """The scripted add_word_timestamps (test_transcribe.c's s_words): a word per text token,
+    times from a hash; segment start/end and last_speech_timestamp as timing.py sets them."""
+    if not segments:
+        return last_speech
+    time_offset = segments[0]["seek"] * 160 / 16000
+    for si, seg in enumerate(segments):
+        words, cursor = [], seg["start"] - time_offset
+        for k, t in enumerate(x for x in seg["tokens"] if x < EOT):
+            h = mix(t, k, seg["seek"], si)
+            word = "," if (h >> 16) % 10 == 0 else " w%d" % (t - 256)
+            start = round(time_offset + cursor + GAPS[(h >> 12) % 5], 2)
+            end = round(start + DURS[(h >> 8) % 6], 2)
+            words.append(dict(word=word, start=start, end=end, probability=(h % 100) / 100.0))
+            cursor = end - time_offset
+        if words:
+            seg["start"], seg["end"] = words[0]["start"], words[-1]["end"]
+            last_speech = seg["end"]
+        seg["words"] = words
+    return last_speech
+
+
+def get_end(segments):  # utils.py
+    return next((w["end"] for s in reversed(segments) for w in reversed(s["words"])),
+                segments[-1]["end"] if segments else None)
+
+
+def reference(frames, cond, init, get, clips=(), carry=False, n_text_ctx=448, word_timestamps=False,
+              hallucination_silence_threshold=None):
     """transcribe.py's loop; returns (calls, segments)."""
+    content_duration = float(frames * 160 / 16000)
+    last_speech_timestamp = 0.0
     # seek points, clamped to the audio as whisk does (transcribe.py would decode empty
     # windows past its end)
     seek_points = [min(round(ts * 100), frames) for ts in clips]
@@ -92,6 +139,7 @@ def reference(frames, cond, init, get, clips=(), carry=False, n_text_ctx=448):
                 seek = seek_clips[clip_idx][0]
             continue
         time_offset = float(seek * 160 / 16000)
+        window_end_time = float((seek + 3000) * 160 / 16000)
         segment_size = min(3000, frames - seek, seek_clip_end - seek)
         segment_duration = segment_size * 160 / 16000
         if carry:
@@ -151,16 +199,95 @@ def reference(frames, cond, init, get, clips=(), carry=False, n_text_ctx=448):
                 duration = (stamps[-1] - TB) * 0.02
             new_segment(time_offset, time_offset + duration, tokens)
             seek += segment_size
-        if seek <= previous_seek:  # transcribe.py would loop forever (a pair at <|0.00|>): whisk
-            seek = previous_seek + segment_size  # moves past the window (transcribe.h)
+        if word_timestamps:
+            add_words(current, last_speech_timestamp)  # by value, as add_word_timestamps
+            if not single_timestamp_ending:
+                last_word_end = get_end(current)
+                if last_word_end is not None and last_word_end > time_offset:
+                    seek = round(last_word_end * 100)
+            if hallucination_silence_threshold is not None:
+                threshold = hallucination_silence_threshold
+                if not single_timestamp_ending:
+                    last_word_end = get_end(current)
+                    if last_word_end is not None and last_word_end > time_offset:
+                        remaining_duration = window_end_time - last_word_end
+                        if remaining_duration > threshold:
+                            seek = round(last_word_end * 100)
+                        else:
+                            seek = previous_seek + segment_size
+                first_segment = next_words_segment(current)
+                if first_segment is not None and is_segment_anomaly(first_segment):
+                    gap = first_segment["start"] - time_offset
+                    if gap > threshold:
+                        seek = previous_seek + round(gap * 100)
+                        if seek <= previous_seek:  # whisk: the seek always advances
+                            seek = previous_seek + segment_size
+                        continue
+                hal_last_end = last_speech_timestamp
+                for si in range(len(current)):
+                    segment = current[si]
+                    if not segment["words"]:
+                        continue
+                    if is_segment_anomaly(segment):
+                        next_segment = next_words_segment(current[si + 1:])
+                        if next_segment is not None:
+                            hal_next_start = next_segment["words"][0]["start"]
+                        else:
+                            hal_next_start = time_offset + segment_duration
+                        silence_before = (segment["start"] - hal_last_end > threshold
+                                          or segment["start"] < threshold
+                                          or segment["start"] - time_offset < 2.0)
+                        silence_after = (hal_next_start - segment["end"] > threshold
+                                         or is_segment_anomaly(next_segment)
+                                         or window_end_time - segment["end"] < 2.0)
+                        if silence_before and silence_after:
+                            seek = round(max(time_offset + 1, segment["start"]) * 100)
+                            if content_duration - segment["end"] < threshold:
+                                seek = frames
+                            current[si:] = []
+                            break
+                    hal_last_end = segment["end"]
+            last_word_end = get_end(current)
+            if last_word_end is not None:
+                last_speech_timestamp = last_word_end
+        if seek <= previous_seek:  # transcribe.py would decode the window again (a pair at
+            seek = previous_seek + segment_size  # <|0.00|>, …): whisk moves past it (transcribe.h)
         for s in current:
             if s["start"] == s["end"] or s["text"].strip() == "":
                 s["text"], s["tokens"] = "", []
+                if word_timestamps:  # (transcribe.py adds "words": [] without them too: whisk
+                    s["words"] = []  # leaves words out of transcripts made without them)
         segments += current
         all_tokens += [x for s in current for x in s["tokens"]]
         if not cond or temperature > 0.5:
             prompt_reset_since = len(all_tokens)
     return calls, segments
+
+
+def word_anomaly_score(word):  # transcribe.py
+    probability = word.get("probability", 0.0)
+    duration = word["end"] - word["start"]
+    score = 0.0
+    if probability < 0.15:
+        score += 1.0
+    if duration < 0.133:
+        score += (0.133 - duration) * 15
+    if duration > 2.0:
+        score += duration - 2.0
+    return score
+
+
+def is_segment_anomaly(segment):
+    if segment is None or not segment["words"]:
+        return False
+    words = [w for w in segment["words"] if w["word"] not in PUNCTUATION]
+    words = words[:8]
+    score = sum(word_anomaly_score(w) for w in words)
+    return score >= 3 or score + 0.01 >= len(words)
+
+
+def next_words_segment(segments):
+    return next((s for s in segments if s["words"]), None)
 
 
 def one(binary, seed):
@@ -185,9 +312,12 @@ def one(binary, seed):
             table[(seek, ti)] = draw(random.Random("%d:%d:%d" % (seed, seek, ti)))
         return table[(seek, ti)]
 
-    calls, segs = reference(frames, cond, init, get, clips, carry, ctx)
+    words = rng.random() < 0.5
+    thr = rng.choice((None, None, 0.0, 0.5, 2.0, 5.0)) if words else None
+    calls, segs = reference(frames, cond, init, get, clips, carry, ctx, words, thr)
     lines = ["frames %d cond %d init %d %s" % (frames, cond, len(init), " ".join(map(str, init))),
              "clips %d %s carry %d ctx %d" % (len(clips), " ".join(map(repr, clips)), carry, ctx),
+             "words %d threshold %r" % (words, float("nan") if thr is None else thr),
              "entries %d" % len(table)]
     for (seek, ti), (toks, avg, nsp) in table.items():
         lines.append("%d %r %r %r %d %s" % (seek, TEMPS[ti], avg, nsp, len(toks), " ".join(map(str, toks))))
@@ -209,6 +339,12 @@ def one(binary, seed):
                                  temperature=float(f[4]), avg_logprob=float(f[5]),
                                  compression_ratio=float(f[6]), no_speech_prob=float(f[7]),
                                  tokens=[int(x) for x in f[9:9 + n]], text=text))
+            if words:
+                got_segs[-1]["words"] = []
+        elif f[0] == "word":
+            got_segs[-1]["words"].append(dict(start=float(f[1]), end=float(f[2]),
+                                              probability=float(f[3]),
+                                              word=line.split("|", 1)[1][:-1]))
     if len(got_calls) != len(calls) or any(
             a[0] != b[0] or abs(a[1] - b[1]) > 1e-6 or a[2:] != b[2:]
             for a, b in zip(got_calls, calls)):

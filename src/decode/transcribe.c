@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/common.h"
+#include "decode/timing.h"
 
 void wk_transcribe_options_default(wk_transcribe_options *o) {
   memset(o, 0, sizeof *o);
@@ -19,6 +20,7 @@ void wk_transcribe_options_default(wk_transcribe_options *o) {
   o->condition_on_previous_text = 1;
   o->prompt_reset_temperature = 0.5;
   o->n_text_ctx = 448;
+  o->hallucination_silence_threshold = NAN;
 }
 
 wk_status wk_transcribe_check_clips(const double *t, int n, const char *who) {
@@ -35,6 +37,7 @@ wk_status wk_transcribe_check_clips(const double *t, int n, const char *who) {
 void wk_transcribe_result_free(wk_transcribe_result *r) {
   if (!r) return;
   for (int i = 0; i < r->n_segments; i++) {
+    wk_segment_words_free(&r->segments[i]);
     wk_free((void *)r->segments[i].text);
     wk_free((void *)r->segments[i].tokens);
   }
@@ -96,6 +99,13 @@ static int blank(const char *text, size_t len) {
   return e == b;
 }
 
+/* A window's segments before they join the result (transcribe.py's current_segments). */
+typedef struct segs {
+  wk_segment *v;
+  unsigned char *blank; /* [cap]: the segment's text is blank (str.strip() == "") */
+  int n, cap;
+} segs;
+
 typedef struct loop {
   const wk_window_source *src;
   const wk_tokenizer *tok;
@@ -105,6 +115,9 @@ typedef struct loop {
   int seg_cap;
   ivec all; /* transcribe.py's all_tokens */
   ivec carried; /* carry_initial_prompt: the window's prompt */
+  segs cur;     /* the window's segments (current_segments) */
+  int content_frames;
+  double last_speech; /* last_speech_timestamp */
 } loop;
 
 /* decode_with_fallback: *res holds the last decode; *temperature and *cr its values. */
@@ -149,37 +162,211 @@ static wk_status decode_with_fallback(loop *L, int seek, const int *prompt, int 
   return WK_STATUS_OK;
 }
 
-/* new_segment: appends the segment of tokens[n] (cleared when instantaneous or blank) and its
- * tokens to all_tokens. */
-static wk_status add_segment(loop *L, double start, double end, const int *tokens, int n,
-                             int seek, const wk_decode_result *res, double temperature,
-                             double cr) {
-  wk_transcribe_result *r = L->out;
-  if (r->n_segments == L->seg_cap) {
-    if (L->seg_cap > INT32_MAX / 4) return wk_error(WK_STATUS_OUT_OF_MEMORY, "transcribe: too many segments");
-    const int cap = L->seg_cap ? 2 * L->seg_cap : 16;
-    wk_segment *s = wk_alloc_array((size_t)cap, sizeof *s);
-    if (!s) return wk_error(WK_STATUS_OUT_OF_MEMORY, "transcribe: out of memory");
-    if (r->n_segments) memcpy(s, r->segments, (size_t)r->n_segments * sizeof *s);
-    wk_free(r->segments);
-    r->segments = s, L->seg_cap = cap;
+static void segs_free_from(segs *c, int from) {
+  for (int i = from; i < c->n; i++) {
+    wk_segment_words_free(&c->v[i]);
+    wk_free((void *)c->v[i].text);
+    wk_free((void *)c->v[i].tokens);
   }
+  if (from < c->n) c->n = from;
+}
+
+/* Appends s to *c, taking its text, tokens and words. */
+static int segs_push(segs *c, const wk_segment *s, int is_blank) {
+  if (c->n == c->cap) {
+    if (c->cap > INT32_MAX / 4) return 0;
+    const int cap = c->cap ? 2 * c->cap : 16;
+    wk_segment *v = wk_alloc_array((size_t)cap, sizeof *v);
+    unsigned char *b = wk_alloc((size_t)cap);
+    if (!v || !b) return wk_free(v), wk_free(b), 0;
+    if (c->n) memcpy(v, c->v, (size_t)c->n * sizeof *v), memcpy(b, c->blank, (size_t)c->n);
+    wk_free(c->v), wk_free(c->blank);
+    c->v = v, c->blank = b, c->cap = cap;
+  }
+  c->blank[c->n] = (unsigned char)is_blank;
+  c->v[c->n++] = *s;
+  return 1;
+}
+
+/* new_segment: the segment of tokens[n] (text = decode of its text tokens) into *cur. */
+static wk_status new_segment(loop *L, segs *cur, double start, double end, const int *tokens,
+                             int n, int seek, const wk_decode_result *res, double temperature,
+                             double cr) {
   char *text;
   size_t len;
   wk_status st = text_of(L->tok, tokens, n, &text, &len);
   if (st != WK_STATUS_OK) return st;
-  if (start == end || blank(text, len)) text[0] = 0, n = 0; /* cleared, kept */
   int *t = wk_alloc_array((size_t)n + 1, sizeof(int));
-  if (!t || !ivec_push(&L->all, tokens, (size_t)n)) {
+  wk_segment s;
+  memset(&s, 0, sizeof s);
+  s.start = start, s.end = end, s.text = text, s.tokens = t, s.n_tokens = n;
+  s.seek = seek, s.temperature = temperature, s.avg_logprob = res->avg_logprob;
+  s.compression_ratio = cr, s.no_speech_prob = res->no_speech_prob;
+  if (t && n) memcpy(t, tokens, (size_t)n * sizeof(int));
+  if (!t || !segs_push(cur, &s, blank(text, len))) {
     wk_free(t), wk_free(text);
     return wk_error(WK_STATUS_OUT_OF_MEMORY, "transcribe: out of memory");
   }
-  if (n) memcpy(t, tokens, (size_t)n * sizeof(int));
-  wk_segment *s = &r->segments[r->n_segments++];
-  memset(s, 0, sizeof *s);
-  s->start = start, s->end = end, s->text = text, s->tokens = t, s->n_tokens = n;
-  s->seek = seek, s->temperature = temperature, s->avg_logprob = res->avg_logprob;
-  s->compression_ratio = cr, s->no_speech_prob = res->no_speech_prob;
+  return WK_STATUS_OK;
+}
+
+/* utils.py's get_end: the last word's end, else the last segment's end; 0 when there are no
+ * segments (None). */
+static int get_end(const segs *c, double *end) {
+  for (int i = c->n - 1; i >= 0; i--)
+    if (c->v[i].n_words > 0) return *end = c->v[i].words[c->v[i].n_words - 1].end, 1;
+  if (c->n) return *end = c->v[c->n - 1].end, 1;
+  return 0;
+}
+
+/* round(x · FRAMES_PER_SECOND) (Python's round: half to even), clamped to int. */
+static int frames_of(double seconds) {
+  const double f = nearbyint(seconds * 100.0);
+  return f > (double)INT32_MAX ? INT32_MAX : f < (double)INT32_MIN ? INT32_MIN : (int)f;
+}
+
+/* transcribe.py's punctuation (is_segment_anomaly drops the words found in it). */
+static const char hallucination_punctuation[] = "\"'“¿([{-\"'.。,，!！?？:：”)]}、";
+
+static double word_anomaly_score(const wk_word *w) {
+  const double duration = w->end - w->start;
+  double score = 0.0;
+  if (w->probability < 0.15) score += 1.0;
+  if (duration < 0.133) score += (0.133 - duration) * 15;
+  if (duration > 2.0) score += duration - 2.0;
+  return score;
+}
+
+/* is_segment_anomaly (segment NULL or without words: no). */
+static int is_segment_anomaly(const wk_segment *s) {
+  if (!s || s->n_words == 0) return 0;
+  double score = 0.0;
+  int n = 0;
+  for (int i = 0; i < s->n_words && n < 8; i++) {
+    if (strstr(hallucination_punctuation, s->words[i].word)) continue; /* `word in punctuation` */
+    score += word_anomaly_score(&s->words[i]);
+    n++;
+  }
+  return score >= 3 || score + 0.01 >= n;
+}
+
+/* next_words_segment over c[from …): the first with words, or NULL. */
+static const wk_segment *next_words_segment(const segs *c, int from) {
+  for (int i = from; i < c->n; i++)
+    if (c->v[i].n_words > 0) return &c->v[i];
+  return NULL;
+}
+
+/* Checks what add_words returned: words with finite times and non-NULL strings. */
+static wk_status check_words(const segs *c) {
+  for (int i = 0; i < c->n; i++) {
+    const wk_segment *s = &c->v[i];
+    if (s->n_words < 0 || (s->n_words > 0 && !s->words) || !isfinite(s->start) ||
+        !isfinite(s->end))
+      return wk_error(WK_STATUS_INVALID_ARGUMENT, "transcribe: bad words for segment %d", i);
+    for (int k = 0; k < s->n_words; k++)
+      if (!s->words[k].word || !isfinite(s->words[k].start) || !isfinite(s->words[k].end))
+        return wk_error(WK_STATUS_INVALID_ARGUMENT, "transcribe: bad word %d of segment %d", k,
+                        i);
+  }
+  return WK_STATUS_OK;
+}
+
+/* The word-timestamp part of a window (transcribe.h): words, the seek they give, the
+ * hallucination skip.  *keep = 0: the window keeps nothing (transcribe.py's `continue`). */
+static wk_status window_words(loop *L, segs *cur, int seek, int segment_size, int single_ending,
+                              int *new_seek, int *keep) {
+  const wk_transcribe_options *o = L->o;
+  const double time_offset = (double)((int64_t)seek * 160) / 16000.0;
+  const double window_end_time = (double)((int64_t)(seek + WK_N_FRAMES) * 160) / 16000.0;
+  const double segment_duration = (double)((int64_t)segment_size * 160) / 16000.0;
+  const double content_duration = (double)((int64_t)L->content_frames * 160) / 16000.0;
+  *keep = 1;
+  /* transcribe.py passes last_speech_timestamp by value: add_word_timestamps' update of it
+   * stays inside (a copy here); the loop's own is set from the words at the end */
+  double last_speech = L->last_speech;
+  wk_status st = L->src->add_words(L->src->user, cur->v, cur->n, segment_size,
+                                   o->decode.language, &last_speech);
+  if (st == WK_STATUS_OK) st = check_words(cur);
+  if (st != WK_STATUS_OK) return st;
+  double last_word_end;
+  if (!single_ending && get_end(cur, &last_word_end) && last_word_end > time_offset)
+    *new_seek = frames_of(last_word_end);
+  const double threshold = o->hallucination_silence_threshold;
+  if (!isnan(threshold)) {
+    if (!single_ending && get_end(cur, &last_word_end) && last_word_end > time_offset) {
+      const double remaining_duration = window_end_time - last_word_end;
+      *new_seek = remaining_duration > threshold ? frames_of(last_word_end) : seek + segment_size;
+    }
+    /* if the first segment might be a hallucination, skip the leading silence */
+    const wk_segment *first = next_words_segment(cur, 0);
+    if (first && is_segment_anomaly(first)) {
+      const double gap = first->start - time_offset;
+      if (gap > threshold) {
+        *new_seek = seek + frames_of(gap);
+        *keep = 0;
+        return WK_STATUS_OK;
+      }
+    }
+    /* skip the silence before a possible hallucination surrounded by silence or more
+     * hallucinations */
+    double hal_last_end = L->last_speech;
+    for (int si = 0; si < cur->n; si++) {
+      const wk_segment *s = &cur->v[si];
+      if (s->n_words == 0) continue;
+      if (is_segment_anomaly(s)) {
+        const wk_segment *next = next_words_segment(cur, si + 1);
+        const double hal_next_start = next ? next->words[0].start : time_offset + segment_duration;
+        const int silence_before = s->start - hal_last_end > threshold || s->start < threshold ||
+                                   s->start - time_offset < 2.0;
+        const int silence_after = hal_next_start - s->end > threshold ||
+                                  is_segment_anomaly(next) || window_end_time - s->end < 2.0;
+        if (silence_before && silence_after) {
+          *new_seek = frames_of(fmax(time_offset + 1, s->start));
+          if (content_duration - s->end < threshold) *new_seek = L->content_frames;
+          segs_free_from(cur, si);
+          break;
+        }
+      }
+      hal_last_end = s->end;
+    }
+  }
+  if (get_end(cur, &last_word_end)) L->last_speech = last_word_end;
+  return WK_STATUS_OK;
+}
+
+/* The window's segments into the result: each instantaneous or blank one cleared (text "",
+ * no tokens, no words), then their tokens appended to all_tokens. */
+static wk_status keep_segments(loop *L, segs *cur) {
+  wk_transcribe_result *r = L->out;
+  for (int i = 0; i < cur->n; i++) {
+    wk_segment *s = &cur->v[i];
+    if (s->start == s->end || cur->blank[i]) {
+      ((char *)s->text)[0] = 0;
+      s->n_tokens = 0;
+      wk_segment_words_free(s);
+    }
+  }
+  if (cur->n > INT32_MAX - r->n_segments)
+    return wk_error(WK_STATUS_OUT_OF_MEMORY, "transcribe: too many segments");
+  if (r->n_segments + cur->n > L->seg_cap) {
+    int cap = L->seg_cap ? L->seg_cap : 16;
+    while (cap < r->n_segments + cur->n) {
+      if (cap > INT32_MAX / 4) return wk_error(WK_STATUS_OUT_OF_MEMORY, "transcribe: too many segments");
+      cap *= 2;
+    }
+    wk_segment *v = wk_alloc_array((size_t)cap, sizeof *v);
+    if (!v) return wk_error(WK_STATUS_OUT_OF_MEMORY, "transcribe: out of memory");
+    if (r->n_segments) memcpy(v, r->segments, (size_t)r->n_segments * sizeof *v);
+    wk_free(r->segments);
+    r->segments = v, L->seg_cap = cap;
+  }
+  for (int i = 0; i < cur->n; i++)
+    if (!ivec_push(&L->all, cur->v[i].tokens, (size_t)cur->v[i].n_tokens))
+      return wk_error(WK_STATUS_OUT_OF_MEMORY, "transcribe: out of memory");
+  if (cur->n) memcpy(r->segments + r->n_segments, cur->v, (size_t)cur->n * sizeof *cur->v);
+  r->n_segments += cur->n;
+  cur->n = 0; /* owned by the result now */
   return WK_STATUS_OK;
 }
 
@@ -229,6 +416,7 @@ static wk_status window(loop *L, int clip_end, int *seek_io, size_t *prompt_rese
     }
   }
 
+  segs *cur = &L->cur;
   const int *tk = res.tokens, n = res.n_tokens, tb = L->sp->timestamp_begin;
 #define IS_TS(i) (tk[(i)] >= tb)
   const int single_ending = n >= 2 && !IS_TS(n - 2) && IS_TS(n - 1);
@@ -238,14 +426,16 @@ static wk_status window(loop *L, int clip_end, int *seek_io, size_t *prompt_rese
     any_pair = 1;
     const double start = time_offset + (double)(tk[last_slice] - tb) * WK_TIMESTAMP_STEP;
     const double end = time_offset + (double)(tk[i - 1] - tb) * WK_TIMESTAMP_STEP;
-    st = add_segment(L, start, end, tk + last_slice, i - last_slice, seek, &res, temperature, cr);
+    st = new_segment(L, cur, start, end, tk + last_slice, i - last_slice, seek, &res,
+                     temperature, cr);
     last_slice = i;
   }
   if (st == WK_STATUS_OK && any_pair) {
     if (single_ending) { /* the tail after the last pair, up to its closing timestamp */
       const double start = time_offset + (double)(tk[last_slice] - tb) * WK_TIMESTAMP_STEP;
       const double end = time_offset + (double)(tk[n - 1] - tb) * WK_TIMESTAMP_STEP;
-      st = add_segment(L, start, end, tk + last_slice, n - last_slice, seek, &res, temperature, cr);
+      st = new_segment(L, cur, start, end, tk + last_slice, n - last_slice, seek, &res,
+                       temperature, cr);
     } else {
       new_seek = seek + (tk[last_slice - 1] - tb) * WK_INPUT_STRIDE;
     }
@@ -255,16 +445,23 @@ static wk_status window(loop *L, int clip_end, int *seek_io, size_t *prompt_rese
     for (int i = 0; i < n; i++)
       if (IS_TS(i)) last_ts = tk[i];
     if (last_ts > tb) duration = (double)(last_ts - tb) * WK_TIMESTAMP_STEP;
-    st = add_segment(L, time_offset, time_offset + duration, tk, n, seek, &res, temperature, cr);
+    st = new_segment(L, cur, time_offset, time_offset + duration, tk, n, seek, &res, temperature,
+                     cr);
   }
 #undef IS_TS
   wk_decode_result_free(&res);
+  int keep = 1;
+  if (st == WK_STATUS_OK && o->word_timestamps)
+    st = window_words(L, cur, seek, segment_size, single_ending, &new_seek, &keep);
+  if (st == WK_STATUS_OK && keep) st = keep_segments(L, cur);
+  segs_free_from(cur, 0);
   if (st != WK_STATUS_OK) return st;
-  /* transcribe.py would loop forever on a pair at <|0.00|> ending the window: move on by
-   * the whole window instead (never happens under the timestamp rules' monotonicity). */
+  /* transcribe.py would decode the same window again when the seek does not advance (a pair
+   * at <|0.00|> ending the window, a word ending within 5 ms of the window's start): move on
+   * by the whole window instead. */
   if (new_seek <= seek) new_seek = seek + segment_size;
   *seek_io = new_seek;
-  if (!o->condition_on_previous_text || temperature > o->prompt_reset_temperature)
+  if (keep && (!o->condition_on_previous_text || temperature > o->prompt_reset_temperature))
     *prompt_reset_since = L->all.n; /* after this window's tokens were added */
   return WK_STATUS_OK;
 }
@@ -307,7 +504,13 @@ wk_status wk_transcribe_windows(const wk_window_source *src, const wk_tokenizer 
   }
   opt.decode.language = language;
 
-  loop L = {src, tok, sp, &opt, out, 0, {0}, {0}};
+  loop L = {src, tok, sp, &opt, out, 0, {0}, {0}, {0}, content_frames, 0.0};
+  if (o->word_timestamps && !src->add_words)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "wk_transcribe_windows: word timestamps need "
+                    "the source's add_words");
+  if (isinf(o->hallucination_silence_threshold))
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "wk_transcribe_windows: an infinite "
+                    "hallucination_silence_threshold (NaN turns it off)");
   wk_status st = WK_STATUS_OK;
   if (!ivec_push(&L.all, o->initial_prompt, (size_t)o->n_initial_prompt))
     st = wk_error(WK_STATUS_OUT_OF_MEMORY, "transcribe: out of memory");
@@ -337,6 +540,8 @@ wk_status wk_transcribe_windows(const wk_window_source *src, const wk_tokenizer 
   }
   wk_free(L.all.v);
   wk_free(L.carried.v);
+  segs_free_from(&L.cur, 0);
+  wk_free(L.cur.v), wk_free(L.cur.blank);
   out->language = language;
   if (st != WK_STATUS_OK) wk_transcribe_result_free(out);
   return st;

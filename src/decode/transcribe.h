@@ -1,8 +1,9 @@
 /* transcribe.h — Whisper's outer loop over 30-s mel windows: temperature fallback, no-speech
- * skipping, segments from timestamp tokens, seeking, prompt conditioning (internal API).
+ * skipping, segments from timestamp tokens, seeking, prompt conditioning, word timestamps and
+ * the hallucination silence skip (internal API).
  *
- * openai/whisper's whisper/transcribe.py is the specification (transcribe(), without word
- * timestamps or hallucination_silence_threshold):
+ * openai/whisper's whisper/transcribe.py is the specification (transcribe(); the word
+ * alignment itself is the source's add_words, decode/timing.h):
  *   clips: seek points round(t · 100) of clip_timestamps (none: [0]; an odd count: + content
  *     frames) taken in pairs (start, end) — whisk clamps each point to [0, content_frames]
  *     (transcribe.py would decode empty windows past the end);
@@ -32,6 +33,21 @@
  *   Per segment: text = tokenizer.decode(its tokens < eot); avg_logprob, compression_ratio
  *   (of the window's text: decode(all sampled tokens) stripped), no_speech_prob and temperature
  *   are the window's; seek is the window's start frame.
+ * Word timestamps (word_timestamps; transcribe.py after the segments are made, before they are
+ * cleared): add_words on the window's segments; unless the window ended with a single
+ * timestamp, seek = round(last word end · 100) when that end is past time_offset.  With
+ * hallucination_silence_threshold T (transcribe.py's word_anomaly_score / is_segment_anomaly
+ * on the words not in its punctuation string, the first 8): without a single-timestamp
+ * ending, seek = round(last word end · 100) when the window has more than T seconds left
+ * after it, else previous seek + segment_size; if the first segment with words is anomalous
+ * and starts more than T after time_offset, seek = previous seek + round(gap · 100) and the
+ * window keeps nothing (transcribe.py's `continue`); otherwise the first anomalous segment
+ * with silence (or anomalies, or the window's edges) before and after it ends the window
+ * there: seek = round(max(time_offset + 1, its start) · 100) (content_frames when the audio
+ * ends within T of its end) and it and the later segments are dropped.  Then
+ * last_speech_timestamp = the last word's end (get_end).  Python's round is half-even
+ * (nearbyint).  As for timestamps, a seek that would not advance advances by segment_size
+ * (transcribe.py would decode the same window again).
  * Language: when the options ask for detection and the vocabulary is multilingual, the
  * source's detect_language is called once before the loop (decoding.py's detect_language:
  * argmax over the language tokens of the logits at the SOT step — wk_detect_language_logits);
@@ -61,6 +77,13 @@ typedef struct wk_window_source {
                       wk_decode_result *out);
   /* The language index of the first window (may be NULL: then English). */
   wk_status (*detect_language)(void *user, int *language);
+  /* Word timestamps (timing.py's add_word_timestamps) on the window's segments seg[0 … n)
+   * before empty ones are cleared: sets each segment's words (wk_alloc'd, freed with the
+   * result: wk_segment_words_free), may move segment starts and ends, reads and may update
+   * *last_speech_timestamp (a copy of the loop's: transcribe.py passes it by value).  num_frames: the window's segment_size; language: the language
+   * index in use.  May be NULL when the options never ask for words. */
+  wk_status (*add_words)(void *user, wk_segment *seg, int n, int num_frames, int language,
+                         double *last_speech_timestamp);
   /* Optional (may be NULL): after each window, the seek reached, every segment so far
    * (r->segments[first_new …] are the window's); a non-OK status stops the loop with it. */
   wk_status (*window_done)(void *user, int seek, int content_frames,
@@ -84,6 +107,8 @@ typedef struct wk_transcribe_options {
   const double *clip_timestamps; /* [n_clip_timestamps] seconds, start, end, start …; NULL or
                                    * none: the whole audio (transcribe.py's "0") */
   int n_clip_timestamps;        /* ≤ WK_MAX_CLIP_TIMESTAMPS */
+  int word_timestamps;          /* the source's add_words on every window's segments */
+  double hallucination_silence_threshold; /* word_timestamps: seconds; NaN: None */
 } wk_transcribe_options;
 
 /* t[n] as clip_timestamps: n in 0 … WK_MAX_CLIP_TIMESTAMPS, t non-NULL when n > 0, every time

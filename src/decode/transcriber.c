@@ -9,8 +9,10 @@
 #include <string.h>
 
 #include "common/common.h"
+#include "decode/alignment-heads.h"
 #include "decode/decoding.h"
 #include "decode/format.h"
+#include "decode/timing.h"
 #include "decode/tokenizer.h"
 #include "decode/transcribe.h"
 #include "io/ggml.h"
@@ -24,6 +26,7 @@ struct wk_transcriber {
   wk_tokenizer *tok;
   float *filters; /* [n_mels][WK_MEL_BINS], copied from the model */
   int n_mels, n_ctx, d;
+  int n_text_layer, n_text_head; /* the decoder's shape (alignment heads) */
 };
 
 WK_API void wk_transcriber_free(wk_transcriber *t) {
@@ -61,6 +64,7 @@ WK_API wk_status wk_transcriber_create(wk_context *ctx, const wk_model *model,
   t->isa = wk_context_isa(ctx);
   t->precision = precision;
   t->n_mels = info.n_mels;
+  t->n_text_layer = info.n_text_layer, t->n_text_head = info.n_text_head;
   const size_t nf = (size_t)info.n_mels * WK_MEL_BINS;
   t->filters = wk_alloc_array(nf, sizeof(float));
   if (!t->filters) {
@@ -105,11 +109,13 @@ WK_API void wk_transcribe_params_default(wk_transcribe_params *p) {
   p->suppress_non_speech = o.decode.suppress_non_speech;
   p->max_initial_timestamp = o.decode.max_initial_timestamp;
   p->seed = o.decode.seed;
+  p->hallucination_silence_threshold = NAN;
 }
 
 WK_API void wk_transcription_free(wk_transcription *r) {
   if (!r) return;
   for (int i = 0; r->segments && i < r->n_segments; i++) {
+    wk_segment_words_free(&r->segments[i]);
     wk_free((void *)r->segments[i].text);
     wk_free((void *)r->segments[i].tokens);
   }
@@ -133,8 +139,15 @@ typedef struct run {
   unsigned feat_gen;           /* bumped on each new window */
   wk_decoder_state *st[3];     /* greedy (1 row), beam search (beam_size), best_of samples */
   unsigned st_gen[3];          /* the feat_gen whose cross K/V each state holds (0: none) */
-  double encode_ms, decode_ms;
+  double encode_ms, decode_ms, align_ms;
   long long n_tokens;
+  /* word timestamps */
+  const wk_decode_options *dopt; /* the loop's decode options of the current window */
+  int *heads, n_heads;         /* alignment heads: [n_heads][2] (layer, head) */
+  float *qk;                   /* [n_heads][rows][n_ctx] */
+  double *probs;               /* [rows] */
+  int *rows_buf;               /* [rows]: the forward pass's tokens, then its targets */
+  size_t qk_cap, rows_cap;     /* floats in qk, ints/doubles in the row buffers */
 } run;
 
 /* Encodes mel[:, seek : seek + len] padded with zeros to 3000 frames (pad_or_trim). */
@@ -193,6 +206,7 @@ static wk_status src_set_window(void *u, int seek, int n_frames) {
 static wk_status src_decode(void *u, const wk_decode_options *o, const int *prompt, int n_prompt,
                             wk_decode_result *out) {
   run *R = u;
+  R->dopt = o;
   const double t0 = wk_now();
   wk_decoder_state *st = NULL;
   wk_status s = state_for(R, wk_decode_rows(o), o->beam_size == 0, &st);
@@ -200,6 +214,70 @@ static wk_status src_decode(void *u, const wk_decode_options *o, const int *prom
   if (!s) R->n_tokens += out->n_steps;
   R->decode_ms += (wk_now() - t0) * 1e3;
   return s;
+}
+
+/* find_alignment's forward pass on the current window: tokens = sot_sequence + [no_timestamps]
+ * + text + [eot] through the greedy decoder state, capturing the alignment heads' cross-
+ * attention logits and each text token's probability (softmax over the tokens below eot). */
+static wk_status src_align(void *u, const int *text, int n_text, wk_alignment_qk *qk) {
+  run *R = u;
+  const wk_special_tokens *sp = wk_tokenizer_special(R->t->tok);
+  int n_text_ctx = 0;
+  wk_decoder_dims(R->t->dec, NULL, &n_text_ctx, NULL);
+  const int n_sot = sp->multilingual ? 3 : 1;
+  if (n_text < 0 || n_text > n_text_ctx - n_sot - 2)
+    return wk_error(WK_STATUS_UNSUPPORTED,
+                    "word timestamps: %d text tokens in one window exceed the decoder's %d "
+                    "positions", n_text, n_text_ctx);
+  const int rows = n_sot + n_text + 2;
+  const size_t need_qk = (size_t)R->n_heads * (size_t)rows * (size_t)R->t->n_ctx;
+  if (need_qk > R->qk_cap) {
+    wk_free(R->qk);
+    R->qk_cap = 0;
+    if (!(R->qk = wk_alloc_array(need_qk, sizeof(float))))
+      return wk_error(WK_STATUS_OUT_OF_MEMORY, "word timestamps: out of memory");
+    R->qk_cap = need_qk;
+  }
+  if ((size_t)rows > R->rows_cap) {
+    wk_free(R->probs), wk_free(R->rows_buf);
+    R->rows_cap = 0;
+    R->probs = wk_alloc_array((size_t)rows, sizeof(double));
+    R->rows_buf = wk_alloc_array(2 * (size_t)rows, sizeof(int));
+    if (!R->probs || !R->rows_buf)
+      return wk_error(WK_STATUS_OUT_OF_MEMORY, "word timestamps: out of memory");
+    R->rows_cap = (size_t)rows;
+  }
+  int *tokens = R->rows_buf, *targets = R->rows_buf + rows, n = 0;
+  tokens[n++] = sp->sot;
+  if (sp->multilingual) {
+    tokens[n++] = sp->language_begin + R->dopt->language;
+    tokens[n++] = R->dopt->translate ? sp->translate : sp->transcribe;
+  }
+  tokens[n++] = sp->no_timestamps;
+  if (n_text) memcpy(tokens + n, text, (size_t)n_text * sizeof(int));
+  n += n_text;
+  tokens[n++] = sp->eot;
+  for (int i = 0; i < rows; i++) targets[i] = -1;
+  for (int i = 0; i < n_text; i++) targets[n_sot + i] = text[i]; /* row n_sot + i predicts it */
+  const double t0 = wk_now();
+  wk_decoder_state *st = NULL;
+  wk_status s = state_for(R, 1, 0, &st);
+  const wk_decoder_capture cap = {R->heads, R->n_heads, R->qk, targets, sp->eot, R->probs};
+  if (!s) s = wk_decoder_step_capture(R->ctx, R->t->dec, st, tokens, rows, NULL, &cap);
+  if (st) wk_decoder_state_rewind(st, 0);
+  R->align_ms += (wk_now() - t0) * 1e3;
+  if (s) return s;
+  qk->qk = R->qk, qk->n_heads = R->n_heads, qk->n_rows = rows, qk->n_cols = R->t->n_ctx;
+  qk->n_sot = n_sot, qk->text_token_probs = R->probs + n_sot;
+  return WK_STATUS_OK;
+}
+
+static wk_status src_add_words(void *u, wk_segment *seg, int n, int num_frames, int language,
+                               double *last_speech_timestamp) {
+  run *R = u;
+  return wk_add_word_timestamps(seg, n, R->t->tok, language, src_align, R, num_frames,
+                                R->p->prepend_punctuations, R->p->append_punctuations,
+                                last_speech_timestamp);
 }
 
 /* transcribe.py: detect_language on pad_or_trim(mel, N_FRAMES) — the first 3000 frames of the
@@ -312,6 +390,12 @@ static wk_status options_of(const wk_transcriber *t, const wk_transcribe_params 
   o->clip_timestamps = p->n_clip_timestamps ? p->clip_timestamps : NULL;
   o->n_clip_timestamps = p->n_clip_timestamps;
   o->carry_initial_prompt = p->carry_initial_prompt != 0;
+  o->word_timestamps = p->word_timestamps != 0;
+  if (isinf(p->hallucination_silence_threshold))
+    return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                    "transcribe: an infinite hallucination_silence_threshold (NaN turns it off)");
+  o->hallucination_silence_threshold =
+      p->word_timestamps ? p->hallucination_silence_threshold : NAN; /* needs the words */
   wk_decoder_dims(t->dec, NULL, &o->n_text_ctx, NULL);
   if (p->initial_prompt) { /* transcribe.py: tokenizer.encode(" " + initial_prompt.strip()) */
     const size_t len = strlen(p->initial_prompt);
@@ -388,8 +472,13 @@ WK_API wk_status wk_transcribe(wk_context *ctx, const wk_transcriber *t, const f
     st = wk_error(WK_STATUS_UNSUPPORTED, "wk_transcribe: too long");
     goto done;
   }
+  if (p->word_timestamps) {
+    st = wk_alignment_heads(p->alignment_heads, t->n_text_layer, t->n_text_head, t->d, n_vocab,
+                            t->n_mels, &R.heads, &R.n_heads);
+    if (st) goto done;
+  }
   const wk_window_source src = {&R, src_set_window, src_decode, src_detect_language,
-                                src_window_done};
+                                src_add_words, src_window_done};
   st = wk_transcribe_windows(&src, t->tok, &o, (int)R.content_frames, &res);
   if (st) goto done;
 
@@ -417,12 +506,14 @@ WK_API wk_status wk_transcribe(wk_context *ctx, const wk_transcriber *t, const f
   out->duration = (double)n_samples / WK_SAMPLE_RATE;
   out->n_windows = res.n_windows, out->n_fallbacks = res.n_fallbacks;
   out->n_tokens = R.n_tokens;
-  out->encode_ms = R.encode_ms, out->decode_ms = R.decode_ms;
+  out->encode_ms = R.encode_ms, out->decode_ms = R.decode_ms, out->align_ms = R.align_ms;
+  out->word_timestamps = p->word_timestamps != 0;
 
 done:
   wk_transcribe_result_free(&res);
   for (int i = 0; i < 3; i++) wk_decoder_state_free(R.st[i]);
   wk_free(mel), wk_free(R.win), wk_free(R.feat), wk_free(R.logits), wk_free(prompt);
+  wk_free(R.heads), wk_free(R.qk), wk_free(R.probs), wk_free(R.rows_buf);
   if (st) {
     const double mel_ms = out->mel_ms;
     wk_transcription_free(out);
