@@ -257,17 +257,23 @@ static const wk_segment *next_words_segment(const segs *c, int from) {
   return NULL;
 }
 
-/* Checks what add_words returned: words with finite times and non-NULL strings. */
-static wk_status check_words(const segs *c) {
+/* Checks what add_words returned — words with finite times and non-NULL strings — and moves
+ * times below 0 to 0: timing.py gives −0.02 s when the alignment runs along the grid's edge (a
+ * window of one audio position, NaN attention), which utils.py's writers would refuse. */
+static wk_status check_words(segs *c) {
   for (int i = 0; i < c->n; i++) {
-    const wk_segment *s = &c->v[i];
+    wk_segment *s = &c->v[i];
     if (s->n_words < 0 || (s->n_words > 0 && !s->words) || !isfinite(s->start) ||
         !isfinite(s->end))
       return wk_error(WK_STATUS_INVALID_ARGUMENT, "transcribe: bad words for segment %d", i);
-    for (int k = 0; k < s->n_words; k++)
-      if (!s->words[k].word || !isfinite(s->words[k].start) || !isfinite(s->words[k].end))
+    wk_word *w = (wk_word *)s->words;
+    for (int k = 0; k < s->n_words; k++) {
+      if (!w[k].word || !isfinite(w[k].start) || !isfinite(w[k].end))
         return wk_error(WK_STATUS_INVALID_ARGUMENT, "transcribe: bad word %d of segment %d", k,
                         i);
+      w[k].start = w[k].start < 0 ? 0 : w[k].start, w[k].end = w[k].end < 0 ? 0 : w[k].end;
+    }
+    s->start = s->start < 0 ? 0 : s->start, s->end = s->end < 0 ? 0 : s->end;
   }
   return WK_STATUS_OK;
 }
