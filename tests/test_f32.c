@@ -12,7 +12,12 @@
  *     (3 threads) and the scalar spec;
  *   - attention on K/V panels inside longer buffers (wk_f32_attention_panels: the decoder's
  *     self-attention cache, NaN in every unused slot) equal to wk_f32_attention bit for bit;
- *   - argument checks.
+ *   - the scores output (the logits before the softmax) of all four attention calls equal to
+ *     the spec recomputed here (fmaf chain, then · scale) bit for bit, on the scalar kernel and
+ *     this ISA with 1, 2 and 3 threads, on odd shapes (lq, lk off the 24-row and 16/64-column
+ *     tiles, several heads, a padded head stride whose gaps stay untouched); the attention's
+ *     output unchanged by asking for them;
+ *   - argument checks (the scores' stride and overlaps too).
  * Error bounds against double (each justified where it is checked). */
 #include <math.h>
 #include <stdio.h>
@@ -179,7 +184,8 @@ static void test_attention(wk_context *c_isa, wk_context *c_ref, wk_test_rng *r)
     float *o_ref = wk_alloc_array((size_t)lq * W, sizeof(float));
     float *o = wk_alloc_array((size_t)lq * W, sizeof(float));
     double *o64 = malloc(sizeof(double) * lq * W);
-    wk_f32_attention_args a = {H, lq, lk, dh, qkv, qkv + W, qkv + 2 * W, st, st, st, 0.0f, o_ref, W};
+    wk_f32_attention_args a = {H,  lq, lk, dh,    qkv,   qkv + W, qkv + 2 * W, st,
+                               st, st, 0.0f, o_ref, W, NULL, 0};
     const size_t ws_ref_size = wk_f32_attention_workspace_size(H, lq, lk, dh, wk_context_threads(c_ref));
     const size_t ws_size = wk_f32_attention_workspace_size(H, lq, lk, dh, wk_context_threads(c_isa));
     void *ws_ref = wk_alloc(ws_ref_size), *ws = wk_alloc(ws_size);
@@ -233,7 +239,7 @@ static void test_args(wk_context *ctx) {
   CHECK(wk_f32_attention_workspace_size(1, 4, 4, 16, 0) == 0, "0 threads");
   const size_t need = wk_f32_attention_workspace_size(1, 4, 4, 16, wk_context_threads(ctx));
   void *ws = wk_alloc(need);
-  wk_f32_attention_args at = {1, 4, 4, 16, x, x + 16, x + 32, 48, 48, 48, 0.0f, y, 16};
+  wk_f32_attention_args at = {1, 4, 4, 16, x, x + 16, x + 32, 48, 48, 48, 0.0f, y, 16, NULL, 0};
   CHECK(wk_f32_attention(ctx, &at, ws, need) == 0, "%s", wk_last_error());
   CHECK(wk_f32_attention(ctx, &at, ws, need - 1) == WK_STATUS_INVALID_ARGUMENT, "small ws");
   at.out = x + 8;
@@ -313,7 +319,8 @@ static void test_f16(wk_context *c_isa, wk_context *c_ref, wk_test_rng *r) {
       wk_context *c = k == 2 ? c_isa : c_ref;
       const size_t ws_size = wk_f32_attention_packed_workspace_size(H, lk, dh, wk_context_threads(c));
       void *ws = wk_alloc(ws_size);
-      const wk_f32_attention_args a = {H, lq, lk, dh, q, NULL, NULL, W, 0, 0, 0.0f, o[k], W};
+      const wk_f32_attention_args a = {H, lq, lk, dh, q,    NULL, NULL, W,
+                                       0, 0,  0.0f, o[k], W, NULL, 0};
       CHECK((k ? wk_f32_attention_packed_f16(c, &a, packed16, ws, ws_size)
                : wk_f32_attention_packed(c, &a, packed, ws, ws_size)) == WK_STATUS_OK,
             "%s", wk_last_error());
@@ -351,7 +358,8 @@ static void test_panels(wk_context *c_isa, wk_context *c_ref, wk_test_rng *r) {
           vp[h * v_head + (size_t)(c / 64) * v_panel + (size_t)j * 64 + c % 64] = kv[(size_t)j * 2 * W + W + h * dh + c];
         }
     float *o_ref = wk_alloc_array((size_t)W, sizeof(float)), *o = wk_alloc_array((size_t)W, sizeof(float));
-    wk_f32_attention_args a = {H, 1, lk, dh, q, kv, kv + W, W, 2 * W, 2 * W, 0.0f, o_ref, W};
+    wk_f32_attention_args a = {H,     1,    lk,    dh, q, kv, kv + W, W, 2 * W,
+                               2 * W, 0.0f, o_ref, W,  NULL, 0};
     const size_t ws_ref_size = wk_f32_attention_workspace_size(H, 1, lk, dh, 1);
     void *ws_ref = wk_alloc(ws_ref_size);
     CHECK(wk_f32_attention(c_ref, &a, ws_ref, ws_ref_size) == 0, "%s", wk_last_error());
@@ -377,6 +385,181 @@ static void test_panels(wk_context *c_isa, wk_context *c_ref, wk_test_rng *r) {
          sizeof cfg / sizeof *cfg);
 }
 
+/* ── attention scores ── */
+
+/* Head h's K/V of kv ([lk][k ‖ v], stride 2W) into panels sized for ctx ≥ lk keys (as the
+ * decoder's cache: f32.h's wk_f32_kv_panels layout); the slots past lk hold NaN. */
+static wk_f32_kv_panels lay_panels(const float *kv, int H, int lk, int dh, int ctx, float **kp,
+                                   float **vp) {
+  const int W = H * dh;
+  const size_t k_head = (size_t)(ctx + 63) / 64 * 64 * dh, v_panel = (size_t)ctx * 64;
+  const size_t v_head = (size_t)(dh + 63) / 64 * v_panel;
+  *kp = wk_alloc_array((size_t)H * k_head, sizeof(float));
+  *vp = wk_alloc_array((size_t)H * v_head, sizeof(float));
+  for (size_t i = 0; i < (size_t)H * k_head; i++) (*kp)[i] = NAN;
+  for (size_t i = 0; i < (size_t)H * v_head; i++) (*vp)[i] = NAN;
+  for (int j = 0; j < lk; j++)
+    for (int h = 0; h < H; h++)
+      for (int c = 0; c < dh; c++) {
+        (*kp)[h * k_head + (size_t)(j / 64) * dh * 64 + (size_t)c * 64 + j % 64] =
+            kv[(size_t)j * 2 * W + h * dh + c];
+        (*vp)[h * v_head + (size_t)(c / 64) * v_panel + (size_t)j * 64 + c % 64] =
+            kv[(size_t)j * 2 * W + W + h * dh + c];
+      }
+  return (wk_f32_kv_panels){*kp, *vp, k_head, v_head, v_panel};
+}
+
+#define SENTINEL 0x7fc0beefu /* a quiet NaN in the head stride's gaps: must stay there */
+
+/* The scores of wk_f32_attention, _packed, _packed_f16 and _panels against the spec
+ * (f32.h: S = fmaf chain over c from +0.0f, scores = S · scale, one float multiply), bit for
+ * bit, on the scalar kernel (1 thread) and this ISA (1, 2, 3 threads); the attention's output
+ * the same with and without scores.  K and V are rounded to halves first, so the packed-half
+ * call computes on the same values. */
+static void test_scores(wk_isa isa, wk_context *c_ref, wk_test_rng *r) {
+  static const int cfg[][4] = {/* heads, lq, lk, dh */
+                               {1, 1, 1, 16},   {3, 25, 70, 48},  {2, 49, 131, 64},
+                               {4, 7, 1501, 32}, {2, 30, 65, 128}, {5, 24, 17, 80}};
+  static const char *const mode_name[4] = {"attention", "packed", "packed_f16", "panels"};
+  wk_context *ctxs[4] = {c_ref, wk_test_context(isa, 1), wk_test_context(isa, 2),
+                         wk_test_context(isa, 3)};
+  size_t bad_scores = 0, bad_gaps = 0, bad_out = 0, n_checked = 0;
+  for (size_t t = 0; t < sizeof cfg / sizeof *cfg; t++) {
+    const int H = cfg[t][0], lq = cfg[t][1], lk = cfg[t][2], dh = cfg[t][3], W = H * dh;
+    const float scale = t % 2 ? 0.3f : 0.0f, used = scale ? scale : (float)(1.0 / sqrt(dh));
+    const float qs = t % 3 ? 3.0f : 1.0f;
+    float *q = rand_array(r, (size_t)lq * W, -qs, qs);
+    float *kv = rand_array(r, (size_t)lk * 2 * W, -qs, qs);
+    for (size_t i = 0; i < (size_t)lk * 2 * W; i++) { /* K/V on halves' values */
+      uint16_t h;
+      CHECK(!wk_f32_kv_to_f16(&kv[i], 1, &h), "rounding");
+      kv[i] = wk_f16_to_f32(h);
+    }
+    /* the spec */
+    const size_t plane = (size_t)lq * lk;
+    const ptrdiff_t hs = H > 1 ? (ptrdiff_t)plane + 3 : 0; /* gaps of 3 between heads */
+    const size_t n_sc = (size_t)(H - 1) * (size_t)hs + plane;
+    float *spec = wk_alloc_array((size_t)H * plane, sizeof(float));
+    for (int h = 0; h < H; h++)
+      for (int i = 0; i < lq; i++)
+        for (int j = 0; j < lk; j++) {
+          float acc = 0.0f;
+          for (int c = 0; c < dh; c++)
+            acc = fmaf(q[(size_t)i * W + h * dh + c], kv[(size_t)j * 2 * W + h * dh + c], acc);
+          spec[(size_t)h * plane + (size_t)i * lk + j] = acc * used;
+        }
+    /* the K/V in each form */
+    const size_t bytes = wk_f32_kv_packed_size(H, lk, dh), n_packed = bytes / sizeof(float);
+    float *packed = wk_alloc(bytes), *kp = NULL, *vp = NULL;
+    uint16_t *packed16 = wk_alloc(n_packed * sizeof(uint16_t));
+    CHECK(!wk_f32_kv_pack(c_ref, H, lk, dh, kv, 2 * W, kv + W, 2 * W, packed, bytes) &&
+              !wk_f32_kv_to_f16(packed, n_packed, packed16), "pack: %s", wk_last_error());
+    const wk_f32_kv_panels panels = lay_panels(kv, H, lk, dh, lk + 7, &kp, &vp);
+    float *o_ref = wk_alloc_array((size_t)lq * W, sizeof(float));
+    float *o = wk_alloc_array((size_t)lq * W, sizeof(float));
+    float *sc = wk_alloc_array(n_sc, sizeof(float));
+    wk_f32_attention_args a = {H, lq, lk, dh, q, kv, kv + W, W, 2 * W, 2 * W, scale, o_ref, W,
+                               NULL, 0};
+    const size_t ws_ref_size = wk_f32_attention_workspace_size(H, lq, lk, dh, 1);
+    void *ws_ref = wk_alloc(ws_ref_size);
+    CHECK(wk_f32_attention(c_ref, &a, ws_ref, ws_ref_size) == 0, "%s", wk_last_error());
+    a.out = o, a.scores = sc, a.scores_head_stride = hs;
+    for (int mode = 0; mode < 4; mode++)
+      for (int k = 0; k < 4; k++) {
+        wk_context *c = ctxs[k];
+        const int th = wk_context_threads(c);
+        const size_t ws_size = mode ? wk_f32_attention_packed_workspace_size(H, lk, dh, th)
+                                    : wk_f32_attention_workspace_size(H, lq, lk, dh, th);
+        void *ws = wk_alloc(ws_size);
+        const uint32_t sentinel = SENTINEL;
+        for (size_t i = 0; i < n_sc; i++) memcpy(&sc[i], &sentinel, sizeof sentinel);
+        for (size_t i = 0; i < (size_t)lq * W; i++) o[i] = NAN;
+        wk_status st = mode == 0   ? wk_f32_attention(c, &a, ws, ws_size)
+                       : mode == 1 ? wk_f32_attention_packed(c, &a, packed, ws, ws_size)
+                       : mode == 2 ? wk_f32_attention_packed_f16(c, &a, packed16, ws, ws_size)
+                                   : wk_f32_attention_panels(c, &a, &panels, ws, ws_size);
+        CHECK(st == WK_STATUS_OK, "scores %s: %s", mode_name[mode], wk_last_error());
+        size_t bs = 0, bg = 0;
+        for (int h = 0; h < H; h++) {
+          bs += count_diff(sc + h * hs, spec + (size_t)h * plane, plane);
+          for (ptrdiff_t g = (ptrdiff_t)plane; h < H - 1 && g < hs; g++)
+            bg += memcmp(&sc[h * hs + g], &sentinel, sizeof sentinel) != 0;
+        }
+        const size_t bo = count_diff(o, o_ref, (size_t)lq * W);
+        if (bs || bg || bo)
+          CHECK(0, "scores %s heads=%d lq=%d lk=%d dh=%d on %s/%d threads: %zu scores differ "
+                "from the spec, %zu gap floats written, %zu outputs differ", mode_name[mode], H,
+                lq, lk, dh, k ? wk_isa_name(isa) : "scalar", th, bs, bg, bo);
+        bad_scores += bs, bad_gaps += bg, bad_out += bo, n_checked += (size_t)H * plane;
+        wk_free(ws);
+      }
+    wk_free(q), wk_free(kv), wk_free(spec), wk_free(packed), wk_free(packed16), wk_free(kp);
+    wk_free(vp), wk_free(o_ref), wk_free(o), wk_free(sc), wk_free(ws_ref);
+  }
+  for (int k = 1; k < 4; k++) wk_context_free(ctxs[k]);
+  printf("attention scores: %zu shapes x 4 calls x (scalar/1, %s/1,2,3 threads): %zu scores "
+         "bit-exact vs the spec (%zu differ), outputs unchanged (%zu differ), gaps untouched "
+         "(%zu written)\n", sizeof cfg / sizeof *cfg, wk_isa_name(isa), n_checked, bad_scores,
+         bad_out, bad_gaps);
+}
+
+/* The scores' stride and overlap checks. */
+static void test_scores_args(wk_context *ctx) {
+  enum { H = 2, L = 3, DH = 16, WD = H * DH };
+  float x[L * 3 * WD] = {0}, y[L * WD], sc[2 * H * L * L + 64];
+  const int th = wk_context_threads(ctx);
+  const size_t need = wk_f32_attention_workspace_size(H, L, L, DH, th);
+  float *ws = wk_alloc(need);
+  wk_f32_attention_args a = {H, L, L, DH, x, x + WD, x + 2 * WD, 3 * WD, 3 * WD, 3 * WD, 0.0f, y,
+                             WD, sc, L * L};
+  CHECK(wk_f32_attention(ctx, &a, ws, need) == 0, "%s", wk_last_error());
+  struct { float *scores; ptrdiff_t hs; const char *what; } bad[] = {
+      {sc, L * L - 1, "head stride < lq*lk"},
+      {sc, -1, "negative head stride"},
+      {y + WD, L * L, "scores overlapping out"},
+      {x + 1, L * L, "scores overlapping q"},
+      {x + 3 * WD * (L - 1) + WD + 3, L * L, "scores overlapping k"},
+      {x + 3 * WD * (L - 1) + 2 * WD + 15, L * L, "scores overlapping v"},
+      {ws + 5, L * L, "scores overlapping the workspace"},
+      {sc, PTRDIFF_MAX / 2, "an overflowing head stride"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    a.scores = bad[i].scores, a.scores_head_stride = bad[i].hs;
+    CHECK(wk_f32_attention(ctx, &a, ws, need) == WK_STATUS_INVALID_ARGUMENT, "%s accepted",
+          bad[i].what);
+  }
+  a.heads = 1, a.scores = sc, a.scores_head_stride = 0; /* one head: any stride ≥ 0 */
+  CHECK(wk_f32_attention(ctx, &a, ws, need) == 0, "one head, stride 0: %s", wk_last_error());
+  a.heads = H;
+  /* packed: the scores must not overlap the packed K/V (nor, packed-half, its halves) */
+  const size_t bytes = wk_f32_kv_packed_size(H, L, DH);
+  float *packed = wk_alloc(bytes);
+  CHECK(!wk_f32_kv_pack(ctx, H, L, DH, x + WD, 3 * WD, x + 2 * WD, 3 * WD, packed, bytes), "%s",
+        wk_last_error());
+  const size_t pws = wk_f32_attention_packed_workspace_size(H, L, DH, th);
+  a.scores = packed + bytes / sizeof(float) - 1, a.scores_head_stride = L * L;
+  CHECK(wk_f32_attention_packed(ctx, &a, packed, ws, pws) == WK_STATUS_INVALID_ARGUMENT,
+        "scores overlapping the packed K/V accepted");
+  a.scores = packed + bytes / sizeof(float) / 2 - 1; /* the halves end at the middle */
+  CHECK(wk_f32_attention_packed_f16(ctx, &a, (const uint16_t *)(void *)packed, ws, pws) ==
+            WK_STATUS_INVALID_ARGUMENT, "scores overlapping the packed halves accepted");
+  CHECK(wk_f32_attention_packed(ctx, &a, packed, ws, pws) == WK_STATUS_INVALID_ARGUMENT,
+        "scores inside the packed K/V accepted");
+  /* panels: the V panels' used rows */
+  float *kp = NULL, *vp = NULL, kv[L * 2 * WD] = {0};
+  const wk_f32_kv_panels p = lay_panels(kv, H, L, DH, 100, &kp, &vp);
+  a.k = a.v = NULL;
+  a.scores = vp + p.v_head + (L - 1) * 64 + 3; /* head 1's last key */
+  CHECK(wk_f32_attention_panels(ctx, &a, &p, ws, pws) == WK_STATUS_INVALID_ARGUMENT,
+        "scores overlapping the V panels accepted");
+  a.scores = kp + 5;
+  CHECK(wk_f32_attention_panels(ctx, &a, &p, ws, pws) == WK_STATUS_INVALID_ARGUMENT,
+        "scores overlapping the K panels accepted");
+  a.scores = sc;
+  CHECK(wk_f32_attention_panels(ctx, &a, &p, ws, pws) == 0, "panels: %s", wk_last_error());
+  wk_free(ws), wk_free(packed), wk_free(kp), wk_free(vp);
+}
+
 int main(int argc, char **argv) {
   const wk_isa isa = argc > 1 ? wk_test_isa_arg(argc, argv) : WK_ISA_SCALAR;
   wk_context *c_ref = wk_test_context(WK_ISA_SCALAR, 1);
@@ -389,7 +572,9 @@ int main(int argc, char **argv) {
   test_attention(c_isa, c_ref, &r);
   test_f16(c_isa, c_ref, &r);
   test_panels(c_isa, c_ref, &r);
+  test_scores(isa, c_ref, &r);
   test_args(c_isa);
+  test_scores_args(c_isa);
   wk_context_free(c_ref);
   wk_context_free(c_isa);
   return wk_test_finish("test_f32");

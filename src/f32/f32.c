@@ -115,11 +115,11 @@ int wk_f32_weights_k(const wk_f32_weights *w) { return w ? w->k : 0; }
 
 /* Byte range [*lo, *hi) of `rows` rows of `width` floats, `stride` floats apart (stride ≥ 0);
  * 0 if the arithmetic overflows. */
-static int extent(const float *base, ptrdiff_t stride, int rows, int width, uintptr_t *lo,
+static int extent(const void *base, ptrdiff_t stride, int rows, ptrdiff_t width, uintptr_t *lo,
                   uintptr_t *hi) {
   ptrdiff_t last;
   if (__builtin_mul_overflow((ptrdiff_t)(rows - 1), stride, &last) ||
-      __builtin_add_overflow(last, (ptrdiff_t)width, &last) ||
+      __builtin_add_overflow(last, width, &last) ||
       __builtin_mul_overflow(last, (ptrdiff_t)sizeof(float), &last))
     return 0;
   *lo = (uintptr_t)base;
@@ -229,6 +229,7 @@ typedef struct attn_job {
   const wk_f32_kernel *kern;
   const wk_f32_attention_args *a;
   attn_layout L;
+  float scale;   /* softmax_scale (resolved: 1/√dh for 0) */
   float c;       /* softmax_scale · log2(e) */
   float *kp, *vp; /* [heads][kp_floats], [heads][vp_floats] */
   size_t k_head, v_head; /* floats from one head's K (V) panels to the next */
@@ -267,6 +268,12 @@ static void attn_task(void *ctx, size_t task, int thread) {
       .out = s, .out_stride = s_stride,
   };
   j->kern->gemm_block(&sb);
+  if (a->scores) { /* the logits, before the softmax overwrites S: scale · S, one multiply each */
+    float *dst = a->scores + h * a->scores_head_stride + (ptrdiff_t)i0 * a->lk; /* [rows][lk] */
+    for (int r = 0; r < rows; r++)
+      for (int c = 0; c < a->lk; c++)
+        dst[(ptrdiff_t)r * a->lk + c] = s[r * s_stride + c] * j->scale;
+  }
   for (int r = 0; r < rows; r++)
     inv[r] = 1.0f / j->kern->softmax_row(s + r * s_stride, a->lk, j->c);
   float *o = a->out + i0 * a->out_stride + h * dh; /* [rows][dh], stride out_stride */
@@ -281,6 +288,61 @@ static void attn_task(void *ctx, size_t task, int thread) {
   j->kern->gemm_block(&ob);
   for (int r = 0; r < rows; r++)
     for (int c = 0; c < dh; c++) o[r * a->out_stride + c] = o[r * a->out_stride + c] * inv[r];
+}
+
+/* The scores output of wk_f32_attention_args: its stride, and no overlap with what the
+ * attention reads or writes — out [ol, oh), the inputs [l, hi) (q, k, v; q only when packed),
+ * the packed K/V (or panels) and the workspace (need bytes): tasks of other heads read those
+ * while this one writes. */
+static wk_status check_scores(const wk_f32_attention_args *a, const attn_layout *L,
+                              const void *packed, int f16, const wk_f32_kv_panels *panels,
+                              const void *ws, size_t need, uintptr_t ol, uintptr_t oh,
+                              const uintptr_t *l, const uintptr_t *hi, int n_in) {
+  const ptrdiff_t plane = (ptrdiff_t)a->lq * a->lk; /* ≤ 2^40 */
+  if (a->scores_head_stride < 0 || (a->heads > 1 && a->scores_head_stride < plane))
+    return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                    "f32 attention: scores_head_stride = %td (need >= lq*lk = %td)",
+                    a->scores_head_stride, plane);
+  uintptr_t sl, sh;
+  if (!extent(a->scores, a->scores_head_stride, a->heads, plane, &sl, &sh))
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "f32 attention: scores stride overflows");
+  if (overlaps(sl, sh, ol, oh))
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "f32 attention: scores overlap out");
+  static const char *const names[3] = {"q", "k", "v"};
+  for (int i = 0; i < n_in; i++)
+    if (overlaps(sl, sh, l[i], hi[i]))
+      return wk_error(WK_STATUS_INVALID_ARGUMENT, "f32 attention: scores overlap %s", names[i]);
+  /* the K/V regions read: packed [heads][K ‖ V] panels (halves: 2 bytes each), or the panels
+   * inside longer buffers (each head's K, its V panels up to key lk) */
+  const void *base[2] = {packed, NULL};
+  size_t bytes[2] = {0, 0};
+  int ok = 1;
+  if (panels) {
+    const size_t last_v = (size_t)(a->head_dim - 1) / WK_F32_NR * panels->v_panel +
+                          (size_t)a->lk * WK_F32_NR;
+    size_t n;
+    base[0] = panels->k, base[1] = panels->v;
+    ok = !__builtin_mul_overflow((size_t)(a->heads - 1), panels->k_head, &n) &&
+         !__builtin_add_overflow(n, L->kp_floats, &n) &&
+         !__builtin_mul_overflow(n, sizeof(float), &bytes[0]) &&
+         !__builtin_mul_overflow((size_t)(a->heads - 1), panels->v_head, &n) &&
+         !__builtin_add_overflow(n, last_v, &n) &&
+         !__builtin_mul_overflow(n, sizeof(float), &bytes[1]);
+  } else if (packed) {
+    bytes[0] = (f16 ? sizeof(uint16_t) : sizeof(float)) * (size_t)a->heads *
+               (L->kp_floats + L->vp_floats);
+  }
+  for (int i = 0; ok && i < 2; i++)
+    ok = !base[i] || (uintptr_t)base[i] + bytes[i] >= (uintptr_t)base[i];
+  if (!ok) return wk_error(WK_STATUS_INVALID_ARGUMENT, "f32 attention: K/V extent overflows");
+  for (int i = 0; i < 2; i++)
+    if (base[i] && overlaps(sl, sh, (uintptr_t)base[i], (uintptr_t)base[i] + bytes[i]))
+      return wk_error(WK_STATUS_INVALID_ARGUMENT, "f32 attention: scores overlap the %s",
+                      panels ? (i ? "V panels" : "K panels") : "packed K/V");
+  if ((uintptr_t)ws + need < (uintptr_t)ws ||
+      overlaps(sl, sh, (uintptr_t)ws, (uintptr_t)ws + need))
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "f32 attention: scores overlap the workspace");
+  return WK_STATUS_OK;
 }
 
 /* wk_f32_attention, or with packed K/V (fp32, or halves with f16; then a->k, a->v are unused
@@ -308,24 +370,30 @@ static wk_status attention_run(wk_context *ctx, const wk_f32_attention_args *a,
       (!packed && (a->k_stride < width || a->v_stride < width)))
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "f32 attention: a stride is < heads*head_dim=%d",
                     width);
-  uintptr_t ol, oh, l, hi;
+  uintptr_t ol, oh, l[3], hi[3];
   if (!extent(a->out, a->out_stride, a->lq, width, &ol, &oh))
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "f32 attention: out stride overflows");
   const struct { const float *p; ptrdiff_t s; int rows; const char *name; } in[3] = {
       {a->q, a->q_stride, a->lq, "q"},
       {a->k, a->k_stride, a->lk, "k"},
       {a->v, a->v_stride, a->lk, "v"}};
-  for (int i = 0; i < (packed ? 1 : 3); i++) {
-    if (!extent(in[i].p, in[i].s, in[i].rows, width, &l, &hi))
+  const int n_in = packed ? 1 : 3;
+  for (int i = 0; i < n_in; i++) {
+    if (!extent(in[i].p, in[i].s, in[i].rows, width, &l[i], &hi[i]))
       return wk_error(WK_STATUS_INVALID_ARGUMENT, "f32 attention: %s stride overflows", in[i].name);
-    if (overlaps(l, hi, ol, oh))
+    if (overlaps(l[i], hi[i], ol, oh))
       return wk_error(WK_STATUS_INVALID_ARGUMENT, "f32 attention: out overlaps %s", in[i].name);
+  }
+  if (a->scores) {
+    wk_status s = check_scores(a, &j.L, packed, f16, panels, ws, need, ol, oh, l, hi, n_in);
+    if (s) return s;
   }
   float scale = a->softmax_scale;
   if (scale == 0.0f) scale = (float)(1.0 / sqrt((double)a->head_dim));
   if (!isfinite(scale) || scale < 0.0f)
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "f32 attention: softmax_scale = %g",
                     (double)a->softmax_scale);
+  j.scale = scale;
   j.c = (float)((double)scale * 1.4426950408889634); /* · log2(e): softmax in base 2 */
   if (f16) {
     j.kp16 = packed;

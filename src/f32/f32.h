@@ -5,6 +5,7 @@
  *
  *   Linear:     out[m][n] = (Σ_k x[m][k]·W[n][k]) + bias[n]  [→ gelu]  [+ residual[m][n]]
  *   Attention:  out[i][h·dh + c] = Σ_j softmax_j(scale · q_h[i]·k_h[j]) · v_h[j][c]
+ *               [scores[h][i][j] = scale · q_h[i]·k_h[j], the logits, on request]
  */
 #ifndef WK_F32_H
 #define WK_F32_H
@@ -58,6 +59,19 @@ typedef struct wk_f32_attention_args {
   float *out;          /* [lq][·], head h of row i at out + i·out_stride + h·dh; must not
                         * overlap q, k or v */
   ptrdiff_t out_stride; /* ≥ heads·dh */
+  /* Optional, the logits before the softmax (model.py's qkv_attention returns them as qk; word
+   * timestamps read the cross-attention's): NULL, or every head's [lq][lk] floats, head h at
+   * scores + h·scores_head_stride, row i at + i·lk:
+   *   scores[h][i][j] = S_hij · scale   (one IEEE single multiply, rounded to nearest)
+   * S_hij: the score GEMM's fmaf chain of q_h[i]·k_h[j] (f32-internal.h: c = 0 … dh−1 in order,
+   * from +0.0f; with _packed_f16 on the halves' values), scale: the softmax's (softmax_scale,
+   * or 1/√dh rounded to float for 0).  So the same bytes on every ISA and thread count; equal to
+   * PyTorch's (q·dh^-1/4)·(k·dh^-1/4) up to rounding, not bit for bit.  Every head is written
+   * (one multiply and store per score the GEMM already made with dh fmas — ≤ 1/16 of its work —
+   * and one extent to check instead of a pointer per head).  Must not overlap out, q, k, v (or
+   * the packed K/V, the panels) or ws.  NULL costs nothing. */
+  float *scores;
+  ptrdiff_t scores_head_stride; /* floats, ≥ lq·lk (any ≥ 0 when heads = 1) */
 } wk_f32_attention_args;
 
 /* Bytes of workspace wk_f32_attention needs on a context with n_threads threads (0 if the

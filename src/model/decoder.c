@@ -14,6 +14,7 @@
 
 #define MAX_BEAMS 64
 #define MAX_AUDIO 65536
+#define CAPTURE_ROWS 16 /* rows per logits GEMM for the target probabilities: [16][n_vocab] */
 
 /* One Linear, [n][k], in the decoder's precision. */
 typedef struct lin {
@@ -73,6 +74,10 @@ struct wk_decoder_state {
   float *fs;          /* [rows] its scales */
   void *attn_ws;      /* wk_f32_attention workspace */
   size_t attn_size;
+  /* wk_decoder_step_capture's scratch (grown on its first use) */
+  float *cap_scores;  /* [heads][rows][n_audio] one layer's cross-attention logits */
+  size_t cap_scores_cap; /* floats */
+  float *cap_logits;  /* [CAPTURE_ROWS][n_vocab] a chunk of rows' logits */
 };
 
 /* ── weights ─────────────────────────────────────────────────────────────── */
@@ -280,6 +285,7 @@ void wk_decoder_state_free(wk_decoder_state *st) {
   wk_free(st->self_kv), wk_free(st->cross), wk_free(st->reorder);
   wk_free(st->x), wk_free(st->a), wk_free(st->b), wk_free(st->q8), wk_free(st->qs);
   wk_free(st->f8), wk_free(st->fs), wk_free(st->attn_ws);
+  wk_free(st->cap_scores), wk_free(st->cap_logits);
   wk_free(st);
 }
 
@@ -528,9 +534,17 @@ wk_status wk_decoder_set_audio(wk_context *ctx, const wk_decoder *dec, wk_decode
 
 /* ── a step ──────────────────────────────────────────────────────────────── */
 
-/* Rows are beam-major: row r = b·n_new + i is beam b's new token i, at position pos0 + i. */
+/* Whether a (layer, head) pair of cap names layer l. */
+static int capture_layer(const wk_decoder_capture *cap, int l) {
+  for (int p = 0; cap && p < cap->n_heads; p++)
+    if (cap->heads[2 * p] == l) return 1;
+  return 0;
+}
+
+/* Rows are beam-major: row r = b·n_new + i is beam b's new token i, at position pos0 + i.
+ * cap (one beam, or NULL): layer l's requested heads of cross-attention logits into cap->qk. */
 static wk_status run_layer(wk_context *ctx, const wk_decoder *dec, wk_decoder_state *st, int l,
-                           int n_new) {
+                           int n_new, const wk_decoder_capture *cap) {
   const dec_layer *L = &dec->layers[l];
   const int d = dec->d, m = st->n_beams * n_new, dh = d / dec->heads, pos0 = st->position;
   float *x = st->x, *qkv = st->b, *ao = st->a;
@@ -561,15 +575,23 @@ static wk_status run_layer(wk_context *ctx, const wk_decoder *dec, wk_decoder_st
   float *q = st->b; /* [m][d] */
   if (!s) s = ln_act(ctx, dec, st, x, d, m, L->ln + 2 * d, L->ln + 3 * d, &in);
   if (!s) s = lin_run(ctx, &L->cq, m, &in, 0, NULL, q, d, NULL);
+  /* captured: every head's logits [heads][m][n_audio] into cap_scores, the pairs' copied out */
+  const size_t plane = (size_t)m * st->n_audio;
+  float *scores = capture_layer(cap, l) ? st->cap_scores : NULL;
   if (!s) {
     const wk_f32_attention_args a = {
         .heads = dec->heads, .lq = m, .lk = st->n_audio, .head_dim = dh,
         .q = q, .q_stride = d, .softmax_scale = 0.0f, .out = ao, .out_stride = d,
+        .scores = scores, .scores_head_stride = (ptrdiff_t)plane,
     };
     const void *kv = (const char *)st->cross + l * st->cross_bytes;
     s = st->cross_f16 ? wk_f32_attention_packed_f16(ctx, &a, kv, st->attn_ws, st->attn_size)
                       : wk_f32_attention_packed(ctx, &a, kv, st->attn_ws, st->attn_size);
   }
+  for (int p = 0; !s && scores && p < cap->n_heads; p++)
+    if (cap->heads[2 * p] == l)
+      memcpy(cap->qk + p * plane, scores + (size_t)cap->heads[2 * p + 1] * plane,
+             plane * sizeof(float));
   if (!s) s = raw_act(ctx, dec, st, ao, m, d, &in);
   if (!s) s = lin_run(ctx, &L->cout, m, &in, 0, x, x, d, NULL);
   /* x += fc2(gelu(fc1(mlp_ln(x)))); INT8: fc1's epilogue quantizes its output for fc2 */
@@ -586,8 +608,101 @@ static wk_status run_layer(wk_context *ctx, const wk_decoder *dec, wk_decoder_st
   return s;
 }
 
-wk_status wk_decoder_step(wk_context *ctx, const wk_decoder *dec, wk_decoder_state *st,
-                          const int *tokens, int n_new, float *logits) {
+/* wk_decoder_step_capture's arguments, before anything runs (n_new already checked). */
+static wk_status capture_check(const wk_decoder *dec, const wk_decoder_state *st, int n_new,
+                               const wk_decoder_capture *cap) {
+  if (st->n_beams != 1)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                    "decoder capture: the state has %d beams (need 1)", st->n_beams);
+  if (cap->n_heads < 0 || (cap->n_heads > 0 && (!cap->heads || !cap->qk)))
+    return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                    "decoder capture: n_heads = %d with heads %s, qk %s (need n_heads >= 0 and "
+                    "both non-NULL when > 0)", cap->n_heads, cap->heads ? "set" : "NULL",
+                    cap->qk ? "set" : "NULL");
+  for (int p = 0; p < cap->n_heads; p++) {
+    const int l = cap->heads[2 * p], h = cap->heads[2 * p + 1];
+    if (l < 0 || l >= dec->n_layer || h < 0 || h >= dec->heads)
+      return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                      "decoder capture: pair %d is (layer %d, head %d) (need layer 0..%d, head "
+                      "0..%d)", p, l, h, dec->n_layer - 1, dec->heads - 1);
+  }
+  if (!cap->targets) return WK_STATUS_OK;
+  if (!cap->target_probs)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder capture: targets without target_probs");
+  if (cap->vocab_limit < 1 || cap->vocab_limit > dec->n_vocab)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                    "decoder capture: vocab_limit = %d (need 1..%d)", cap->vocab_limit,
+                    dec->n_vocab);
+  for (int i = 0; i < n_new; i++)
+    if (cap->targets[i] < -1 || cap->targets[i] >= dec->n_vocab)
+      return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                      "decoder capture: targets[%d] = %d (need -1..%d)", i, cap->targets[i],
+                      dec->n_vocab - 1);
+  return WK_STATUS_OK;
+}
+
+/* Grows the capture's scratch for m rows: the logits of every head of a layer (when pairs are
+ * requested) and a chunk of rows' vocabulary logits (with targets). */
+static wk_status capture_reserve(const wk_decoder *dec, wk_decoder_state *st, int m,
+                                 const wk_decoder_capture *cap) {
+  const size_t need = (size_t)dec->heads * m * st->n_audio; /* ≤ 2^10·2^14·2^16 */
+  if (cap->n_heads > 0 && need > st->cap_scores_cap) {
+    wk_free(st->cap_scores);
+    st->cap_scores_cap = 0;
+    st->cap_scores = wk_alloc_array(need, sizeof(float));
+    if (!st->cap_scores)
+      return wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder capture: cannot allocate %zu floats of "
+                      "attention logits", need);
+    st->cap_scores_cap = need;
+  }
+  if (cap->targets && !st->cap_logits) {
+    st->cap_logits = wk_alloc_array((size_t)CAPTURE_ROWS * dec->n_vocab, sizeof(float));
+    if (!st->cap_logits)
+      return wk_error(WK_STATUS_OUT_OF_MEMORY, "decoder capture: out of memory (logits)");
+  }
+  return WK_STATUS_OK;
+}
+
+/* softmax(l[0 … n))[t] in double: max-subtracted, exp, summed in order. */
+static double softmax_at(const float *l, int n, int t) {
+  double mx = l[0], sum = 0.0;
+  for (int j = 1; j < n; j++) mx = l[j] > mx ? l[j] : mx;
+  for (int j = 0; j < n; j++) sum += exp((double)l[j] - mx);
+  return exp((double)l[t] - mx) / sum;
+}
+
+/* cap->target_probs (and, when not NULL, logits: the last row's) from every row's final
+ * LayerNorm and logits, CAPTURE_ROWS rows per GEMM (memory: [CAPTURE_ROWS][n_vocab]).  A row's
+ * result does not depend on the other rows (both precisions), so the last row's logits are the
+ * bytes wk_decoder_step computes for it alone. */
+static wk_status capture_probs(wk_context *ctx, const wk_decoder *dec, wk_decoder_state *st,
+                               int n_new, const wk_decoder_capture *cap, float *logits) {
+  const int d = dec->d, V = dec->n_vocab;
+  for (int r0 = 0; r0 < n_new; r0 += CAPTURE_ROWS) {
+    const int rows = n_new - r0 < CAPTURE_ROWS ? n_new - r0 : CAPTURE_ROWS;
+    act in;
+    wk_status s = ln_act(ctx, dec, st, st->x + (size_t)r0 * d, d, rows, dec->ln, dec->ln + d, &in);
+    if (!s) s = lin_run(ctx, &dec->logits, rows, &in, 0, NULL, st->cap_logits, V, NULL);
+    if (!s && !wk_all_finite(st->cap_logits, (size_t)rows * V))
+      s = wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder: the logits overflowed");
+    if (s) return s;
+    for (int r = 0; r < rows; r++) {
+      const int t = cap->targets[r0 + r];
+      cap->target_probs[r0 + r] =
+          t >= 0 && t < cap->vocab_limit
+              ? softmax_at(st->cap_logits + (size_t)r * V, cap->vocab_limit, t)
+              : 0.0;
+    }
+    if (logits && r0 + rows == n_new)
+      memcpy(logits, st->cap_logits + (size_t)(rows - 1) * V, (size_t)V * sizeof(float));
+  }
+  return WK_STATUS_OK;
+}
+
+/* wk_decoder_step, and with cap (non-NULL: one beam) wk_decoder_step_capture. */
+static wk_status step_run(wk_context *ctx, const wk_decoder *dec, wk_decoder_state *st,
+                          const int *tokens, int n_new, float *logits,
+                          const wk_decoder_capture *cap) {
   if (!ctx || !dec || !st || !tokens)
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder: NULL argument");
   if (st->d != dec->d || st->n_layer != dec->n_layer || st->n_text_ctx != dec->n_text_ctx)
@@ -604,7 +719,9 @@ wk_status wk_decoder_step(wk_context *ctx, const wk_decoder *dec, wk_decoder_sta
       return wk_error(WK_STATUS_INVALID_ARGUMENT,
                       "decoder: token %d (beam %d, index %d) is outside 0..%d", tokens[r],
                       r / n_new, r % n_new, dec->n_vocab - 1);
-  wk_status s = reserve(st, dec->heads, m, wk_threadpool_size(ctx->pool));
+  wk_status s = cap ? capture_check(dec, st, n_new, cap) : WK_STATUS_OK;
+  if (!s) s = reserve(st, dec->heads, m, wk_threadpool_size(ctx->pool));
+  if (!s && cap) s = capture_reserve(dec, st, m, cap);
   if (s) return s;
   /* x = token_embedding[token] + positional_embedding[position] */
   for (int r = 0; r < m; r++) {
@@ -614,14 +731,16 @@ wk_status wk_decoder_step(wk_context *ctx, const wk_decoder *dec, wk_decoder_sta
     for (int c = 0; c < d; c++) xr[c] = te[c] + pe[c];
   }
   for (int l = 0; !s && l < dec->n_layer; l++) {
-    s = run_layer(ctx, dec, st, l, n_new);
+    s = run_layer(ctx, dec, st, l, n_new, cap);
     if (s) {
       char msg[512];
       snprintf(msg, sizeof msg, "%s", wk_last_error());
       wk_error(s, "decoder: layer %d: %s", l, msg);
     }
   }
-  if (!s && logits) {
+  if (!s && cap && cap->targets) {
+    s = capture_probs(ctx, dec, st, n_new, cap, logits); /* every row's logits, the last's too */
+  } else if (!s && logits) {
     /* logits of each beam's last row: ln over rows n_new−1, 2·n_new−1, … (stride n_new·d) */
     act in;
     s = ln_act(ctx, dec, st, st->x + (size_t)(n_new - 1) * d, (ptrdiff_t)n_new * d,
@@ -633,6 +752,18 @@ wk_status wk_decoder_step(wk_context *ctx, const wk_decoder *dec, wk_decoder_sta
   if (s) return s;
   st->position += n_new;
   return WK_STATUS_OK;
+}
+
+wk_status wk_decoder_step(wk_context *ctx, const wk_decoder *dec, wk_decoder_state *st,
+                          const int *tokens, int n_new, float *logits) {
+  return step_run(ctx, dec, st, tokens, n_new, logits, NULL);
+}
+
+wk_status wk_decoder_step_capture(wk_context *ctx, const wk_decoder *dec, wk_decoder_state *st,
+                                  const int *tokens, int n_new, float *logits,
+                                  const wk_decoder_capture *cap) {
+  if (!cap) return wk_error(WK_STATUS_INVALID_ARGUMENT, "decoder capture: NULL capture");
+  return step_run(ctx, dec, st, tokens, n_new, logits, cap);
 }
 
 wk_status wk_decoder_reorder(wk_decoder_state *st, const int *src_beam) {

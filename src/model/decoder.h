@@ -118,19 +118,27 @@ wk_status wk_decoder_step(wk_context *context, const wk_decoder *dec, wk_decoder
 
 /* What a step can also hand back for word timestamps (timing.py's find_alignment). */
 typedef struct wk_decoder_capture {
-  const int *heads;      /* [n_heads][2]: (layer, head) pairs of cross-attention, each in range */
-  int n_heads;           /* 0 … n_layer · heads */
-  float *qk;             /* [n_heads][n_new][n_audio]: their logits q·k/√dh (before the softmax,
-                          * as model.py's qkv_attention returns qk), in the pairs' order */
-  const int *targets;    /* NULL, or [n_new]: a token id per row (−1: none) */
-  int vocab_limit;       /* 1 … n_vocab: the softmax's vocabulary prefix (find_alignment: eot) */
+  const int *heads;      /* [n_heads][2]: (layer, head) pairs of cross-attention, layer
+                          * 0 … n_layer − 1, head 0 … heads − 1 (repeats allowed) */
+  int n_heads;           /* ≥ 0 */
+  float *qk;             /* [n_heads][n_new][n_audio] (non-NULL when n_heads > 0): their logits
+                          * before the softmax, in the pairs' order — model.py's qkv_attention's
+                          * qk = (q·dh^-1/4)·(k·dh^-1/4)ᵀ, here as the f32 attention's scores
+                          * (f32.h: the fmaf chain q·k, times 1/√dh in float) */
+  const int *targets;    /* NULL, or [n_new]: a token id per row, −1 … n_vocab − 1 (−1: none) */
+  int vocab_limit;       /* with targets, 1 … n_vocab: the softmax's vocabulary prefix
+                          * (find_alignment: eot) */
   double *target_probs;  /* [n_new] with targets: softmax(logits[i][: vocab_limit])[targets[i]]
-                          * in double (0 for −1 or a target ≥ vocab_limit) */
+                          * in double (max subtracted, exp, summed in order; 0 for −1 or a
+                          * target ≥ vocab_limit) */
 } wk_decoder_capture;
 
-/* wk_decoder_step for one beam (n_beams must be 1) that also fills *cap; logits as there
- * (may be NULL).  The new positions are cached as by wk_decoder_step.  Every row's logits are
- * computed (in chunks) only when targets is set. */
+/* wk_decoder_step for one beam (n_beams must be 1) that also fills *cap (non-NULL); logits as
+ * there (may be NULL), byte for byte.  The new positions are cached as by wk_decoder_step, and
+ * it fails as that does (then qk and target_probs are unspecified), or on bad capture
+ * arguments, before anything runs.  Only the layers named by a pair record their logits (into
+ * the state's scratch: heads·n_new·n_audio floats).  With targets every row's logits are
+ * computed, 16 rows per GEMM; a non-finite logit in any row fails as the last row's does. */
 wk_status wk_decoder_step_capture(wk_context *context, const wk_decoder *dec,
                                   wk_decoder_state *st, const int *tokens, int n_new,
                                   float *logits, const wk_decoder_capture *cap);
