@@ -37,7 +37,14 @@ static int same(const wk_transcription *a, const wk_transcription *b, const char
          !memcmp(&x->avg_logprob, &y->avg_logprob, sizeof(double)) &&
          !memcmp(&x->compression_ratio, &y->compression_ratio, sizeof(double)) &&
          !memcmp(&x->no_speech_prob, &y->no_speech_prob, sizeof(double)) &&
-         (!x->n_tokens || !memcmp(x->tokens, y->tokens, sizeof(int) * (size_t)x->n_tokens));
+         (!x->n_tokens || !memcmp(x->tokens, y->tokens, sizeof(int) * (size_t)x->n_tokens)) &&
+         x->n_words == y->n_words;
+    for (int k = 0; ok && k < x->n_words; k++) {
+      const wk_word *u = &x->words[k], *v = &y->words[k];
+      ok = !strcmp(u->word, v->word) && !memcmp(&u->start, &v->start, sizeof(double)) &&
+           !memcmp(&u->end, &v->end, sizeof(double)) &&
+           !memcmp(&u->probability, &v->probability, sizeof(double));
+    }
   }
   CHECK(ok, "%s: transcripts differ (%d vs %d segments, text '%.60s' vs '%.60s')", what,
         a->n_segments, b->n_segments, a->text, b->text);
@@ -45,6 +52,26 @@ static int same(const wk_transcription *a, const wk_transcription *b, const char
 }
 
 /* Order and bounds, and that the transcript holds something (so the checks are not vacuous). */
+/* Word timestamps: words only in segments that kept their tokens, each a non-empty string
+ * with finite times inside the audio's windows and a probability in [0, 1]; some words. */
+static void check_words(const wk_transcription *r, double duration, int some, const char *what) {
+  int n = 0;
+  CHECK(r->word_timestamps, "%s: the transcript does not say it has words", what);
+  for (int i = 0; i < r->n_segments; i++) {
+    const wk_segment *s = &r->segments[i];
+    CHECK(s->n_words == 0 || (s->n_tokens > 0 && s->words), "%s: segment %d: %d words, %d tokens",
+          what, i, s->n_words, s->n_tokens);
+    for (int k = 0; k < s->n_words; k++, n++) {
+      const wk_word *w = &s->words[k];
+      CHECK(w->word && w->word[0] && isfinite(w->start) && isfinite(w->end) && w->start >= 0 &&
+                w->end <= duration + 30.0 && w->probability >= 0 && w->probability <= 1,
+            "%s: segment %d word %d '%s' [%g, %g] p %g", what, i, k, w->word ? w->word : "(null)",
+            w->start, w->end, w->probability);
+    }
+  }
+  CHECK(n > 0 || !some, "%s: no words", what);
+}
+
 static void check_shape(const wk_transcription *r, double duration, const char *what) {
   CHECK(r->n_segments > 0 && r->n_tokens > 0 && r->n_windows >= 1, "%s: empty transcript", what);
   CHECK(r->duration == duration, "%s: duration %g, expected %g", what, r->duration, duration);
@@ -146,6 +173,18 @@ int main(int argc, char **argv) {
             "avx2: %s", wk_last_error());
       snprintf(what, sizeof what, "%s %s vs avx2", pn, argv[1]);
       same(&r1, &ra, what);
+      /* word timestamps: the same words on every ISA */
+      wk_transcribe_params wq = q;
+      wq.word_timestamps = 1;
+      wk_transcription w1, wa;
+      CHECK(!wk_transcribe(c2, tr, pcm.samples, pcm.n_samples, &wq, &w1) &&
+                !wk_transcribe(ca, ta, pcm.samples, pcm.n_samples, &wq, &wa),
+            "words: %s", wk_last_error());
+      snprintf(what, sizeof what, "%s %s vs avx2, word timestamps", pn, argv[1]);
+      check_words(&w1, duration, 1, what);
+      same(&w1, &wa, what);
+      wk_transcription_free(&w1);
+      wk_transcription_free(&wa);
       /* a context of another ISA than the transcriber's */
       wk_transcription bad;
       CHECK(wk_transcribe(ca, tr, pcm.samples, pcm.n_samples, &q, &bad) ==
@@ -177,6 +216,44 @@ int main(int argc, char **argv) {
         wk_transcription_free(&alone.out);
       }
 
+    }
+    if (!threads_only) {
+      /* word timestamps (the preset heads of tiny, and explicit ones), with and without the
+       * hallucination skip: the same bytes on 1 and 2 threads, words of the right shape.
+       * (Segments need not be in order: the seek goes back to the last word's end, and with
+       * random weights the last segments of a window often have no words, as in whisper.) */
+      wk_transcribe_params wq = q;
+      wq.word_timestamps = 1;
+      wk_transcription w1, w2, w3;
+      for (int h = 0; h < 2; h++) {
+        wq.hallucination_silence_threshold = h ? 2.0 : NAN;
+        CHECK(!wk_transcribe(c1, tr, pcm.samples, pcm.n_samples, &wq, &w1) &&
+                  !wk_transcribe(c2, tr, pcm.samples, pcm.n_samples, &wq, &w2),
+              "words: %s", wk_last_error());
+        snprintf(what, sizeof what, "%s word timestamps%s, 1 vs 2 threads", pn,
+                 h ? " and the hallucination skip" : "");
+        check_words(&w1, duration, !h, what);
+        same(&w1, &w2, what);
+        if (h) break;
+        wk_transcription_free(&w1);
+        wk_transcription_free(&w2);
+      }
+      CHECK(w1.align_ms > 0 && r1.align_ms == 0 && !r1.word_timestamps,
+            "align_ms %g (without words: %g)", w1.align_ms, r1.align_ms);
+      wq.alignment_heads = "3:0,2:5", wq.hallucination_silence_threshold = NAN;
+      CHECK(!wk_transcribe(c2, tr, pcm.samples, pcm.n_samples, &wq, &w3), "heads 3:0,2:5: %s",
+            wk_last_error());
+      check_words(&w3, duration, 1, "heads 3:0,2:5");
+      wk_transcription_free(&w3);
+      wq.alignment_heads = "4:0"; /* tiny has 4 decoder layers */
+      CHECK(wk_transcribe(c2, tr, pcm.samples, pcm.n_samples, &wq, &w3) ==
+                    WK_STATUS_INVALID_ARGUMENT && strstr(wk_last_error(), "4:0") && !w3.segments,
+            "heads 4:0 accepted: %s", wk_last_error());
+      wq.alignment_heads = NULL, wq.hallucination_silence_threshold = INFINITY;
+      CHECK(wk_transcribe(c2, tr, pcm.samples, pcm.n_samples, &wq, &w3) ==
+                WK_STATUS_INVALID_ARGUMENT, "infinite hallucination threshold accepted");
+      wk_transcription_free(&w1);
+      wk_transcription_free(&w2);
     }
     if (!prec && !threads_only) {
       /* best_of 3 at the fallback temperature (three samples per window, the most likely

@@ -118,7 +118,7 @@ wk_status wk_alignment_heads(const char *spec, int layers, int heads, int state,
       errno = 0;
       if (*c >= '0' && *c <= '9') l = strtol(c, &e1, 10); /* digits only: no sign, no space */
       if (*e1 == ':' && e1[1] >= '0' && e1[1] <= '9') h = strtol(e1 + 1, &e2, 10);
-      if (!e2 || errno || (*e2 && *e2 != ',')) {
+      if (e1 == c || !e2 || errno || (*e2 && *e2 != ',')) {
         wk_free(v);
         return wk_error(WK_STATUS_INVALID_ARGUMENT,
                         "alignment heads: '%s' is not a list of LAYER:HEAD pairs", spec);

@@ -272,8 +272,10 @@ static wk_status check_words(segs *c) {
         return wk_error(WK_STATUS_INVALID_ARGUMENT, "transcribe: bad word %d of segment %d", k,
                         i);
       w[k].start = w[k].start < 0 ? 0 : w[k].start, w[k].end = w[k].end < 0 ? 0 : w[k].end;
+      if (w[k].end < w[k].start) w[k].end = w[k].start; /* never from timing.py's rules */
     }
     s->start = s->start < 0 ? 0 : s->start, s->end = s->end < 0 ? 0 : s->end;
+    if (s->end < s->start) s->end = s->start;
   }
   return WK_STATUS_OK;
 }

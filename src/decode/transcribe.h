@@ -48,8 +48,8 @@
  * last_speech_timestamp = the last word's end (get_end).  Python's round is half-even
  * (nearbyint).  As for timestamps, a seek that would not advance advances by segment_size
  * (transcribe.py would decode the same window again); word and segment times below 0 (timing.py's
- * −0.02 s when the alignment runs along its grid's edge) become 0, which utils.py's writers
- * need.
+ * −0.02 s when the alignment runs along its grid's edge) become 0, and an end before its start
+ * (which timing.py's rules never give) moves to the start: utils.py's writers need both.
  * Language: when the options ask for detection and the vocabulary is multilingual, the
  * source's detect_language is called once before the loop (decoding.py's detect_language:
  * argmax over the language tokens of the logits at the SOT step — wk_detect_language_logits);
