@@ -15,6 +15,12 @@ byte for byte on random transcripts with word timestamps.
       break, each kind of subtitle break, highlight's gap cue, the underline regex not matching)
       never ran.
 
+  format_ref.py selfcheck UTILS_PY [CASES [SEED]]
+      the port itself against whisper's own utils.py (it needs only the standard library),
+      e.g. `git -C …/openai+whisper/repo show HEAD:whisper/utils.py > /tmp/utils.py`: every
+      writer's output on the same random transcripts, options passed as transcribe's CLI does.
+
+The dump's output: per case and format a line "CASE EXT BYTES", then those bytes.
 The dump's input, one record a line, numbers as float.hex() (exact), strings as "x" + hex bytes:
   case HIGHLIGHT MAX_LINE_WIDTH MAX_LINE_COUNT MAX_WORDS_PER_LINE N_SEGMENTS LANGUAGE TEXT
   seg START END SEEK TEMPERATURE AVG_LOGPROB COMPRESSION_RATIO NO_SPEECH_PROB N_TOKENS TOKEN…
@@ -320,8 +326,32 @@ def check(dump, n_cases, seed):
     return 1 if failures else 0
 
 
+def selfcheck(utils_py, n_cases, seed):
+    import importlib.util
+    import io
+    spec = importlib.util.spec_from_file_location("whisper_utils", utils_py)
+    u = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(u)
+    r = random.Random(seed)
+    bad = 0
+    for _ in range(n_cases):
+        segments, opts, text, language = rand_case(r)
+        result = result_dict(segments, text, language)
+        for writer, mine, kw in ((u.WriteSRT, write_srt, opts), (u.WriteVTT, write_vtt, opts),
+                                 (u.WriteTXT, write_txt, {}), (u.WriteTSV, write_tsv, {})):
+            f = io.StringIO()
+            writer(".").write_result(result, f, **kw)
+            bad += f.getvalue() != mine(result, **kw)
+        f = io.StringIO()
+        u.WriteJSON(".").write_result(result, f)
+        same_json(json.loads(f.getvalue()), json.loads(json.dumps(result)), "result")
+    print(f"format_ref selfcheck: {n_cases} transcripts, seed {seed}: {bad} differences")
+    return 1 if bad else 0
+
+
 if __name__ == "__main__":
-    if len(sys.argv) < 3 or sys.argv[1] != "check":
+    if len(sys.argv) < 3 or sys.argv[1] not in ("check", "selfcheck"):
         sys.exit(__doc__)
-    sys.exit(check(sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 1500,
-                   int(sys.argv[4]) if len(sys.argv) > 4 else 1))
+    run = check if sys.argv[1] == "check" else selfcheck
+    sys.exit(run(sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 1500,
+                 int(sys.argv[4]) if len(sys.argv) > 4 else 1))
