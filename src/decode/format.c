@@ -130,9 +130,32 @@ static void put_text(FILE *f, const char *s, size_t b, size_t e, int arrows, int
 
 /* ── writers ───────────────────────────────────────────────────────────────────────────────── */
 
+/* A word's checks (tr->word_timestamps): the segment's checks applied to each word. */
+static wk_status check_words(const wk_segment *s, int i) {
+  if (s->n_words < 0 || (!s->words && s->n_words))
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "transcript segment %d: NULL words or a negative count", i);
+  for (int k = 0; k < s->n_words; k++) {
+    const wk_word *w = &s->words[k];
+    if (!w->word) return wk_error(WK_STATUS_INVALID_ARGUMENT, "transcript segment %d word %d: NULL text", i, k);
+    /* timing.py's add_word_timestamps keeps start ≤ end through its boundary hacks (each moved
+     * end or start is clamped against the other), so end < start is a caller's error here too */
+    if (!time_ok(w->start) || !time_ok(w->end) || w->end < w->start)
+      return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                      "transcript segment %d word %d: times %g … %g s (finite, 0 … %g, start ≤ end)",
+                      i, k, w->start, w->end, WK_FORMAT_MAX_SECONDS);
+  }
+  return WK_STATUS_OK;
+}
+
 static wk_status check(const wk_transcript *tr) {
   if (!tr || (!tr->segments && tr->n_segments) || tr->n_segments < 0)
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "transcript: NULL segments or a negative count");
+  const wk_subtitle_options *o = &tr->sub;
+  if (o->highlight_words < 0 || o->max_line_width < 0 || o->max_line_count < 0 || o->max_words_per_line < 0)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                    "transcript: negative subtitle option (highlight_words %d, max_line_width %d, "
+                    "max_line_count %d, max_words_per_line %d; 0 = None)", o->highlight_words,
+                    o->max_line_width, o->max_line_count, o->max_words_per_line);
   for (int i = 0; i < tr->n_segments; i++) {
     const wk_segment *s = &tr->segments[i];
     if (!s->text || s->n_tokens < 0 || (!s->tokens && s->n_tokens))
@@ -141,11 +164,93 @@ static wk_status check(const wk_transcript *tr) {
       return wk_error(WK_STATUS_INVALID_ARGUMENT,
                       "transcript segment %d: times %g … %g s (finite, 0 … %g, start ≤ end)", i,
                       s->start, s->end, WK_FORMAT_MAX_SECONDS);
+    if (tr->word_timestamps) {
+      const wk_status st = check_words(s, i);
+      if (st) return st;
+    }
   }
   return WK_STATUS_OK;
 }
 
+/* The transcript's words (tr->word_timestamps) as clean UTF-8 (utf8_clean's rule), all in one
+ * buffer in segment order: word k of the flat list is buf[off[k] … off[k + 1] − 1), then a NUL. */
+typedef struct word_texts {
+  char *buf;   /* [off[n]] */
+  size_t *off; /* [n + 1] */
+  size_t n;    /* words in all segments */
+} word_texts;
+
+static void word_texts_free(word_texts *w) {
+  wk_free(w->buf), wk_free(w->off);
+  *w = (word_texts){0};
+}
+
+static wk_status word_texts_make(const wk_transcript *tr, word_texts *w) {
+  *w = (word_texts){0};
+  size_t n = 0, cap = 1;
+  for (int i = 0; tr->word_timestamps && i < tr->n_segments; i++) {
+    const wk_segment *s = &tr->segments[i];
+    if ((size_t)s->n_words > SIZE_MAX / 2 - n) goto oom;
+    n += (size_t)s->n_words;
+    for (int k = 0; k < s->n_words; k++) { /* push ≤ 3·l + 3, flush ≤ 3, the NUL */
+      const size_t l = strlen(s->words[k].word);
+      if (l > SIZE_MAX / 8 || 3 * l + 7 > SIZE_MAX / 2 - cap) goto oom;
+      cap += 3 * l + 7;
+    }
+  }
+  w->off = wk_alloc_array(n + 1, sizeof *w->off);
+  w->buf = wk_alloc(cap);
+  if (!w->off || !w->buf) goto oom;
+  size_t p = 0, k = 0;
+  for (int i = 0; tr->word_timestamps && i < tr->n_segments; i++)
+    for (int j = 0; j < tr->segments[i].n_words; j++) {
+      const char *word = tr->segments[i].words[j].word;
+      wk_utf8_stream u = {0};
+      w->off[k++] = p;
+      p += wk_utf8_stream_push(&u, (const uint8_t *)word, strlen(word), w->buf + p);
+      p += wk_utf8_stream_flush(&u, w->buf + p);
+      w->buf[p++] = 0;
+    }
+  w->off[k] = p;
+  w->n = n;
+  return WK_STATUS_OK;
+oom:
+  word_texts_free(w);
+  return wk_error(WK_STATUS_OUT_OF_MEMORY, "transcript: out of memory");
+}
+
+static const char *word_text(const word_texts *w, size_t k, size_t *len) {
+  *len = w->off[k + 1] - w->off[k] - 1;
+  return w->buf + w->off[k];
+}
+
+/* Python's len() of UTF-8 s[0 … n): code points (an ill-formed byte counts as one). */
+static size_t code_points(const char *s, size_t n) {
+  size_t c = 0, l;
+  for (size_t i = 0; i < n; i += l, c++) cp_at((const uint8_t *)s + i, n - i, &l);
+  return c;
+}
+
+/* segment["words"] (transcribe.py sets it after the other keys): timing.py's word dicts. */
+static void json_words(wk_json *j, const wk_segment *s, const word_texts *wt, size_t first) {
+  wk_json_key(j, "words");
+  wk_json_array_begin(j);
+  for (int k = 0; k < s->n_words; k++) {
+    size_t len;
+    wk_json_object_begin(j);
+    wk_json_kstring(j, "word", word_text(wt, first + (size_t)k, &len));
+    wk_json_kdouble(j, "start", s->words[k].start);
+    wk_json_kdouble(j, "end", s->words[k].end);
+    wk_json_kdouble(j, "probability", s->words[k].probability);
+    wk_json_object_end(j);
+  }
+  wk_json_array_end(j);
+}
+
 static wk_status write_json(const wk_transcript *tr, FILE *f) {
+  word_texts wt;
+  wk_status wst = word_texts_make(tr, &wt);
+  if (wst) return wst;
   wk_json j;
   wk_json_init(&j, f);
   wk_json_object_begin(&j);
@@ -177,6 +282,7 @@ static wk_status write_json(const wk_transcript *tr, FILE *f) {
   if (!st) {
     wk_json_key(&j, "segments");
     wk_json_array_begin(&j);
+    size_t first = 0; /* the segment's first word in wt */
     for (int i = 0; i < tr->n_segments; i++) {
       const wk_segment *s = &tr->segments[i];
       wk_json_object_begin(&j);
@@ -193,6 +299,7 @@ static wk_status write_json(const wk_transcript *tr, FILE *f) {
       wk_json_kdouble(&j, "avg_logprob", s->avg_logprob);
       wk_json_kdouble(&j, "compression_ratio", s->compression_ratio);
       wk_json_kdouble(&j, "no_speech_prob", s->no_speech_prob);
+      if (tr->word_timestamps) json_words(&j, s, &wt, first), first += (size_t)s->n_words;
       wk_json_object_end(&j);
     }
     wk_json_array_end(&j);
@@ -202,7 +309,167 @@ static wk_status write_json(const wk_transcript *tr, FILE *f) {
   }
   for (int i = 0; clean && i <= tr->n_segments; i++) wk_free(clean[i]);
   free(clean);
+  word_texts_free(&wt);
   return st;
+}
+
+/* ── word-level subtitles (utils.py's SubtitlesWriter.iterate_result, "words" branch) ────────── */
+
+/* One word of the subtitle being built, as iterate_subtitles leaves timing["word"]: the whole
+ * word (a line continuation) or its stripped range, after "\n" on a line break. */
+typedef struct cue_word {
+  const wk_word *w;   /* the word's times */
+  const char *text;   /* [len] clean UTF-8 */
+  size_t len;
+  int newline;        /* "\n" + text */
+} cue_word;
+
+typedef struct cue_writer {
+  FILE *f;
+  int srt;            /* srt (numbered, hours always, ','), else vtt */
+  long long index;    /* srt: the last cue's number */
+} cue_writer;
+
+static void cue_begin(cue_writer *c, const char *t0, const char *t1) {
+  if (c->srt) fprintf(c->f, "%lld\n", ++c->index);
+  fprintf(c->f, "%s --> %s\n", t0, t1);
+}
+
+static void put_word(FILE *f, const cue_word *w) {
+  if (w->newline) fputc('\n', f);
+  fwrite(w->text, 1, w->len, f);
+}
+
+/* re.sub(r"^(\s*)(.*)$", r"\1<u>\2</u>", word) on "\n"·text (newline) or text.  Without MULTILINE
+ * or DOTALL the one match is at 0: \s* takes every leading space ("\n" included; \s of a str
+ * pattern is str.isspace), .* then runs to the next "\n", and $ holds only at the end or before
+ * a final "\n".  Backtracking never helps (a shorter \s* or .* meets the same "\n"), so: if the
+ * first "\n" after the leading spaces is the last character or there is none, the rest up to it
+ * is underlined; otherwise the word is left as it is. */
+static void put_underlined(FILE *f, const cue_word *w) {
+  const uint8_t *u = (const uint8_t *)w->text;
+  size_t k = 0, l;
+  while (k < w->len && py_space(cp_at(u + k, w->len - k, &l))) k += l;
+  const char *nl = memchr(w->text + k, '\n', w->len - k);
+  const size_t q = nl ? (size_t)(nl - w->text) : w->len;
+  if (q + 1 < w->len) { /* a "\n" before the last character: no match */
+    put_word(f, w);
+    return;
+  }
+  if (w->newline) fputc('\n', f);
+  fwrite(w->text, 1, k, f);
+  fputs("<u>", f);
+  fwrite(w->text + k, 1, q - k, f);
+  fputs("</u>", f);
+  fwrite(w->text + q, 1, w->len - q, f);
+}
+
+/* The cue text: "".join(words), word `hl` underlined (SIZE_MAX: none), and the blank line. */
+static void cue_text(FILE *f, const cue_word *words, size_t n, size_t hl) {
+  for (size_t i = 0; i < n; i++)
+    if (i == hl) put_underlined(f, &words[i]);
+    else put_word(f, &words[i]);
+  fputs("\n\n", f);
+}
+
+/* One subtitle of iterate_subtitles: a cue from its first word's start to its last word's end;
+ * with highlight_words a cue per word (the word underlined) and, where a word's start differs
+ * from the previous cue's end (as formatted timestamps), a plain cue over the gap. */
+static void write_subtitle(cue_writer *c, const cue_word *words, size_t n, int highlight) {
+  char t0[WK_TIMESTAMP_MAX], t1[WK_TIMESTAMP_MAX], last[WK_TIMESTAMP_MAX];
+  const char mark = c->srt ? ',' : '.';
+  if (!highlight) {
+    wk_format_timestamp(words[0].w->start, c->srt, mark, t0);
+    wk_format_timestamp(words[n - 1].w->end, c->srt, mark, t1);
+    cue_begin(c, t0, t1);
+    cue_text(c->f, words, n, SIZE_MAX);
+    return;
+  }
+  wk_format_timestamp(words[0].w->start, c->srt, mark, last);
+  for (size_t i = 0; i < n; i++) {
+    wk_format_timestamp(words[i].w->start, c->srt, mark, t0);
+    wk_format_timestamp(words[i].w->end, c->srt, mark, t1);
+    if (strcmp(last, t0)) {
+      cue_begin(c, last, t0);
+      cue_text(c->f, words, n, SIZE_MAX);
+    }
+    cue_begin(c, t0, t1);
+    cue_text(c->f, words, n, i);
+    memcpy(last, t1, sizeof last);
+  }
+}
+
+/* utils.py's get_start: the first word's start, else the first segment's start (n ≥ 1).  Only
+ * the first word's long-pause test reads it, and that word starts a line of an empty cue either
+ * way: ported for fidelity, not observable in the output. */
+static double words_start(const wk_transcript *tr) {
+  for (int i = 0; i < tr->n_segments; i++)
+    if (tr->segments[i].n_words > 0) return tr->segments[i].words[0].start;
+  return tr->segments[0].start;
+}
+
+/* iterate_subtitles: the words in segment order, split into chunks of max_words_per_line per
+ * segment; a word continues the line while it fits (code points) and neither a long pause (> 3 s
+ * since the last word's start, only when not preserving segments) nor a chunk's start (when
+ * preserving segments) intervenes; otherwise it is stripped and starts a new line, which starts
+ * a new subtitle on a chunk's start or when max_line_count is set and the pause is long or the
+ * lines are full, else follows a "\n".  tr->n_segments ≥ 1, checked. */
+static wk_status write_word_cues(const wk_transcript *tr, int srt, FILE *f) {
+  word_texts wt;
+  wk_status st = word_texts_make(tr, &wt);
+  if (st) return st;
+  cue_word *sub = wk_alloc_array(wt.n ? wt.n : 1, sizeof *sub); /* the subtitle being built */
+  if (!sub) {
+    word_texts_free(&wt);
+    return wk_error(WK_STATUS_OUT_OF_MEMORY, "transcript: out of memory");
+  }
+  const wk_subtitle_options *o = &tr->sub;
+  const int preserve_segments = !o->max_line_count || !o->max_line_width;
+  const size_t max_width = o->max_line_width ? (size_t)o->max_line_width : 1000;
+  const int per_line = o->max_words_per_line ? o->max_words_per_line : 1000;
+  cue_writer c = {f, srt, 0};
+  if (!srt) fputs("WEBVTT\n\n", f);
+  size_t line_len = 0, n_sub = 0, k = 0; /* k: the word's index in wt */
+  long long line_count = 1;
+  double last = words_start(tr);
+  for (int si = 0; si < tr->n_segments; si++) {
+    const wk_segment *s = &tr->segments[si];
+    for (int chunk = 0, count; chunk < s->n_words; chunk += count) { /* max_words_per_line each */
+      count = s->n_words - chunk > per_line ? per_line : s->n_words - chunk;
+      for (int i = 0; i < count; i++, k++) {
+        cue_word w = {&s->words[chunk + i], NULL, 0, 0};
+        w.text = word_text(&wt, k, &w.len);
+        const size_t width = code_points(w.text, w.len);
+        const int long_pause = !preserve_segments && w.w->start - last > 3.0;
+        const int has_room = width <= max_width && line_len <= max_width - width;
+        const int seg_break = i == 0 && n_sub > 0 && preserve_segments;
+        if (line_len > 0 && has_room && !long_pause && !seg_break) { /* line continuation */
+          line_len += width;
+        } else { /* a new line: the word stripped */
+          size_t b, e;
+          strip(w.text, w.len, &b, &e);
+          w.text += b, w.len = e - b;
+          if ((n_sub > 0 && o->max_line_count && (long_pause || line_count >= o->max_line_count)) ||
+              seg_break) { /* subtitle break */
+            write_subtitle(&c, sub, n_sub, o->highlight_words);
+            n_sub = 0;
+            line_count = 1;
+          } else if (line_len > 0) { /* line break */
+            line_count++;
+            w.newline = 1;
+          }
+          line_len = code_points(w.text, w.len);
+        }
+        sub[n_sub++] = w;
+        last = w.w->start;
+      }
+    }
+  }
+  if (n_sub > 0) write_subtitle(&c, sub, n_sub, o->highlight_words);
+  wk_free(sub);
+  word_texts_free(&wt);
+  if (fflush(f) != 0 || ferror(f)) return wk_error(WK_STATUS_IO_ERROR, "transcript: write failed");
+  return WK_STATUS_OK;
 }
 
 wk_status wk_transcript_write(const wk_transcript *tr, wk_format format, FILE *f) {
@@ -212,6 +479,8 @@ wk_status wk_transcript_write(const wk_transcript *tr, wk_format format, FILE *f
   if (!wk_format_extension(format)) return wk_error(WK_STATUS_INVALID_ARGUMENT, "wk_transcript_write: bad format");
   if (format == WK_FORMAT_JSON) return write_json(tr, f);
   const int srt = format == WK_FORMAT_SRT, vtt = format == WK_FORMAT_VTT;
+  /* utils.py: `"words" in result["segments"][0]`, which every segment has with word_timestamps */
+  if ((srt || vtt) && tr->word_timestamps && tr->n_segments > 0) return write_word_cues(tr, srt, f);
   const int tsv = format == WK_FORMAT_TSV;
   if (vtt) fputs("WEBVTT\n\n", f);
   if (tsv) fputs("start\tend\ttext\n", f);

@@ -15,10 +15,38 @@
  *         result dict; text written as UTF-8 (json.dump escapes non-ASCII instead: the same
  *         JSON value).
  * In srt and vtt the text is stripped and "-->" becomes "->" (a cue's text must not contain
- * the arrow).  Stripping is Python's str.strip(): White_Space plus U+001C … U+001F.
+ * the arrow; Python's replace, left to right, so "--->" still leaves "-->").  Stripping is
+ * Python's str.strip(): White_Space plus U+001C … U+001F.
  * Timestamps: milliseconds = round(seconds · 1000) (half to even, as Python's round), then
  * hours, minutes, seconds, milliseconds; hours past 99 take more digits (as Python's
- * f"{hours:02d}"), nothing is clamped. */
+ * f"{hours:02d}"), nothing is clamped.
+ *
+ * With word timestamps (wk_transcript.word_timestamps, transcribe(word_timestamps=True)):
+ *   txt, tsv  unchanged (WriteTXT, WriteTSV ignore the words);
+ *   json      each segment dict ends with "words": [{"word", "start", "end", "probability"}]
+ *             ([] for a segment without words);
+ *   srt, vtt  SubtitlesWriter.iterate_result's word-level branch (with any segment; a
+ *             transcript without words then has no cue).  Options (wk_subtitle_options, 0 =
+ *             None): segments are preserved unless both max_line_width and max_line_count are
+ *             set; max_line_width and max_words_per_line default to 1000.  Each segment's words
+ *             are taken in chunks of max_words_per_line; a word continues the current line when
+ *             the line is not empty, line length + len(word) ≤ max_line_width (len in code
+ *             points, the word as it is, leading space included), it is not a long pause (only
+ *             when not preserving segments: its start − the previous word's start > 3.0 s) and
+ *             not a chunk's first word while preserving segments.  Otherwise it starts a new
+ *             line stripped, and either a new cue — when (the cue has words, max_line_count is
+ *             set and (long pause or lines ≥ max_line_count)) or (preserving segments, a
+ *             chunk's first word and the cue has words) — or, when the line was not empty, a new line in the cue
+ *             ("\n" before the word); the line length is then the stripped word's.  A cue
+ *             runs from its first word's start to its last word's end, its text the words
+ *             joined (no "-->" replacement in this branch, as utils.py: a word "-->" stays
+ *             "-->" and a player may read that line as a timing line; kept for byte equality
+ *             with whisper).  highlight_words: instead a cue per word, over that word's times, the
+ *             word written as re.sub(r"^(\s*)(.*)$", r"\1<u>\2</u>", word) — leading spaces
+ *             ("\n" included) kept before "<u>", the rest underlined when it holds no "\n"
+ *             other than a final one (which follows "</u>"), else the word unchanged — and
+ *             before it, when the previous cue's end (or the cue's start) differs from the
+ *             word's start as formatted timestamps, a plain cue over the gap. */
 #ifndef WK_FORMAT_H
 #define WK_FORMAT_H
 
@@ -65,8 +93,13 @@ size_t wk_format_timestamp(double seconds, int always_include_hours, char decima
 
 /* Writes the transcript in `format` to f.  Every segment is checked first (NULL text, tokens
  * NULL with n_tokens > 0, times not finite, negative or past the cap, end < start:
- * INVALID_ARGUMENT naming the segment), so nothing is written for a bad transcript;
- * IO_ERROR when a write or the final flush fails. */
+ * INVALID_ARGUMENT naming the segment), with word_timestamps each of its words too (words NULL
+ * with n_words > 0 or n_words < 0; a NULL word, the same time rules: INVALID_ARGUMENT naming the
+ * segment and the word; timing.py never makes a word end before it starts), and the subtitle
+ * options (negative: INVALID_ARGUMENT), so nothing is written for a bad transcript; without
+ * word_timestamps the words are neither read nor checked.  Text (segments', words') is written
+ * as valid UTF-8 (each ill-formed sequence → U+FFFD, one code point).  IO_ERROR when a write
+ * or the final flush fails. */
 wk_status wk_transcript_write(const wk_transcript *tr, wk_format format, FILE *f);
 
 /* The same to the file `path`, atomically: written to a new temporary file beside it
