@@ -167,7 +167,7 @@ static int fallback(env *e) {
   o.compression_ratio_threshold = NAN, o.no_speech_threshold = NAN;
   o.initial_prompt = prompt, o.n_initial_prompt = 3;
   fb_src f = {e, -1, 0, 1};
-  const wk_window_source src = {&f, fb_set_window, fb_decode, NULL, NULL};
+  const wk_window_source src = {&f, fb_set_window, fb_decode, NULL, NULL, NULL};
   wk_transcribe_result r;
   /* one mel frame: one window, whatever its timestamps say */
   const wk_status st = wk_transcribe_windows(&src, e->tok, &o, 1, &r);

@@ -328,7 +328,7 @@ static void test_misc(const wk_tokenizer *tok) {
   CHECK(wk_detect_language_logits(sp, logits) == -1, "NaN logits");
 
   /* bad input */
-  wk_window_source src = {&s, s_set, s_decode, s_lang, NULL};
+  wk_window_source src = {&s, s_set, s_decode, s_lang, NULL, NULL};
   CHECK(wk_transcribe_windows(NULL, tok, &o, 10, &r) == WK_STATUS_INVALID_ARGUMENT, "NULL src");
   CHECK(wk_transcribe_windows(&src, tok, &o, -1, &r) == WK_STATUS_INVALID_ARGUMENT, "frames");
   o.n_temperatures = 0;
