@@ -108,6 +108,23 @@ with whisk.Model(model_path) as model:
         raises(1, tr.transcribe, pcm, clip_timestamps="1,nan")
         raises(7, tr.transcribe, pcm, progress=lambda p: True)     # cancelled
         raises(1, tr.write, got, "doc", srt)
+        # word_timestamps: words in every segment's dict, the same as in the json whisk writes
+        # from it, and word-level srt cues with the subtitle options
+        words = tr.transcribe(pcm, language="en", temperature=0, sample_len=24,
+                              word_timestamps=True, alignment_heads="auto",
+                              hallucination_silence_threshold=None)
+        ws = [w for s in words["segments"] for w in s["words"]]
+        check(ws and all(set(w) == {"word", "start", "end", "probability"} for w in ws),
+              "words %r" % ws[:3])
+        check(words["align_ms"] > 0 and got["align_ms"] == 0, "align_ms %r" % words["align_ms"])
+        wj = os.path.join(tempfile.mkdtemp(), "w.json")
+        tr.write(words, "json", wj)
+        check(json.load(open(wj, encoding="utf-8"))["segments"] ==
+              [{k: v for k, v in s.items()} for s in words["segments"]],
+              "json with words differs from the result dict")
+        tr.write(words, "srt", srt, highlight_words=True, max_line_width=20)
+        check("<u>" in open(srt, encoding="utf-8").read(), "no highlighted word cue")
+        raises(1, tr.transcribe, pcm, word_timestamps=True, alignment_heads="9:9")
 same(whisk.encode_file(model_path, audio_path, "int8", threads=2), "int8")
 
 # Errors: missing and malformed files, bad names.

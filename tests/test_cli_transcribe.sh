@@ -10,7 +10,12 @@
 #   - usage errors exit 2; an unreadable AUDIO among good ones: its message, exit 1, the others
 #     still written; --best-of 3 at T 0.5 runs; --verbose prints the json's segments as
 #     transcribe.py's "[start --> end] text" lines; --clip-timestamps, --carry-initial-prompt,
-#     --suppress-tokens and --temperature-increment-on-fallback reach the loop.
+#     --suppress-tokens and --temperature-increment-on-fallback reach the loop;
+#   - --word-timestamps: the json's segments carry words, and the srt and vtt written with
+#     --max-line-width, --max-line-count and --highlight-words are utils.py's writers applied to
+#     that json (tests/format_ref.py); the subtitle options and
+#     --hallucination-silence-threshold without --word-timestamps are usage errors, bad
+#     --alignment-heads a failure naming them.
 # Usage: test_cli_transcribe.sh WHISK SAMPLES_DIR.  Needs a python3 (standard library only)
 # for the format checks: skips (77) without one, after the checks that need none.
 # WK_TEST_REPEAT (hello.wav × 14 by default: 2 minutes) and WK_TEST_KILLS (10) shorten it for
@@ -43,7 +48,11 @@ for args in "" "$HELLO" "-m $M" "-m $M --format doc $HELLO" "-m $M --beam 65 $HE
             "-m $M --clip-timestamps -1 $HELLO" "-m $M -v -o - $HELLO" \
             "-m $M --temperature 0,1 --temperature-increment-on-fallback 0.2 $HELLO" \
             "-m $M --temperature-increment-on-fallback 0.05 $HELLO" \
-            "-m $M --temperature-increment-on-fallback 0 $HELLO"; do
+            "-m $M --temperature-increment-on-fallback 0 $HELLO" \
+            "-m $M --max-line-width 20 $HELLO" "-m $M --highlight-words $HELLO" \
+            "-m $M --hallucination-silence-threshold 2 $HELLO" \
+            "-m $M --word-timestamps --max-line-count 0 $HELLO" \
+            "-m $M --word-timestamps --hallucination-silence-threshold x $HELLO"; do
   # shellcheck disable=SC2086
   "$W" transcribe $args >/dev/null 2>"$T/err"; rc=$?
   if [ $rc -eq 2 ] && grep -q "^whisk transcribe: " "$T/err"; then ok "usage error: '$args'"
@@ -79,6 +88,12 @@ else fail "bad AUDIO among good: exit $rc"; cat "$T/err"; ls "$T/mixed"; fi
   --logprob-threshold 0 -f txt -o - "$HELLO" >/dev/null 2>"$T/err" &&
   grep -q "1 window (2 fallbacks)" "$T/err" && ok "--temperature-increment-on-fallback: 3 temperatures" ||
   { fail "--temperature-increment-on-fallback"; cat "$T/err"; }
+
+# ── --alignment-heads: a head the model lacks fails, naming it ──
+"$W" transcribe -m "$M" $FAST --word-timestamps --alignment-heads 4:0 -f txt -o - "$HELLO" \
+  >/dev/null 2>"$T/err"; rc=$?
+[ $rc -eq 1 ] && grep -q "4:0 is outside 4 layers" "$T/err" &&
+  ok "--alignment-heads 4:0 on tiny: exit 1" || { fail "--alignment-heads 4:0: exit $rc"; cat "$T/err"; }
 
 # ── --best-of: three samples per window at T 0.5, the most likely kept ──
 "$W" transcribe -m "$M" --temperature 0.5 --best-of 3 --sample-len 16 -f txt -o - "$HELLO" \
@@ -160,6 +175,32 @@ got = open(sys.argv[2], encoding="utf-8").read()
 assert segs and got == want, (got, want)
 EOF
   { fail "--verbose lines"; cat "$T/err" "$T/vlines"; }
+
+# ── --word-timestamps: words in the json; srt and vtt with the subtitle options are utils.py's
+#    writers (tests/format_ref.py) on that json ──
+mkdir -p "$T/words"
+"$W" transcribe -m "$M" $FAST --word-timestamps --max-line-width 24 --max-line-count 2 \
+  --highlight-words -f json,srt,vtt -o "$T/words" "$HELLO" >/dev/null 2>"$T/err" &&
+grep -q "word alignment" "$T/err" &&
+"$PY" - "$T/words" "$(dirname "$0")/format_ref.py" <<'EOF' && ok "--word-timestamps: json words; srt, vtt = utils.py's on them" ||
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("format_ref", sys.argv[2])
+ref = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(ref)
+d = sys.argv[1]
+j = json.load(open(f"{d}/hello.json", encoding="utf-8"))
+segs = j["segments"]
+assert segs and all("words" in s for s in segs), "segments without words"
+words = [w for s in segs for w in s["words"]]
+assert words and all(set(w) == {"word", "start", "end", "probability"} for w in words), words[:3]
+assert all(0 <= w["start"] <= w["end"] and 0 <= w["probability"] <= 1 for w in words), words
+opts = dict(highlight_words=True, max_line_width=24, max_line_count=2, max_words_per_line=None)
+for ext, writer in (("srt", ref.write_srt), ("vtt", ref.write_vtt)):
+    got = open(f"{d}/hello.{ext}", encoding="utf-8").read()
+    assert got == writer(j, **opts), ext + " differs from utils.py's"
+    assert "<u>" in got, ext + ": nothing highlighted"
+EOF
+  { fail "--word-timestamps"; cat "$T/err"; }
 
 # ── standard output (no -f) is the txt; standard input gives the same transcript ──
 "$W" transcribe -m "$M" $FAST "$T/long.wav" >"$T/stdout" 2>/dev/null
