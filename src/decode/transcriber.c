@@ -142,7 +142,7 @@ typedef struct run {
   double encode_ms, decode_ms, align_ms;
   long long n_tokens;
   /* word timestamps */
-  const wk_decode_options *dopt; /* the loop's decode options of the current window */
+  int language, translate;     /* the current window's decode: its sot sequence */
   int *heads, n_heads;         /* alignment heads: [n_heads][2] (layer, head) */
   float *qk;                   /* [n_heads][rows][n_ctx] */
   double *probs;               /* [rows] */
@@ -206,7 +206,7 @@ static wk_status src_set_window(void *u, int seek, int n_frames) {
 static wk_status src_decode(void *u, const wk_decode_options *o, const int *prompt, int n_prompt,
                             wk_decode_result *out) {
   run *R = u;
-  R->dopt = o;
+  R->language = o->language, R->translate = o->translate;
   const double t0 = wk_now();
   wk_decoder_state *st = NULL;
   wk_status s = state_for(R, wk_decode_rows(o), o->beam_size == 0, &st);
@@ -250,8 +250,8 @@ static wk_status src_align(void *u, const int *text, int n_text, wk_alignment_qk
   int *tokens = R->rows_buf, *targets = R->rows_buf + rows, n = 0;
   tokens[n++] = sp->sot;
   if (sp->multilingual) {
-    tokens[n++] = sp->language_begin + R->dopt->language;
-    tokens[n++] = R->dopt->translate ? sp->translate : sp->transcribe;
+    tokens[n++] = sp->language_begin + R->language;
+    tokens[n++] = R->translate ? sp->translate : sp->transcribe;
   }
   tokens[n++] = sp->no_timestamps;
   if (n_text) memcpy(tokens + n, text, (size_t)n_text * sizeof(int));
