@@ -219,9 +219,9 @@ static int get_end(const segs *c, double *end) {
   return 0;
 }
 
-/* round(x · FRAMES_PER_SECOND) (Python's round: half to even), clamped to int. */
-static int frames_of(double seconds) {
-  const double f = nearbyint(seconds * 100.0);
+/* base + round(x · FRAMES_PER_SECOND) (Python's round: half to even), clamped to int. */
+static int frames_of(int base, double seconds) {
+  const double f = (double)base + nearbyint(seconds * 100.0);
   return f > (double)INT32_MAX ? INT32_MAX : f < (double)INT32_MIN ? INT32_MIN : (int)f;
 }
 
@@ -299,19 +299,19 @@ static wk_status window_words(loop *L, segs *cur, int seek, int segment_size, in
   if (st != WK_STATUS_OK) return st;
   double last_word_end;
   if (!single_ending && get_end(cur, &last_word_end) && last_word_end > time_offset)
-    *new_seek = frames_of(last_word_end);
+    *new_seek = frames_of(0, last_word_end);
   const double threshold = o->hallucination_silence_threshold;
   if (!isnan(threshold)) {
     if (!single_ending && get_end(cur, &last_word_end) && last_word_end > time_offset) {
       const double remaining_duration = window_end_time - last_word_end;
-      *new_seek = remaining_duration > threshold ? frames_of(last_word_end) : seek + segment_size;
+      *new_seek = remaining_duration > threshold ? frames_of(0, last_word_end) : seek + segment_size;
     }
     /* if the first segment might be a hallucination, skip the leading silence */
     const wk_segment *first = next_words_segment(cur, 0);
     if (first && is_segment_anomaly(first)) {
       const double gap = first->start - time_offset;
       if (gap > threshold) {
-        *new_seek = seek + frames_of(gap);
+        *new_seek = frames_of(seek, gap);
         *keep = 0;
         return WK_STATUS_OK;
       }
@@ -330,7 +330,7 @@ static wk_status window_words(loop *L, segs *cur, int seek, int segment_size, in
         const int silence_after = hal_next_start - s->end > threshold ||
                                   is_segment_anomaly(next) || window_end_time - s->end < 2.0;
         if (silence_before && silence_after) {
-          *new_seek = frames_of(fmax(time_offset + 1, s->start));
+          *new_seek = frames_of(0, fmax(time_offset + 1, s->start));
           if (content_duration - s->end < threshold) *new_seek = L->content_frames;
           segs_free_from(cur, si);
           break;
