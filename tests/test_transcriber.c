@@ -4,8 +4,11 @@
  *     1 and 2 threads and on AVX2 (the ISA every other SIMD path is compared with), in INT8 and
  *     FP32, through the temperature fallback (0 then 1.0: sampling);
  *   - segments in order, inside the audio's windows, each one's tokens decoding to its text;
- *   - one transcriber shared by 3 threads transcribing different audio at once: each result
- *     identical to the same call made alone;
+ *   - one transcriber shared by 3 threads transcribing different audio at once (one of them
+ *     with word timestamps): each result identical to the same call made alone;
+ *   - word timestamps: the same words on 1 and 2 threads and on AVX2, with and without the
+ *     hallucination skip and with explicit alignment heads; words only in kept segments, with
+ *     finite times inside the audio's windows;
  *   - cancellation by the progress callback, empty audio, and bad parameters (each a specific
  *     status, nothing allocated for the caller). */
 #include <math.h>
@@ -197,9 +200,12 @@ int main(int argc, char **argv) {
 
     if (!prec) {
       /* 3 threads, one transcriber, different audio: the first 3 s, the whole, the last 5 s */
+      /* (the third with word timestamps: its alignment passes run beside the others) */
+      wk_transcribe_params qw = q;
+      qw.word_timestamps = 1;
       job jobs[3] = {{tr, isa, pcm.samples, 48000, &q, {0}, 0},
                      {tr, isa, pcm.samples, pcm.n_samples, &q, {0}, 0},
-                     {tr, isa, pcm.samples + pcm.n_samples - 80000, 80000, &q, {0}, 0}};
+                     {tr, isa, pcm.samples + pcm.n_samples - 80000, 80000, &qw, {0}, 0}};
       pthread_t th[3];
       for (int i = 0; i < 3; i++) pthread_create(&th[i], NULL, run_job, &jobs[i]);
       for (int i = 0; i < 3; i++) pthread_join(th[i], NULL);
@@ -211,7 +217,9 @@ int main(int argc, char **argv) {
         snprintf(what, sizeof what, "thread %d vs alone", i);
         if (!jobs[i].st && !alone.st) same(&jobs[i].out, &alone.out, what);
         if (i == 1 && !threads_only) same(&jobs[i].out, &r1, "thread 1 vs the first run");
-        if (threads_only) check_shape(&jobs[i].out, (double)jobs[i].n / WK_SAMPLE_RATE, what);
+        if (threads_only && i < 2)
+          check_shape(&jobs[i].out, (double)jobs[i].n / WK_SAMPLE_RATE, what);
+        if (i == 2) check_words(&jobs[i].out, (double)jobs[i].n / WK_SAMPLE_RATE, 1, what);
         wk_transcription_free(&jobs[i].out);
         wk_transcription_free(&alone.out);
       }
