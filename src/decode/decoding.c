@@ -17,6 +17,16 @@ void wk_decode_options_default(wk_decode_options *o) {
   o->max_initial_timestamp = 1.0f;
 }
 
+int wk_sot_sequence(const wk_special_tokens *sp, int language, int translate, int *seq) {
+  int n = 0;
+  seq[n++] = sp->sot;
+  if (sp->multilingual) {
+    seq[n++] = sp->language_begin + language;
+    seq[n++] = translate ? sp->translate : sp->transcribe;
+  }
+  return n;
+}
+
 wk_status wk_decode_check_suppress(const int *ids, int n, int n_vocab, const char *who) {
   if (n < 0 || (n > 0 && !ids))
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "%s: %d suppress tokens", who, n);
@@ -455,11 +465,7 @@ wk_status wk_decode_window(wk_context *ctx, const wk_decoder *dec, wk_decoder_st
     n += keep;
   }
   const int sot_index = n;
-  init[n++] = sp->sot;
-  if (sp->multilingual) {
-    init[n++] = sp->language_begin + o->language;
-    init[n++] = o->translate ? sp->translate : sp->transcribe;
-  }
+  n += wk_sot_sequence(sp, o->language, o->translate, init + n);
   if (o->without_timestamps) init[n++] = sp->no_timestamps;
   /* the suppress list: non-speech (or nothing), the caller's ids, and the specials
    * decoding.py always adds (already in the tokenizer's non-speech list) */

@@ -84,6 +84,12 @@ void wk_decode_options_default(wk_decode_options *o);
  * in 0 … n_vocab − 1; otherwise INVALID_ARGUMENT ("WHO: …", naming the first bad id). */
 wk_status wk_decode_check_suppress(const int *ids, int n, int n_vocab, const char *who);
 
+/* tokenizer.py's sot_sequence into seq[WK_SOT_MAX]: <|startoftranscript|>, then for a
+ * multilingual vocabulary the language's token and <|translate|> or <|transcribe|>; returns its
+ * length (1 or 3). */
+#define WK_SOT_MAX 3
+int wk_sot_sequence(const wk_special_tokens *sp, int language, int translate, int *seq);
+
 /* The rows a decode with these options runs side by side (the decoder state's beams): beam_size
  * for beam search, best_of when sampling (temperature > 0), else 1. */
 static inline int wk_decode_rows(const wk_decode_options *o) {

@@ -60,18 +60,23 @@ size_t wk_format_timestamp(double seconds, int always_include_hours, char decima
 
 /* ── text clean-up ─────────────────────────────────────────────────────────────────────────── */
 
-/* `text` as valid UTF-8 (each maximal ill-formed subsequence → U+FFFD), NUL-terminated, in a
- * new buffer (wk_free); NULL when out of memory. */
+/* text[0 … n) as valid UTF-8 (each maximal ill-formed subsequence → U+FFFD) into out
+ * (≥ WK_UTF8_STREAM_BOUND(n) + 1 bytes), NUL-terminated; returns the length without the NUL. */
+static size_t utf8_clean_to(const char *text, size_t n, char *out) {
+  wk_utf8_stream s = {0};
+  size_t w = wk_utf8_stream_push(&s, (const uint8_t *)text, n, out);
+  w += wk_utf8_stream_flush(&s, out + w);
+  out[w] = 0;
+  return w;
+}
+
+/* The same for a NUL-terminated `text`, in a new buffer (wk_free); NULL when out of memory. */
 static char *utf8_clean(const char *text, size_t *len) {
   const size_t n = strlen(text);
   if (n > (SIZE_MAX - 8) / 3 - 8) return NULL;
   char *out = wk_alloc(WK_UTF8_STREAM_BOUND(n) + 4);
   if (!out) return NULL;
-  wk_utf8_stream s = {0};
-  size_t w = wk_utf8_stream_push(&s, (const uint8_t *)text, n, out);
-  w += wk_utf8_stream_flush(&s, out + w);
-  out[w] = 0;
-  *len = w;
+  *len = utf8_clean_to(text, n, out);
   return out;
 }
 
@@ -205,11 +210,8 @@ static wk_status word_texts_make(const wk_transcript *tr, word_texts *w) {
   for (int i = 0; tr->word_timestamps && i < tr->n_segments; i++)
     for (int j = 0; j < tr->segments[i].n_words; j++) {
       const char *word = tr->segments[i].words[j].word;
-      wk_utf8_stream u = {0};
       w->off[k++] = p;
-      p += wk_utf8_stream_push(&u, (const uint8_t *)word, strlen(word), w->buf + p);
-      p += wk_utf8_stream_flush(&u, w->buf + p);
-      w->buf[p++] = 0;
+      p += utf8_clean_to(word, strlen(word), w->buf + p) + 1;
     }
   w->off[k] = p;
   w->n = n;

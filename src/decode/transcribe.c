@@ -56,6 +56,24 @@ int wk_detect_language_logits(const wk_special_tokens *sp, const float *logits) 
   return best;
 }
 
+/* Room for `need` (≥ n) elements of `size` bytes in the array *p of n: when *cap is short, a
+ * copy in a new buffer (capacity doubled from `first`; *p and *cap updated, the old freed).
+ * 0 when out of memory or the size overflows (*p and *cap untouched). */
+static int grow(void **p, size_t n, size_t *cap, size_t need, size_t size, size_t first) {
+  if (need <= *cap) return 1;
+  size_t c = *cap ? *cap : first;
+  while (c < need) {
+    if (c > SIZE_MAX / 2 / size) return 0;
+    c *= 2;
+  }
+  void *v = wk_alloc_array(c, size);
+  if (!v) return 0;
+  if (n) memcpy(v, *p, n * size);
+  wk_free(*p);
+  *p = v, *cap = c;
+  return 1;
+}
+
 /* A growable array of ints (all_tokens). */
 typedef struct ivec {
   int *v;
@@ -64,15 +82,9 @@ typedef struct ivec {
 
 static int ivec_push(ivec *a, const int *x, size_t n) {
   if (n > SIZE_MAX / 2 - a->n) return 0;
-  if (a->n + n > a->cap) {
-    size_t cap = a->cap ? a->cap : 256;
-    while (cap < a->n + n) cap *= 2;
-    int *v = wk_alloc_array(cap, sizeof(int));
-    if (!v) return 0;
-    if (a->n) memcpy(v, a->v, a->n * sizeof(int));
-    wk_free(a->v);
-    a->v = v, a->cap = cap;
-  }
+  void *v = a->v;
+  if (!grow(&v, a->n, &a->cap, a->n + n, sizeof(int), 256)) return 0;
+  a->v = v;
   if (n) memcpy(a->v + a->n, x, n * sizeof(int));
   a->n += n;
   return 1;
@@ -103,7 +115,8 @@ static int blank(const char *text, size_t len) {
 typedef struct segs {
   wk_segment *v;
   unsigned char *blank; /* [cap]: the segment's text is blank (str.strip() == "") */
-  int n, cap;
+  int n;
+  size_t cap, blank_cap; /* the two grow together */
 } segs;
 
 typedef struct loop {
@@ -112,7 +125,7 @@ typedef struct loop {
   const wk_special_tokens *sp;
   const wk_transcribe_options *o;
   wk_transcribe_result *out;
-  int seg_cap;
+  size_t seg_cap;
   ivec all; /* transcribe.py's all_tokens */
   ivec carried; /* carry_initial_prompt: the window's prompt */
   segs cur;     /* the window's segments (current_segments) */
@@ -173,16 +186,12 @@ static void segs_free_from(segs *c, int from) {
 
 /* Appends s to *c, taking its text, tokens and words. */
 static int segs_push(segs *c, const wk_segment *s, int is_blank) {
-  if (c->n == c->cap) {
-    if (c->cap > INT32_MAX / 4) return 0;
-    const int cap = c->cap ? 2 * c->cap : 16;
-    wk_segment *v = wk_alloc_array((size_t)cap, sizeof *v);
-    unsigned char *b = wk_alloc((size_t)cap);
-    if (!v || !b) return wk_free(v), wk_free(b), 0;
-    if (c->n) memcpy(v, c->v, (size_t)c->n * sizeof *v), memcpy(b, c->blank, (size_t)c->n);
-    wk_free(c->v), wk_free(c->blank);
-    c->v = v, c->blank = b, c->cap = cap;
-  }
+  if (c->n == INT32_MAX) return 0;
+  void *v = c->v, *b = c->blank;
+  const int ok = grow(&v, (size_t)c->n, &c->cap, (size_t)c->n + 1, sizeof *c->v, 16);
+  c->v = v;
+  if (!ok || !grow(&b, (size_t)c->n, &c->blank_cap, (size_t)c->n + 1, 1, 16)) return 0;
+  c->blank = b;
   c->blank[c->n] = (unsigned char)is_blank;
   c->v[c->n++] = *s;
   return 1;
@@ -225,8 +234,9 @@ static int frames_of(int base, double seconds) {
   return f > (double)INT32_MAX ? INT32_MAX : f < (double)INT32_MIN ? INT32_MIN : (int)f;
 }
 
-/* transcribe.py's punctuation (is_segment_anomaly drops the words found in it). */
-static const char hallucination_punctuation[] = "\"'“¿([{-\"'.。,，!！?？:：”)]}、";
+/* transcribe.py's punctuation (is_segment_anomaly drops the words found in it): its default
+ * prepend and append punctuations, concatenated. */
+static const char hallucination_punctuation[] = WK_PREPEND_PUNCTUATIONS WK_APPEND_PUNCTUATIONS;
 
 static double word_anomaly_score(const wk_word *w) {
   const double duration = w->end - w->start;
@@ -355,20 +365,12 @@ static wk_status keep_segments(loop *L, segs *cur) {
       wk_segment_words_free(s);
     }
   }
-  if (cur->n > INT32_MAX - r->n_segments)
-    return wk_error(WK_STATUS_OUT_OF_MEMORY, "transcribe: too many segments");
-  if (r->n_segments + cur->n > L->seg_cap) {
-    int cap = L->seg_cap ? L->seg_cap : 16;
-    while (cap < r->n_segments + cur->n) {
-      if (cap > INT32_MAX / 4) return wk_error(WK_STATUS_OUT_OF_MEMORY, "transcribe: too many segments");
-      cap *= 2;
-    }
-    wk_segment *v = wk_alloc_array((size_t)cap, sizeof *v);
-    if (!v) return wk_error(WK_STATUS_OUT_OF_MEMORY, "transcribe: out of memory");
-    if (r->n_segments) memcpy(v, r->segments, (size_t)r->n_segments * sizeof *v);
-    wk_free(r->segments);
-    r->segments = v, L->seg_cap = cap;
-  }
+  void *v = r->segments;
+  if (cur->n > INT32_MAX - r->n_segments ||
+      !grow(&v, (size_t)r->n_segments, &L->seg_cap, (size_t)r->n_segments + (size_t)cur->n,
+            sizeof *r->segments, 16))
+    return wk_error(WK_STATUS_OUT_OF_MEMORY, "transcribe: out of memory for segments");
+  r->segments = v;
   for (int i = 0; i < cur->n; i++)
     if (!ivec_push(&L->all, cur->v[i].tokens, (size_t)cur->v[i].n_tokens))
       return wk_error(WK_STATUS_OUT_OF_MEMORY, "transcribe: out of memory");

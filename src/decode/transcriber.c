@@ -224,7 +224,8 @@ static wk_status src_align(void *u, const int *text, int n_text, wk_alignment_qk
   const wk_special_tokens *sp = wk_tokenizer_special(R->t->tok);
   int n_text_ctx = 0;
   wk_decoder_dims(R->t->dec, NULL, &n_text_ctx, NULL);
-  const int n_sot = sp->multilingual ? 3 : 1;
+  int sot[WK_SOT_MAX];
+  const int n_sot = wk_sot_sequence(sp, R->language, R->translate, sot);
   if (n_text < 0 || n_text > n_text_ctx - n_sot - 2)
     return wk_error(WK_STATUS_UNSUPPORTED,
                     "word timestamps: %d text tokens in one window exceed the decoder's %d "
@@ -247,12 +248,8 @@ static wk_status src_align(void *u, const int *text, int n_text, wk_alignment_qk
       return wk_error(WK_STATUS_OUT_OF_MEMORY, "word timestamps: out of memory");
     R->rows_cap = (size_t)rows;
   }
-  int *tokens = R->rows_buf, *targets = R->rows_buf + rows, n = 0;
-  tokens[n++] = sp->sot;
-  if (sp->multilingual) {
-    tokens[n++] = sp->language_begin + R->language;
-    tokens[n++] = R->translate ? sp->translate : sp->transcribe;
-  }
+  int *tokens = R->rows_buf, *targets = R->rows_buf + rows, n = n_sot;
+  memcpy(tokens, sot, sizeof sot[0] * (size_t)n_sot);
   tokens[n++] = sp->no_timestamps;
   if (n_text) memcpy(tokens + n, text, (size_t)n_text * sizeof(int));
   n += n_text;
