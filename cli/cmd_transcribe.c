@@ -374,15 +374,16 @@ static int transcribe_file(wk_context *ctx, const wk_transcriber *tr, wk_transcr
       rc = wk_cli_failure(PROG, "%s: %s", name, wk_last_error());
   }
   const double dec_s = r.decode_ms / 1e3;
+  char align[48] = ""; /* only with word timestamps */
+  if (r.word_timestamps) snprintf(align, sizeof align, ", word alignment %.2f s", r.align_ms / 1e3);
   fprintf(stderr,
           "%s: %s: %.1f s of audio, language %s, %d window%s (%d fallback%s); mel %.0f ms, "
-          "encoder %.2f s, decoder %.2f s (%lld tokens, %.0f tokens/s)%s%.2f%s; realtime %.1fx; "
+          "encoder %.2f s, decoder %.2f s (%lld tokens, %.0f tokens/s)%s; realtime %.1fx; "
           "peak memory %.0f MB\n",
           PROG, name, r.duration, r.language, r.n_windows, r.n_windows == 1 ? "" : "s",
           r.n_fallbacks, r.n_fallbacks == 1 ? "" : "s", r.mel_ms, r.encode_ms / 1e3, dec_s,
-          r.n_tokens, dec_s > 0 ? (double)r.n_tokens / dec_s : 0.0,
-          r.word_timestamps ? ", word alignment " : "", r.word_timestamps ? r.align_ms / 1e3 : 0.0,
-          r.word_timestamps ? " s" : "", wall > 0 ? r.duration / wall : 0.0,
+          r.n_tokens, dec_s > 0 ? (double)r.n_tokens / dec_s : 0.0, align,
+          wall > 0 ? r.duration / wall : 0.0,
           wk_cli_peak_rss_mb());
   wk_transcription_free(&r);
   return rc;

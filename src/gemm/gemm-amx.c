@@ -119,16 +119,16 @@ static size_t scratch_size(int k) {
 
 static void pack(const int8_t *w, ptrdiff_t w_stride, int n, int k, void *packed) {
   int8_t *o = packed;
-  const int kblocks = (k + TK - 1) / TK;
-  for (int j0 = 0; j0 < n; j0 += NR)         /* panel */
-    for (int kb = 0; kb < kblocks; kb++)      /* K block */
-      for (int ci = 0; ci < 2; ci++)          /* B tile */
-        for (int q = 0; q < TK / 4; q++)      /* tile row: one K-quad */
-          for (int c = 0; c < TN; c++)        /* column within the tile */
-            for (int i = 0; i < 4; i++) {     /* byte of the quad */
-              const int j = j0 + TN * ci + c, kk = TK * kb + 4 * q + i;
-              *o++ = j < n && kk < k ? w[j * w_stride + kk] : 0;
-            }
+  memset(o, 0, (size_t)((n + NR - 1) / NR) * panel_size(k)); /* the padding: columns ≥ n, K ≥ k */
+  for (int j = 0; j < n; j++) {  /* column j: tile ci = (j mod 32)/16, column c = j mod 16 */
+    const int8_t *wr = w + j * w_stride;
+    int8_t *col = o + (size_t)(j / NR) * panel_size(k) + (size_t)((j % NR) / TN) * B_TILE_BYTES +
+                  4 * (j % TN);
+    for (int kk = 0; kk < k; kk += 4) { /* quad kk/4: K block kk/64, tile row (kk mod 64)/4 */
+      int8_t *dst = col + (size_t)(kk / TK) * KBLOCK_BYTES + TN * 4 * ((kk % TK) / 4);
+      memcpy(dst, wr + kk, (size_t)(k - kk < 4 ? k - kk : 4));
+    }
+  }
 }
 
 /* C_ij += A_i · B_j for one K block: A rows 0–15 at a, rows 16–31 at a + 16·a_stride (row
