@@ -10,8 +10,8 @@
  *   3. P·V: tdpbusd (u8 × s8) with a plane's 64 keys × rows as the A tile and V packed
  *      [key/4][d][4] (16 groups = 64 keys per B tile); the three planes accumulate in separate
  *      tiles, 32 output channels at a time (6 accumulator tiles, then one tile for a P plane
- *      and one for a V half: each P load serves both halves), 16 for a last odd half (3 + 3 P
- *      + 1 V), widened to int64 every 65536 keys and at the end.  (16 channels at a time for
+ *      and one for a V half: each P load serves both halves; a last odd 16 channels use half
+ *      A alone), widened to int64 every 65536 keys and at the end.  (16 channels at a time for
  *      all of d, this pass re-read P from L2 for every 16 channels: measured on a Xeon with
  *      AMX, base's P·V took 33 % longer.)
  *
@@ -39,25 +39,16 @@ extern const wk_attention_kernel wk_attention_kernel_amx_emulated; /* tests only
 #define QK_K10 6 /* K block 0, chunk 1: [(d − 64)/4][16 × 4] */
 #define QK_K11 7 /* K block 1, chunk 1 */
 
-/* Tiles of pass 3 (P·V) for a last, odd 16 output channels c0 … c0+15. */
-#define PV_X0 0 /* Σ b0·V: [rows][16] int32 (plane k's partial sums in tile PV_X0 + k) */
-#define PV_X1 1 /* Σ b1·V */
-#define PV_X2 2 /* Σ b2·V */
-#define PV_P0 3 /* byte 0 of P, 64 keys: [rows][64] u8 (plane k in tile PV_P0 + k) */
-#define PV_P1 4 /* byte 1 of P */
-#define PV_P2 5 /* byte 2 of P */
-#define PV_V 6  /* V, 16 groups of 4 keys × channels c0 … c0+15: [16][16 × 4] s8 */
-
-/* Tiles of pass 3 (P·V) for 32 output channels at once, halves A (c0 … c0+15) and B (c0+16 …
- * c0+31): Σ bk·V of half h in tile PV2_XkA / PV2_XkB, [rows][16] int32. */
-#define PV2_X0A 0
-#define PV2_X1A 1
-#define PV2_X2A 2
-#define PV2_X0B 3
-#define PV2_X1B 4
-#define PV2_X2B 5
-#define PV2_P 6 /* one P byte plane, 64 keys: [rows][64] u8 */
-#define PV2_V 7 /* V, 16 groups of 4 keys × 16 channels of one half */
+/* Tiles of pass 3 (P·V), for 32 output channels at once: halves A (c0 … c0+15) and B (c0+16 …
+ * c0+31), Σ bk·V of a half in tile PV_XkA / PV_XkB ([rows][16] int32). */
+#define PV_X0A 0
+#define PV_X1A 1
+#define PV_X2A 2
+#define PV_X0B 3
+#define PV_X1B 4
+#define PV_X2B 5
+#define PV_P 6 /* one byte plane of P, 64 keys: [rows][64] u8 */
+#define PV_V 7 /* V, 16 groups of 4 keys × the 16 channels of one half: [16][16 × 4] s8 */
 
 #define PV_FLUSH_STEPS (WK_AVX512_PV_FLUSH_GROUPS / 16) /* 64-key steps between int64 flushes */
 
@@ -156,62 +147,44 @@ static void pv_pass(const wk_attn_rows_args *a, const wk_avx512_scratch *s,
   const uint8_t *p0 = s->p[0], *p1 = s->p[1], *p2 = s->p[2];
   int32_t *x0 = partial, *x1 = partial + 256, *x2 = partial + 512;
   wk_amx_tilecfg cfg = {.palette_id = 1};
-  for (int t = PV2_X0A; t <= PV2_X2B; t++) wk_amx_tile_shape(&cfg, t, rows, 64);
-  wk_amx_tile_shape(&cfg, PV2_P, rows, 64);
-  wk_amx_tile_shape(&cfg, PV2_V, 16, 64);
+  for (int t = PV_X0A; t <= PV_X2B; t++) wk_amx_tile_shape(&cfg, t, rows, 64);
+  wk_amx_tile_shape(&cfg, PV_P, rows, 64);
+  wk_amx_tile_shape(&cfg, PV_V, 16, 64);
   wk_amx_load_config(&cfg);
 
-  int c0 = 0;
-  for (; c0 + 32 <= d; c0 += 32) /* pairs of 16-channel halves A, B */
+  for (int c0 = 0; c0 < d; c0 += 32) { /* halves A, B of 16 channels; B absent for d = 32·j + 16 */
+    const int two = c0 + 32 <= d;
     /* at least one pass, so rows without keys get acc = 0 */
     for (int st0 = 0; st0 == 0 || st0 < nsteps; st0 += PV_FLUSH_STEPS) {
       const int st1 = nsteps - st0 > PV_FLUSH_STEPS ? st0 + PV_FLUSH_STEPS : nsteps;
-      _tile_zero(PV2_X0A);
-      _tile_zero(PV2_X1A);
-      _tile_zero(PV2_X2A);
-      _tile_zero(PV2_X0B);
-      _tile_zero(PV2_X1B);
-      _tile_zero(PV2_X2B);
+      _tile_zero(PV_X0A);
+      _tile_zero(PV_X1A);
+      _tile_zero(PV_X2A);
+      if (two) {
+        _tile_zero(PV_X0B);
+        _tile_zero(PV_X1B);
+        _tile_zero(PV_X2B);
+      }
       for (int st = st0; st < st1; st++) { /* planes 2, 1, 0 with half A, then 0, 1, 2 with B */
         const int8_t *va = v + (size_t)16 * st * group_bytes + (size_t)c0 * 4;
-        _tile_loadd(PV2_V, va, group_bytes);
-        _tile_loadd(PV2_P, p2 + 64 * st, s->lkp);
-        _tile_dpbusd(PV2_X2A, PV2_P, PV2_V);
-        _tile_loadd(PV2_P, p1 + 64 * st, s->lkp);
-        _tile_dpbusd(PV2_X1A, PV2_P, PV2_V);
-        _tile_loadd(PV2_P, p0 + 64 * st, s->lkp);
-        _tile_dpbusd(PV2_X0A, PV2_P, PV2_V);
-        _tile_loadd(PV2_V, va + 64, group_bytes); /* half B; plane 0 is still loaded */
-        _tile_dpbusd(PV2_X0B, PV2_P, PV2_V);
-        _tile_loadd(PV2_P, p1 + 64 * st, s->lkp);
-        _tile_dpbusd(PV2_X1B, PV2_P, PV2_V);
-        _tile_loadd(PV2_P, p2 + 64 * st, s->lkp);
-        _tile_dpbusd(PV2_X2B, PV2_P, PV2_V);
+        _tile_loadd(PV_V, va, group_bytes);
+        _tile_loadd(PV_P, p2 + 64 * st, s->lkp);
+        _tile_dpbusd(PV_X2A, PV_P, PV_V);
+        _tile_loadd(PV_P, p1 + 64 * st, s->lkp);
+        _tile_dpbusd(PV_X1A, PV_P, PV_V);
+        _tile_loadd(PV_P, p0 + 64 * st, s->lkp);
+        _tile_dpbusd(PV_X0A, PV_P, PV_V);
+        if (!two) continue;
+        _tile_loadd(PV_V, va + 64, group_bytes); /* half B; plane 0 is still loaded */
+        _tile_dpbusd(PV_X0B, PV_P, PV_V);
+        _tile_loadd(PV_P, p1 + 64 * st, s->lkp);
+        _tile_dpbusd(PV_X1B, PV_P, PV_V);
+        _tile_loadd(PV_P, p2 + 64 * st, s->lkp);
+        _tile_dpbusd(PV_X2B, PV_P, PV_V);
       }
-      PV_FLUSH(PV2_X0A, PV2_X1A, PV2_X2A, c0);
-      PV_FLUSH(PV2_X0B, PV2_X1B, PV2_X2B, c0 + 16);
+      PV_FLUSH(PV_X0A, PV_X1A, PV_X2A, c0);
+      if (two) PV_FLUSH(PV_X0B, PV_X1B, PV_X2B, c0 + 16);
     }
-  if (c0 == d) return;
-
-  /* d = 32·j + 16: the last 16 channels alone, the three planes in their own tiles */
-  wk_amx_tile_shape(&cfg, PV_V, 16, 64);
-  wk_amx_tile_shape(&cfg, PV2_V, 0, 0);
-  wk_amx_load_config(&cfg);
-  for (int st0 = 0; st0 == 0 || st0 < nsteps; st0 += PV_FLUSH_STEPS) {
-    const int st1 = nsteps - st0 > PV_FLUSH_STEPS ? st0 + PV_FLUSH_STEPS : nsteps;
-    _tile_zero(PV_X0);
-    _tile_zero(PV_X1);
-    _tile_zero(PV_X2);
-    for (int st = st0; st < st1; st++) {
-      _tile_loadd(PV_V, v + (size_t)16 * st * group_bytes + (size_t)c0 * 4, group_bytes);
-      _tile_loadd(PV_P2, p2 + 64 * st, s->lkp);
-      _tile_dpbusd(PV_X2, PV_P2, PV_V);
-      _tile_loadd(PV_P1, p1 + 64 * st, s->lkp);
-      _tile_dpbusd(PV_X1, PV_P1, PV_V);
-      _tile_loadd(PV_P0, p0 + 64 * st, s->lkp);
-      _tile_dpbusd(PV_X0, PV_P0, PV_V);
-    }
-    PV_FLUSH(PV_X0, PV_X1, PV_X2, c0);
   }
 }
 
