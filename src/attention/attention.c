@@ -1,7 +1,8 @@
 /* attention.c — the INT8 attention operator: validates arguments, turns scales into base-2
  * logit multipliers, packs K and V once per head into a workspace (the caller's, or allocated
- * for the call), runs (head × 16-row block) tasks on the context's thread pool, and hands each
- * row block to the kernel's store (acc / sum · v_scale[h] / out_scale, in double). */
+ * for the call), runs (head × block of up to 16 query rows) tasks on the context's thread pool
+ * (each thread on its own query rows, of every head), and hands each row block to the kernel's
+ * store (acc / sum · v_scale[h] / out_scale, in double). */
 #include <float.h>
 #include <math.h>
 #include <string.h>
@@ -239,7 +240,6 @@ WK_API size_t wk_attention_workspace_size(const wk_context *ctx, int heads, int 
 typedef struct attn_run {
   const wk_attention_params *p;
   const wk_attention_kernel *kern;
-  int blocks_per_head;
   size_t kp_size, vp_size;
   uint8_t *kp, *vp;  /* [heads][kp_size], [heads][vp_size] */
   float *alpha;      /* [heads][lq] */
@@ -261,13 +261,12 @@ static void pack_task(void *ctx, size_t h, int thread) {
                   p->head_dim, r->vp + h * r->vp_size);
 }
 
-static void block_task(void *ctx, size_t task, int thread) {
+/* Head h, query rows [i0, i1) (at most WK_ATTN_BLOCK_ROWS). */
+static void block_task(void *ctx, int h, int i0, int i1, int thread) {
   attn_run *r = ctx;
   const wk_attention_params *p = r->p;
   const int d = p->head_dim;
-  const int h = (int)(task / (size_t)r->blocks_per_head);
-  const int i0 = (int)(task % (size_t)r->blocks_per_head) * WK_ATTN_BLOCK_ROWS;
-  const int rows = p->lq - i0 < WK_ATTN_BLOCK_ROWS ? p->lq - i0 : WK_ATTN_BLOCK_ROWS;
+  const int rows = i1 - i0;
   uint8_t *mem = r->thread_mem + (size_t)thread * r->per_thread;
   int64_t *acc = (int64_t *)(void *)mem;          /* [16][d] */
   int64_t *sum = acc + WK_ATTN_BLOCK_ROWS * d;    /* [16] */
@@ -340,7 +339,6 @@ static wk_status run(wk_context *ctx, const wk_attention_params *p, void *worksp
                     workspace_size, L.total);
   uint8_t *base = (uint8_t *)(((uintptr_t)workspace + 63) & ~(uintptr_t)63);
   attn_run r = {.p = p, .kern = ctx->k->attention, .ticks = ticks};
-  r.blocks_per_head = (lq + WK_ATTN_BLOCK_ROWS - 1) / WK_ATTN_BLOCK_ROWS;
   r.kp_size = L.kp_size, r.vp_size = L.vp_size, r.per_thread = L.per_thread;
   r.kp = base + L.kp, r.vp = base + L.vp;
   r.alpha = (float *)(void *)(base + L.alpha), r.beta = (float *)(void *)(base + L.beta);
@@ -364,7 +362,7 @@ static wk_status run(wk_context *ctx, const wk_attention_params *p, void *worksp
   }
 
   wk_threadpool_run(ctx->pool, (size_t)heads, pack_task, &r);
-  wk_threadpool_run(ctx->pool, (size_t)heads * r.blocks_per_head, block_task, &r);
+  wk_threadpool_run_rows(ctx->pool, heads, lq, WK_ATTN_BLOCK_ROWS, block_task, &r);
   wk_free(owned);
   return WK_STATUS_OK;
 }

@@ -142,13 +142,13 @@ static size_t count_tasks(int m, int n, int mb, int nb) {
   return (((size_t)m + mb - 1) / mb) * (((size_t)n + nb - 1) / nb);
 }
 
-/* One block: rows [i0, i0 + mb) × columns [j0, j0 + nb) into out (row i0 at `out`). */
-static void gemm_block(const gemm_run *r, int i0, int j0, float *out, ptrdiff_t out_stride,
-                       int thread) {
+/* One block: rows [i0, i1) × columns [j0, j0 + nb) into out (row i0 at `out`). */
+static void gemm_block(const gemm_run *r, int i0, int i1, int j0, float *out,
+                       ptrdiff_t out_stride, int thread) {
   const wk_gemm_args *g = r->args;
   const wk_gemm_weights *wt = r->wt;
   wk_gemm_block_args b = {
-      .m = g->m - i0 < r->mb ? g->m - i0 : r->mb,
+      .m = i1 - i0,
       .n = wt->n - j0 < r->nb ? wt->n - j0 : r->nb,
       .k = wt->k,
       .a = g->a + i0 * g->a_stride,
@@ -167,11 +167,20 @@ static void gemm_block(const gemm_run *r, int i0, int j0, float *out, ptrdiff_t 
   wt->kern->block(&b);
 }
 
+/* Few rows (a decoder step): task = row block · n_blocks + column block, so that each thread
+ * keeps the same columns — the same weights — from one step to the next. */
 static void gemm_task(void *ctx, size_t task, int thread) {
   const gemm_run *r = ctx;
   const int i0 = (int)(task / r->n_blocks) * r->mb;
   const int j0 = (int)(task % r->n_blocks) * r->nb;
-  gemm_block(r, i0, j0, r->y + i0 * r->ys, r->ys, thread);
+  const int i1 = r->args->m - i0 < r->mb ? r->args->m : i0 + r->mb;
+  gemm_block(r, i0, i1, j0, r->y + i0 * r->ys, r->ys, thread);
+}
+
+/* Many rows: rows [i0, i1) of column block `col`, each thread mostly on its own rows. */
+static void gemm_grid_task(void *ctx, int col, int i0, int i1, int thread) {
+  const gemm_run *r = ctx;
+  gemm_block(r, i0, i1, col * r->nb, r->y + i0 * r->ys, r->ys, thread);
 }
 
 /* Rows [i0, i0 + rows) of y (row i0 at y) quantized into out_q; NaN scale for a row that holds
@@ -187,17 +196,17 @@ static void quant_rows(const gemm_run *r, int i0, int rows, const float *y, ptrd
 /* int8 output or a rows_fn: row block `task`, every column block, then each row quantized
  * and/or handed to rows_fn.  A row that holds NaN or ±∞ gets out_q_scale NaN (reported by
  * wk_gemm_run). */
-static void gemm_rows_task(void *ctx, size_t task, int thread) {
+static void gemm_rows_task(void *ctx, int col, int i0, int i1, int thread) {
+  (void)col;
   const gemm_run *r = ctx;
   const wk_gemm_args *g = r->args;
   const wk_gemm_weights *wt = r->wt;
-  const int i0 = (int)task * r->mb;
-  const int rows = g->m - i0 < r->mb ? g->m - i0 : r->mb;
+  const int rows = i1 - i0;
   float *y = g->out ? g->out + i0 * g->out_stride
                     : (float *)(void *)(r->thread_mem + (size_t)thread * r->scratch +
                                         r->kern_scratch);
   const ptrdiff_t ys = g->out ? g->out_stride : r->rows_stride;
-  for (int j0 = 0; j0 < wt->n; j0 += r->nb) gemm_block(r, i0, j0, y, ys, thread);
+  for (int j0 = 0; j0 < wt->n; j0 += r->nb) gemm_block(r, i0, i1, j0, y, ys, thread);
   if (g->out_q) quant_rows(r, i0, rows, y, ys);
   if (g->rows_fn) g->rows_fn(g->rows_ctx, i0, rows, y, ys);
 }
@@ -335,7 +344,12 @@ wk_status wk_gemm_run(wk_context *ctx, const wk_gemm_weights *wt, const wk_gemm_
   }
   r.y = shared_rows ? (float *)(void *)(r.thread_mem + (size_t)threads * r.scratch) : g->out;
   r.ys = shared_rows ? r.rows_stride : g->out_stride;
-  wk_threadpool_run(ctx->pool, n_tasks, by_cols ? gemm_task : gemm_rows_task, &r);
+  if (!by_cols)
+    wk_threadpool_run_rows(ctx->pool, 1, g->m, r.mb, gemm_rows_task, &r);
+  else if ((g->m + kern->mr - 1) / kern->mr < threads)
+    wk_threadpool_run(ctx->pool, n_tasks, gemm_task, &r);
+  else
+    wk_threadpool_run_rows(ctx->pool, (int)r.n_blocks, g->m, r.mb, gemm_grid_task, &r);
   if (by_cols && g->out_q) quant_rows(&r, 0, g->m, r.y, r.ys);
   if (by_cols && g->rows_fn) g->rows_fn(g->rows_ctx, 0, g->m, r.y, r.ys);
   wk_free(r.thread_mem);

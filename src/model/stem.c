@@ -155,11 +155,9 @@ typedef struct transpose_job {
   float *in;        /* [T + 2][C] */
 } transpose_job;
 
-static void transpose_task(void *ctx, size_t task, int thread) {
-  (void)thread;
+static void transpose_task(void *ctx, int col, int f0, int f1, int thread) {
+  (void)col, (void)thread;
   const transpose_job *j = ctx;
-  const int f0 = (int)task * TRANSPOSE_FRAMES;
-  const int f1 = f0 + TRANSPOSE_FRAMES < j->T ? f0 + TRANSPOSE_FRAMES : j->T;
   for (int c = 0; c < j->C; c++) {
     const float *m = j->mel + (size_t)c * j->T; /* [T] */
     for (int f = f0; f < f1; f++) j->in[(size_t)(f + 1) * j->C + c] = m[f];
@@ -174,8 +172,7 @@ static wk_status run_stem(wk_context *ctx, const wk_stem *s, const float *mel, i
   transpose_job tj = {mel, C, T, b->in};
   memset(b->in, 0, sizeof(float) * C);
   memset(b->in + (size_t)(T + 1) * C, 0, sizeof(float) * C);
-  wk_threadpool_run(ctx->pool, ((size_t)T + TRANSPOSE_FRAMES - 1) / TRANSPOSE_FRAMES,
-                    transpose_task, &tj);
+  wk_threadpool_run_rows(ctx->pool, 1, T, TRANSPOSE_FRAMES, transpose_task, &tj);
   /* 2. conv1: im2col row t = in rows t … t+2 (3C contiguous floats at in + t·C), quantized per
    * row; GEMM + bias + GELU → h rows 1 … T */
   wk_status st = wk_quantize_rows(ctx, b->in, C, T, 3 * C, b->a8, 3 * C, b->a_scale);

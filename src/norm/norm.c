@@ -1,6 +1,7 @@
 /* norm.c — the LayerNorm operator: validates arguments, splits rows into tasks on the
  * context's thread pool, and (fused variant) quantizes each normalised row with the quant
  * family's per-token quantizer while it is still in L1. */
+#include <stdatomic.h>
 #include <string.h>
 
 #include "norm/norm-internal.h"
@@ -25,14 +26,12 @@ typedef struct norm_job {
   ptrdiff_t q_stride;
   float *scale;               /* [m] (fused variant) */
   float *scratch;             /* [threads][d] (fused variant) */
-  int *bad_row;               /* [n_tasks]: first failing row of the task, or −1 */
+  atomic_int bad_row;         /* the first failing row, or m */
 } norm_job;
 
-static void norm_task(void *ctx, size_t task, int thread) {
+static void norm_task(void *ctx, int col, int i0, int i1, int thread) {
+  (void)col;
   norm_job *j = ctx;
-  const int i0 = (int)task * ROWS_PER_TASK;
-  const int i1 = i0 + ROWS_PER_TASK < j->m ? i0 + ROWS_PER_TASK : j->m;
-  j->bad_row[task] = -1;
   for (int i = i0; i < i1; i++) {
     const float *x = j->x + i * j->x_stride; /* [d] */
     int ok;
@@ -43,8 +42,10 @@ static void norm_task(void *ctx, size_t task, int thread) {
     } else {
       ok = j->norm->layernorm_row(x, j->d, j->g, j->b, j->y + i * j->y_stride);
     }
-    if (!ok) {
-      j->bad_row[task] = i;
+    if (!ok) { /* the group's first: keep the least of all groups' */
+      int seen = atomic_load_explicit(&j->bad_row, memory_order_relaxed);
+      while (i < seen && !atomic_compare_exchange_weak(&j->bad_row, &seen, i)) {
+      }
       return;
     }
   }
@@ -67,20 +68,15 @@ static wk_status run(wk_context *ctx, norm_job *j) {
   }
   if (j->y == j->x && j->y && j->y_stride != j->x_stride)
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "layernorm: in place needs y_stride == x_stride");
-  const size_t n_tasks = ((size_t)j->m + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
   j->norm = ctx->k->norm;
   j->quant = ctx->k->quant;
-  j->bad_row = wk_alloc_array(n_tasks, sizeof(int));
+  atomic_init(&j->bad_row, j->m);
   if (j->q) j->scratch = wk_alloc_array((size_t)wk_threadpool_size(ctx->pool) * j->d, sizeof(float));
-  if (!j->bad_row || (j->q && !j->scratch)) {
-    wk_free(j->bad_row), wk_free(j->scratch);
-    return wk_error(WK_STATUS_OUT_OF_MEMORY, "layernorm: out of memory");
-  }
-  wk_threadpool_run(ctx->pool, n_tasks, norm_task, j);
-  int bad = -1;
-  for (size_t t = 0; t < n_tasks && bad < 0; t++) bad = j->bad_row[t];
-  wk_free(j->bad_row), wk_free(j->scratch);
-  if (bad >= 0)
+  if (j->q && !j->scratch) return wk_error(WK_STATUS_OUT_OF_MEMORY, "layernorm: out of memory");
+  wk_threadpool_run_rows(ctx->pool, 1, j->m, ROWS_PER_TASK, norm_task, j);
+  const int bad = atomic_load(&j->bad_row);
+  wk_free(j->scratch);
+  if (bad < j->m)
     return wk_error(WK_STATUS_INVALID_ARGUMENT,
                     "layernorm: row %d holds NaN or infinity or overflows (|x| too large)", bad);
   return WK_STATUS_OK;

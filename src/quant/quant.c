@@ -18,11 +18,9 @@ typedef struct rows_job {
   float *scale;   /* [m] */
 } rows_job;
 
-static void rows_task(void *ctx, size_t task, int thread) {
-  (void)thread;
+static void rows_task(void *ctx, int col, int i0, int i1, int thread) {
+  (void)col, (void)thread;
   const rows_job *j = ctx;
-  const int i0 = (int)task * QUANT_ROWS_PER_TASK;
-  const int i1 = j->m - i0 < QUANT_ROWS_PER_TASK ? j->m : i0 + QUANT_ROWS_PER_TASK;
   for (int i = i0; i < i1; i++)
     if (!wk_quant_row(j->kern, j->x + i * j->x_stride, j->k, j->q + i * j->q_stride,
                       &j->scale[i]))
@@ -52,8 +50,7 @@ wk_status wk_quantize_rows(wk_context *ctx, const float *x, ptrdiff_t x_stride, 
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "quantize: q, scale and x must not overlap");
 
   rows_job job = {ctx->k->quant, x, x_stride, m, k, q, q_stride, scale};
-  wk_threadpool_run(ctx->pool, ((size_t)m + QUANT_ROWS_PER_TASK - 1) / QUANT_ROWS_PER_TASK,
-                    rows_task, &job);
+  wk_threadpool_run_rows(ctx->pool, 1, m, QUANT_ROWS_PER_TASK, rows_task, &job);
   for (int i = 0; i < m; i++)
     if (isnan(scale[i]))
       return wk_error(WK_STATUS_INVALID_ARGUMENT,
@@ -107,12 +104,10 @@ typedef struct qkv_job {
   const float *f;       /* the unfused input (pass 1 of wk_quantize_qkv), or NULL */
 } qkv_job;
 
-static void qkv_task(void *ctx, size_t task, int thread) {
-  (void)thread;
+static void qkv_task(void *ctx, int col, int i0, int i1, int thread) {
+  (void)col, (void)thread;
   const qkv_job *j = ctx;
   const wk_qkv_fused *s = j->s;
-  const int i0 = (int)task * QKV_ROWS_PER_TASK;
-  const int i1 = i0 + QKV_ROWS_PER_TASK < s->len ? i0 + QKV_ROWS_PER_TASK : s->len;
   const size_t w = (size_t)s->heads * s->hd;
   if (j->f) { /* Q, K and V's maxima of the unfused input */
     qkv_rows(s, i0, i1 - i0, j->f + (size_t)i0 * 3 * w, (ptrdiff_t)(3 * w));
@@ -165,8 +160,7 @@ static wk_status qkv_end(wk_context *ctx, const wk_qkv_fused *s, const float *v,
     s->v_scale[h] = wk_quantize_scale(m);
   }
   qkv_job j = {.s = s, .v = v, .v_stride = v_stride};
-  wk_threadpool_run(ctx->pool, ((size_t)len + QKV_ROWS_PER_TASK - 1) / QKV_ROWS_PER_TASK,
-                    qkv_task, &j);
+  wk_threadpool_run_rows(ctx->pool, 1, len, QKV_ROWS_PER_TASK, qkv_task, &j);
   return WK_STATUS_OK;
 }
 
@@ -185,8 +179,7 @@ wk_status wk_quantize_qkv(wk_context *ctx, const float *f, int len, int heads, i
                                     work, work_size);
   if (st) return st;
   qkv_job j = {.s = &s, .f = f};
-  wk_threadpool_run(ctx->pool, ((size_t)len + QKV_ROWS_PER_TASK - 1) / QKV_ROWS_PER_TASK,
-                    qkv_task, &j);
+  wk_threadpool_run_rows(ctx->pool, 1, len, QKV_ROWS_PER_TASK, qkv_task, &j);
   const size_t w = (size_t)heads * hd;
   return qkv_end(ctx, &s, f + 2 * w, (ptrdiff_t)(3 * w));
 }
