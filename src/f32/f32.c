@@ -142,14 +142,12 @@ typedef struct gemm_job {
   size_t n_col_blocks;
 } gemm_job;
 
-static void gemm_task(void *ctx, size_t task, int thread) {
-  (void)thread;
-  const gemm_job *j = ctx;
+/* Rows [i0, i1) (at most MB) × column block cb. */
+static void gemm_block(const gemm_job *j, int i0, int i1, int cb) {
   const wk_f32_gemm_args *a = j->a;
-  const int i0 = (int)(task / j->n_col_blocks) * MB;
-  const int j0 = (int)(task % j->n_col_blocks) * NB;
+  const int j0 = cb * NB;
   const wk_f32_gemm_block_args b = {
-      .m = a->m - i0 < MB ? a->m - i0 : MB,
+      .m = i1 - i0,
       .n = j->w->n - j0 < NB ? j->w->n - j0 : NB,
       .k = j->w->k,
       .x = a->x + i0 * a->x_stride,
@@ -163,6 +161,21 @@ static void gemm_task(void *ctx, size_t task, int thread) {
       .out_stride = a->out_stride,
   };
   j->kern->gemm_block(&b);
+}
+
+/* Few rows (a decoder step): task = row block · n_col_blocks + column block, so that each
+ * thread keeps the same columns — the same weights — from one step to the next. */
+static void gemm_task(void *ctx, size_t task, int thread) {
+  (void)thread;
+  const gemm_job *j = ctx;
+  const int i0 = (int)(task / j->n_col_blocks) * MB;
+  gemm_block(j, i0, j->a->m - i0 < MB ? j->a->m : i0 + MB, (int)(task % j->n_col_blocks));
+}
+
+/* Many rows: rows [i0, i1) of column block cb, each thread mostly on its own rows. */
+static void gemm_grid_task(void *ctx, int cb, int i0, int i1, int thread) {
+  (void)thread;
+  gemm_block(ctx, i0, i1, cb);
 }
 
 wk_status wk_f32_gemm(wk_context *ctx, const wk_f32_weights *w, const wk_f32_gemm_args *a) {
@@ -188,7 +201,10 @@ wk_status wk_f32_gemm(wk_context *ctx, const wk_f32_weights *w, const wk_f32_gem
                     "f32 gemm: out overlaps residual (only out == residual with the same stride "
                     "is allowed)");
   gemm_job j = {ctx->k->f32, w, a, ((size_t)n + NB - 1) / NB};
-  wk_threadpool_run(ctx->pool, (((size_t)a->m + MB - 1) / MB) * j.n_col_blocks, gemm_task, &j);
+  if ((a->m + MB - 1) / MB < wk_threadpool_size(ctx->pool))
+    wk_threadpool_run(ctx->pool, (((size_t)a->m + MB - 1) / MB) * j.n_col_blocks, gemm_task, &j);
+  else
+    wk_threadpool_run_rows(ctx->pool, (int)j.n_col_blocks, a->m, MB, gemm_grid_task, &j);
   return WK_STATUS_OK;
 }
 
@@ -236,7 +252,6 @@ typedef struct attn_job {
   size_t v_panel;        /* floats between V panels: 0 = packed (lk·64) */
   const uint16_t *kp16, *vp16; /* or the same in IEEE halves (packed f16 K/V) */
   float *s;       /* [threads][s_floats] */
-  size_t q_blocks;
 } attn_job;
 
 static void attn_pack_task(void *ctx, size_t task, int thread) {
@@ -252,11 +267,11 @@ static void attn_pack_task(void *ctx, size_t task, int thread) {
 
 /* One (head, block of query rows): S = q·Kᵀ (GEMM), softmax rows in place, O = P·V (GEMM),
  * O ·= 1/sum. */
-static void attn_task(void *ctx, size_t task, int thread) {
+/* Head h, query rows [i0, i1) (at most BQ). */
+static void attn_task(void *ctx, int h, int i0, int i1, int thread) {
   const attn_job *j = ctx;
   const wk_f32_attention_args *a = j->a;
-  const int h = (int)(task / j->q_blocks), i0 = (int)(task % j->q_blocks) * BQ;
-  const int rows = a->lq - i0 < BQ ? a->lq - i0 : BQ, dh = a->head_dim;
+  const int rows = i1 - i0, dh = a->head_dim;
   float *s = j->s + (size_t)thread * j->L.s_floats; /* [rows][lk_pad] */
   float *inv = s + BQ * j->L.lk_pad;                /* [rows] */
   const ptrdiff_t s_stride = (ptrdiff_t)j->L.lk_pad;
@@ -408,9 +423,8 @@ static wk_status attention_run(wk_context *ctx, const wk_f32_attention_args *a,
     j.kp = (float *)(uintptr_t)panels->k, j.vp = (float *)(uintptr_t)panels->v;
     j.k_head = panels->k_head, j.v_head = panels->v_head, j.v_panel = panels->v_panel;
   }
-  j.q_blocks = ((size_t)a->lq + BQ - 1) / BQ;
   if (!packed) wk_threadpool_run(ctx->pool, 2 * (size_t)a->heads, attn_pack_task, &j);
-  wk_threadpool_run(ctx->pool, (size_t)a->heads * j.q_blocks, attn_task, &j);
+  wk_threadpool_run_rows(ctx->pool, a->heads, a->lq, BQ, attn_task, &j);
   return WK_STATUS_OK;
 }
 
