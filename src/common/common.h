@@ -23,6 +23,27 @@ void *wk_alloc(size_t size);
 void *wk_alloc_array(size_t count, size_t size);
 void wk_free(void *ptr);
 
+/* A long-lived block (a model's packed weights) on fresh transparent huge pages: its own
+ * 2 MiB-aligned anonymous mapping advised MADV_HUGEPAGE, never heap memory that earlier use
+ * left in 4-KiB pages.  Free with wk_huge_free(ptr, the same size); NULL on failure. */
+void *wk_huge_alloc(size_t size);
+void wk_huge_free(void *ptr, size_t size);
+
+/* A bump allocator over one block: wk_arena_take returns `bytes` (64-byte aligned) of it, or
+ * NULL when a is NULL or too little is left (the caller then allocates on its own). */
+typedef struct wk_arena {
+  uint8_t *base;
+  size_t size, used;
+} wk_arena;
+
+static inline void *wk_arena_take(wk_arena *a, size_t bytes) {
+  if (!a || !a->base) return NULL;
+  const size_t at = (a->used + 63) & ~(size_t)63;
+  if (at > a->size || bytes > a->size - at) return NULL;
+  a->used = at + bytes;
+  return a->base + at;
+}
+
 /* x rounded up to a multiple of m (m > 0); the caller keeps x far from SIZE_MAX. */
 static inline size_t wk_round_up(size_t x, size_t m) { return (x + m - 1) / m * m; }
 

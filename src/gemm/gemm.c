@@ -24,7 +24,14 @@ struct wk_gemm_weights {
   uint8_t *packed;   /* ceil(n / nr) panels */
   float *w_scale;    /* [round_up(n, WK_GEMM_NB_ALIGN)], zero-padded */
   float *bias;       /* [round_up(n, WK_GEMM_NB_ALIGN)], zero-padded, or NULL */
+  int packed_owned;  /* packed is a block of its own (not the context's weight arena's) */
 };
+
+size_t wk_gemm_weights_bytes(const wk_context *ctx, int n, int k) {
+  const wk_gemm_kernel *kern = ctx->k->gemm;
+  const size_t n_pad = ((size_t)n + WK_GEMM_NB_ALIGN - 1) / WK_GEMM_NB_ALIGN * WK_GEMM_NB_ALIGN;
+  return n_pad / (size_t)kern->nr * kern->panel_size(k);
+}
 
 /* ── weights ─────────────────────────────────────────────────────────────── */
 
@@ -87,7 +94,11 @@ wk_status wk_gemm_weights_create(wk_context *ctx, const int8_t *w, ptrdiff_t w_s
   wt->n = n;
   wt->k = k;
   wt->panel_size = kern->panel_size(k);
-  wt->packed = wk_alloc_array(n_pad / (size_t)kern->nr, wt->panel_size);
+  wt->packed = wk_arena_take(ctx->weights, n_pad / (size_t)kern->nr * wt->panel_size);
+  if (!wt->packed) {
+    wt->packed = wk_alloc_array(n_pad / (size_t)kern->nr, wt->panel_size);
+    wt->packed_owned = 1;
+  }
   wt->w_scale = wk_alloc_array(n_pad, sizeof(float));
   wt->bias = bias ? wk_alloc_array(n_pad, sizeof(float)) : NULL;
   if (!wt->packed || !wt->w_scale || (bias && !wt->bias)) {
@@ -109,7 +120,7 @@ wk_status wk_gemm_weights_create(wk_context *ctx, const int8_t *w, ptrdiff_t w_s
 
 void wk_gemm_weights_free(wk_gemm_weights *w) {
   if (!w) return;
-  wk_free(w->packed);
+  if (w->packed_owned) wk_free(w->packed);
   wk_free(w->w_scale);
   wk_free(w->bias);
   wk_free(w);

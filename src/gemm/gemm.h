@@ -33,6 +33,9 @@ wk_status wk_gemm_weights_create(wk_context *context, const int8_t *w, ptrdiff_t
                                  wk_gemm_weights **out);
 /* Accepts NULL. */
 void wk_gemm_weights_free(wk_gemm_weights *weights);
+/* Bytes of packed weights wk_gemm_weights_create takes for an n × k matrix on this context's
+ * kernel (from context->weights when that is set and has room). */
+size_t wk_gemm_weights_bytes(const wk_context *context, int n, int k);
 
 typedef struct wk_gemm_args {
   int m;                     /* rows of A and of the output, ≥ 1 */

@@ -43,6 +43,7 @@ struct wk_decoder {
   lin logits;        /* [n_vocab][d] = token_embedding, no bias */
   dec_layer *layers; /* [n_layer] */
   size_t weight_bytes; /* packed bytes of the Linears a step reads (all but ckv) + logits */
+  wk_arena packed;     /* INT8: every Linear's packed weights, one huge-page block */
 };
 
 struct wk_decoder_state {
@@ -146,7 +147,17 @@ void wk_decoder_free(wk_decoder *dec) {
     wk_free(L->ln);
   }
   wk_free(dec->layers);
+  wk_huge_free(dec->packed.base, dec->packed.size);
   wk_free(dec);
+}
+
+/* Bytes of the INT8 Linears' packed weights (wk_gemm_weights_bytes), alignment included. */
+static size_t packed_bytes(const wk_context *ctx, const wk_decoder_f32 *w) {
+  const int d = w->d, f = w->ffn;
+  const size_t layer = wk_gemm_weights_bytes(ctx, 3 * d, d) +
+                       4 * wk_gemm_weights_bytes(ctx, d, d) + wk_gemm_weights_bytes(ctx, 2 * d, d) +
+                       wk_gemm_weights_bytes(ctx, f, d) + wk_gemm_weights_bytes(ctx, d, f);
+  return wk_gemm_weights_bytes(ctx, w->n_vocab, d) + 64 + (size_t)w->n_layer * (layer + 7 * 64);
 }
 
 static int attn_complete(const wk_decoder_attn_f32 *a) {
@@ -233,6 +244,11 @@ wk_status wk_decoder_create(wk_context *ctx, const wk_decoder_f32 *w, wk_precisi
       memcpy(dec->ln + d, w->ln_b, d * sizeof(float));
     }
   }
+  if (!s && prec == WK_PRECISION_INT8) { /* NULL: each Linear allocates its own */
+    dec->packed.size = packed_bytes(ctx, w);
+    dec->packed.base = wk_huge_alloc(dec->packed.size);
+    ctx->weights = &dec->packed;
+  }
   /* logits = x · token_embeddingᵀ: the embedding is the Linear's [n_vocab][d] weight */
   if (!s) s = lin_create(ctx, prec, dec->tok, NULL, w->n_vocab, w->d, &dec->logits);
   if (!s) {
@@ -256,6 +272,7 @@ wk_status wk_decoder_create(wk_context *ctx, const wk_decoder_f32 *w, wk_precisi
       wk_error(s, "decoder: layer %d: %s", l, msg);
     }
   }
+  ctx->weights = NULL;
   if (s) {
     wk_decoder_free(dec);
     return s;

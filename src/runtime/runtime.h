@@ -40,6 +40,9 @@ struct wk_context {
   const wk_kernels *k; /* wk_kernels_for(isa): every family's kernel (runtime/dispatch.h) */
   void *scratch;       /* workspace kept for the public calls that run on this context */
   size_t scratch_size; /* its bytes */
+  wk_arena *weights;   /* while a model part is being built: where wk_gemm_weights_create
+                        * puts packed weights (one huge-page block for all of them); NULL: in
+                        * blocks of their own */
 };
 
 /* The context's workspace of at least `size` bytes (grown, contents not kept), or NULL when

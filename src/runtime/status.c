@@ -1,5 +1,6 @@
 /* status.c — status names, the per-thread last-error message, aligned allocation. */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -56,6 +57,37 @@ void *wk_alloc(size_t size) {
   }
   size = (size + 63) & ~(size_t)63;
   return aligned_alloc(64, size);
+}
+
+/* The mapping is over-allocated by 2 MiB and trimmed to an aligned start, so that every 2 MiB
+ * of it can be one huge page. */
+void *wk_huge_alloc(size_t size) {
+#if defined(__linux__) && defined(MAP_ANONYMOUS)
+  if (size == 0 || size > SIZE_MAX / 2) return NULL;
+  const size_t len = (size + WK_HUGE_ALIGN - 1) & ~(WK_HUGE_ALIGN - 1);
+  uint8_t *m = mmap(NULL, len + WK_HUGE_ALIGN, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED) return NULL;
+  uint8_t *p = (uint8_t *)(((uintptr_t)m + WK_HUGE_ALIGN - 1) & ~(uintptr_t)(WK_HUGE_ALIGN - 1));
+  if (p > m) munmap(m, (size_t)(p - m));
+  if (m + WK_HUGE_ALIGN > p) munmap(p + len, (size_t)(m + WK_HUGE_ALIGN - p));
+#ifdef MADV_HUGEPAGE
+  madvise(p, len, MADV_HUGEPAGE);
+#endif
+  return p;
+#else
+  return wk_alloc(size);
+#endif
+}
+
+void wk_huge_free(void *ptr, size_t size) {
+  if (!ptr) return;
+#if defined(__linux__) && defined(MAP_ANONYMOUS)
+  munmap(ptr, (size + WK_HUGE_ALIGN - 1) & ~(WK_HUGE_ALIGN - 1));
+#else
+  (void)size;
+  wk_free(ptr);
+#endif
 }
 
 void *wk_alloc_array(size_t count, size_t size) {
