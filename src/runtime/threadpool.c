@@ -41,7 +41,7 @@ typedef struct job {
   _Atomic(wk_task_fn) task_fn; /* a plain job: task_fn(ctx, row0 + row, thread) */
   _Atomic(wk_rows_fn) rows_fn; /* a grid: rows_fn(ctx, col0 + col, row0 + r0, row0 + r1, …) */
   _Atomic(void *) ctx;
-  atomic_int n_cols, per_task;
+  atomic_int per_task;
   atomic_int col0;
   _Atomic int64_t m, row0; /* the part's rows [row0, row0 + m) */
   atomic_size_t n_tasks;   /* all threads' */
@@ -193,7 +193,7 @@ wk_status wk_threadpool_create(int n_threads, wk_threadpool **out) {
   for (int i = 0; i < 2; i++) {
     job *j = &p->jobs[i];
     atomic_init(&j->task_fn, NULL), atomic_init(&j->rows_fn, NULL), atomic_init(&j->ctx, NULL);
-    atomic_init(&j->n_cols, 0), atomic_init(&j->per_task, 1), atomic_init(&j->col0, 0);
+    atomic_init(&j->per_task, 1), atomic_init(&j->col0, 0);
     atomic_init(&j->m, 0), atomic_init(&j->row0, 0), atomic_init(&j->n_tasks, 0);
   }
   p->ranges = aligned_alloc(64, (size_t)n_threads * sizeof(range));
@@ -251,7 +251,6 @@ static void run_part(wk_threadpool *p, wk_task_fn task_fn, wk_rows_fn rows_fn, v
   atomic_store_explicit(&j->task_fn, task_fn, memory_order_relaxed);
   atomic_store_explicit(&j->rows_fn, rows_fn, memory_order_relaxed);
   atomic_store_explicit(&j->ctx, ctx, memory_order_relaxed);
-  atomic_store_explicit(&j->n_cols, n_cols, memory_order_relaxed);
   atomic_store_explicit(&j->per_task, per_task, memory_order_relaxed);
   atomic_store_explicit(&j->col0, col0, memory_order_relaxed);
   atomic_store_explicit(&j->m, m, memory_order_relaxed);
