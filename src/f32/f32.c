@@ -163,16 +163,8 @@ static void gemm_block(const gemm_job *j, int i0, int i1, int cb) {
   j->kern->gemm_block(&b);
 }
 
-/* Few rows (a decoder step): task = row block · n_col_blocks + column block, so that each
- * thread keeps the same columns — the same weights — from one step to the next. */
-static void gemm_task(void *ctx, size_t task, int thread) {
-  (void)thread;
-  const gemm_job *j = ctx;
-  const int i0 = (int)(task / j->n_col_blocks) * MB;
-  gemm_block(j, i0, j->a->m - i0 < MB ? j->a->m : i0 + MB, (int)(task % j->n_col_blocks));
-}
-
-/* Many rows: rows [i0, i1) of column block cb, each thread mostly on its own rows. */
+/* Rows [i0, i1) of column block cb (the pool keeps each thread on its own rows, or with few
+ * rows — a decoder step — on its own columns, the same weights step after step). */
 static void gemm_grid_task(void *ctx, int cb, int i0, int i1, int thread) {
   (void)thread;
   gemm_block(ctx, i0, i1, cb);
@@ -201,10 +193,7 @@ wk_status wk_f32_gemm(wk_context *ctx, const wk_f32_weights *w, const wk_f32_gem
                     "f32 gemm: out overlaps residual (only out == residual with the same stride "
                     "is allowed)");
   gemm_job j = {ctx->k->f32, w, a, ((size_t)n + NB - 1) / NB};
-  if ((a->m + MB - 1) / MB < wk_threadpool_size(ctx->pool))
-    wk_threadpool_run(ctx->pool, (((size_t)a->m + MB - 1) / MB) * j.n_col_blocks, gemm_task, &j);
-  else
-    wk_threadpool_run_rows(ctx->pool, (int)j.n_col_blocks, a->m, MB, gemm_grid_task, &j);
+  wk_threadpool_run_rows(ctx->pool, (int)j.n_col_blocks, a->m, MB, gemm_grid_task, &j);
   return WK_STATUS_OK;
 }
 

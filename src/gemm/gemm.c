@@ -178,17 +178,8 @@ static void gemm_block(const gemm_run *r, int i0, int i1, int j0, float *out,
   wt->kern->block(&b);
 }
 
-/* Few rows (a decoder step): task = row block · n_blocks + column block, so that each thread
- * keeps the same columns — the same weights — from one step to the next. */
-static void gemm_task(void *ctx, size_t task, int thread) {
-  const gemm_run *r = ctx;
-  const int i0 = (int)(task / r->n_blocks) * r->mb;
-  const int j0 = (int)(task % r->n_blocks) * r->nb;
-  const int i1 = r->args->m - i0 < r->mb ? r->args->m : i0 + r->mb;
-  gemm_block(r, i0, i1, j0, r->y + i0 * r->ys, r->ys, thread);
-}
-
-/* Many rows: rows [i0, i1) of column block `col`, each thread mostly on its own rows. */
+/* Rows [i0, i1) of column block `col` (the pool keeps each thread on its own rows, or with
+ * few rows — a decoder step — on its own columns, the same weights step after step). */
 static void gemm_grid_task(void *ctx, int col, int i0, int i1, int thread) {
   const gemm_run *r = ctx;
   gemm_block(r, i0, i1, col * r->nb, r->y + i0 * r->ys, r->ys, thread);
@@ -336,8 +327,6 @@ wk_status wk_gemm_run(wk_context *ctx, const wk_gemm_weights *wt, const wk_gemm_
   while (by_cols && count_tasks(g->m, wt->n, r.mb, r.nb) < want_tasks && r.nb > WK_GEMM_NB_ALIGN)
     r.nb = (r.nb / WK_GEMM_NB_ALIGN + 1) / 2 * WK_GEMM_NB_ALIGN;
   r.n_blocks = ((size_t)wt->n + r.nb - 1) / r.nb;
-  const size_t n_tasks = by_cols ? count_tasks(g->m, wt->n, r.mb, r.nb)
-                                 : ((size_t)g->m + r.mb - 1) / r.mb;
 
   r.kern_scratch = (kern->scratch_size(wt->k) + 63) & ~(size_t)63;
   r.scratch = r.kern_scratch;
@@ -355,12 +344,10 @@ wk_status wk_gemm_run(wk_context *ctx, const wk_gemm_weights *wt, const wk_gemm_
   }
   r.y = shared_rows ? (float *)(void *)(r.thread_mem + (size_t)threads * r.scratch) : g->out;
   r.ys = shared_rows ? r.rows_stride : g->out_stride;
-  if (!by_cols)
-    wk_threadpool_run_rows(ctx->pool, 1, g->m, r.mb, gemm_rows_task, &r);
-  else if ((g->m + kern->mr - 1) / kern->mr < threads)
-    wk_threadpool_run(ctx->pool, n_tasks, gemm_task, &r);
-  else
+  if (by_cols)
     wk_threadpool_run_rows(ctx->pool, (int)r.n_blocks, g->m, r.mb, gemm_grid_task, &r);
+  else
+    wk_threadpool_run_rows(ctx->pool, 1, g->m, r.mb, gemm_rows_task, &r);
   if (by_cols && g->out_q) quant_rows(&r, 0, g->m, r.y, r.ys);
   if (by_cols && g->rows_fn) g->rows_fn(g->rows_ctx, 0, g->m, r.y, r.ys);
   wk_free(r.thread_mem);

@@ -21,7 +21,9 @@ const char *wk_isa_unsupported_reason(wk_isa isa);
  * [0, n_cols) and rows [0, m) in groups of at most rows_per_task.  Thread t works through rows
  * [m·t/T, m·(t+1)/T) of every column, column by column, unless it falls behind: operators that
  * run one after another over the same rows (LayerNorm, GEMM, attention) find them in the
- * cache of the core that wrote them.  A group may start at any row (a thread's first), so a
+ * cache of the core that wrote them.  When the rows make fewer groups than there are threads
+ * (a decoder step), thread t takes columns [n_cols·t/T, n_cols·(t+1)/T) instead: the same
+ * weight columns step after step.  A group may start at any row (a thread's first), so a
  * row's result must not depend on its group. */
 typedef struct wk_threadpool wk_threadpool;
 typedef void (*wk_task_fn)(void *ctx, size_t task, int thread);

@@ -2,8 +2,10 @@
  *
  * A job is a grid: columns × rows, the rows cut into groups of up to rows_per_task (a plain
  * job of n tasks is one column of n rows, one a group).  Thread t owns rows
- * [m·t/T, m·(t+1)/T) of every column: it takes its own groups from the front, column by
- * column, then takes what is left of the others' from their far end.  So an operator that
+ * [m·t/T, m·(t+1)/T) of every column — or, when the rows make fewer groups than there are
+ * threads (a decoder step), columns [n·t/T, n·(t+1)/T) of every row —: it takes its own
+ * groups from the front, column by column, then takes what is left of the others' from their
+ * far end.  So an operator that
  * runs over the rows another one just wrote finds nearly all of them in its own core's cache
  * (measured on a 2-core Zen 5 VM: a base encoder 5 % faster than with one shared counter, the
  * GEMMs 8 %), while a slow or late thread still loses its work to the others.  Which thread
@@ -42,7 +44,7 @@ typedef struct job {
   _Atomic(wk_rows_fn) rows_fn; /* a grid: rows_fn(ctx, col0 + col, row0 + r0, row0 + r1, …) */
   _Atomic(void *) ctx;
   atomic_int per_task;
-  atomic_int col0;
+  atomic_int col0, n_cols;
   _Atomic int64_t m, row0; /* the part's rows [row0, row0 + m) */
   atomic_size_t n_tasks;   /* all threads' */
 } job;
@@ -92,13 +94,20 @@ static int all_finished(wk_threadpool *p, uint64_t n) {
   return atomic_load_explicit(&p->finished, memory_order_acquire) == n;
 }
 
-/* Thread t's rows of a part of m rows: [first(t), first(t + 1)). */
-static inline int64_t first_row(int64_t m, int t, int threads) { return m * t / threads; }
+/* Thread t's share of a part of n_cols × m: columns [c0, c1) × rows [r0, r1), per_col groups
+ * of rows in each column.  Rows are split among the threads, unless they make fewer groups
+ * than there are threads: then columns are. */
+typedef struct share {
+  int c0, c1;
+  int64_t r0, r1, per_col;
+} share;
 
-/* Tasks per column in thread t's range. */
-static inline int64_t tasks_per_col(int64_t m, int t, int threads, int per_task) {
-  const int64_t rows = first_row(m, t + 1, threads) - first_row(m, t, threads);
-  return (rows + per_task - 1) / per_task;
+static share share_of(int n_cols, int64_t m, int per_task, int t, int T) {
+  share s = {0, n_cols, m * t / T, m * (t + 1) / T, 0};
+  if ((m + per_task - 1) / per_task < T && n_cols > 1)
+    s = (share){(int)((int64_t)n_cols * t / T), (int)((int64_t)n_cols * (t + 1) / T), 0, m, 0};
+  s.per_col = (s.r1 - s.r0 + per_task - 1) / per_task;
+  return s;
 }
 
 /* Claims and runs tasks of job `number` until none is left in any range (or the job is
@@ -111,6 +120,7 @@ static void run_job(wk_threadpool *p, uint32_t number, int thread) {
   void *ctx = atomic_load_explicit(&j->ctx, memory_order_relaxed);
   const int per_task = atomic_load_explicit(&j->per_task, memory_order_relaxed);
   const int col0 = atomic_load_explicit(&j->col0, memory_order_relaxed);
+  const int n_cols = atomic_load_explicit(&j->n_cols, memory_order_relaxed);
   const int64_t m = atomic_load_explicit(&j->m, memory_order_relaxed);
   const int64_t row0 = atomic_load_explicit(&j->row0, memory_order_relaxed);
   const size_t n_tasks = atomic_load_explicit(&j->n_tasks, memory_order_relaxed);
@@ -119,8 +129,7 @@ static void run_job(wk_threadpool *p, uint32_t number, int thread) {
   for (int v = 0; v < T; v++) {
     const int owner = (thread + v) % T;
     range *r = &p->ranges[owner];
-    const int64_t first = first_row(m, owner, T), end = first_row(m, owner + 1, T);
-    const int64_t per_col = tasks_per_col(m, owner, T, per_task);
+    const share sh = share_of(n_cols, m, per_task, owner, T);
     uint64_t w = atomic_load_explicit(&r->w, memory_order_acquire);
     for (;;) {
       if ((uint32_t)(w >> 32) != number) goto out; /* a later job: this one has ended */
@@ -130,9 +139,9 @@ static void run_job(wk_threadpool *p, uint32_t number, int thread) {
       if (!atomic_compare_exchange_weak_explicit(&r->w, &w, v == 0 ? w + 0x10000 : w - 1,
                                                  memory_order_acquire, memory_order_acquire))
         continue;
-      const int col = (int)(task / per_col);
-      const int64_t r0 = first + (int64_t)(task % per_col) * per_task;
-      const int64_t r1 = r0 + per_task < end ? r0 + per_task : end;
+      const int col = sh.c0 + (int)(task / sh.per_col);
+      const int64_t r0 = sh.r0 + (int64_t)(task % sh.per_col) * per_task;
+      const int64_t r1 = r0 + per_task < sh.r1 ? r0 + per_task : sh.r1;
       if (rows_fn)
         rows_fn(ctx, col0 + col, (int)(row0 + r0), (int)(row0 + r1), thread);
       else
@@ -193,7 +202,7 @@ wk_status wk_threadpool_create(int n_threads, wk_threadpool **out) {
   for (int i = 0; i < 2; i++) {
     job *j = &p->jobs[i];
     atomic_init(&j->task_fn, NULL), atomic_init(&j->rows_fn, NULL), atomic_init(&j->ctx, NULL);
-    atomic_init(&j->per_task, 1), atomic_init(&j->col0, 0);
+    atomic_init(&j->per_task, 1), atomic_init(&j->col0, 0), atomic_init(&j->n_cols, 0);
     atomic_init(&j->m, 0), atomic_init(&j->row0, 0), atomic_init(&j->n_tasks, 0);
   }
   p->ranges = aligned_alloc(64, (size_t)n_threads * sizeof(range));
@@ -253,11 +262,13 @@ static void run_part(wk_threadpool *p, wk_task_fn task_fn, wk_rows_fn rows_fn, v
   atomic_store_explicit(&j->ctx, ctx, memory_order_relaxed);
   atomic_store_explicit(&j->per_task, per_task, memory_order_relaxed);
   atomic_store_explicit(&j->col0, col0, memory_order_relaxed);
+  atomic_store_explicit(&j->n_cols, n_cols, memory_order_relaxed);
   atomic_store_explicit(&j->m, m, memory_order_relaxed);
   atomic_store_explicit(&j->row0, row0, memory_order_relaxed);
   size_t n_tasks = 0;
   for (int t = 0; t < T; t++) {
-    const uint64_t n = (uint64_t)n_cols * (uint64_t)tasks_per_col(m, t, T, per_task);
+    const share sh = share_of(n_cols, m, per_task, t, T);
+    const uint64_t n = (uint64_t)(sh.c1 - sh.c0) * (uint64_t)sh.per_col;
     atomic_store_explicit(&p->ranges[t].w, (uint64_t)number << 32 | n, memory_order_relaxed);
     n_tasks += (size_t)n;
   }
@@ -280,7 +291,8 @@ static void run_grid(wk_threadpool *p, wk_task_fn task_fn, wk_rows_fn rows_fn, v
   const int64_t T = p->n_threads;
   const int cols = n_cols < MAX_THREAD_TASKS / 2 ? n_cols : MAX_THREAD_TASKS / 2;
   /* rows a part: each thread's share ≤ per_task·(MAX/cols − 1) + 1 rows, so that its tasks
-   * per column ≤ MAX/cols */
+   * per column ≤ MAX/cols (split by columns: fewer than T groups of rows, ⌈cols/T⌉ columns,
+   * < cols + T ≤ MAX tasks) */
   const int64_t part_rows = T * per_task * (MAX_THREAD_TASKS / cols - 1);
   for (int c0 = 0; c0 < n_cols; c0 += cols)
     for (int64_t r0 = 0; r0 < m; r0 += part_rows)
