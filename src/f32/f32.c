@@ -254,9 +254,8 @@ static void attn_pack_task(void *ctx, size_t task, int thread) {
     wk_f32_pack(a->v + h * dh, 1, a->v_stride, dh, a->lk, j->vp + (size_t)h * j->L.vp_floats);
 }
 
-/* One (head, block of query rows): S = q·Kᵀ (GEMM), softmax rows in place, O = P·V (GEMM),
- * O ·= 1/sum. */
-/* Head h, query rows [i0, i1) (at most BQ). */
+/* Head h, query rows [i0, i1) (at most BQ): S = q·Kᵀ (GEMM), softmax rows in place,
+ * O = P·V (GEMM), O ·= 1/sum. */
 static void attn_task(void *ctx, int h, int i0, int i1, int thread) {
   const attn_job *j = ctx;
   const wk_f32_attention_args *a = j->a;
