@@ -33,7 +33,7 @@ void wk_encoder_int8_free(wk_encoder_int8 *e) {
 
 /* Bytes of all the packed GEMM weights (ffn = 4·d, as in every Whisper; a layer that differs
  * gets blocks of its own).  Measured on a 2-core Zen 5 VM: weights left in 4-KiB pages by
- * earlier heap use made the GEMMs of a small encoder 10-20 % slower. */
+ * earlier heap use made the GEMMs of a small encoder 15-20 % slower. */
 static size_t weights_bytes(const wk_context *ctx, const wk_encoder_f32 *w) {
   const int d = w->d;
   size_t b = wk_gemm_weights_bytes(ctx, d, 3 * w->n_mels) + wk_gemm_weights_bytes(ctx, d, 3 * d);
