@@ -15,9 +15,11 @@
  *      at the end.
  * Measured on Zen 5 (a base encoder window, one thread, cycles per pass; `whisk bench attention`
  * prints this breakdown under each layer row): P·V (three quarters
- * of the vpdpbusd) runs at ≈ 90 % of the vpdpbusd peak, Q·Kᵀ at ≈ 66 % (each 16 logits take a
+ * of the vpdpbusd) runs at ≈ 93 % of the vpdpbusd peak, Q·Kᵀ at ≈ 75 % (each 16 logits take a
  * float epilogue — cvt, two mul, store, max — against 16 vpdpbusd at d = 64), the softmax at
- * ≈ 8 cycles per 16 keys: 56 / 26 / 18 % of the kernel's time.  Interleaving the softmax into
+ * ≈ 7.5 cycles per 16 keys: 57 / 24 / 17 % of the kernel's time.  Q·Kᵀ's unmasked chunks are
+ * compiled for d = 64 (Whisper's head dim) with the channel loop unrolled: straight-line code
+ * of 256 vpdpbusd and the epilogue per chunk took that pass from 66–70 % to 74–75 %.  Interleaving the softmax into
  * either product loop was measured slower on Zen 4 (register pressure in Q·Kᵀ, store-to-load
  * stalls in P·V), so it stays a pass of its own.  Measured without gain beyond the noise (Zen 5):
  * Q·Kᵀ tiles of 8 rows × 2 blocks, and 512-key spans of K (32 KB, L1-resident) that all four row
@@ -69,6 +71,7 @@ typedef struct qk_args {
 WK_INLINE void qk_accumulate(const int R, const int B, const int8_t *q, ptrdiff_t qs,
                              const uint8_t *k, size_t block_bytes, int d,
                              __m512i acc[QK_ROWS][QK_BLOCKS]) {
+#pragma GCC unroll 16
   for (int g = 0; g < d / 4; g++) {
     __m512i kv[QK_BLOCKS]; /* 16 keys × channels 4g … 4g+3 of each block */
 #pragma GCC unroll 4
@@ -130,9 +133,8 @@ static void qk_tile_any(int R, int B, const qk_args *c, int r0, int jb) {
 
 /* QK_ROWS rows × key blocks [0, nb4) in chunks of QK_BLOCKS, every key of them seen by every
  * row (no masks): the rows' constants stay in registers across the chunks. */
-static void qk_rows_full(const qk_args *c, int r0, int nb4) {
+WK_INLINE void qk_rows_full_d(const qk_args *c, int r0, int nb4, const int d) {
   const wk_attn_rows_args *a = c->a;
-  const int d = a->d;
   const size_t block_bytes = (size_t)16 * d;
   const int8_t *q = a->q + (ptrdiff_t)r0 * a->q_row_stride; /* [4][d] */
   const ptrdiff_t qs = a->q_row_stride;
@@ -165,6 +167,13 @@ static void qk_rows_full(const qk_args *c, int r0, int nb4) {
   }
 #pragma GCC unroll 4
   for (int r = 0; r < QK_ROWS; r++) c->m[r0 + r] = m[r];
+}
+
+static void qk_rows_full(const qk_args *c, int r0, int nb4) {
+  if (c->a->d == 64) /* every Whisper size: d constant, the channel loop fully unrolled */
+    qk_rows_full_d(c, r0, nb4, 64);
+  else
+    qk_rows_full_d(c, r0, nb4, c->a->d);
 }
 
 /* Logits of every row for the keys it sees (rounded up to 16), and the per-lane maxima. */
