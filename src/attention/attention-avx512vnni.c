@@ -15,11 +15,12 @@
  *      at the end.
  * Measured on Zen 5 (a base encoder window, one thread, cycles per pass; `whisk bench attention`
  * prints this breakdown under each layer row): P·V (three quarters
- * of the vpdpbusd) runs at ≈ 93 % of the vpdpbusd peak, Q·Kᵀ at ≈ 75 % (each 16 logits take a
- * float epilogue — cvt, two mul, store, max — against 16 vpdpbusd at d = 64), the softmax at
- * ≈ 7.5 cycles per 16 keys: 57 / 24 / 17 % of the kernel's time.  Q·Kᵀ's unmasked chunks are
+ * of the vpdpbusd) runs at ≈ 93 % of the vpdpbusd peak, Q·Kᵀ at 70–76 % (each 16 logits take
+ * a float epilogue — cvt, two mul, store, max — against 16 vpdpbusd at d = 64), the softmax at
+ * ≈ 7.5 cycles per 16 keys: 56 / 24 / 16 % of the kernel's time.  Q·Kᵀ's unmasked chunks are
  * compiled for d = 64 (Whisper's head dim) with the channel loop unrolled: straight-line code
- * of 256 vpdpbusd and the epilogue per chunk took that pass from 66–70 % to 74–75 %.  Interleaving the softmax into
+ * of 256 vpdpbusd and the epilogue per chunk; alternating runs against the looped code gave
+ * 71–76 % against 67–70 % for that pass (base layer, 1 and 2 threads).  Interleaving the softmax into
  * either product loop was measured slower on Zen 4 (register pressure in Q·Kᵀ, store-to-load
  * stalls in P·V), so it stays a pass of its own.  Measured without gain beyond the noise (Zen 5):
  * Q·Kᵀ tiles of 8 rows × 2 blocks, and 512-key spans of K (32 KB, L1-resident) that all four row
