@@ -75,8 +75,9 @@ static inline float wk_attn_logit(int32_t s, float alpha, float beta) {
  * is an exact power-of-two scale that leaves an integer-resolution value for rint.  fmaf is
  * one correctly rounded operation on every machine (vfmadd where the ISA has it), so the
  * SIMD twins — max, roundscale(floor), sub, five vfmadd, scalef, cvtps (RNE) — give these
- * bits.  The final clamp binds for no x ≤ 0 (tools/fit/exp2_check.c). */
-static inline uint32_t wk_attn_exp2_q24(float x) {
+ * bits.  The final clamp binds for no x ≤ 0 (tools/fit/exp2_check.c checks every float), so
+ * the AVX-512 twins leave it out.  Without the clamp: */
+static inline long wk_attn_exp2_q24_unclamped(float x) {
   float y = x > WK_EXP2_MIN_X ? x : WK_EXP2_MIN_X;
   float n = floorf(y);
   float f = y - n;
@@ -87,7 +88,11 @@ static inline uint32_t wk_attn_exp2_q24(float x) {
   q = fmaf(q, f, WK_EXP2_Q1);
   q = fmaf(q, f, WK_P_ONE);
   float r = ldexpf(q, (int)n); /* exact: a power-of-two scale of a normal number */
-  long v = lrintf(r);           /* default rounding mode: nearest, ties to even */
+  return lrintf(r);             /* default rounding mode: nearest, ties to even */
+}
+
+static inline uint32_t wk_attn_exp2_q24(float x) {
+  const long v = wk_attn_exp2_q24_unclamped(x);
   return v > (long)WK_P_MAX ? WK_P_MAX : (uint32_t)v;
 }
 
