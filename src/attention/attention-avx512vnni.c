@@ -67,22 +67,33 @@ typedef struct qk_args {
   __m512 *m;         /* [16] per-lane running row maxima */
 } qk_args;
 
+/* acc[r][b] += Σ_{c < 4} q[r][4g + c]·k[b][4g + c]: channel group g of R rows × B blocks. */
+WK_INLINE void qk_group(const int R, const int B, const int8_t *q, ptrdiff_t qs,
+                        const uint8_t *k, size_t block_bytes, int g,
+                        __m512i acc[QK_ROWS][QK_BLOCKS]) {
+  __m512i kv[QK_BLOCKS]; /* 16 keys × channels 4g … 4g+3 of each block */
+#pragma GCC unroll 4
+  for (int b = 0; b < B; b++) kv[b] = _mm512_loadu_si512(k + b * block_bytes + (size_t)g * 64);
+#pragma GCC unroll 4
+  for (int r = 0; r < R; r++) {
+    const __m512i qb = _mm512_set1_epi32(load_i32(q + r * qs + 4 * g));
+#pragma GCC unroll 4
+    for (int b = 0; b < B; b++) acc[r][b] = wk_avx512_dpbusd(acc[r][b], kv[b], qb);
+  }
+}
+
 /* acc[r][b] += Σ_c q[r][c]·k[b][c] for R rows of q (row stride qs) × B blocks of 16 keys of k
- * ([B][d/4][16][4], blocks block_bytes apart). */
+ * ([B][d/4][16][4], blocks block_bytes apart).  With d a compile-time constant (the d = 64
+ * chunks of qk_rows_full) the channel loop is unrolled into straight-line code; otherwise it
+ * stays a loop (the masked tiles: unrolling them only grows the code). */
 WK_INLINE void qk_accumulate(const int R, const int B, const int8_t *q, ptrdiff_t qs,
                              const uint8_t *k, size_t block_bytes, int d,
                              __m512i acc[QK_ROWS][QK_BLOCKS]) {
-#pragma GCC unroll 16
-  for (int g = 0; g < d / 4; g++) {
-    __m512i kv[QK_BLOCKS]; /* 16 keys × channels 4g … 4g+3 of each block */
-#pragma GCC unroll 4
-    for (int b = 0; b < B; b++) kv[b] = _mm512_loadu_si512(k + b * block_bytes + (size_t)g * 64);
-#pragma GCC unroll 4
-    for (int r = 0; r < R; r++) {
-      const __m512i qb = _mm512_set1_epi32(load_i32(q + r * qs + 4 * g));
-#pragma GCC unroll 4
-      for (int b = 0; b < B; b++) acc[r][b] = wk_avx512_dpbusd(acc[r][b], kv[b], qb);
-    }
+  if (__builtin_constant_p(d)) {
+#pragma GCC unroll 32
+    for (int g = 0; g < d / 4; g++) qk_group(R, B, q, qs, k, block_bytes, g, acc);
+  } else {
+    for (int g = 0; g < d / 4; g++) qk_group(R, B, q, qs, k, block_bytes, g, acc);
   }
 }
 
