@@ -200,8 +200,10 @@ typedef struct wk_model wk_model;
 
 /** Loads a whisper.cpp model file (ggml-tiny.bin … ggml-large-v3-turbo.bin, `.en` or
  *  multilingual; tensors F32, F16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 or Q2_K … Q6_K).  A regular file
- *  is memory-mapped read-only (the model keeps the mapping); anything else (a pipe) is read into
- *  memory.  Every field is checked before use: a malformed, truncated or hostile file gets
+ *  is memory-mapped read-only and stays open (the model keeps the mapping and the descriptor;
+ *  encoders and decoders read their weights from it with pread); anything else (a pipe) is
+ *  read into memory.  A file cut short after loading makes a later build fail with
+ *  WK_STATUS_IO_ERROR.  Every field is checked before use: a malformed, truncated or hostile file gets
  *  WK_STATUS_BAD_FORMAT and a wk_last_error() message naming the section, tensor and field;
  *  WK_STATUS_IO_ERROR if it cannot be opened or read.  The model is read-only once loaded:
  *  threads may share it. */

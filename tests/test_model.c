@@ -6,6 +6,7 @@
  *   test_model              the checks
  *   test_model bench-base   times writing, loading and dequantizing a base f16 model (no checks)
  */
+#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <sys/resource.h>
@@ -415,11 +416,38 @@ static void *pipe_writer(void *arg) {
   return NULL;
 }
 
+/* The encoder weights of a model loaded from a path (read with pread, in 256-KB chunks) and of
+ * the same bytes loaded from memory: equal to the bit. */
+static void same_weights_as_memory(const char *path, const uint8_t *f, size_t len, const char *type) {
+  wk_model *mp = NULL, *mv = NULL;
+  wk_encoder_f32 a, b;
+  float *sa = NULL, *sb = NULL;
+  if (wk_model_load(path, &mp) || wk_model_load_view(f, len, &mv) ||
+      wk_model_encoder_f32(mp, &a, &sa) || wk_model_encoder_f32(mv, &b, &sb)) {
+    CHECK(0, "%s: load from a path and from memory: %s", type, wk_last_error());
+  } else {
+    const size_t d = (size_t)a.d;
+    int differ = memcmp(a.stem.pos, b.stem.pos, (size_t)a.n_ctx * d * 4) ||
+                 memcmp(a.stem.conv1_w, b.stem.conv1_w, d * (size_t)a.n_mels * 3 * 4) ||
+                 memcmp(a.stem.conv2_w, b.stem.conv2_w, d * d * 3 * 4);
+    for (int l = 0; l < a.n_layer; l++) {
+      const wk_layer_f32 *x = &a.layers[l], *y = &b.layers[l];
+      differ |= memcmp(x->wq, y->wq, d * d * 4) || memcmp(x->wk, y->wk, d * d * 4) ||
+                memcmp(x->wv, y->wv, d * d * 4) || memcmp(x->wo, y->wo, d * d * 4) ||
+                memcmp(x->w1, y->w1, 4 * d * d * 4) || memcmp(x->w2, y->w2, 4 * d * d * 4) ||
+                memcmp(x->bq, y->bq, d * 4) || memcmp(x->ln2_b, y->ln2_b, d * 4);
+    }
+    CHECK(!differ, "%s: the weights read from the file differ from the same bytes in memory", type);
+  }
+  wk_free(sa), wk_free(sb);
+  wk_model_free(mp), wk_model_free(mv);
+}
+
 static void test_paths(void) {
   size_t len;
   uint8_t *f = write_model("tiny", 0, "q4_1", 5, 0, &len);
   char path[] = "/tmp/wk_test_model_XXXXXX";
-  const int fd = mkstemp(path);
+  int fd = mkstemp(path);
   CHECK(fd >= 0 && write(fd, f, len) == (ssize_t)len, "temp file");
   if (fd >= 0) close(fd);
   wk_model *m = NULL;
@@ -428,6 +456,25 @@ static void test_paths(void) {
             info.file_bytes == len && info.ftype == 3,
         "load from a path (mmap): %s", wk_last_error());
   wk_model_free(m);
+  same_weights_as_memory(path, f, len, "q4_1");
+  { /* an f16 file too; then the file is cut short after loading: an error, not a SIGBUS */
+    size_t len16;
+    uint8_t *f16 = write_model("tiny", 0, "f16", 5, 0, &len16);
+    fd = open(path, O_WRONLY | O_TRUNC);
+    CHECK(fd >= 0 && write(fd, f16, len16) == (ssize_t)len16, "temp file (f16)");
+    if (fd >= 0) close(fd);
+    same_weights_as_memory(path, f16, len16, "f16");
+    wk_context *ctx = wk_test_context(WK_ISA_AUTO, 1);
+    wk_encoder *e = NULL;
+    m = NULL;
+    CHECK(wk_model_load(path, &m) == WK_STATUS_OK && truncate(path, (off_t)(len16 / 8)) == 0 &&
+              wk_encoder_create(ctx, m, WK_PRECISION_INT8, &e) == WK_STATUS_IO_ERROR && !e &&
+              strstr(wk_last_error(), "shorter than when it was loaded"),
+          "a model file cut short after loading: %s", wk_last_error());
+    wk_model_free(m);
+    wk_context_free(ctx);
+    free(f16);
+  }
   unlink(path);
   int p[2];
   if (pipe(p) == 0) {

@@ -126,7 +126,10 @@ static void pack(const int8_t *w, ptrdiff_t w_stride, int n, int k, void *packed
                   4 * (j % TN);
     for (int kk = 0; kk < k; kk += 4) { /* quad kk/4: K block kk/64, tile row (kk mod 64)/4 */
       int8_t *dst = col + (size_t)(kk / TK) * KBLOCK_BYTES + TN * 4 * ((kk % TK) / 4);
-      memcpy(dst, wr + kk, (size_t)(k - kk < 4 ? k - kk : 4));
+      if (k - kk >= 4)
+        memcpy(dst, wr + kk, 4); /* a constant size: one 4-byte move, not a call */
+      else
+        memcpy(dst, wr + kk, (size_t)(k - kk));
     }
   }
 }

@@ -22,15 +22,17 @@ static size_t panel_size(int k) { return (size_t)((k + 1) / 2) * NR * 2 * sizeof
 static size_t scratch_size(int k) { return (size_t)MR * ((k + 1) / 2) * sizeof(int32_t); }
 
 static void pack(const int8_t *w, ptrdiff_t w_stride, int n, int k, void *packed) {
-  int16_t *o = packed;
   const int pairs = (k + 1) / 2;
-  for (int j0 = 0; j0 < n; j0 += NR)
-    for (int g = 0; g < pairs; g++)
-      for (int c = 0; c < NR; c++)
-        for (int i = 0; i < 2; i++) {
-          const int j = j0 + c, kk = 2 * g + i;
-          *o++ = j < n && kk < k ? (int16_t)w[j * w_stride + kk] : 0;
-        }
+  const size_t ps = (size_t)pairs * NR * 2; /* int16 per panel */
+  int16_t *o = packed;
+  for (int j0 = 0; j0 < n; j0 += NR, o += ps) { /* row by row; panels with padding zeroed first */
+    const int cols = n - j0 < NR ? n - j0 : NR;
+    if (cols < NR || (k & 1)) memset(o, 0, ps * sizeof *o);
+    for (int c = 0; c < cols; c++) {
+      const int8_t *row = w + (ptrdiff_t)(j0 + c) * w_stride;
+      for (int kk = 0; kk < k; kk++) o[(size_t)(kk / 2) * NR * 2 + 2 * c + (kk & 1)] = row[kk];
+    }
+  }
 }
 
 /* a: [k] int8 → ap: [round_up(k, 2)] int16 (sign-extended, zero-padded). */

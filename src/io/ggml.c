@@ -31,6 +31,7 @@ struct wk_model {
   const uint8_t *file; /* [file_size] the whole file image */
   size_t file_size;
   void *map;           /* mmap base (munmap on free), or NULL */
+  int fd;              /* the mapped file, open until free (tensors are read with pread), or −1 */
   uint8_t *owned;      /* the copy/read buffer (wk_free), or NULL */
   float *mel;          /* [n_mels][201] */
   int n_tokens;
@@ -492,6 +493,7 @@ static wk_status parse(wk_model *m) {
 void wk_model_free(wk_model *m) {
   if (!m) return;
   if (m->map) munmap(m->map, m->file_size);
+  if (m->fd >= 0) close(m->fd);
   wk_free(m->owned);
   wk_free(m->mel);
   wk_free(m->tok_off);
@@ -513,7 +515,7 @@ static wk_status finish(wk_model *m, wk_model **out) {
 
 static wk_model *new_model(void) {
   wk_model *m = wk_alloc(sizeof *m);
-  if (m) memset(m, 0, sizeof *m);
+  if (m) memset(m, 0, sizeof *m), m->fd = -1;
   return m;
 }
 
@@ -601,12 +603,12 @@ WK_API wk_status wk_model_load(const char *path, wk_model **out) {
       if (p == MAP_FAILED)
         s = wk_error(WK_STATUS_IO_ERROR, "model: cannot map '%s': %s", path, strerror(errno));
       else
-        m->map = p, m->file = p, m->file_size = (size_t)st.st_size;
+        m->map = p, m->file = p, m->file_size = (size_t)st.st_size, m->fd = fd;
     }
   } else {
     s = read_stream(fd, path, m); /* a pipe, or an empty regular file */
   }
-  close(fd);
+  if (m->fd != fd) close(fd);
   if (s) {
     wk_model_free(m);
     return s;
@@ -680,24 +682,66 @@ const uint8_t *wk_model_token(const wk_model *m, int id, size_t *len) {
 
 /* ── the encoder's weights in fp32 ─────────────────────────────────────────────────────────── */
 
+/* Reads `size` bytes at file offset `off` of a mapped model (pread, retried on EINTR and short
+ * reads).  0, or −1 with errno set (0 for a file that shrank since it was mapped). */
+static int read_at(int fd, void *buf, size_t size, uint64_t off) {
+  for (uint8_t *p = buf; size;) {
+    const ssize_t r = pread(fd, p, size, (off_t)off);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) {
+      if (r == 0) errno = 0;
+      return -1;
+    }
+    p += r, size -= (size_t)r, off += (uint64_t)r;
+  }
+  return 0;
+}
+
+#define DEQUANT_CHUNK_BYTES (64 * 1024) /* source bytes per read: with their floats in L2, and
+                                          * under malloc's mmap threshold (no mapping per tensor) */
+
 /* Dequantizes tensor `name` (shape already checked at load) into dst; NaN/∞ is an error.
- * A memory-mapped file's pages wholly inside the tensor are then dropped from the process
+ * From a mapped file the data is read with pread in 64-KB chunks rather than through the
+ * mapping: faulting the mapping in costs more than the copy (measured on a Zen 5 VM, 39 MB of a
+ * large-v3 f16 file to fp32: 22–24 ms through the mapping, 8–14 ms by pread), and a file
+ * truncated after loading is an error, not a SIGBUS.  Each chunk
+ * is checked while it is in cache.  Then the tensor's pages are dropped from the mapping
  * (MADV_DONTNEED on a read-only private file mapping: a later read maps them again from the
- * page cache), so building from a mapped large-v3 file does not keep its 3 GB resident. */
+ * page cache): loading mapped some of them, and they are not needed again. */
 static wk_status dequant(const void *model, const char *name, float *dst, size_t n) {
   const wk_model *m = model;
   const wk_ggml_tensor *t = wk_model_tensor(m, name);
   if (!t) return wk_error(WK_STATUS_INTERNAL, "model: tensor '%s' not loaded", name);
-  wk_ggml_dequantize_row(t->type, t->data, dst, n);
-  if (m->map) {
+  const size_t qk = (size_t)wk_ggml_block_size(t->type);
+  const size_t bytes = (size_t)wk_ggml_block_bytes(t->type);
+  const size_t blocks = DEQUANT_CHUNK_BYTES / bytes; /* > 0: every block is < 1 KB */
+  uint8_t *buf = m->fd >= 0 ? wk_alloc(blocks * bytes) : NULL; /* NULL: read the mapping */
+  wk_status s = WK_STATUS_OK;
+  for (size_t v = 0; v < n && !s; v += blocks * qk) { /* n: whole blocks (checked at load) */
+    const size_t nv = n - v < blocks * qk ? n - v : blocks * qk;
+    const uint8_t *src = t->data + v / qk * bytes;
+    if (buf) {
+      const uint64_t off = (uint64_t)(src - m->file);
+      if (read_at(m->fd, buf, nv / qk * bytes, off) != 0) {
+        s = wk_error(WK_STATUS_IO_ERROR, "model: cannot read tensor '%s' (%zu bytes at offset %llu): %s",
+                     name, t->nbytes, (unsigned long long)(t->data - m->file),
+                     errno ? strerror(errno) : "the file is shorter than when it was loaded");
+        break;
+      }
+      src = buf;
+    }
+    wk_ggml_dequantize_row(t->type, src, dst + v, nv);
+    if (!wk_all_finite(dst + v, nv))
+      s = wk_error(WK_STATUS_BAD_FORMAT, "model: tensor '%s' holds NaN or infinite values", name);
+  }
+  wk_free(buf);
+  if (m->map) { /* the pages the header parse mapped (fault-around) are not needed again */
     const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
     const uintptr_t lo = ((uintptr_t)t->data + page - 1) & ~(page - 1);
     const uintptr_t hi = ((uintptr_t)t->data + t->nbytes) & ~(page - 1);
     if (page > 1 && hi > lo) madvise((void *)lo, hi - lo, MADV_DONTNEED);
   }
-  if (!wk_all_finite(dst, n))
-    return wk_error(WK_STATUS_BAD_FORMAT, "model: tensor '%s' holds NaN or infinite values", name);
-  return WK_STATUS_OK;
+  return s;
 }
 
 /* The fp32 weights of one part of the model live in one block: a struct array (the layers),

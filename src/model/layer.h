@@ -77,7 +77,8 @@ wk_status wk_layer_run(wk_context *context, const wk_layer *layer, const float *
                        float *y, void *workspace, size_t workspace_size,
                        wk_layer_profile *profile);
 
-/* Checks fp32 weights (sizes, NULLs, finiteness of the matrices) as wk_layer_create does. */
+/* Checks fp32 weights (sizes, NULLs) as wk_layer_create does; NaN or ±∞ in a matrix is found
+ * by wk_layer_create as it quantizes, not here. */
 wk_status wk_layer_f32_check(const wk_layer_f32 *weights);
 
 #endif
