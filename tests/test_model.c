@@ -467,10 +467,19 @@ static void test_paths(void) {
     wk_context *ctx = wk_test_context(WK_ISA_AUTO, 1);
     wk_encoder *e = NULL;
     m = NULL;
-    CHECK(wk_model_load(path, &m) == WK_STATUS_OK && truncate(path, (off_t)(len16 / 8)) == 0 &&
+    size_t tl0 = 0, tl = 0;
+    uint8_t tok0[64] = {0};
+    CHECK(wk_model_load(path, &m) == WK_STATUS_OK && wk_model_token(m, 50255, &tl0) &&
+              tl0 > 0 && tl0 <= sizeof tok0,
+          "token 50255: %s", wk_last_error());
+    if (m && tl0 <= sizeof tok0) memcpy(tok0, wk_model_token(m, 50255, &tl0), tl0);
+    CHECK(m && truncate(path, (off_t)(len16 / 8)) == 0 &&
               wk_encoder_create(ctx, m, WK_PRECISION_INT8, &e) == WK_STATUS_IO_ERROR && !e &&
               strstr(wk_last_error(), "shorter than when it was loaded"),
           "a model file cut short after loading: %s", wk_last_error());
+    /* the vocabulary was copied at load: still there when the file is gone */
+    const uint8_t *tok = m && truncate(path, 0) == 0 ? wk_model_token(m, 50255, &tl) : NULL;
+    CHECK(tok && tl == tl0 && !memcmp(tok, tok0, tl), "token 50255 after the file is gone");
     wk_model_free(m);
     wk_context_free(ctx);
     free(f16);

@@ -35,7 +35,9 @@ struct wk_model {
   uint8_t *owned;      /* the copy/read buffer (wk_free), or NULL */
   float *mel;          /* [n_mels][201] */
   int n_tokens;
-  uint64_t *tok_off;   /* [n_tokens] offset of each token's bytes in file */
+  uint8_t *vocab;      /* the vocabulary's bytes, copied (nothing reads the mapping after load
+                        * but the weights, with pread) */
+  uint64_t *tok_off;   /* [n_tokens] offset of each token's bytes in vocab */
   uint32_t *tok_len;   /* [n_tokens] */
   int n_tensors;
   wk_ggml_tensor *tensors; /* [n_tensors], sorted by name (bsearch) */
@@ -278,6 +280,7 @@ static wk_status read_vocab(cursor *c, wk_model *m) {
   m->tok_off = wk_alloc_array((size_t)count, sizeof *m->tok_off);
   m->tok_len = wk_alloc_array((size_t)count, sizeof *m->tok_len);
   if (!m->tok_off || !m->tok_len) return wk_error(WK_STATUS_OUT_OF_MEMORY, "model: out of memory");
+  const size_t start = c->pos;
   for (int32_t i = 0; i < count; i++) {
     int32_t len;
     if (!read_i32(c, &len)) {
@@ -293,9 +296,12 @@ static wk_status read_vocab(cursor *c, wk_model *m) {
       snprintf(what, sizeof what, "the vocabulary (bytes of token %d)", i);
       return truncated(c, what);
     }
-    m->tok_off[i] = c->pos, m->tok_len[i] = (uint32_t)len;
+    m->tok_off[i] = c->pos - start, m->tok_len[i] = (uint32_t)len;
     c->pos += (size_t)len;
   }
+  m->vocab = wk_alloc(c->pos - start + 1); /* bytes the file holds: no larger than it */
+  if (!m->vocab) return wk_error(WK_STATUS_OUT_OF_MEMORY, "model: out of memory (vocabulary)");
+  memcpy(m->vocab, c->p + start, c->pos - start);
   m->n_tokens = count;
   return WK_STATUS_OK;
 }
@@ -496,6 +502,7 @@ void wk_model_free(wk_model *m) {
   if (m->fd >= 0) close(m->fd);
   wk_free(m->owned);
   wk_free(m->mel);
+  wk_free(m->vocab);
   wk_free(m->tok_off);
   wk_free(m->tok_len);
   wk_free(m->tensors);
@@ -677,7 +684,7 @@ int wk_model_vocab_size(const wk_model *m) { return m->n_tokens; }
 const uint8_t *wk_model_token(const wk_model *m, int id, size_t *len) {
   if (id < 0 || id >= m->n_tokens) return NULL;
   if (len) *len = m->tok_len[id];
-  return m->file + m->tok_off[id];
+  return m->vocab + m->tok_off[id];
 }
 
 /* ── the encoder's weights in fp32 ─────────────────────────────────────────────────────────── */
