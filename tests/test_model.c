@@ -832,7 +832,7 @@ static void test_streamed(void) {
     float *ds[2] = {NULL, NULL}, *logits[2] = {malloc(51865 * 4), malloc(51865 * 4)};
     wk_decoder *dec[2] = {NULL, NULL};
     CHECK(wk_model_decoder_f32(m, &dw[0], &ds[0]) == WK_STATUS_OK &&
-              wk_model_decoder_f32_streamed(m, &dw[1], &ds[1]) == WK_STATUS_OK &&
+              wk_model_decoder_f32_streamed(m, ctx->pool, &dw[1], &ds[1]) == WK_STATUS_OK &&
               !dw[1].layers && dw[1].layer_fn,
           "decoder weights: %s", wk_last_error());
     for (int k = 0; k < 2; k++) {

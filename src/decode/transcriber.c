@@ -77,7 +77,7 @@ WK_API wk_status wk_transcriber_create(wk_context *ctx, const wk_model *model,
   if (!st) {
     wk_decoder_f32 w;
     float *storage = NULL;
-    st = wk_model_decoder_f32_streamed(model, &w, &storage);
+    st = wk_model_decoder_f32_streamed(model, ctx->pool, &w, &storage);
     if (!st) st = wk_decoder_create(ctx, &w, precision, &t->dec);
     wk_free(storage);
   }

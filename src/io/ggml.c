@@ -705,43 +705,84 @@ static int read_at(int fd, void *buf, size_t size, uint64_t off) {
 }
 
 #define DEQUANT_CHUNK_BYTES (64 * 1024) /* source bytes per read: with their floats in L2, and
-                                          * under malloc's mmap threshold (no mapping per tensor) */
+                                          * under malloc's mmap threshold */
+
+/* A model as a tensor source, and the threads that may share its dequantization (or NULL). */
+typedef struct model_source {
+  const wk_model *m;
+  wk_threadpool *pool;
+} model_source;
+
+/* One tensor's dequantization, in chunks of whole blocks (a task each). */
+typedef struct dequant_job {
+  const wk_model *m;
+  const wk_ggml_tensor *t;
+  float *dst;
+  size_t n, chunk;    /* values: all, per chunk */
+  uint8_t *bufs;      /* [threads][chunk bytes] for pread, or NULL: read the mapping */
+  int *fail, *errnos; /* [tasks]: 0, 1 (read: errnos), 2 (NaN or ±∞) */
+} dequant_job;
+
+static void dequant_task(void *ctx, size_t task, int thread) {
+  const dequant_job *j = ctx;
+  const wk_ggml_tensor *t = j->t;
+  const size_t qk = (size_t)wk_ggml_block_size(t->type);
+  const size_t bytes = (size_t)wk_ggml_block_bytes(t->type);
+  const size_t v = task * j->chunk, nv = j->n - v < j->chunk ? j->n - v : j->chunk;
+  const uint8_t *src = t->data + v / qk * bytes;
+  j->fail[task] = 0;
+  if (j->bufs) {
+    uint8_t *buf = j->bufs + (size_t)thread * (j->chunk / qk * bytes);
+    if (read_at(j->m->fd, buf, nv / qk * bytes, (uint64_t)(src - j->m->file)) != 0) {
+      j->fail[task] = 1, j->errnos[task] = errno;
+      return;
+    }
+    src = buf;
+  }
+  wk_ggml_dequantize_row(t->type, src, j->dst + v, nv);
+  if (!wk_all_finite(j->dst + v, nv)) j->fail[task] = 2;
+}
 
 /* Dequantizes tensor `name` (shape already checked at load) into dst; NaN/∞ is an error.
  * From a mapped file the data is read with pread in 64-KB chunks rather than through the
  * mapping: faulting the mapping in costs more than the copy (measured on a Zen 5 VM, 39 MB of a
  * large-v3 f16 file to fp32: 22–24 ms through the mapping, 8–14 ms by pread), and a file
- * truncated after loading is an error, not a SIGBUS.  Each chunk
- * is checked while it is in cache.  Then the tensor's pages are dropped from the mapping
- * (MADV_DONTNEED on a read-only private file mapping: a later read maps them again from the
- * page cache): loading mapped some of them, and they are not needed again. */
-static wk_status dequant(const void *model, const char *name, float *dst, size_t n) {
-  const wk_model *m = model;
+ * truncated after loading is an error, not a SIGBUS.  Each chunk is checked while it is in
+ * cache; with a pool the chunks are shared among its threads.  Then the tensor's pages are
+ * dropped from the mapping (MADV_DONTNEED on a read-only private file mapping: a later read
+ * maps them again from the page cache): loading mapped some of them, and they are not needed
+ * again. */
+static wk_status dequant(const void *arg, const char *name, float *dst, size_t n) {
+  const model_source *ms = arg;
+  const wk_model *m = ms->m;
   const wk_ggml_tensor *t = wk_model_tensor(m, name);
   if (!t) return wk_error(WK_STATUS_INTERNAL, "model: tensor '%s' not loaded", name);
   const size_t qk = (size_t)wk_ggml_block_size(t->type);
   const size_t bytes = (size_t)wk_ggml_block_bytes(t->type);
-  const size_t blocks = DEQUANT_CHUNK_BYTES / bytes; /* > 0: every block is < 1 KB */
-  uint8_t *buf = m->fd >= 0 ? wk_alloc(blocks * bytes) : NULL; /* NULL: read the mapping */
+  const size_t chunk = DEQUANT_CHUNK_BYTES / bytes * qk; /* > 0: every block is < 1 KB */
+  const size_t tasks = (n + chunk - 1) / chunk; /* n: whole blocks (checked at load) */
+  const int threads = tasks > 1 ? wk_threadpool_size(ms->pool) : 1;
+  dequant_job j = {m, t, dst, n, chunk, NULL, wk_alloc_array(tasks, sizeof(int)),
+                   wk_alloc_array(tasks, sizeof(int))};
+  if (m->fd >= 0) j.bufs = wk_alloc_array((size_t)threads, chunk / qk * bytes);
   wk_status s = WK_STATUS_OK;
-  for (size_t v = 0; v < n && !s; v += blocks * qk) { /* n: whole blocks (checked at load) */
-    const size_t nv = n - v < blocks * qk ? n - v : blocks * qk;
-    const uint8_t *src = t->data + v / qk * bytes;
-    if (buf) {
-      const uint64_t off = (uint64_t)(src - m->file);
-      if (read_at(m->fd, buf, nv / qk * bytes, off) != 0) {
+  if (!j.fail || !j.errnos || (m->fd >= 0 && !j.bufs)) {
+    s = wk_error(WK_STATUS_OUT_OF_MEMORY, "model: out of memory reading tensor '%s'", name);
+  } else {
+    if (tasks > 1 && ms->pool)
+      wk_threadpool_run(ms->pool, tasks, dequant_task, &j);
+    else
+      for (size_t k = 0; k < tasks; k++) dequant_task(&j, k, 0);
+    for (size_t k = 0; k < tasks && !s; k++) {
+      if (j.fail[k] == 1)
         s = wk_error(WK_STATUS_IO_ERROR, "model: cannot read tensor '%s' (%zu bytes at offset %llu): %s",
                      name, t->nbytes, (unsigned long long)(t->data - m->file),
-                     errno ? strerror(errno) : "the file is shorter than when it was loaded");
-        break;
-      }
-      src = buf;
+                     j.errnos[k] ? strerror(j.errnos[k]) : "the file is shorter than when it was loaded");
+      else if (j.fail[k] == 2)
+        s = wk_error(WK_STATUS_BAD_FORMAT, "model: tensor '%s' holds NaN or infinite values", name);
     }
-    wk_ggml_dequantize_row(t->type, src, dst + v, nv);
-    if (!wk_all_finite(dst + v, nv))
-      s = wk_error(WK_STATUS_BAD_FORMAT, "model: tensor '%s' holds NaN or infinite values", name);
   }
-  wk_free(buf);
+  wk_free(j.bufs), wk_free(j.fail), wk_free(j.errnos);
   if (m->map) { /* the pages the header parse mapped (fault-around) are not needed again */
     const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
     const uintptr_t lo = ((uintptr_t)t->data + page - 1) & ~(page - 1);
@@ -871,6 +912,7 @@ typedef struct layer_stream {
   const void *arg;
   float *buf;
   size_t floats;
+  model_source ms; /* a model's: arg points here */
 } layer_stream;
 
 static wk_status stream_close(f32_arena *a, const layer_stream *st) {
@@ -899,12 +941,15 @@ static size_t head_bytes(int streamed, size_t n_layers, size_t layer_struct, siz
                   : n_layers * layer_struct;
 }
 
-/* A streamed build's layer source, placed in the head of its block. */
+/* A streamed build's layer source (a model's: src is dequant, arg a model_source, copied into
+ * the stream), placed in the head of its block. */
 static layer_stream *stream_in(float *block, const wk_model_hparams *hp, wk_tensor_source src,
                                const void *arg, size_t per_layer) {
   layer_stream *st = (layer_stream *)(void *)block;
   *st = (layer_stream){*hp, src, arg,
-                       block + wk_round_up(sizeof(layer_stream), 64) / sizeof(float), per_layer};
+                       block + wk_round_up(sizeof(layer_stream), 64) / sizeof(float), per_layer,
+                       {NULL, NULL}};
+  if (src == dequant) st->ms = *(const model_source *)arg, st->arg = &st->ms;
   return st;
 }
 
@@ -957,11 +1002,14 @@ static wk_status encoder_f32(const wk_model_hparams *hp, wk_tensor_source src, c
 }
 
 wk_status wk_model_encoder_f32(const wk_model *m, wk_encoder_f32 *w, float **storage) {
-  return encoder_f32(m ? &m->hp : NULL, dequant, m, 0, w, storage);
+  const model_source ms = {m, NULL};
+  return encoder_f32(m ? &m->hp : NULL, dequant, &ms, 0, w, storage);
 }
 
-wk_status wk_model_encoder_f32_streamed(const wk_model *m, wk_encoder_f32 *w, float **storage) {
-  return encoder_f32(m ? &m->hp : NULL, dequant, m, 1, w, storage);
+wk_status wk_model_encoder_f32_streamed(const wk_model *m, wk_threadpool *pool,
+                                        wk_encoder_f32 *w, float **storage) {
+  const model_source ms = {m, pool};
+  return encoder_f32(m ? &m->hp : NULL, dequant, &ms, 1, w, storage);
 }
 
 wk_status wk_encoder_f32_from_source(const wk_model_hparams *hp, wk_tensor_source src,
@@ -1006,11 +1054,14 @@ static wk_status decoder_f32(const wk_model_hparams *hp, wk_tensor_source src, c
 }
 
 wk_status wk_model_decoder_f32(const wk_model *m, wk_decoder_f32 *w, float **storage) {
-  return decoder_f32(m ? &m->hp : NULL, dequant, m, 0, w, storage);
+  const model_source ms = {m, NULL};
+  return decoder_f32(m ? &m->hp : NULL, dequant, &ms, 0, w, storage);
 }
 
-wk_status wk_model_decoder_f32_streamed(const wk_model *m, wk_decoder_f32 *w, float **storage) {
-  return decoder_f32(m ? &m->hp : NULL, dequant, m, 1, w, storage);
+wk_status wk_model_decoder_f32_streamed(const wk_model *m, wk_threadpool *pool,
+                                        wk_decoder_f32 *w, float **storage) {
+  const model_source ms = {m, pool};
+  return decoder_f32(m ? &m->hp : NULL, dequant, &ms, 1, w, storage);
 }
 
 wk_status wk_decoder_f32_from_source(const wk_model_hparams *hp, wk_tensor_source src,

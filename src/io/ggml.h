@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include "io/ggml-quants.h"
+#include "runtime/runtime.h"
 #include "model/decoder.h"
 #include "model/encoder.h"
 #include "whisk.h"
@@ -92,10 +93,14 @@ wk_status wk_model_decoder_f32(const wk_model *m, wk_decoder_f32 *w, float **sto
 
 /* The same two, but w->layers = NULL and w->layer_fn dequantizes one layer at a time into a
  * buffer inside *storage, reused for every layer: the fp32 copy of a model never exists whole
- * (large-v3: one 79 MB encoder layer instead of 2.5 GB).  The model must outlive the use of
- * layer_fn; a bad tensor is reported when its layer is asked for. */
-wk_status wk_model_encoder_f32_streamed(const wk_model *m, wk_encoder_f32 *w, float **storage);
-wk_status wk_model_decoder_f32_streamed(const wk_model *m, wk_decoder_f32 *w, float **storage);
+ * (large-v3: one 79 MB encoder layer instead of 2.5 GB).  The model (and pool) must outlive the
+ * use of layer_fn; a bad tensor is reported when its layer is asked for.  With a pool (or
+ * NULL) each tensor's chunks are dequantized on its threads: layer_fn must then not be called
+ * from inside a job of that pool. */
+wk_status wk_model_encoder_f32_streamed(const wk_model *m, wk_threadpool *pool,
+                                        wk_encoder_f32 *w, float **storage);
+wk_status wk_model_decoder_f32_streamed(const wk_model *m, wk_threadpool *pool,
+                                        wk_decoder_f32 *w, float **storage);
 
 /* The same fp32 encoder / decoder weights (one block, all layers) for dimensions hp, each tensor
  * filled by src — e.g. the synthetic values the benchmarks use, with no model file. */

@@ -66,7 +66,7 @@ static wk_status layer_dims(const wk_encoder_f32 *w, int i, const wk_layer_f32 *
   return WK_STATUS_OK;
 }
 
-static void smooth_layer(const wk_layer_f32 *l, float *s1, float *s2);
+static void smooth_layer(wk_threadpool *pool, const wk_layer_f32 *l, float *s1, float *s2);
 
 /* smooth: per-layer factors, NULL (none), or `auto_smooth`: computed here layer by layer. */
 static wk_status int8_create(wk_context *ctx, const wk_encoder_f32 *w,
@@ -107,7 +107,7 @@ static wk_status int8_create(wk_context *ctx, const wk_encoder_f32 *w,
       if (!l.ln1_g || !l.ln1_b || !l.ln2_g || !l.ln2_b || !l.wq || !l.wk || !l.wv || !l.w1)
         st = wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder: layer %d has missing weights", i);
       else
-        smooth_layer(&l, factors, factors + w->d);
+        smooth_layer(ctx->pool, &l, factors, factors + w->d);
     }
     if (st) break;
     st = wk_layer_create(ctx, &l, auto_smooth ? &sm : smooth ? &smooth[i] : NULL, &e->layers[i]);
@@ -212,17 +212,37 @@ struct wk_encoder {
  * a normalized input of ±4σ (no calibration data needed: the gain and bias are what makes a
  * channel an outlier).  Folding s into the LN and the weights leaves the fp32 function
  * unchanged (layer.h). */
-static void smooth_channels(const float *g, const float *b, const float *const *ws,
-                            const int *rows, int parts, int d, float *out) {
-  for (int j = 0; j < d; j++) out[j] = 0.0f; /* first w_j: the column maxima, row by row */
-  for (int p = 0; p < parts; p++)
-    for (int o = 0; o < rows[p]; o++) {
-      const float *w = ws[p] + (size_t)o * d;
-      for (int j = 0; j < d; j++) { /* a NaN weight is passed over, as fmax would */
-        const float m = fabsf(w[j]);
-        out[j] = m > out[j] ? m : out[j];
+typedef struct smooth_job {
+  const float *const *ws;
+  const int *rows;
+  int parts, d;
+  float *out;
+} smooth_job;
+
+#define SMOOTH_COLS 128 /* columns a task */
+
+/* w_j, the column maxima, for columns [SMOOTH_COLS·task, …) of every matrix, row by row. */
+static void smooth_task(void *ctx, size_t task, int thread) {
+  (void)thread;
+  const smooth_job *j = ctx;
+  const int j0 = (int)task * SMOOTH_COLS, j1 = j0 + SMOOTH_COLS < j->d ? j0 + SMOOTH_COLS : j->d;
+  float *out = j->out;
+  for (int c = j0; c < j1; c++) out[c] = 0.0f;
+  for (int p = 0; p < j->parts; p++)
+    for (int o = 0; o < j->rows[p]; o++) {
+      const float *w = j->ws[p] + (size_t)o * j->d;
+      for (int c = j0; c < j1; c++) { /* a NaN weight is passed over, as fmax would */
+        const float m = fabsf(w[c]);
+        out[c] = m > out[c] ? m : out[c];
       }
     }
+}
+
+static void smooth_channels(wk_threadpool *pool, const float *g, const float *b,
+                            const float *const *ws, const int *rows, int parts, int d,
+                            float *out) {
+  smooth_job job = {ws, rows, parts, d, out};
+  wk_threadpool_run(pool, (size_t)(d + SMOOTH_COLS - 1) / SMOOTH_COLS, smooth_task, &job);
   for (int j = 0; j < d; j++) {
     const double a = 4.0 * fabs(g[j]) + fabs(b[j]);
     const double f = sqrt(fmax(a, 1e-5) / fmax((double)out[j], 1e-5));
@@ -230,11 +250,12 @@ static void smooth_channels(const float *g, const float *b, const float *const *
   }
 }
 
-static void smooth_layer(const wk_layer_f32 *l, float *s1, float *s2) {
+/* pool: the threads that share the column maxima, or NULL (this thread). */
+static void smooth_layer(wk_threadpool *pool, const wk_layer_f32 *l, float *s1, float *s2) {
   const float *qkv[3] = {l->wq, l->wk, l->wv};
   const int nqkv[3] = {l->d, l->d, l->d}, nf[1] = {l->ffn};
-  smooth_channels(l->ln1_g, l->ln1_b, qkv, nqkv, 3, l->d, s1);
-  smooth_channels(l->ln2_g, l->ln2_b, &l->w1, nf, 1, l->d, s2);
+  smooth_channels(pool, l->ln1_g, l->ln1_b, qkv, nqkv, 3, l->d, s1);
+  smooth_channels(pool, l->ln2_g, l->ln2_b, &l->w1, nf, 1, l->d, s2);
 }
 
 wk_status wk_encoder_smoothing(const wk_encoder_f32 *w, float **factors,
@@ -252,7 +273,7 @@ wk_status wk_encoder_smoothing(const wk_encoder_f32 *w, float **factors,
         l.d != w->d)
       return wk_error(WK_STATUS_INVALID_ARGUMENT, "encoder: layer %zu has missing weights", i);
     float *s1 = *factors + 2 * i * d, *s2 = s1 + d;
-    smooth_layer(&l, s1, s2);
+    smooth_layer(NULL, &l, s1, s2);
     (*smooth)[i] = (wk_layer_smoothing){s1, s2};
   }
   return WK_STATUS_OK;
@@ -308,7 +329,7 @@ WK_API wk_status wk_encoder_create(wk_context *ctx, const wk_model *model, wk_pr
    * quantized per output channel (INT8) or packed (FP32) before the next reuses its buffer. */
   wk_encoder_f32 w;
   float *storage = NULL;
-  wk_status st = wk_model_encoder_f32_streamed(model, &w, &storage);
+  wk_status st = wk_model_encoder_f32_streamed(model, ctx->pool, &w, &storage);
   if (st) return st;
   st = wk_encoder_create_from_weights(ctx, &w, precision, out);
   wk_free(storage);
