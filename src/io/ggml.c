@@ -1002,14 +1002,12 @@ static wk_status encoder_f32(const wk_model_hparams *hp, wk_tensor_source src, c
 }
 
 wk_status wk_model_encoder_f32(const wk_model *m, wk_encoder_f32 *w, float **storage) {
-  const model_source ms = {m, NULL};
-  return encoder_f32(m ? &m->hp : NULL, dequant, &ms, 0, w, storage);
+  return encoder_f32(m ? &m->hp : NULL, dequant, &(model_source){m, NULL}, 0, w, storage);
 }
 
 wk_status wk_model_encoder_f32_streamed(const wk_model *m, wk_threadpool *pool,
                                         wk_encoder_f32 *w, float **storage) {
-  const model_source ms = {m, pool};
-  return encoder_f32(m ? &m->hp : NULL, dequant, &ms, 1, w, storage);
+  return encoder_f32(m ? &m->hp : NULL, dequant, &(model_source){m, pool}, 1, w, storage);
 }
 
 wk_status wk_encoder_f32_from_source(const wk_model_hparams *hp, wk_tensor_source src,
@@ -1054,14 +1052,12 @@ static wk_status decoder_f32(const wk_model_hparams *hp, wk_tensor_source src, c
 }
 
 wk_status wk_model_decoder_f32(const wk_model *m, wk_decoder_f32 *w, float **storage) {
-  const model_source ms = {m, NULL};
-  return decoder_f32(m ? &m->hp : NULL, dequant, &ms, 0, w, storage);
+  return decoder_f32(m ? &m->hp : NULL, dequant, &(model_source){m, NULL}, 0, w, storage);
 }
 
 wk_status wk_model_decoder_f32_streamed(const wk_model *m, wk_threadpool *pool,
                                         wk_decoder_f32 *w, float **storage) {
-  const model_source ms = {m, pool};
-  return decoder_f32(m ? &m->hp : NULL, dequant, &ms, 1, w, storage);
+  return decoder_f32(m ? &m->hp : NULL, dequant, &(model_source){m, pool}, 1, w, storage);
 }
 
 wk_status wk_decoder_f32_from_source(const wk_model_hparams *hp, wk_tensor_source src,
