@@ -509,6 +509,11 @@ static void test_paths(void) {
   CHECK(wk_model_describe(NULL, &info) == WK_STATUS_INVALID_ARGUMENT, "describe NULL");
   wk_model_free(NULL);
   free(f);
+  /* the loaders prefix messages with where they happened: wk_error may take its own message */
+  wk_error(WK_STATUS_IO_ERROR, "inner %d", 7);
+  CHECK(wk_error(WK_STATUS_BAD_FORMAT, "outer: %s", wk_last_error()) == WK_STATUS_BAD_FORMAT &&
+            !strcmp(wk_last_error(), "outer: inner 7"),
+        "a prefixed message: '%s'", wk_last_error());
 }
 
 /* ── bad files ─────────────────────────────────────────────────────────────────────────────── */

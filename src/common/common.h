@@ -12,7 +12,8 @@
 
 #include "whisk.h"
 
-/* Records a formatted message for wk_last_error() and returns `status`. */
+/* Records a formatted message for wk_last_error() and returns `status`.  An argument may be
+ * wk_last_error() itself: wk_error(s, "layer %d: %s", i, wk_last_error()) prefixes it. */
 wk_status wk_error(wk_status status, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))

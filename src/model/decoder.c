@@ -266,11 +266,7 @@ wk_status wk_decoder_create(wk_context *ctx, const wk_decoder_f32 *w, wk_precisi
       if (s) break;
     }
     s = pack_layer(ctx, prec, wl, w->d, w->ffn, &dec->layers[l]);
-    if (s) {
-      char msg[512];
-      snprintf(msg, sizeof msg, "%s", wk_last_error());
-      wk_error(s, "decoder: layer %d: %s", l, msg);
-    }
+    if (s) wk_error(s, "decoder: layer %d: %s", l, wk_last_error());
   }
   ctx->weights = NULL;
   if (s) {
@@ -749,11 +745,7 @@ static wk_status step_run(wk_context *ctx, const wk_decoder *dec, wk_decoder_sta
   }
   for (int l = 0; !s && l < dec->n_layer; l++) {
     s = run_layer(ctx, dec, st, l, n_new, cap);
-    if (s) {
-      char msg[512];
-      snprintf(msg, sizeof msg, "%s", wk_last_error());
-      wk_error(s, "decoder: layer %d: %s", l, msg);
-    }
+    if (s) wk_error(s, "decoder: layer %d: %s", l, wk_last_error());
   }
   if (!s && cap && cap->targets) {
     s = capture_probs(ctx, dec, st, n_new, cap, logits); /* every row's logits, the last's too */

@@ -98,14 +98,6 @@ static wk_status pack_layer(wk_context *ctx, const wk_layer_f32 *w, int d, layer
   return WK_STATUS_OK;
 }
 
-/* Prefixes the current error message with "what i: " (copied first: wk_error formats into the
- * buffer wk_last_error returns). */
-static void prefix_error(wk_status s, const char *what, int i) {
-  char msg[512];
-  snprintf(msg, sizeof msg, "%s", wk_last_error());
-  wk_error(s, "%s %d: %s", what, i, msg);
-}
-
 static int layer_complete(const wk_layer_f32 *w) {
   return w->ln1_g && w->ln1_b && w->wq && w->bq && w->wk && w->wv && w->bv && w->wo && w->bo &&
          w->ln2_g && w->ln2_b && w->w1 && w->b1 && w->w2 && w->b2;
@@ -174,7 +166,7 @@ wk_status wk_encoder_fp32_create(wk_context *ctx, const wk_encoder_f32 *w, wk_en
     e->layers[l].ffn = L.ffn;
     if (L.ffn > e->ffn_max) e->ffn_max = L.ffn;
     s = pack_layer(ctx, &L, d, &e->layers[l]);
-    if (s) prefix_error(s, "encoder fp32: layer", l);
+    if (s) wk_error(s, "encoder fp32: layer %d: %s", l, wk_last_error());
   }
   if (s) {
     wk_encoder_fp32_free(e);
@@ -285,7 +277,7 @@ static wk_status run_layer(wk_context *ctx, const wk_encoder_fp32 *e, int l, con
   if (!s) s = gemm(ctx, Ly->fc1, n, xn, d, 1, NULL, f1, Ly->ffn);
   if (!s) s = gemm(ctx, Ly->fc2, n, f1, Ly->ffn, 0, x, x, d);
   p->gemm += wk_now() - t;
-  if (s) prefix_error(s, "encoder fp32: layer", l);
+  if (s) wk_error(s, "encoder fp32: layer %d: %s", l, wk_last_error());
   return s;
 }
 

@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include "runtime/runtime.h"
@@ -28,10 +29,12 @@ static _Thread_local char last_error[512];
 const char *wk_last_error(void) { return last_error; }
 
 wk_status wk_error(wk_status status, const char *fmt, ...) {
+  char msg[sizeof last_error]; /* an argument may be wk_last_error() itself (a prefix) */
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(last_error, sizeof last_error, fmt, ap);
+  vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
+  memcpy(last_error, msg, sizeof msg);
   return status;
 }
 
