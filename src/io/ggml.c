@@ -620,7 +620,12 @@ WK_API wk_status wk_model_load(const char *path, wk_model **out) {
     wk_model_free(m);
     return s;
   }
-  return finish(m, out);
+  s = finish(m, out);
+  /* Parsing mapped the pages around every header (fault-around); the weights are read with
+   * pread, so none is needed again (MADV_DONTNEED on a read-only private file mapping: a later
+   * read maps it again from the page cache). */
+  if (!s && m->map) madvise(m->map, m->file_size, MADV_DONTNEED);
+  return s;
 }
 
 /* ── describe and access ───────────────────────────────────────────────────────────────────── */
@@ -719,7 +724,7 @@ typedef struct dequant_job {
   const wk_ggml_tensor *t;
   float *dst;
   size_t n, chunk;    /* values: all, per chunk */
-  uint8_t *bufs;      /* [threads][chunk bytes] for pread, or NULL: read the mapping */
+  uint8_t *bufs;      /* [threads][chunk bytes] for pread (a file), or NULL (bytes in memory) */
   int *fail, *errnos; /* [tasks]: 0, 1 (read: errnos), 2 (NaN or ±∞) */
 } dequant_job;
 
@@ -748,10 +753,7 @@ static void dequant_task(void *ctx, size_t task, int thread) {
  * mapping: faulting the mapping in costs more than the copy (measured on a Zen 5 VM, 39 MB of a
  * large-v3 f16 file to fp32: 22–24 ms through the mapping, 8–14 ms by pread), and a file
  * truncated after loading is an error, not a SIGBUS.  Each chunk is checked while it is in
- * cache; with a pool the chunks are shared among its threads.  Then the tensor's pages are
- * dropped from the mapping (MADV_DONTNEED on a read-only private file mapping: a later read
- * maps them again from the page cache): loading mapped some of them, and they are not needed
- * again. */
+ * cache; with a pool the chunks are shared among its threads. */
 static wk_status dequant(const void *arg, const char *name, float *dst, size_t n) {
   const model_source *ms = arg;
   const wk_model *m = ms->m;
@@ -783,12 +785,6 @@ static wk_status dequant(const void *arg, const char *name, float *dst, size_t n
     }
   }
   wk_free(j.bufs), wk_free(j.fail), wk_free(j.errnos);
-  if (m->map) { /* the pages the header parse mapped (fault-around) are not needed again */
-    const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    const uintptr_t lo = ((uintptr_t)t->data + page - 1) & ~(page - 1);
-    const uintptr_t hi = ((uintptr_t)t->data + t->nbytes) & ~(page - 1);
-    if (page > 1 && hi > lo) madvise((void *)lo, hi - lo, MADV_DONTNEED);
-  }
   return s;
 }
 
@@ -908,11 +904,9 @@ static void take_dec_layer(f32_arena *a, const wk_model_hparams *hp, size_t i,
 /* Streaming: one layer's floats, reused for every layer (the block's first region). */
 typedef struct layer_stream {
   wk_model_hparams hp;
-  wk_tensor_source src;
-  const void *arg;
+  model_source ms; /* streamed builds are a model's: dequant reads it */
   float *buf;
   size_t floats;
-  model_source ms; /* a model's: arg points here */
 } layer_stream;
 
 static wk_status stream_close(f32_arena *a, const layer_stream *st) {
@@ -923,14 +917,14 @@ static wk_status stream_close(f32_arena *a, const layer_stream *st) {
 
 static wk_status enc_layer_fn(void *arg, int i, wk_layer_f32 *out) {
   const layer_stream *st = arg;
-  f32_arena a = {st->src, st->arg, st->buf, st->buf, st->floats, WK_STATUS_OK};
+  f32_arena a = {dequant, &st->ms, st->buf, st->buf, st->floats, WK_STATUS_OK};
   take_enc_layer(&a, &st->hp, (size_t)i, out);
   return stream_close(&a, st);
 }
 
 static wk_status dec_layer_fn(void *arg, int i, wk_decoder_layer_f32 *out) {
   const layer_stream *st = arg;
-  f32_arena a = {st->src, st->arg, st->buf, st->buf, st->floats, WK_STATUS_OK};
+  f32_arena a = {dequant, &st->ms, st->buf, st->buf, st->floats, WK_STATUS_OK};
   take_dec_layer(&a, &st->hp, (size_t)i, out);
   return stream_close(&a, st);
 }
@@ -941,15 +935,13 @@ static size_t head_bytes(int streamed, size_t n_layers, size_t layer_struct, siz
                   : n_layers * layer_struct;
 }
 
-/* A streamed build's layer source (a model's: src is dequant, arg a model_source, copied into
- * the stream), placed in the head of its block. */
-static layer_stream *stream_in(float *block, const wk_model_hparams *hp, wk_tensor_source src,
-                               const void *arg, size_t per_layer) {
+/* A streamed build's layer source, placed in the head of its block: a copy of the model
+ * source (arg, with src = dequant: only a model's builds stream). */
+static layer_stream *stream_in(float *block, const wk_model_hparams *hp, const void *arg,
+                               size_t per_layer) {
   layer_stream *st = (layer_stream *)(void *)block;
-  *st = (layer_stream){*hp, src, arg,
-                       block + wk_round_up(sizeof(layer_stream), 64) / sizeof(float), per_layer,
-                       {NULL, NULL}};
-  if (src == dequant) st->ms = *(const model_source *)arg, st->arg = &st->ms;
+  *st = (layer_stream){*hp, *(const model_source *)arg,
+                       block + wk_round_up(sizeof(layer_stream), 64) / sizeof(float), per_layer};
   return st;
 }
 
@@ -996,7 +988,7 @@ static wk_status encoder_f32(const wk_model_hparams *hp, wk_tensor_source src, c
   w->layers = layers;
   if (streamed) {
     w->layer_fn = enc_layer_fn;
-    w->layer_arg = stream_in(*storage, hp, src, arg, per_layer);
+    w->layer_arg = stream_in(*storage, hp, arg, per_layer);
   }
   return WK_STATUS_OK;
 }
@@ -1046,7 +1038,7 @@ static wk_status decoder_f32(const wk_model_hparams *hp, wk_tensor_source src, c
   w->layers = layers;
   if (streamed) {
     w->layer_fn = dec_layer_fn;
-    w->layer_arg = stream_in(*storage, hp, src, arg, per_layer);
+    w->layer_arg = stream_in(*storage, hp, arg, per_layer);
   }
   return WK_STATUS_OK;
 }
