@@ -763,7 +763,7 @@ static wk_status dequant(const void *arg, const char *name, float *dst, size_t n
   const size_t bytes = (size_t)wk_ggml_block_bytes(t->type);
   const size_t chunk = DEQUANT_CHUNK_BYTES / bytes * qk; /* > 0: every block is < 1 KB */
   const size_t tasks = (n + chunk - 1) / chunk; /* n: whole blocks (checked at load) */
-  const int threads = tasks > 1 ? wk_threadpool_size(ms->pool) : 1;
+  const int threads = tasks > 1 ? wk_threadpool_size(ms->pool) : 1; /* buffers in use at once */
   dequant_job j = {m, t, dst, n, chunk, NULL, wk_alloc_array(tasks, sizeof(int)),
                    wk_alloc_array(tasks, sizeof(int))};
   if (m->fd >= 0) j.bufs = wk_alloc_array((size_t)threads, chunk / qk * bytes);
@@ -771,10 +771,7 @@ static wk_status dequant(const void *arg, const char *name, float *dst, size_t n
   if (!j.fail || !j.errnos || (m->fd >= 0 && !j.bufs)) {
     s = wk_error(WK_STATUS_OUT_OF_MEMORY, "model: out of memory reading tensor '%s'", name);
   } else {
-    if (tasks > 1 && ms->pool)
-      wk_threadpool_run(ms->pool, tasks, dequant_task, &j);
-    else
-      for (size_t k = 0; k < tasks; k++) dequant_task(&j, k, 0);
+    wk_threadpool_run(ms->pool, tasks, dequant_task, &j); /* inline for one task or no pool */
     for (size_t k = 0; k < tasks && !s; k++) {
       if (j.fail[k] == 1)
         s = wk_error(WK_STATUS_IO_ERROR, "model: cannot read tensor '%s' (%zu bytes at offset %llu): %s",
