@@ -2,7 +2,7 @@
  * the scalar spec (gemm-internal.h).
  *
  * tdpbssd multiplies signed bytes by signed bytes, so A and W are both used as they are: no
- * +128 shift and no row compensation (unlike the VNNI kernel).  Its dword sums are exact
+ * +128 shift and no compensation (unlike the VNNI kernel).  Its dword sums are exact
  * partial sums of Acc (|Acc| ≤ 2^30, gemm-internal.h; the hardware's dword adds wrap, so even a
  * wrapped intermediate would cancel).  The int32 tiles are stored to scratch and the float
  * epilogue is the AVX-512 VNNI kernel's own code (gemm-avx512-common.h).

@@ -18,9 +18,9 @@
  *
  * Overflow bounds (K ≤ WK_GEMM_MAX_K = 2^16):
  *   |A·W| ≤ 128·128 = 2^14 per product, so |Acc| ≤ 2^30: int32 holds every partial sum.
- *   VNNI (u8×s8): with W+128 ∈ [0, 255] as the unsigned operand, |A·(W+128)| ≤ 128·255, and
- *   Σ_k ≤ 2^16·32640 < 2^31 — no intermediate wraps; the row compensation 128·Σ_k A[m][k] is
- *   ≤ 2^30 in magnitude.  (vpdpbusd does not saturate, so even a wrap would cancel exactly.)
+ *   VNNI (u8×s8): with A+128 ∈ [0, 255] as the unsigned operand, |(A+128)·W| ≤ 255·128, and
+ *   Σ_k ≤ 2^16·32640 < 2^31 — no intermediate wraps; the column compensation 128·Σ_k W[n][k]
+ *   is ≤ 2^30 in magnitude.  (vpdpbusd does not saturate, so even a wrap would cancel exactly.)
  *   AVX2 (s16 pairs, vpmaddwd): a pair is ≤ 2^15 in magnitude; no saturation is possible.
  *   AMX (tdpbssd, s8×s8): its dword sums are partial sums of Acc itself, ≤ 2^30; the tile adds
  *   do not saturate either.
