@@ -244,7 +244,9 @@ static int profile_passes(wk_context *ctx, const wk_attention_params *p, int cal
   if (in_passes <= 0) return 0; /* a kernel without passes (scalar) */
   pp->outside = 1.0 - in_passes;
   pp->qk_peak_pct = 100.0 * ops / ((double)ticks[WK_ATTN_PASS_QK] / hz) / peak;
-  pp->pv_peak_pct = 100.0 * ops / ((double)ticks[WK_ATTN_PASS_PV] / hz) / peak;
+  /* P·V's products over the time of the pass that holds them (fused with the softmax or not) */
+  pp->pv_peak_pct = 100.0 * ops /
+                    ((double)(ticks[WK_ATTN_PASS_PV] + ticks[WK_ATTN_PASS_SOFTMAX_PV]) / hz) / peak;
   return 1;
 }
 
@@ -255,10 +257,17 @@ static void print_passes(FILE *out, wk_json *j, const pass_profile *pp) {
     wk_json_kfixed(j, "qk_pct", 100 * pp->share[WK_ATTN_PASS_QK], 2);
     wk_json_kfixed(j, "softmax_pct", 100 * pp->share[WK_ATTN_PASS_SOFTMAX], 2);
     wk_json_kfixed(j, "pv_pct", 100 * pp->share[WK_ATTN_PASS_PV], 2);
+    wk_json_kfixed(j, "softmax_pv_pct", 100 * pp->share[WK_ATTN_PASS_SOFTMAX_PV], 2);
     wk_json_kfixed(j, "outside_pct", 100 * pp->outside, 2);
     wk_json_kfixed(j, "qk_peak_pct", pp->qk_peak_pct, 2);
     wk_json_kfixed(j, "pv_peak_pct", pp->pv_peak_pct, 2);
     wk_json_object_end(j);
+  } else if (pp->share[WK_ATTN_PASS_SOFTMAX_PV] > 0) {
+    fprintf(out,
+            "%24s CPU time: Q·Kᵀ %.1f %% (%.1f %% of peak), softmax + P·V in one loop %.1f %% "
+            "(P·V's products at %.1f %% of peak), outside the passes %.1f %%\n",
+            "", 100 * pp->share[WK_ATTN_PASS_QK], pp->qk_peak_pct,
+            100 * pp->share[WK_ATTN_PASS_SOFTMAX_PV], pp->pv_peak_pct, 100 * pp->outside);
   } else {
     fprintf(out,
             "%24s CPU time: Q·Kᵀ %.1f %% (%.1f %% of peak), softmax %.1f %%, P·V %.1f %% "

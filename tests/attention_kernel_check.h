@@ -143,11 +143,16 @@ static int wk_kcheck_all(const wk_attention_kernel *kern, wk_test_rng *rng) {
         cases += wk_kcheck_case(kern, rng, &sh);
       }
   /* past the int32 flush (every 65536 keys): all P = 2^24 − 1 against V = −128 over 66000
-   * keys (> 65793: one int32 byte-plane sum would overflow), at two splittings of d */
+   * keys (> 65793: one int32 byte-plane sum would overflow), at two splittings of d and at
+   * d = 64 (where AVX-512 VNNI fuses softmax and P·V only up to 65536 keys); and past the
+   * fused loop's uint32 flush of the row sums (every 4096 keys) with every P = 2^24 − 1 */
   const wk_kcheck_shape flush[] = {
       {WK_ATTN_BLOCK_ROWS, 66000, 16, 4, 0, 0},
       {WK_ATTN_BLOCK_ROWS, 66000, 80, 4, 7, 3},
       {5, 70001, 80, 0, 0, 0},
+      {3, 66000, 64, 4, 0, 0},
+      {WK_ATTN_BLOCK_ROWS, 9000, 64, 4, 0, 5},
+      {7, 8193, 64, 0, 0, 0},
   };
   for (size_t i = 0; i < sizeof flush / sizeof flush[0]; i++)
     cases += wk_kcheck_case(kern, rng, &flush[i]);

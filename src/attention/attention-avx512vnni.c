@@ -1,29 +1,31 @@
 /* attention-avx512vnni.c — wk_qs8_attention_ukernel_16xN__avx512vnni: up to 16 query rows
  * against all N keys of one head with AVX-512 VNNI (vpdpbusd), bit-identical to the scalar spec.
  *
- * Three passes over the row block, all through the thread's scratch (attention-avx512-common.h):
+ * Q·Kᵀ, then softmax and P·V, through the thread's scratch (attention-avx512-common.h):
  *   1. Q·Kᵀ → logits t[16][lk] and per-row maxima.  vpdpbusd multiplies u8 × s8, so K is packed
  *      as k + 128 (u8) and each score carries 128·Σ_c q[c] (the accumulators start at minus
  *      that).  Lanes = 16 keys; each row's 4 Q bytes of a channel group are one broadcast dword;
  *      tile 4 rows × 4 key blocks; a tile of rows runs through every key chunk they all see
  *      with its constants in registers (K streams from L2), the masked tail chunk by chunk.
- *   2. softmax: t → P (24-bit) as three byte planes, P = 2^16·b2 + 2^8·b1 + b0, plus exact
- *      int64 row sums.
+ *   2. softmax: t → P (24-bit), P = 2^16·b2 + 2^8·b1 + b0, plus exact int64 row sums;
  *   3. P·V: lanes = 16 output channels; a row's 4 P bytes (4 keys) of one plane are a broadcast
  *      dword (u8) against V packed as [key/4][d][4] (s8); three int32 accumulators per output
  *      vector (one per plane), widened to int64 as 2^16·x2 + 2^8·x1 + x0 every 65536 keys and
  *      at the end.
- * Measured on Zen 5 (a base encoder window, one thread, cycles per pass; `whisk bench attention`
- * prints this breakdown under each layer row): P·V (three quarters
- * of the vpdpbusd) runs at ≈ 93 % of the vpdpbusd peak, Q·Kᵀ at 70–76 % (each 16 logits take
- * a float epilogue — cvt, two mul, store, max — against 16 vpdpbusd at d = 64), the softmax at
- * ≈ 7.5 cycles per 16 keys: 56 / 24 / 16 % of the kernel's time.  Q·Kᵀ's unmasked chunks are
- * compiled for d = 64 (Whisper's head dim) with the channel loop unrolled: straight-line code
- * of 256 vpdpbusd and the epilogue per chunk; alternating runs against the looped code gave
- * 71–76 % against 67–70 % for that pass (base layer, 1 and 2 threads).  Interleaving the softmax into
- * either product loop was measured slower on Zen 4 (register pressure in Q·Kᵀ, store-to-load
- * stalls in P·V), so it stays a pass of its own.  Measured without gain beyond the noise (Zen 5):
- * Q·Kᵀ tiles of 8 rows × 2 blocks, and 512-key spans of K (32 KB, L1-resident) that all four row
+ * At d = 64 (every Whisper size) 2 and 3 are one loop per row (softmax_pv_row: the softmax
+ * runs two 16-key blocks ahead of the P·V, its float work beside the vpdpbusd); at other head
+ * dims they are passes of their own, the byte planes of P stored in between.
+ * Measured on Zen 5 (a base encoder layer, one thread; `whisk bench attention` prints this
+ * breakdown under each layer row): as separate passes, P·V (three quarters of the vpdpbusd)
+ * ran at ≈ 93 % of the vpdpbusd peak and the softmax at ≈ 7.5 cycles per 16 keys with the
+ * vpdpbusd ports idle — 56 and 16 % of the kernel's time; the fused loop takes 71 % instead of
+ * their 73 %, on a kernel 8–10 % faster (base layer 11.0–11.5 ms against 12.0–12.5 ms,
+ * alternating runs).  Q·Kᵀ runs at 70–76 % (each 16 logits take a float epilogue — cvt, two
+ * mul, store, max — against 16 vpdpbusd at d = 64).  Q·Kᵀ's unmasked chunks are compiled for
+ * d = 64 with the channel loop unrolled: straight-line code of 256 vpdpbusd and the epilogue
+ * per chunk; alternating runs against the looped code gave 71–76 % against 67–70 % for that
+ * pass (base layer, 1 and 2 threads).  Measured without gain beyond the noise (Zen 5): Q·Kᵀ
+ * tiles of 8 rows × 2 blocks, and 512-key spans of K (32 KB, L1-resident) that all four row
  * tiles visit in turn before the next span.  K already streams from L2 fast enough. */
 #include "attention/attention-avx512-common.h"
 
@@ -302,6 +304,95 @@ static void pv_pass(const wk_attn_rows_args *a, const wk_avx512_scratch *s) {
   }
 }
 
+/* ── passes 2 + 3 fused, row by row (d = 64, every Whisper size) ─────────── */
+
+/* Rows whose P·V int32 partial sums need no flush: ≤ WK_AVX512_PV_FLUSH_GROUPS 4-key groups. */
+#define FUSED_MAX_KEYS (4 * WK_AVX512_PV_FLUSH_GROUPS)
+
+/* Row r's softmax and P·V in one loop over blocks of 16 keys: the softmax of block b + 2 (one
+ * vector: the spec's operations of wk_avx512_exp2_q24_x4) is computed while the P·V of block
+ * b runs — two blocks ahead, because the softmax's dependency chain (≈ 40 cycles) is longer
+ * than one block of P·V (48 vpdpbusd, 24 cycles).  Why it pays: on Zen 5 only FMAs and
+ * multiplies share vpdpbusd's two ports; add, max, convert, roundscale, scalef and shuffles
+ * issue beside them for free (a register-only test: 24 vpdpbusd run at 24/28 of their rate
+ * with 4 FMAs added, at the full rate with 8 adds, converts or roundscales, 96 % with 8
+ * shuffles).  As a pass of its own the softmax cost ≈ 7.5 cycles per 16 keys with vpdpbusd
+ * idle; here it costs about its five FMAs.  P stays in registers: a block's P, one int32 per
+ * key, is shuffled once so that each 128-bit lane e holds the three byte planes of keys
+ * 4e … 4e+3 (dwords 0, 1, 2 = bytes 2, 1, 0), and each plane's operand is that lane broadcast
+ * (vshufi32x4) and its dword broadcast (vpshufd) — immediates only, no index registers.
+ * (Through a buffer in memory, each block's loads waited for the stores before them: 45 %
+ * slower than the separate passes.  So did a fused version of the 2-row tile, whose 24
+ * accumulators left the softmax no registers.)  One row at a time: 12 accumulators (3 planes
+ * × 4 vectors of 16 channels), 4 of V, the softmax's constants and three P vectors in flight.
+ * acc and sum come out exactly as the separate passes make them. */
+static void softmax_pv_row(const wk_attn_rows_args *a, const float *t_row, float m, int r) {
+  const int n = a->n_keys[r], ngroups = (n + 3) / 4, nb = (n + 15) / 16;
+  const int8_t *v = (const int8_t *)a->v_packed; /* [ngroups][64][4] */
+  const __m512 mv = _mm512_set1_ps(m);
+  const __m512i planes = _mm512_broadcast_i32x4(
+      _mm_setr_epi8(2, 6, 10, 14, 1, 5, 9, 13, 0, 4, 8, 12, -1, -1, -1, -1));
+  __m512i psum = _mm512_setzero_si512(); /* uint32 lane sums of P, flushed into sum */
+  int64_t sum = 0;
+  __m512i pl = _mm512_setzero_si512(), pl1 = pl; /* the planes of blocks b and b + 1 */
+  __m512i x2[4], x1[4], x0[4];                   /* Σ bk·V of each P byte plane k */
+#pragma GCC unroll 4
+  for (int i = 0; i < 4; i++) x2[i] = x1[i] = x0[i] = _mm512_setzero_si512();
+  for (int b = -2; b < nb; b++) {
+    __m512i pl2 = pl1;
+    if (b + 2 < nb) { /* the softmax of block b + 2 */
+      const int j = 16 * (b + 2);
+      const __mmask16 k = wk_avx512_first_lanes(n - j);
+      /* y = max(t − m, −26) (−26 for NaN); P = rint(q(y − ⌊y⌋)·2^⌊y⌋) */
+      const __m512 y = _mm512_max_ps(_mm512_sub_ps(_mm512_maskz_load_ps(k, t_row + j), mv),
+                                     _mm512_set1_ps(WK_EXP2_MIN_X));
+      const __m512 fl = _mm512_roundscale_ps(y, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+      const __m512 f = _mm512_sub_ps(y, fl);
+      __m512 q = _mm512_set1_ps(WK_EXP2_Q5);
+      q = _mm512_fmadd_ps(q, f, _mm512_set1_ps(WK_EXP2_Q4));
+      q = _mm512_fmadd_ps(q, f, _mm512_set1_ps(WK_EXP2_Q3));
+      q = _mm512_fmadd_ps(q, f, _mm512_set1_ps(WK_EXP2_Q2));
+      q = _mm512_fmadd_ps(q, f, _mm512_set1_ps(WK_EXP2_Q1));
+      q = _mm512_fmadd_ps(q, f, _mm512_set1_ps(WK_P_ONE));
+      const __m512i p = _mm512_maskz_mov_epi32(k, _mm512_cvtps_epi32(_mm512_scalef_ps(q, fl)));
+      psum = _mm512_add_epi32(psum, p);
+      if (((b + 2) & 255) == 255) { /* 256 vectors of P < 2^24 per lane: flush before 2^32 */
+        sum += wk_avx512_sum_u32(psum);
+        psum = _mm512_setzero_si512();
+      }
+      pl2 = _mm512_shuffle_epi8(p, planes);
+    }
+    /* the P·V of block b; 16 keys whose P is 0 (a peaked row): adding 0, skip */
+    if (b >= 0 && _mm512_test_epi32_mask(pl, pl)) {
+#pragma GCC unroll 4
+      for (int e = 0; e < 4; e++) {
+        const int g = 4 * b + e;
+        if (e > 0 && g >= ngroups) break; /* the row's last block: its groups only */
+        __m512i vv[4]; /* 4 keys × 16 channels per vector */
+#pragma GCC unroll 4
+        for (int i = 0; i < 4; i++) vv[i] = _mm512_loadu_si512(v + ((size_t)g * 64 + 16 * i) * 4);
+        const __m512i lane = _mm512_shuffle_i32x4(pl, pl, 0x55 * e);
+        const __m512i q2 = _mm512_shuffle_epi32(lane, 0x00);
+#pragma GCC unroll 4
+        for (int i = 0; i < 4; i++) x2[i] = wk_avx512_dpbusd(x2[i], q2, vv[i]);
+        const __m512i q1 = _mm512_shuffle_epi32(lane, 0x55);
+#pragma GCC unroll 4
+        for (int i = 0; i < 4; i++) x1[i] = wk_avx512_dpbusd(x1[i], q1, vv[i]);
+        const __m512i q0 = _mm512_shuffle_epi32(lane, 0xaa);
+#pragma GCC unroll 4
+        for (int i = 0; i < 4; i++) x0[i] = wk_avx512_dpbusd(x0[i], q0, vv[i]);
+      }
+    }
+    pl = pl1;
+    pl1 = pl2;
+  }
+#pragma GCC unroll 4
+  for (int i = 0; i < 4; i++)
+    wk_avx512_flush_pv(x2[i], x1[i], x0[i], 1, ngroups <= WK_AVX512_PV_SHORT_GROUPS,
+                       a->acc + (size_t)r * 64 + 16 * i);
+  a->sum[r] = sum + wk_avx512_sum_u32(psum);
+}
+
 /* ── the microkernel ─────────────────────────────────────────────────────── */
 
 static void rows_avx512vnni(const wk_attn_rows_args *a) {
@@ -311,13 +402,19 @@ static void rows_avx512vnni(const wk_attn_rows_args *a) {
   const uint64_t t0 = wk_attn_tick(a);
   qk_pass(&c);
   const uint64_t t1 = wk_attn_tick(a);
-  wk_avx512_softmax_rows(a, &s, m);
-  const uint64_t t2 = wk_attn_tick(a);
-  pv_pass(a, &s);
-  const uint64_t t3 = wk_attn_tick(a);
+  if (a->d == 64 && a->lk <= FUSED_MAX_KEYS) {
+    for (int r = 0; r < a->rows; r++) /* a row without keys: any maximum */
+      softmax_pv_row(a, s.t + r * s.lkp, a->n_keys[r] > 0 ? _mm512_reduce_max_ps(m[r]) : 0.0f,
+                     r);
+    wk_attn_tick_add(a, WK_ATTN_PASS_SOFTMAX_PV, t1, wk_attn_tick(a));
+  } else {
+    wk_avx512_softmax_rows(a, &s, m);
+    const uint64_t t2 = wk_attn_tick(a);
+    pv_pass(a, &s);
+    wk_attn_tick_add(a, WK_ATTN_PASS_SOFTMAX, t1, t2);
+    wk_attn_tick_add(a, WK_ATTN_PASS_PV, t2, wk_attn_tick(a));
+  }
   wk_attn_tick_add(a, WK_ATTN_PASS_QK, t0, t1);
-  wk_attn_tick_add(a, WK_ATTN_PASS_SOFTMAX, t1, t2);
-  wk_attn_tick_add(a, WK_ATTN_PASS_PV, t2, t3);
 }
 
 const wk_attention_kernel wk_attention_kernel_avx512vnni = {

@@ -115,9 +115,16 @@ typedef struct wk_attn_rows_args {
 } wk_attn_rows_args;
 
 /* The passes of a microkernel call, as wk_attention_profiled reports them.  A kernel that
- * interleaves them (AVX2: softmax and P·V per key segment) times each piece; the scalar spec
- * runs row by row and reports nothing. */
-enum { WK_ATTN_PASS_QK, WK_ATTN_PASS_SOFTMAX, WK_ATTN_PASS_PV, WK_ATTN_PASSES };
+ * interleaves them (AVX2: softmax and P·V per key segment) times each piece; one that fuses
+ * them into one loop (AVX-512 VNNI at d = 64) reports that loop as SOFTMAX_PV; the scalar
+ * spec runs row by row and reports nothing. */
+enum {
+  WK_ATTN_PASS_QK,
+  WK_ATTN_PASS_SOFTMAX,
+  WK_ATTN_PASS_PV,
+  WK_ATTN_PASS_SOFTMAX_PV,
+  WK_ATTN_PASSES
+};
 
 /* A time stamp for the pass timing (wk_attn_tick: only when profiled): the TSC where there is
  * one (a few cycles, no system call), else the monotonic clock in ns. */
