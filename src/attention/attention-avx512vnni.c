@@ -70,7 +70,7 @@ typedef struct qk_args {
 } qk_args;
 
 /* acc[r][b] += Σ_{c < 4} q[r][4g + c]·k[b][4g + c]: channel group g of R rows × B blocks. */
-WK_INLINE void qk_group(const int R, const int B, const int8_t *q, ptrdiff_t qs,
+WK_INLINE void qk_group(const int R, const int B, const int8_t *const q[QK_ROWS],
                         const uint8_t *k, size_t block_bytes, int g,
                         __m512i acc[QK_ROWS][QK_BLOCKS]) {
   __m512i kv[QK_BLOCKS]; /* 16 keys × channels 4g … 4g+3 of each block */
@@ -78,24 +78,24 @@ WK_INLINE void qk_group(const int R, const int B, const int8_t *q, ptrdiff_t qs,
   for (int b = 0; b < B; b++) kv[b] = _mm512_loadu_si512(k + b * block_bytes + (size_t)g * 64);
 #pragma GCC unroll 4
   for (int r = 0; r < R; r++) {
-    const __m512i qb = _mm512_set1_epi32(load_i32(q + r * qs + 4 * g));
+    const __m512i qb = _mm512_set1_epi32(load_i32(q[r] + 4 * g));
 #pragma GCC unroll 4
     for (int b = 0; b < B; b++) acc[r][b] = wk_avx512_dpbusd(acc[r][b], kv[b], qb);
   }
 }
 
-/* acc[r][b] += Σ_c q[r][c]·k[b][c] for R rows of q (row stride qs) × B blocks of 16 keys of k
+/* acc[r][b] += Σ_c q[r][c]·k[b][c] for R rows of q (row pointers) × B blocks of 16 keys of k
  * ([B][d/4][16][4], blocks block_bytes apart).  With d a compile-time constant (the d = 64
  * chunks of qk_rows_full) the channel loop is unrolled into straight-line code; otherwise it
  * stays a loop (the masked tiles: unrolling them only grows the code). */
-WK_INLINE void qk_accumulate(const int R, const int B, const int8_t *q, ptrdiff_t qs,
+WK_INLINE void qk_accumulate(const int R, const int B, const int8_t *const q[QK_ROWS],
                              const uint8_t *k, size_t block_bytes, int d,
                              __m512i acc[QK_ROWS][QK_BLOCKS]) {
   if (__builtin_constant_p(d)) {
 #pragma GCC unroll 32
-    for (int g = 0; g < d / 4; g++) qk_group(R, B, q, qs, k, block_bytes, g, acc);
+    for (int g = 0; g < d / 4; g++) qk_group(R, B, q, k, block_bytes, g, acc);
   } else {
-    for (int g = 0; g < d / 4; g++) qk_group(R, B, q, qs, k, block_bytes, g, acc);
+    for (int g = 0; g < d / 4; g++) qk_group(R, B, q, k, block_bytes, g, acc);
   }
 }
 
@@ -105,7 +105,9 @@ WK_INLINE void qk_tile(const int R, const int B, const qk_args *c, int r0, int j
   const int d = a->d;
   const size_t block_bytes = (size_t)16 * d;
   const uint8_t *k = c->k + (size_t)jb * block_bytes; /* [B][d/4][16][4] */
-  const int8_t *q = a->q + (ptrdiff_t)r0 * a->q_row_stride; /* [R][d] */
+  const int8_t *q[QK_ROWS]; /* the R rows */
+#pragma GCC unroll 4
+  for (int r = 0; r < R; r++) q[r] = a->q + (ptrdiff_t)(r0 + r) * a->q_row_stride;
   __m512i acc[QK_ROWS][QK_BLOCKS]; /* start at −128·Σ q: the sums come out compensated */
 #pragma GCC unroll 4
   for (int r = 0; r < R; r++) {
@@ -113,7 +115,7 @@ WK_INLINE void qk_tile(const int R, const int B, const qk_args *c, int r0, int j
 #pragma GCC unroll 4
     for (int b = 0; b < B; b++) acc[r][b] = neg_comp;
   }
-  qk_accumulate(R, B, q, a->q_row_stride, k, block_bytes, d, acc);
+  qk_accumulate(R, B, q, k, block_bytes, d, acc);
 
   __m512 beta[QK_BLOCKS];
 #pragma GCC unroll 4
@@ -150,30 +152,36 @@ static void qk_tile_any(int R, int B, const qk_args *c, int r0, int jb) {
 WK_INLINE void qk_rows_full_d(const qk_args *c, int r0, int nb4, const int d) {
   const wk_attn_rows_args *a = c->a;
   const size_t block_bytes = (size_t)16 * d;
-  const int8_t *q = a->q + (ptrdiff_t)r0 * a->q_row_stride; /* [4][d] */
-  const ptrdiff_t qs = a->q_row_stride;
-  __m512i neg_comp[QK_ROWS];
-  __m512 alpha[QK_ROWS], m[QK_ROWS];
+  __m512 m[QK_ROWS]; /* the running maxima stay in registers; the rows' other constants are
+                      * broadcast from memory when used, leaving the registers to the
+                      * accumulators and K */
 #pragma GCC unroll 4
-  for (int r = 0; r < QK_ROWS; r++) {
-    neg_comp[r] = _mm512_set1_epi32(-c->comp[r0 + r]);
-    alpha[r] = _mm512_set1_ps(a->alpha[r0 + r]);
-    m[r] = c->m[r0 + r];
-  }
+  for (int r = 0; r < QK_ROWS; r++) m[r] = c->m[r0 + r];
   for (int jb = 0; jb < nb4; jb += QK_BLOCKS) {
     const uint8_t *k = c->k + (size_t)jb * block_bytes;
+    /* the rows' addresses, opaque per chunk: else GCC hoists all 4 × d/4 of them out of the
+     * chunk loop and reloads each from the stack before its broadcast */
+    const int8_t *q[QK_ROWS];
+#pragma GCC unroll 4
+    for (int r = 0; r < QK_ROWS; r++) {
+      q[r] = a->q + (ptrdiff_t)(r0 + r) * a->q_row_stride;
+      __asm__("" : "+r"(q[r]));
+    }
     __m512i acc[QK_ROWS][QK_BLOCKS];
 #pragma GCC unroll 4
-    for (int r = 0; r < QK_ROWS; r++)
+    for (int r = 0; r < QK_ROWS; r++) {
+      const __m512i neg_comp = _mm512_set1_epi32(-c->comp[r0 + r]);
 #pragma GCC unroll 4
-      for (int b = 0; b < QK_BLOCKS; b++) acc[r][b] = neg_comp[r];
-    qk_accumulate(QK_ROWS, QK_BLOCKS, q, qs, k, block_bytes, d, acc);
+      for (int b = 0; b < QK_BLOCKS; b++) acc[r][b] = neg_comp;
+    }
+    qk_accumulate(QK_ROWS, QK_BLOCKS, q, k, block_bytes, d, acc);
 #pragma GCC unroll 4
     for (int b = 0; b < QK_BLOCKS; b++) {
       const __m512 beta = _mm512_loadu_ps(a->beta + 16 * (jb + b));
 #pragma GCC unroll 4
       for (int r = 0; r < QK_ROWS; r++) {
-        const __m512 t = _mm512_mul_ps(_mm512_cvtepi32_ps(acc[r][b]), _mm512_mul_ps(alpha[r], beta));
+        const __m512 alpha = _mm512_set1_ps(a->alpha[r0 + r]);
+        const __m512 t = _mm512_mul_ps(_mm512_cvtepi32_ps(acc[r][b]), _mm512_mul_ps(alpha, beta));
         _mm512_store_ps(c->t + (r0 + r) * c->lkp + 16 * (jb + b), t);
         m[r] = _mm512_max_ps(t, m[r]);
       }
