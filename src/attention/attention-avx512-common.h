@@ -207,6 +207,25 @@ WK_INLINE void wk_avx512_logit_store(__m512i s, __m512 alpha, __m512 beta, float
     *m = _mm512_mask_max_ps(*m, wk_avx512_first_lanes(rem), t, *m);
 }
 
+/* ── the exp2 polynomials' pieces (shared with the fp32 path, src/f32/f32-avx512.c) ── */
+
+/* f = y − ⌊y⌋ ∈ [0, 1), with ⌊y⌋ in *n: roundscale toward −∞ = floorf, then an exact sub. */
+WK_INLINE __m512 wk_avx512_floor_split(__m512 y, __m512 *n) {
+  *n = _mm512_roundscale_ps(y, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+  return _mm512_sub_ps(y, *n);
+}
+
+/* fma(fma(fma(fma(fma(c5, f, c4), f, c3), f, c2), f, c1), f, c0): five vfmadd, as the scalar
+ * specs' fmaf chains. */
+WK_INLINE __m512 wk_avx512_horner5(__m512 f, float c5, float c4, float c3, float c2, float c1,
+                                   float c0) {
+  __m512 q = _mm512_fmadd_ps(_mm512_set1_ps(c5), f, _mm512_set1_ps(c4));
+  q = _mm512_fmadd_ps(q, f, _mm512_set1_ps(c3));
+  q = _mm512_fmadd_ps(q, f, _mm512_set1_ps(c2));
+  q = _mm512_fmadd_ps(q, f, _mm512_set1_ps(c1));
+  return _mm512_fmadd_ps(q, f, _mm512_set1_ps(c0));
+}
+
 /* ── softmax: t → P byte planes and the exact row sum ────────────────────── */
 
 /* 64 probabilities P = wk_attn_exp2_q24(t[i] − m) as int32 lanes (4 vectors of 16 keys): the

@@ -354,14 +354,10 @@ static void softmax_pv_row(const wk_attn_rows_args *a, const float *t_row, float
       /* y = max(t − m, −26) (−26 for NaN); P = rint(q(y − ⌊y⌋)·2^⌊y⌋) */
       const __m512 y = _mm512_max_ps(_mm512_sub_ps(_mm512_maskz_load_ps(k, t_row + j), mv),
                                      _mm512_set1_ps(WK_EXP2_MIN_X));
-      const __m512 fl = _mm512_roundscale_ps(y, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-      const __m512 f = _mm512_sub_ps(y, fl);
-      __m512 q = _mm512_set1_ps(WK_EXP2_Q5);
-      q = _mm512_fmadd_ps(q, f, _mm512_set1_ps(WK_EXP2_Q4));
-      q = _mm512_fmadd_ps(q, f, _mm512_set1_ps(WK_EXP2_Q3));
-      q = _mm512_fmadd_ps(q, f, _mm512_set1_ps(WK_EXP2_Q2));
-      q = _mm512_fmadd_ps(q, f, _mm512_set1_ps(WK_EXP2_Q1));
-      q = _mm512_fmadd_ps(q, f, _mm512_set1_ps(WK_P_ONE));
+      __m512 fl;
+      const __m512 f = wk_avx512_floor_split(y, &fl);
+      const __m512 q = wk_avx512_horner5(f, WK_EXP2_Q5, WK_EXP2_Q4, WK_EXP2_Q3, WK_EXP2_Q2,
+                                         WK_EXP2_Q1, WK_P_ONE);
       const __m512i p = _mm512_maskz_mov_epi32(k, _mm512_cvtps_epi32(_mm512_scalef_ps(q, fl)));
       psum = _mm512_add_epi32(psum, p);
       if (((b + 2) & 255) == 255) { /* 256 vectors of P < 2^24 per lane: flush before 2^32 */

@@ -7,6 +7,7 @@
 #include <immintrin.h>
 
 #include "f32/f32-internal.h"
+#include "attention/attention-avx512-common.h" /* the exp2 polynomial's pieces */
 #include "gemm/gemm-avx512-common.h" /* wk_avx512_gemm_gelu16: wk_gelu's twin */
 
 #define MR 6
@@ -86,14 +87,10 @@ static void gemm_block(const wk_f32_gemm_block_args *p) {
 /* wk_f32_exp2's twin on 16 lanes. */
 INLINE __m512 exp2_16(__m512 x) {
   const __m512 y = _mm512_max_ps(x, _mm512_set1_ps(WK_F32_EXP2_MIN));
-  const __m512 n = _mm512_roundscale_ps(y, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-  const __m512 f = _mm512_sub_ps(y, n);
-  __m512 q = _mm512_set1_ps(WK_EXP2_C5);
-  q = _mm512_fmadd_ps(q, f, _mm512_set1_ps(WK_EXP2_C4));
-  q = _mm512_fmadd_ps(q, f, _mm512_set1_ps(WK_EXP2_C3));
-  q = _mm512_fmadd_ps(q, f, _mm512_set1_ps(WK_EXP2_C2));
-  q = _mm512_fmadd_ps(q, f, _mm512_set1_ps(WK_EXP2_C1));
-  q = _mm512_fmadd_ps(q, f, _mm512_set1_ps(1.0f));
+  __m512 n;
+  const __m512 f = wk_avx512_floor_split(y, &n);
+  const __m512 q =
+      wk_avx512_horner5(f, WK_EXP2_C5, WK_EXP2_C4, WK_EXP2_C3, WK_EXP2_C2, WK_EXP2_C1, 1.0f);
   const __m512i e = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvttps_epi32(n),
                                                        _mm512_set1_epi32(127)), 23);
   return _mm512_mul_ps(q, _mm512_castsi512_ps(e));
