@@ -314,6 +314,16 @@ static void pv_pass(const wk_attn_rows_args *a, const wk_avx512_scratch *s) {
 
 /* ── passes 2 + 3 fused, row by row (d = 64, every Whisper size) ─────────── */
 
+/* 128-bit lane e of v in every lane (vshufi32x4 takes an immediate: one case per lane). */
+WK_INLINE __m512i lane_to_all(__m512i v, int e) {
+  switch (e) {
+  case 0: return _mm512_shuffle_i32x4(v, v, 0x00);
+  case 1: return _mm512_shuffle_i32x4(v, v, 0x55);
+  case 2: return _mm512_shuffle_i32x4(v, v, 0xaa);
+  default: return _mm512_shuffle_i32x4(v, v, 0xff);
+  }
+}
+
 /* Rows whose P·V int32 partial sums need no flush: ≤ WK_AVX512_PV_FLUSH_GROUPS 4-key groups. */
 #define FUSED_MAX_KEYS (4 * WK_AVX512_PV_FLUSH_GROUPS)
 
@@ -375,7 +385,7 @@ static void softmax_pv_row(const wk_attn_rows_args *a, const float *t_row, float
         __m512i vv[4]; /* 4 keys × 16 channels per vector */
 #pragma GCC unroll 4
         for (int i = 0; i < 4; i++) vv[i] = _mm512_loadu_si512(v + ((size_t)g * 64 + 16 * i) * 4);
-        const __m512i lane = _mm512_shuffle_i32x4(pl, pl, 0x55 * e);
+        const __m512i lane = lane_to_all(pl, e);
         const __m512i q2 = _mm512_shuffle_epi32(lane, 0x00);
 #pragma GCC unroll 4
         for (int i = 0; i < 4; i++) x2[i] = wk_avx512_dpbusd(x2[i], q2, vv[i]);
