@@ -228,39 +228,19 @@ WK_INLINE __m512 wk_avx512_horner5(__m512 f, float c5, float c4, float c3, float
 
 /* ── softmax: t → P byte planes and the exact row sum ────────────────────── */
 
-/* 64 probabilities P = wk_attn_exp2_q24(t[i] − m) as int32 lanes (4 vectors of 16 keys): the
- * spec's sequence of IEEE operations, one instruction each (roundscale = floorf, vfmadd =
- * fmaf, scalef = ldexpf — exact here since q·2^n stays normal —, cvtps = lrintf under the
- * default round-to-nearest-even).  The four chains are written step by step, interleaved (GCC
- * keeps this order): ~7 % faster on Zen 4 than one dependency chain after the other. */
-WK_INLINE void wk_avx512_exp2_q24_x4(const __m512 t[4], __m512 m, __m512i out[4]) {
-  __m512 y[4], n[4], f[4], q[4];
-#pragma GCC unroll 4
-  for (int i = 0; i < 4; i++) /* x > −26 ? x : −26 (max_ps returns −26 for NaN x, as the spec) */
-    y[i] = _mm512_max_ps(_mm512_sub_ps(t[i], m), _mm512_set1_ps(WK_EXP2_MIN_X));
-#pragma GCC unroll 4
-  for (int i = 0; i < 4; i++) /* floor */
-    n[i] = _mm512_roundscale_ps(y[i], _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-#pragma GCC unroll 4
-  for (int i = 0; i < 4; i++) f[i] = _mm512_sub_ps(y[i], n[i]);
-#define WK_HORNER(c) /* q = fma(q, f, c) */                                                   \
-  _Pragma("GCC unroll 4") for (int i = 0; i < 4; i++)                                          \
-      q[i] = _mm512_fmadd_ps(q[i], f[i], _mm512_set1_ps(c))
-#pragma GCC unroll 4
-  for (int i = 0; i < 4; i++) q[i] = _mm512_set1_ps(WK_EXP2_Q5);
-  WK_HORNER(WK_EXP2_Q4);
-  WK_HORNER(WK_EXP2_Q3);
-  WK_HORNER(WK_EXP2_Q2);
-  WK_HORNER(WK_EXP2_Q1);
-  WK_HORNER(WK_P_ONE);
-#undef WK_HORNER
-#pragma GCC unroll 4
-  for (int i = 0; i < 4; i++) q[i] = _mm512_scalef_ps(q[i], n[i]);
-#pragma GCC unroll 4
-  for (int i = 0; i < 4; i++) /* the spec's final clamp never binds here: y ∈ [−26, 0] and
-                                * rint(q·2^n) ≤ 2^24 − 1 for every float y there
-                                * (tools/fit/exp2_check.c), so it is left out */
-    out[i] = _mm512_cvtps_epi32(q[i]);
+/* 16 probabilities P = wk_attn_exp2_q24(t − m) as int32 lanes: the spec's sequence of IEEE
+ * operations, one instruction each (roundscale = floorf, vfmadd = fmaf, scalef = ldexpf —
+ * exact here since q·2^n stays normal —, cvtps = lrintf under the default round-to-nearest-
+ * even).  y = max(t − m, −26): max_ps returns −26 for NaN t, as the spec.  The spec's final
+ * clamp never binds: y ∈ [−26, 0] and rint(q·2^n) ≤ 2^24 − 1 for every float y there
+ * (tools/fit/exp2_check.c), so it is left out. */
+WK_INLINE __m512i wk_avx512_exp2_q24(__m512 t, __m512 m) {
+  const __m512 y = _mm512_max_ps(_mm512_sub_ps(t, m), _mm512_set1_ps(WK_EXP2_MIN_X));
+  __m512 n;
+  const __m512 f = wk_avx512_floor_split(y, &n);
+  const __m512 q =
+      wk_avx512_horner5(f, WK_EXP2_Q5, WK_EXP2_Q4, WK_EXP2_Q3, WK_EXP2_Q2, WK_EXP2_Q1, WK_P_ONE);
+  return _mm512_cvtps_epi32(_mm512_scalef_ps(q, n));
 }
 
 /* Stores 64 probabilities (p[i] holds keys 16i … 16i+15, each < 2^24) as three planes of 64
@@ -341,7 +321,8 @@ static inline int64_t wk_avx512_softmax_row(const float *t_row, /* [lkp] */ floa
       wk_avx512_store_p64_zero(b0 + j, b1 + j, b2 + j);
       continue;
     }
-    wk_avx512_exp2_q24_x4(t, mv, p);
+    #pragma GCC unroll 4
+    for (int i = 0; i < 4; i++) p[i] = wk_avx512_exp2_q24(t[i], mv);
     wk_avx512_emit_p64(p, b0 + j, b1 + j, b2 + j, &s, &units, &sum);
   }
   for (; j < n_fill; j += 64) { /* the unit holding key n − 1 (masked), then zeros */
@@ -357,12 +338,18 @@ static inline int64_t wk_avx512_softmax_row(const float *t_row, /* [lkp] */ floa
       k[i] = wk_avx512_first_lanes(n - j - 16 * i);
       t[i] = _mm512_maskz_load_ps(k[i], t_row + j + 16 * i);
     }
-    wk_avx512_exp2_q24_x4(t, mv, p);
+    #pragma GCC unroll 4
+    for (int i = 0; i < 4; i++) p[i] = wk_avx512_exp2_q24(t[i], mv);
 #pragma GCC unroll 4
     for (int i = 0; i < 4; i++) p[i] = _mm512_maskz_mov_epi32(k[i], p[i]);
     wk_avx512_emit_p64(p, b0 + j, b1 + j, b2 + j, &s, &units, &sum);
   }
   return sum + wk_avx512_sum_u32(s);
+}
+
+/* A row's maximum logit from its per-lane maxima (Q·Kᵀ's); any value for a row without keys. */
+WK_INLINE float wk_avx512_row_max(__m512 lane_max, int n_keys) {
+  return n_keys > 0 ? _mm512_reduce_max_ps(lane_max) : 0.0f;
 }
 
 /* Every row of the block: row maxima from the per-lane maxima m[r], P planes and row sums. */
@@ -371,7 +358,7 @@ static inline void wk_avx512_softmax_rows(const wk_attn_rows_args *a, const wk_a
   const int n_max = wk_avx512_max_keys(a->n_keys, a->rows);
   for (int r = 0; r < a->rows; r++) {
     const int n = a->n_keys[r];
-    const float mr = n > 0 ? _mm512_reduce_max_ps(m[r]) : 0.0f; /* no keys: any value */
+    const float mr = wk_avx512_row_max(m[r], n);
     uint8_t *const p_row[3] = {s->p[0] + r * s->lkp, s->p[1] + r * s->lkp, s->p[2] + r * s->lkp};
     a->sum[r] = wk_avx512_softmax_row(s->t + r * s->lkp, mr, n, n_max, p_row);
   }

@@ -328,7 +328,7 @@ WK_INLINE __m512i lane_to_all(__m512i v, int e) {
 #define FUSED_MAX_KEYS (4 * WK_AVX512_PV_FLUSH_GROUPS)
 
 /* Row r's softmax and P·V in one loop over blocks of 16 keys: the softmax of block b + 2 (one
- * vector: the spec's operations of wk_avx512_exp2_q24_x4) is computed while the P·V of block
+ * vector, wk_avx512_exp2_q24) is computed while the P·V of block
  * b runs — two blocks ahead, because the softmax's dependency chain (≈ 40 cycles) is longer
  * than one block of P·V (48 vpdpbusd, 24 cycles).  Why it pays: on Zen 5 only FMAs and
  * multiplies share vpdpbusd's two ports; add, max, convert, roundscale, scalef and shuffles
@@ -361,16 +361,11 @@ static void softmax_pv_row(const wk_attn_rows_args *a, const float *t_row, float
     if (b + 2 < nb) { /* the softmax of block b + 2 */
       const int j = 16 * (b + 2);
       const __mmask16 k = wk_avx512_first_lanes(n - j);
-      /* y = max(t − m, −26) (−26 for NaN); P = rint(q(y − ⌊y⌋)·2^⌊y⌋) */
-      const __m512 y = _mm512_max_ps(_mm512_sub_ps(_mm512_maskz_load_ps(k, t_row + j), mv),
-                                     _mm512_set1_ps(WK_EXP2_MIN_X));
-      __m512 fl;
-      const __m512 f = wk_avx512_floor_split(y, &fl);
-      const __m512 q = wk_avx512_horner5(f, WK_EXP2_Q5, WK_EXP2_Q4, WK_EXP2_Q3, WK_EXP2_Q2,
-                                         WK_EXP2_Q1, WK_P_ONE);
-      const __m512i p = _mm512_maskz_mov_epi32(k, _mm512_cvtps_epi32(_mm512_scalef_ps(q, fl)));
+      const __m512i p =
+          _mm512_maskz_mov_epi32(k, wk_avx512_exp2_q24(_mm512_maskz_load_ps(k, t_row + j), mv));
       psum = _mm512_add_epi32(psum, p);
-      if (((b + 2) & 255) == 255) { /* 256 vectors of P < 2^24 per lane: flush before 2^32 */
+      /* flushed as often as wk_avx512_emit_p64 flushes (its units hold 4 vectors) */
+      if ((b + 2) % (4 * WK_AVX512_SUM_FLUSH_UNITS) == 4 * WK_AVX512_SUM_FLUSH_UNITS - 1) {
         sum += wk_avx512_sum_u32(psum);
         psum = _mm512_setzero_si512();
       }
@@ -417,9 +412,8 @@ static void rows_avx512vnni(const wk_attn_rows_args *a) {
   qk_pass(&c);
   const uint64_t t1 = wk_attn_tick(a);
   if (a->d == 64 && a->lk <= FUSED_MAX_KEYS) {
-    for (int r = 0; r < a->rows; r++) /* a row without keys: any maximum */
-      softmax_pv_row(a, s.t + r * s.lkp, a->n_keys[r] > 0 ? _mm512_reduce_max_ps(m[r]) : 0.0f,
-                     r);
+    for (int r = 0; r < a->rows; r++)
+      softmax_pv_row(a, s.t + r * s.lkp, wk_avx512_row_max(m[r], a->n_keys[r]), r);
     wk_attn_tick_add(a, WK_ATTN_PASS_SOFTMAX_PV, t1, wk_attn_tick(a));
   } else {
     wk_avx512_softmax_rows(a, &s, m);
