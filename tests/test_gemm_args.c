@@ -247,6 +247,90 @@ int main(void) {
     wk_gemm_weights_free(wx);
   }
 
+  /* ── the per-group output (group_cols): 1-column groups of the 5, the first 2 quantized ── */
+  {
+    enum { GQ = 2, GF = N - GQ };
+    float y[M * N], gs[GQ * M], gout[M * GF];
+    int8_t gq[M * GQ];
+    uint32_t gam[M * GF];
+    const wk_gemm_args plain = {.m = M, .a = a, .a_stride = K, .a_scale = a_scale, .out = y,
+                                .out_stride = N};
+    EXPECT(wk_gemm_run(ctx, wt, &plain), WK_STATUS_OK, "fp32 run for the groups");
+    const wk_gemm_args good_g = {.m = M, .a = a, .a_stride = K, .a_scale = a_scale,
+                                 .group_cols = 1, .groups_q = GQ, .group_q = gq,
+                                 .group_q_stride = GQ, .group_scale = gs,
+                                 .group_scale_stride = M, .out = gout, .out_stride = GF,
+                                 .group_amax = gam, .group_amax_stride = GF};
+    memset(gq, 0x33, sizeof gq), memset(gs, 0x33, sizeof gs);
+    memset(gout, 0x33, sizeof gout), memset(gam, 0x33, sizeof gam);
+#define RUN_G_EXPECT(edit, status, what) \
+  do {                                   \
+    g = good_g;                          \
+    edit;                                \
+    EXPECT(wk_gemm_run(ctx, wt, &g), status, what); \
+  } while (0)
+    RUN_G_EXPECT(g.group_cols = 2, WK_STATUS_INVALID_ARGUMENT, "group_cols not dividing n");
+    RUN_G_EXPECT(g.group_cols = -1, WK_STATUS_INVALID_ARGUMENT, "group_cols < 0");
+    RUN_G_EXPECT(g.groups_q = N + 1, WK_STATUS_INVALID_ARGUMENT, "groups_q > n / group_cols");
+    RUN_G_EXPECT(g.groups_q = -1, WK_STATUS_INVALID_ARGUMENT, "groups_q < 0");
+    RUN_G_EXPECT(g.gelu = 1, WK_STATUS_INVALID_ARGUMENT, "groups with gelu");
+    RUN_G_EXPECT((g.residual = res, g.residual_stride = N), WK_STATUS_INVALID_ARGUMENT,
+                 "groups with a residual");
+    RUN_G_EXPECT((g.out_q = gq, g.out_q_scale = gs), WK_STATUS_INVALID_ARGUMENT,
+                 "groups with out_q");
+    RUN_G_EXPECT(g.group_q = NULL, WK_STATUS_INVALID_ARGUMENT, "NULL group_q");
+    CHECK(strstr(wk_last_error(), "group_q") != NULL, "message does not name group_q: %s",
+          wk_last_error());
+    RUN_G_EXPECT(g.group_scale = NULL, WK_STATUS_INVALID_ARGUMENT, "NULL group_scale");
+    RUN_G_EXPECT(g.out = NULL, WK_STATUS_INVALID_ARGUMENT, "NULL out with fp32 groups");
+    RUN_G_EXPECT(g.group_amax = NULL, WK_STATUS_INVALID_ARGUMENT, "NULL group_amax");
+    RUN_G_EXPECT(g.group_q_stride = GQ - 1, WK_STATUS_INVALID_ARGUMENT, "group_q_stride short");
+    RUN_G_EXPECT(g.group_scale_stride = M - 1, WK_STATUS_INVALID_ARGUMENT,
+                 "group_scale_stride short");
+    RUN_G_EXPECT(g.group_amax_stride = GF - 1, WK_STATUS_INVALID_ARGUMENT,
+                 "group_amax_stride short");
+    RUN_G_EXPECT(g.out_stride = GF - 1, WK_STATUS_INVALID_ARGUMENT, "out_stride short");
+    RUN_G_EXPECT(g.group_q_stride = -1, WK_STATUS_INVALID_ARGUMENT, "negative group_q_stride");
+    RUN_G_EXPECT(g.group_q_stride = PTRDIFF_MAX / 2, WK_STATUS_INVALID_ARGUMENT,
+                 "group_q_stride overflow");
+    RUN_G_EXPECT(g.group_q = a + 2, WK_STATUS_INVALID_ARGUMENT, "group_q overlaps a");
+    RUN_G_EXPECT(g.group_scale = a_scale + 1, WK_STATUS_INVALID_ARGUMENT,
+                 "group_scale overlaps a_scale");
+    RUN_G_EXPECT(g.group_amax = (uint32_t *)(void *)(gs + 2), WK_STATUS_INVALID_ARGUMENT,
+                 "group_amax overlaps group_scale");
+    RUN_G_EXPECT(g.out = (float *)(void *)(gam + 1), WK_STATUS_INVALID_ARGUMENT,
+                 "out overlaps group_amax");
+    CHECK(strstr(wk_last_error(), "overlaps") != NULL, "message does not say overlaps: %s",
+          wk_last_error());
+    for (size_t i = 0; i < sizeof gq; i++) CHECK(gq[i] == 0x33, "group_q written by a failing call");
+    for (size_t i = 0; i < sizeof gout; i++)
+      CHECK(((uint8_t *)gout)[i] == 0x33, "out written by a failing call");
+    /* valid: all groups quantized (no fp32 part: out and group_amax may be NULL), then the mix */
+    float gs_all[N * M];
+    int8_t gq_all[M * N];
+    RUN_G_EXPECT((g.groups_q = N, g.group_q = gq_all, g.group_q_stride = N, g.group_scale = gs_all,
+                  g.out = NULL, g.group_amax = NULL), WK_STATUS_OK, "every group quantized");
+    RUN_G_EXPECT((void)0, WK_STATUS_OK, "valid groups");
+    for (int i = 0; i < M; i++)
+      for (int j = 0; j < N; j++) {
+        int8_t q;
+        float sc;
+        wk_quantize_rows(ctx, &y[i * N + j], 1, 1, 1, &q, 1, &sc);
+        if (j < GQ)
+          CHECK(gq[i * GQ + j] == q && memcmp(&gs[j * M + i], &sc, sizeof sc) == 0,
+                "group (%d, %d) differs from wk_quantize_rows", i, j);
+        uint32_t bits;
+        memcpy(&bits, &y[i * N + j], sizeof bits);
+        if (j >= GQ)
+          CHECK(memcmp(&gout[i * GF + j - GQ], &y[i * N + j], sizeof(float)) == 0 &&
+                    gam[i * GF + j - GQ] == (bits & 0x7fffffffu),
+                "fp32 group (%d, %d) or its maximum differs", i, j);
+        CHECK(gq_all[i * N + j] == q && memcmp(&gs_all[j * M + i], &sc, sizeof sc) == 0,
+              "group (%d, %d) of the all-quantized run differs", i, j);
+      }
+#undef RUN_G_EXPECT
+  }
+
   /* weights packed for another ISA */
   for (int isa = WK_ISA_AVX2; isa < WK_ISA_COUNT; isa++) {
     if (!wk_isa_supported((wk_isa)isa)) continue;

@@ -8,6 +8,9 @@
  *   out_q:     every problem of shapes, k_large (and whisper) also with the requantized int8
  *              output, with and without the fp32 one, against the fp32 spec output followed by
  *              wk_quantize_rows (bytes of q, scales and padding);
+ *   groups:    the per-group int8 output (group_cols 16, 32, 64, 128; every count of
+ *              quantized groups; padded strides) against the fp32 spec output followed by
+ *              wk_quant_row per group — and at the encoder's QKV shape on 1, 2 and 5 threads;
  *   whisper:   1500×512×512 with bias + GELU + residual on 1, 2 and 5 threads;
  *   quantize:  row lengths hitting every remainder; ties, zero, subnormal and huge rows;
  *   gelu:      the spec function's error against double erf and its exact limits.
@@ -16,6 +19,7 @@
 #include <string.h>
 
 #include "gemm_kernel_check.h" /* problems, the spec run, the comparisons, the shape sweeps */
+#include "quant/quant-internal.h"
 
 /* ── GEMM cases ─────────────────────────────────────────────────────────── */
 
@@ -107,6 +111,142 @@ static void test_whisper(wk_test_rng *rng) {
   free_problem(&p);
   printf("whisper: 1500x512x512 identical on every ISA, 1, 2 and 5 threads (fp32 and int8 "
          "outputs)\n");
+}
+
+/* ── per-group int8 output (group_cols: the encoder's Q/K quantizer) ─────── */
+
+/* p (no GELU, no residual) with group_cols = gc and groups_q = nq on ctx; outputs with padded
+ * strides, padding set to sentinels (checked by the caller's comparison of whole buffers). */
+typedef struct group_output {
+  int8_t *q;      /* [m][qs]  */
+  float *scale;   /* [nq][ss] */
+  float *out;     /* [m][os]  */
+  uint32_t *amax; /* [m][as]  */
+  ptrdiff_t qs, ss, os, as;
+} group_output;
+
+static void new_group_output(const problem *p, int gc, int nq, group_output *o) {
+  const int nf = p->n / gc - nq;
+  o->qs = (ptrdiff_t)nq * gc + 3, o->ss = p->m + 2, o->os = (ptrdiff_t)nf * gc + 1, o->as = nf + 1;
+  o->q = malloc((size_t)p->m * o->qs + 1);
+  o->scale = malloc(sizeof(float) * ((size_t)nq * o->ss + 1));
+  o->out = malloc(sizeof(float) * ((size_t)p->m * o->os + 1));
+  o->amax = malloc(sizeof(uint32_t) * ((size_t)p->m * o->as + 1));
+  memset(o->q, Q_SENTINEL, (size_t)p->m * o->qs + 1);
+  memset(o->scale, 0x5b, sizeof(float) * ((size_t)nq * o->ss + 1));
+  memset(o->out, 0x5c, sizeof(float) * ((size_t)p->m * o->os + 1));
+  memset(o->amax, 0x5d, sizeof(uint32_t) * ((size_t)p->m * o->as + 1));
+}
+
+static void free_group_output(group_output *o) { free(o->q), free(o->scale), free(o->out), free(o->amax); }
+
+/* The rule: the fp32 spec output y, then each quantized group by wk_quant_row (scalar), the
+ * others copied with their magnitude maxima. */
+static void group_spec(const problem *p, const float *y, int gc, int nq, group_output *o) {
+  new_group_output(p, gc, nq, o);
+  for (int i = 0; i < p->m; i++)
+    for (int G = 0; G < p->n / gc; G++) {
+      const float *x = y + i * p->out_stride + G * gc;
+      if (G < nq) {
+        CHECK(wk_quant_row(&wk_quant_kernel_scalar, x, gc, o->q + i * o->qs + G * gc,
+                           &o->scale[G * o->ss + i]),
+              "group spec: non-finite output");
+      } else {
+        memcpy(o->out + i * o->os + (G - nq) * gc, x, sizeof(float) * gc);
+        o->amax[i * o->as + (G - nq)] = wk_quant_kernel_scalar.amax_bits(x, gc);
+      }
+    }
+}
+
+static void run_groups(wk_context *ctx, const problem *p, int gc, int nq, group_output *o) {
+  new_group_output(p, gc, nq, o);
+  wk_gemm_weights *w = NULL;
+  wk_status s = wk_gemm_weights_create(ctx, p->w, p->w_stride, p->w_scale, p->bias, p->n, p->k, &w);
+  CHECK(s == WK_STATUS_OK, "weights_create: %s", wk_last_error());
+  const int nf = p->n / gc - nq;
+  wk_gemm_args g = {.m = p->m, .a = p->a, .a_stride = p->a_stride, .a_scale = p->a_scale,
+                    .group_cols = gc, .groups_q = nq, .group_q = nq ? o->q : NULL,
+                    .group_q_stride = o->qs, .group_scale = nq ? o->scale : NULL,
+                    .group_scale_stride = o->ss, .out = nf ? o->out : NULL, .out_stride = o->os,
+                    .group_amax = nf ? o->amax : NULL, .group_amax_stride = o->as};
+  if (s == WK_STATUS_OK) {
+    s = wk_gemm_run(ctx, w, &g);
+    CHECK(s == WK_STATUS_OK, "gemm_run (groups): %s", wk_last_error());
+  }
+  wk_gemm_weights_free(w);
+}
+
+static int same_groups(const problem *p, const group_output *a, const group_output *b, int gc,
+                       int nq, const char *what) {
+  const int nf = p->n / gc - nq;
+  const int ok = memcmp(a->q, b->q, (size_t)p->m * a->qs + 1) == 0 &&
+                 memcmp(a->scale, b->scale, sizeof(float) * ((size_t)nq * a->ss + 1)) == 0 &&
+                 memcmp(a->out, b->out, sizeof(float) * ((size_t)p->m * a->os + 1)) == 0 &&
+                 memcmp(a->amax, b->amax, sizeof(uint32_t) * ((size_t)p->m * a->as + 1)) == 0;
+  CHECK(ok, "%s: m=%d n=%d k=%d group_cols=%d groups_q=%d (%d fp32): bytes differ from the rule",
+        what, p->m, p->n, p->k, gc, nq, nf);
+  return ok;
+}
+
+static void test_groups(wk_test_rng *rng) {
+  static const int gcs[] = {16, 32, 64, 128}, ms[] = {1, 5, 7, 50, 97}, ks[] = {17, 64, 300};
+  int cases = 0;
+  for (size_t gi = 0; gi < 4; gi++)
+    for (size_t mi = 0; mi < 5; mi++)
+      for (int G = 1; G <= 8; G += G < 3 ? 2 : 5) { /* 1, 3, 8 groups */
+        const int gc = gcs[gi], m = ms[mi], n = gc * G, k = ks[(gi + mi + (size_t)G) % 3];
+        problem p;
+        make_problem(&p, rng, m, n, k, (int)(mi % 4), (int)(wk_test_next(rng) & (1 | 8 | 16)),
+                     4.0f);
+        float *y = run(ctx1[WK_ISA_SCALAR], &p);
+        const int nqs[4] = {0, 1, G / 2, G};
+        for (int qi = 0; qi < 4; qi++) {
+          const int nq = nqs[qi];
+          if (qi > 0 && nq == nqs[qi - 1]) continue;
+          group_output want;
+          group_spec(&p, y, gc, nq, &want);
+          for (int isa = WK_ISA_SCALAR; isa < WK_ISA_COUNT; isa++)
+            for (int t = 0; t < 2; t++) {
+              wk_context *c = t ? ctx2[isa] : ctx1[isa];
+              if (!c) continue;
+              group_output got;
+              run_groups(c, &p, gc, nq, &got);
+              char label[160];
+              snprintf(label, sizeof label, "groups %s (%d thread%s)",
+                       wk_context_kernel_name(c, "gemm"), t + 1, t ? "s" : "");
+              same_groups(&p, &want, &got, gc, nq, label);
+              free_group_output(&got);
+            }
+          free_group_output(&want);
+          cases++;
+        }
+        free(y);
+        free_problem(&p);
+      }
+  /* the encoder's shape (base: Q ‖ K quantized, V fp32) on 1, 2 and 5 threads */
+  problem p;
+  make_problem(&p, rng, 1500, 1536, 512, 0, 1, 4.0f);
+  float *y = run(ctx1[WK_ISA_SCALAR], &p);
+  group_output want;
+  group_spec(&p, y, 64, 16, &want);
+  for (int isa = WK_ISA_SCALAR; isa < WK_ISA_COUNT; isa++) {
+    wk_context *c = NULL;
+    wk_context_options o = {5, (wk_isa)isa};
+    if (!ctx1[isa]) continue;
+    for (int t = 0; t < 3; t++) {
+      if (t == 2 && wk_context_create(&o, &c) != WK_STATUS_OK) break;
+      group_output got;
+      run_groups(t == 0 ? ctx1[isa] : t == 1 ? ctx2[isa] : c, &p, 64, 16, &got);
+      same_groups(&p, &want, &got, 64, 16, wk_isa_name((wk_isa)isa));
+      free_group_output(&got);
+    }
+    wk_context_free(c);
+  }
+  free_group_output(&want);
+  free(y);
+  free_problem(&p);
+  printf("groups: %d problems (group_cols 16/32/64/128) and 1500x1536x512 equal fp32 + "
+         "wk_quant_row per group on every ISA, 1, 2 (and 5) threads\n", cases);
 }
 
 /* ── quantizer ──────────────────────────────────────────────────────────── */
@@ -225,6 +365,7 @@ int main(int argc, char **argv) {
   printf("out_q: %d problems (%d also with the fp32 output) equal fp32 + wk_quantize_rows on "
          "every ISA, 1 and 2 threads\n", q_cases, q_cases_with_out);
   test_quantize(&rng);
+  test_groups(&rng);
   test_whisper(&rng);
   for (int isa = 0; isa < WK_ISA_COUNT; isa++) {
     wk_context_free(ctx1[isa]);

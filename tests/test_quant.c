@@ -3,10 +3,9 @@
  *             AVX2's 8/16/32 and AVX-512's 16/32 loops), ties, subnormal and huge rows, NaN/∞ at
  *             every position class; no byte written past the row;
  *   rows:     wk_quantize_rows on 1 and 3 threads;
- *   qkv:      wk_quantize_qkv and its fused form (wk_qkv_fused_*: rows in uneven blocks) (Q, K
- *             per token·head, V per head) on 1 and 3 threads, against the
- *             scalar context and against the rule written out here; NaN in Q, K or V named;
- *             a short workspace refused;
+ *   qkv:      wk_quantize_qkv (Q, K per token·head, V per head) and wk_qkv_finish (V from
+ *             the maxima the QKV GEMM leaves) on 1 and 3 threads, against the rule written
+ *             out here; NaN in Q, K or V named; a short workspace refused;
  *   weights:  wk_quantize_weights against the rule written out here (with and without column
  *             factors), NaN refused; the ISA's quantizer on 1 and 3 threads gives the same
  *             bytes, the first bad row named. */
@@ -112,24 +111,49 @@ static void check_qkv(wk_isa isa, wk_test_rng *r) {
                     memcmp(es, gs, (2 * ns + H) * sizeof(float)) == 0,
                 "qkv %s len=%d heads=%d hd=%d threads=%d differs from the rule", wk_isa_name(isa),
                 len, H, hd, threads);
-          { /* the fused form: rows handed over in uneven blocks, last block first */
+          { /* the end the encoder's QKV GEMM leaves (wk_qkv_finish): Q, K and their scales
+             * done, V in fp32 with its maxima per token·head */
             float *vf = malloc(n8 * sizeof(float));
-            wk_qkv_fused fu;
-            memset(g8, 0x55, 3 * n8);
-            CHECK(wk_qkv_fused_begin(c, &fu, len, H, hd, g8, g8 + n8, g8 + 2 * n8, gs, gs + ns,
-                                     gs + 2 * ns, vf, ws, wsz) == WK_STATUS_OK,
-                  "qkv fused begin: %s", wk_last_error());
-            for (int i1 = len; i1 > 0;) {
-              const int rows = 1 + (int)((unsigned)(i1 * 7) % 13), i0 = i1 > rows ? i1 - rows : 0;
-              wk_qkv_fused_rows(&fu, i0, i1 - i0, f + (size_t)i0 * 3 * w, (ptrdiff_t)3 * w);
-              i1 = i0;
-            }
-            CHECK(wk_qkv_fused_end(c, &fu) == WK_STATUS_OK, "qkv fused end: %s", wk_last_error());
-            CHECK(memcmp(e8, g8, 3 * n8) == 0 &&
-                      memcmp(es, gs, (2 * ns + H) * sizeof(float)) == 0,
-                  "qkv fused %s len=%d heads=%d hd=%d threads=%d differs from the rule",
+            uint32_t *am = malloc((size_t)len * H * sizeof(uint32_t));
+            for (int i = 0; i < len; i++)
+              for (int h = 0; h < H; h++) {
+                uint32_t m = 0;
+                for (int e = 0; e < hd; e++) {
+                  const float v = f[(size_t)i * 3 * w + 2 * w + h * hd + e];
+                  vf[(size_t)i * w + h * hd + e] = v;
+                  m = wk_f32_abs_bits(v) > m ? wk_f32_abs_bits(v) : m;
+                }
+                am[(size_t)i * H + h] = m;
+              }
+            memset(g8 + 2 * n8, 0x55, n8);
+            CHECK(wk_qkv_finish(c, len, H, hd, es, es + ns, am, vf, g8 + 2 * n8,
+                                gs + 2 * ns) == WK_STATUS_OK,
+                  "qkv finish: %s", wk_last_error());
+            CHECK(memcmp(e8 + 2 * n8, g8 + 2 * n8, n8) == 0 &&
+                      memcmp(es + 2 * ns, gs + 2 * ns, (size_t)H * sizeof(float)) == 0,
+                  "qkv finish %s len=%d heads=%d hd=%d threads=%d differs from the rule",
                   wk_isa_name(isa), len, H, hd, threads);
-            free(vf);
+            if (threads == 1) { /* NaN in a Q scale, a K scale, a V maximum: named */
+              const float keep = es[ns - 1];
+              es[ns - 1] = NAN; /* Q: the last token of the last head */
+              CHECK(wk_qkv_finish(c, len, H, hd, es, es + ns, am, vf, g8 + 2 * n8,
+                                  gs + 2 * ns) == WK_STATUS_INVALID_ARGUMENT &&
+                        strstr(wk_last_error(), "Q of token") != NULL,
+                    "qkv finish: NaN Q scale: %s", wk_last_error());
+              es[ns - 1] = keep;
+              es[ns] = NAN; /* K: token 0 of head 0 */
+              CHECK(wk_qkv_finish(c, len, H, hd, es, es + ns, am, vf, g8 + 2 * n8,
+                                  gs + 2 * ns) == WK_STATUS_INVALID_ARGUMENT &&
+                        strstr(wk_last_error(), "K of token 0, head 0") != NULL,
+                    "qkv finish: NaN K scale: %s", wk_last_error());
+              qkv_expected(f, len, H, hd, e8, e8 + n8, e8 + 2 * n8, es, es + ns, es + 2 * ns);
+              am[(size_t)(len - 1) * H + (H - 1)] = 0x7fc00000u; /* V of the last head */
+              CHECK(wk_qkv_finish(c, len, H, hd, es, es + ns, am, vf, g8 + 2 * n8,
+                                  gs + 2 * ns) == WK_STATUS_INVALID_ARGUMENT &&
+                        strstr(wk_last_error(), "V of head") != NULL,
+                    "qkv finish: NaN V: %s", wk_last_error());
+            }
+            free(vf), free(am);
           }
           if (threads == 1 && len == 100 && hd == 64) {
             CHECK(wk_quantize_qkv(c, f, len, H, hd, g8, g8 + n8, g8 + 2 * n8, gs, gs + ns,

@@ -7,7 +7,11 @@
  * the context's quantizer (src/quant): the same bytes as the fp32 run followed by
  * wk_quantize_rows.  A rows_fn (the fused Q/K/V quantizer) gets whole rows the same way.
  * When there are fewer row tiles than threads (a decoder step's 1–5 rows),
- * column tasks fill shared fp32 rows instead and the rows are quantized after the join. */
+ * column tasks fill shared fp32 rows instead and the rows are quantized after the join.
+ * Per-group int8 output (group_cols: Q and K per head) runs as column tasks like the fp32
+ * output: in the AVX-512 VNNI kernel's tile epilogue at 64-column groups, else on each block's
+ * fp32 rows in the thread's scratch — or, for groups wider than a column block, as row tasks
+ * whose whole rows are grouped after their column blocks. */
 #include <float.h>
 #include <math.h>
 #include <string.h>
@@ -147,13 +151,18 @@ typedef struct gemm_run {
   size_t kern_scratch; /* bytes of the kernel's part (64-byte multiple) */
   ptrdiff_t rows_stride; /* floats per scratch row */
   uint8_t *thread_mem; /* [threads][scratch] */
+  int native_groups;   /* group_cols = 64 on a group64 kernel: block() writes the groups */
+  int grouped_blocks;  /* group_cols otherwise, column tasks: each block's fp32 rows go to
+                        * the thread's scratch ([mb][nb] after the kernel's part), then
+                        * group_rows */
 } gemm_run;
 
 static size_t count_tasks(int m, int n, int mb, int nb) {
   return (((size_t)m + mb - 1) / mb) * (((size_t)n + nb - 1) / nb);
 }
 
-/* One block: rows [i0, i1) × columns [j0, j0 + nb) into out (row i0 at `out`). */
+/* One block: rows [i0, i1) × columns [j0, j0 + nb) into out (row i0, column j0 at `out`;
+ * unused when the kernel writes the groups). */
 static void gemm_block(const gemm_run *r, int i0, int i1, int j0, float *out,
                        ptrdiff_t out_stride, int thread) {
   const wk_gemm_args *g = r->args;
@@ -171,18 +180,57 @@ static void gemm_block(const gemm_run *r, int i0, int i1, int j0, float *out,
       .gelu = g->gelu != 0,
       .residual = g->residual ? g->residual + i0 * g->residual_stride + j0 : NULL,
       .residual_stride = g->residual_stride,
-      .out = out + j0,
+      .out = out,
       .out_stride = out_stride,
       .scratch = r->thread_mem ? r->thread_mem + (size_t)thread * r->scratch : NULL,
   };
+  if (r->native_groups) { /* the kernel writes the groups (out: the fp32 part, row i0) */
+    b.grouped = 1, b.col0 = j0, b.groups_q = g->groups_q;
+    b.group_q = g->group_q ? g->group_q + i0 * g->group_q_stride : NULL;
+    b.group_q_stride = g->group_q_stride;
+    b.group_scale = g->group_scale ? g->group_scale + i0 : NULL;
+    b.group_scale_stride = g->group_scale_stride;
+    b.group_amax = g->group_amax ? g->group_amax + i0 * g->group_amax_stride : NULL;
+    b.group_amax_stride = g->group_amax_stride;
+    b.out = g->out ? g->out + i0 * g->out_stride : NULL;
+    b.out_stride = g->out_stride;
+  }
   wt->kern->block(&b);
+}
+
+/* Columns [j0, j0 + cols) of rows [i0, i0 + rows) as wk_gemm_args' groups: y holds them in
+ * fp32 (row i0, column j0 at y); j0 and cols are multiples of group_cols. */
+static void group_rows(const gemm_run *r, int i0, int rows, int j0, int cols, const float *y,
+                       ptrdiff_t ys) {
+  const wk_gemm_args *g = r->args;
+  const int gc = g->group_cols, nq = g->groups_q;
+  for (int i = i0; i < i0 + rows; i++, y += ys)
+    for (int c = 0; c < cols; c += gc) {
+      const int G = (j0 + c) / gc;
+      if (G < nq) {
+        float *sc = &g->group_scale[G * g->group_scale_stride + i];
+        if (!wk_quant_row(r->quant, y + c, gc, g->group_q + i * g->group_q_stride + G * gc, sc))
+          *sc = NAN;
+      } else {
+        memcpy(g->out + i * g->out_stride + (j0 + c - nq * gc), y + c, (size_t)gc * sizeof(float));
+        g->group_amax[i * g->group_amax_stride + (G - nq)] = r->quant->amax_bits(y + c, gc);
+      }
+    }
 }
 
 /* Rows [i0, i1) of column block `col` (the pool keeps each thread on its own rows, or with
  * few rows — a decoder step — on its own columns, the same weights step after step). */
 static void gemm_grid_task(void *ctx, int col, int i0, int i1, int thread) {
   const gemm_run *r = ctx;
-  gemm_block(r, i0, i1, col * r->nb, r->y + i0 * r->ys, r->ys, thread);
+  if (r->grouped_blocks) {
+    float *y = (float *)(void *)(r->thread_mem + (size_t)thread * r->scratch + r->kern_scratch);
+    const int j0 = col * r->nb, cols = r->wt->n - j0 < r->nb ? r->wt->n - j0 : r->nb;
+    gemm_block(r, i0, i1, j0, y, r->nb, thread);
+    group_rows(r, i0, i1 - i0, j0, cols, y, r->nb);
+    return;
+  }
+  const int j0 = col * r->nb;
+  gemm_block(r, i0, i1, j0, r->native_groups ? NULL : r->y + i0 * r->ys + j0, r->ys, thread);
 }
 
 /* Rows [i0, i0 + rows) of y (row i0 at y) quantized into out_q; NaN scale for a row that holds
@@ -204,13 +252,68 @@ static void gemm_rows_task(void *ctx, int col, int i0, int i1, int thread) {
   const wk_gemm_args *g = r->args;
   const wk_gemm_weights *wt = r->wt;
   const int rows = i1 - i0;
-  float *y = g->out ? g->out + i0 * g->out_stride
+  float *y = g->out && !g->group_cols ? g->out + i0 * g->out_stride
                     : (float *)(void *)(r->thread_mem + (size_t)thread * r->scratch +
                                         r->kern_scratch);
-  const ptrdiff_t ys = g->out ? g->out_stride : r->rows_stride;
-  for (int j0 = 0; j0 < wt->n; j0 += r->nb) gemm_block(r, i0, i1, j0, y, ys, thread);
+  const ptrdiff_t ys = g->out && !g->group_cols ? g->out_stride : r->rows_stride;
+  for (int j0 = 0; j0 < wt->n; j0 += r->nb) gemm_block(r, i0, i1, j0, y + j0, ys, thread);
   if (g->out_q) quant_rows(r, i0, rows, y, ys);
   if (g->rows_fn) g->rows_fn(g->rows_ctx, i0, rows, y, ys);
+  if (g->group_cols) group_rows(r, i0, rows, 0, wt->n, y, ys);
+}
+
+/* The per-group output's own arguments (wk_gemm_args: group_cols …): shapes, NULLs, strides,
+ * and no overlap with the inputs or each other (out against them: check_run). */
+static wk_status check_groups(const wk_gemm_weights *wt, const wk_gemm_args *g) {
+  const int gc = g->group_cols, nq = g->groups_q, n = wt->n;
+  if (gc < 1 || n % gc || nq < 0 || nq > n / gc)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                    "gemm: group_cols=%d groups_q=%d for n=%d (group_cols must divide n; "
+                    "0 <= groups_q <= n / group_cols)", gc, nq, n);
+  if (g->gelu || g->residual || g->out_q || g->rows_fn)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                    "gemm: the per-group output (group_cols) takes no gelu, residual, out_q or "
+                    "rows_fn");
+  const int nf = n / gc - nq; /* fp32 groups */
+  if ((nq && (!g->group_q || !g->group_scale)) || (nf && (!g->out || !g->group_amax)))
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm: NULL %s",
+                    nq && !g->group_q       ? "group_q"
+                    : nq && !g->group_scale ? "group_scale"
+                    : !g->out               ? "out (for the fp32 groups)"
+                                            : "group_amax");
+  if (g->group_q_stride < 0 || g->group_scale_stride < 0 || g->group_amax_stride < 0)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm: strides must be >= 0");
+  if ((nq && g->m > 1 && g->group_q_stride < (ptrdiff_t)nq * gc) ||
+      (nq > 1 && g->group_scale_stride < g->m) || (nf && g->m > 1 && g->group_amax_stride < nf))
+    return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                    "gemm: group_q_stride=%td, group_scale_stride=%td or group_amax_stride=%td "
+                    "makes outputs overlap (%d quantized groups of %d columns, %d fp32 groups, "
+                    "m=%d)", g->group_q_stride, g->group_scale_stride, g->group_amax_stride, nq,
+                    gc, nf, g->m);
+  struct { uintptr_t lo, hi; const char *name; } r[5] = {{0, 0, "a"}, {0, 0, "a_scale"},
+      {0, 0, "group_q"}, {0, 0, "group_scale"}, {0, 0, "group_amax"}};
+  if (!wk_extent(g->a, g->a_stride, g->m, wt->k, 1, &r[0].lo, &r[0].hi) ||
+      !wk_extent(g->a_scale, 1, g->m, 1, sizeof(float), &r[1].lo, &r[1].hi) ||
+      (nq && !wk_extent(g->group_q, g->group_q_stride, g->m, nq * gc, 1, &r[2].lo, &r[2].hi)) ||
+      (nq && !wk_extent(g->group_scale, g->group_scale_stride, nq, g->m, sizeof(float),
+                        &r[3].lo, &r[3].hi)) ||
+      (nf && !wk_extent(g->group_amax, g->group_amax_stride, g->m, nf, sizeof(uint32_t),
+                        &r[4].lo, &r[4].hi)))
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm: strides overflow (m=%d)", g->m);
+  for (int i = 2; i < 5; i++)
+    for (int j = 0; j < i; j++)
+      if (wk_overlaps(r[i].lo, r[i].hi, r[j].lo, r[j].hi))
+        return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm: %s overlaps %s", r[i].name,
+                        r[j].name);
+  if (g->out && nf) {
+    uintptr_t lo, hi;
+    if (!wk_extent(g->out, g->out_stride, g->m, nf * gc, sizeof(float), &lo, &hi))
+      return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm: strides overflow (m=%d)", g->m);
+    for (int j = 2; j < 5; j++)
+      if (wk_overlaps(lo, hi, r[j].lo, r[j].hi))
+        return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm: out overlaps %s", r[j].name);
+  }
+  return WK_STATUS_OK;
 }
 
 static wk_status check_run(const wk_context *ctx, const wk_gemm_weights *wt,
@@ -220,7 +323,9 @@ static wk_status check_run(const wk_context *ctx, const wk_gemm_weights *wt,
                     "gemm: weights were packed for %s but the context runs %s", wt->kern->name,
                     ctx->k->gemm->name);
   if (g->m < 1) return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm: m=%d (must be >= 1)", g->m);
-  if (!g->a || !g->a_scale || (!g->out && !g->out_q && !g->rows_fn) ||
+  /* columns of `out`: all n, or (per-group output) those after the quantized groups */
+  const int out_cols = g->group_cols ? wt->n - g->groups_q * g->group_cols : wt->n;
+  if (!g->a || !g->a_scale || (!g->out && !g->out_q && !g->rows_fn && !g->group_cols) ||
       (g->out_q && !g->out_q_scale))
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm: NULL %s",
                     !g->a         ? "a"
@@ -230,10 +335,14 @@ static wk_status check_run(const wk_context *ctx, const wk_gemm_weights *wt,
   if (g->a_stride < 0 || (g->out && g->out_stride < 0) ||
       (g->residual && g->residual_stride < 0) || (g->out_q && g->out_q_stride < 0))
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm: strides must be >= 0");
-  if (g->m > 1 && g->out && g->out_stride < wt->n)
+  if (g->group_cols) {
+    wk_status st = check_groups(wt, g);
+    if (st) return st;
+  }
+  if (g->m > 1 && g->out && g->out_stride < out_cols)
     return wk_error(WK_STATUS_INVALID_ARGUMENT,
-                    "gemm: out_stride=%td < n=%d makes output rows overlap", g->out_stride,
-                    wt->n);
+                    "gemm: out_stride=%td < %d columns makes output rows overlap", g->out_stride,
+                    out_cols);
   if (g->m > 1 && g->out_q && g->out_q_stride < wt->n)
     return wk_error(WK_STATUS_INVALID_ARGUMENT,
                     "gemm: out_q_stride=%td < n=%d makes output rows overlap", g->out_q_stride,
@@ -242,7 +351,8 @@ static wk_status check_run(const wk_context *ctx, const wk_gemm_weights *wt,
   uintptr_t q_lo = 0, q_hi = 0, qs_lo = 0, qs_hi = 0;
   if (!wk_extent(g->a, g->a_stride, g->m, wt->k, 1, &a_lo, &a_hi) ||
       !wk_extent(g->a_scale, 1, g->m, 1, sizeof(float), &s_lo, &s_hi) ||
-      (g->out && !wk_extent(g->out, g->out_stride, g->m, wt->n, sizeof(float), &o_lo, &o_hi)) ||
+      (g->out && out_cols > 0 &&
+       !wk_extent(g->out, g->out_stride, g->m, out_cols, sizeof(float), &o_lo, &o_hi)) ||
       (g->residual &&
        !wk_extent(g->residual, g->residual_stride, g->m, wt->n, sizeof(float), &r_lo, &r_hi)) ||
       (g->out_q && (!wk_extent(g->out_q, g->out_q_stride, g->m, wt->n, 1, &q_lo, &q_hi) ||
@@ -319,7 +429,12 @@ wk_status wk_gemm_run(wk_context *ctx, const wk_gemm_weights *wt, const wk_gemm_
   /* int8 output: one task per row block (its column blocks in turn, then the rows quantized
    * while hot) — unless even single row tiles leave threads idle (a decoder step: m = 1…5),
    * then column tasks into fp32 rows shared by the threads, quantized after the join. */
-  const int rowwise = g->out_q || g->rows_fn; /* whole rows wanted together */
+  /* per-group output: in the kernel (64-column groups on AVX-512 VNNI), else on each column
+   * block's rows (groups that divide a block), else on whole rows */
+  r.native_groups = g->group_cols == 64 && kern->group64;
+  r.grouped_blocks = g->group_cols && !r.native_groups && WK_GEMM_NB_ALIGN % g->group_cols == 0;
+  const int rowwise = g->out_q || g->rows_fn || /* whole rows wanted together */
+                      (g->group_cols && !r.native_groups && !r.grouped_blocks);
   const int by_cols = !rowwise || (g->m + kern->mr - 1) / kern->mr < threads;
   const int task_n = by_cols ? wt->n : 1;
   while (count_tasks(g->m, task_n, r.mb, r.nb) < want_tasks && r.mb > kern->mr)
@@ -330,11 +445,14 @@ wk_status wk_gemm_run(wk_context *ctx, const wk_gemm_weights *wt, const wk_gemm_
 
   r.kern_scratch = (kern->scratch_size(wt->k) + 63) & ~(size_t)63;
   r.scratch = r.kern_scratch;
-  const int shared_rows = by_cols && rowwise && !g->out;
-  if (rowwise && !g->out) /* fp32 rows [mb][n rounded up to 64 bytes], per thread or shared */
+  const int rows_scratch = rowwise && (!g->out || g->group_cols); /* `out` is not [m][n] */
+  const int shared_rows = by_cols && rows_scratch;
+  if (rows_scratch) /* fp32 rows [mb][n rounded up to 64 bytes], per thread or shared */
     r.rows_stride = (ptrdiff_t)(((size_t)wt->n + 15) & ~(size_t)15);
-  if (rowwise && !g->out && !shared_rows)
+  if (rows_scratch && !shared_rows)
     r.scratch += (size_t)r.mb * (size_t)r.rows_stride * sizeof(float);
+  if (r.grouped_blocks) /* one block's fp32 rows [mb][nb] */
+    r.scratch += (size_t)r.mb * (size_t)r.nb * sizeof(float);
   const size_t shared = shared_rows ? (size_t)g->m * (size_t)r.rows_stride * sizeof(float) : 0;
   if (r.scratch || shared) {
     r.thread_mem = wk_alloc((size_t)threads * r.scratch + shared);
@@ -350,6 +468,7 @@ wk_status wk_gemm_run(wk_context *ctx, const wk_gemm_weights *wt, const wk_gemm_
     wk_threadpool_run_rows(ctx->pool, 1, g->m, r.mb, gemm_rows_task, &r);
   if (by_cols && g->out_q) quant_rows(&r, 0, g->m, r.y, r.ys);
   if (by_cols && g->rows_fn) g->rows_fn(g->rows_ctx, 0, g->m, r.y, r.ys);
+  if (by_cols && rowwise && g->group_cols) group_rows(&r, 0, g->m, 0, wt->n, r.y, r.ys);
   wk_free(r.thread_mem);
   if (g->out_q)
     for (int i = 0; i < g->m; i++)

@@ -74,6 +74,28 @@ typedef struct wk_gemm_args {
    * to its rows.  With rows_fn, `out` may be NULL (the rows then live in per-thread scratch). */
   void (*rows_fn)(void *rows_ctx, int i0, int rows, const float *y, ptrdiff_t y_stride);
   void *rows_ctx;
+  /* Optional int8 output per group of columns (attention's Q and K per token and head, from
+   * the fused QKV projection): with group_cols > 0 every row's columns fall into groups of
+   * group_cols (n must be a multiple of it), and
+   *   groups g < groups_q are quantized by the wk_quantize_rows rule on their group_cols
+   *     values: bytes at group_q[i·group_q_stride + g·group_cols + c], scale at
+   *     group_scale[g·group_scale_stride + i] — NaN where the group holds NaN or ±∞ (its bytes
+   *     are then unspecified; the caller reports it);
+   *   the other columns j stay fp32, at out[i·out_stride + j − groups_q·group_cols], and the
+   *     magnitude maximum of each of their groups (the float's bits, sign cleared — NaN and ±∞
+   *     give ≥ 0x7f800000) at group_amax[i·group_amax_stride + g − groups_q].
+   * Not with gelu, residual, out_q or rows_fn.  The same bytes as the fp32 run followed by
+   * wk_quantize_rows on each group, on every ISA and thread count; AVX-512 VNNI does it in the
+   * register tile's epilogue when group_cols = 64 (one tile = one group), the others on the
+   * fp32 rows in the computing thread's scratch.  None of the outputs may overlap a, a_scale
+   * or each other. */
+  int group_cols, groups_q;
+  int8_t *group_q;
+  ptrdiff_t group_q_stride;
+  float *group_scale;
+  ptrdiff_t group_scale_stride;
+  uint32_t *group_amax;
+  ptrdiff_t group_amax_stride;
 } wk_gemm_args;
 
 /* out = epilogue(A·Wᵀ) (and/or its per-token int8 requantization out_q, out_q_scale) on the

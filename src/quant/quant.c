@@ -60,128 +60,119 @@ wk_status wk_quantize_rows(wk_context *ctx, const float *x, ptrdiff_t x_stride, 
 }
 
 /* ── Q, K, V for attention ───────────────────────────────────────────────────
- * Per token: Q and K quantized per token·head, V's magnitude maximum per token·head (as bits),
- * V itself copied to v_f32 (fused) or left in f.  Then, after every token: the maxima reduced
- * into v_scale and V quantized with its head's scale.  Every step is per element or a max, so
- * the bytes do not depend on the blocking or the thread count. */
+ * Per token: Q and K quantized per token·head, V's magnitude maximum per token·head (as bits).
+ * Then, after every token: the maxima reduced into v_scale and V quantized with its head's
+ * scale.  Every step is per element or a max, so the bytes do not depend on the blocking or the
+ * thread count.  (The encoder gets Q, K and V's maxima from its QKV GEMM's per-group output,
+ * gemm.h, and only finishes here: wk_qkv_finish.) */
 #define QKV_ROWS_PER_TASK 32
 #define QKV_MAX_LEN (1 << 24)
+
+typedef struct qkv_job {
+  const wk_quant_kernel *kern;
+  int len, heads, hd;
+  const float *f;       /* pass 1: the fp32 projection [len][3][heads][hd], or NULL */
+  int8_t *q8, *k8;      /* pass 1: [len][heads·hd] */
+  float *qs, *ks;       /* pass 1: [heads][len] */
+  uint32_t *amax;       /* pass 1: [len][heads] V's maxima */
+  const float *v;       /* pass 2: V of token 0, head 0 */
+  ptrdiff_t v_stride;   /* floats from one token's V to the next */
+  const float *v_scale; /* [heads] */
+  int8_t *v8;           /* [len][heads·hd] */
+} qkv_job;
+
+static void qkv_task(void *ctx, int col, int i0, int i1, int thread) {
+  (void)col, (void)thread;
+  const qkv_job *j = ctx;
+  const wk_quant_kernel *kern = j->kern;
+  const int H = j->heads, hd = j->hd;
+  const size_t w = (size_t)H * hd;
+  for (int i = i0; i < i1; i++) {
+    if (j->f) { /* pass 1: Q, K and V's maxima */
+      const float *fi = j->f + (size_t)i * 3 * w; /* [3][heads][hd] */
+      for (int h = 0; h < H; h++) {
+        const size_t o = (size_t)i * w + (size_t)h * hd, si = (size_t)h * j->len + i;
+        if (!wk_quant_row(kern, fi + (size_t)h * hd, hd, j->q8 + o, &j->qs[si])) j->qs[si] = NAN;
+        if (!wk_quant_row(kern, fi + w + (size_t)h * hd, hd, j->k8 + o, &j->ks[si]))
+          j->ks[si] = NAN;
+        j->amax[(size_t)i * H + h] = kern->amax_bits(fi + 2 * w + (size_t)h * hd, hd);
+      }
+      continue;
+    }
+    for (int h = 0; h < H; h++) /* pass 2: V */
+      kern->quantize(j->v + i * j->v_stride + (ptrdiff_t)h * hd, hd, j->v_scale[h],
+                     j->v8 + (size_t)i * w + (size_t)h * hd);
+  }
+}
+
+/* The checks, V's scales, then V quantized (j: pass 2's fields). */
+static wk_status qkv_end(wk_context *ctx, qkv_job *j, const float *qs, const float *ks,
+                         const uint32_t *amax, float *v_scale) {
+  const int heads = j->heads, len = j->len;
+  for (size_t i = 0; i < (size_t)heads * len; i++)
+    if (isnan(qs[i]) || isnan(ks[i]))
+      return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                      "quantize qkv: %s of token %d, head %d holds NaN or infinity",
+                      isnan(qs[i]) ? "Q" : "K", (int)(i % (size_t)len), (int)(i / (size_t)len));
+  for (int h = 0; h < heads; h++) {
+    uint32_t m = 0;
+    for (int i = 0; i < len; i++) {
+      const uint32_t b = amax[(size_t)i * heads + h];
+      m = b > m ? b : m;
+    }
+    if (m >= WK_F32_NONFINITE_BITS)
+      return wk_error(WK_STATUS_INVALID_ARGUMENT,
+                      "quantize qkv: V of head %d holds NaN or infinity", h);
+    v_scale[h] = wk_quantize_scale(m);
+  }
+  j->f = NULL;
+  j->v_scale = v_scale;
+  wk_threadpool_run_rows(ctx->pool, 1, len, QKV_ROWS_PER_TASK, qkv_task, j);
+  return WK_STATUS_OK;
+}
+
+static wk_status qkv_check(wk_context *ctx, int len, int heads, int hd) {
+  if (!ctx) return wk_error(WK_STATUS_INVALID_ARGUMENT, "quantize qkv: NULL argument");
+  if (len < 1 || len > QKV_MAX_LEN || heads < 1 || heads > 65536 || hd < 1 || hd > 65536)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "quantize qkv: len=%d heads=%d hd=%d", len,
+                    heads, hd);
+  return WK_STATUS_OK;
+}
 
 size_t wk_quantize_qkv_workspace_size(int len, int heads) {
   if (len < 1 || len > QKV_MAX_LEN || heads < 1 || heads > 65536) return 0;
   return (size_t)len * (size_t)heads * sizeof(uint32_t);
 }
 
-/* Rows [i0, i0 + rows) of f (row i0 at f): Q, K and V's maxima; V copied when s->v_f32. */
-static void qkv_rows(const wk_qkv_fused *s, int i0, int rows, const float *f,
-                     ptrdiff_t f_stride) {
-  const wk_quant_kernel *kern = s->kern;
-  const int H = s->heads, hd = s->hd;
-  const size_t w = (size_t)H * hd;
-  for (int r = 0; r < rows; r++) {
-    const int i = i0 + r;
-    const float *fi = f + r * f_stride; /* [3][heads][hd] */
-    uint32_t *m = s->amax + (size_t)i * H;
-    for (int h = 0; h < H; h++) {
-      const size_t o = (size_t)i * w + (size_t)h * hd, si = (size_t)h * s->len + i;
-      if (!wk_quant_row(kern, fi + (size_t)h * hd, hd, s->q8 + o, &s->qs[si])) s->qs[si] = NAN;
-      if (!wk_quant_row(kern, fi + w + (size_t)h * hd, hd, s->k8 + o, &s->ks[si]))
-        s->ks[si] = NAN;
-      m[h] = kern->amax_bits(fi + 2 * w + (size_t)h * hd, hd);
-    }
-    if (s->v_f32) memcpy(s->v_f32 + (size_t)i * w, fi + 2 * w, w * sizeof(float));
-  }
-}
-
-void wk_qkv_fused_rows(void *s, int i0, int rows, const float *f, ptrdiff_t f_stride) {
-  qkv_rows(s, i0, rows, f, f_stride);
-}
-
-typedef struct qkv_job {
-  const wk_qkv_fused *s;
-  const float *v;       /* V of token 0, head 0 */
-  ptrdiff_t v_stride;   /* floats from one token's V to the next */
-  const float *f;       /* the unfused input (pass 1 of wk_quantize_qkv), or NULL */
-} qkv_job;
-
-static void qkv_task(void *ctx, int col, int i0, int i1, int thread) {
-  (void)col, (void)thread;
-  const qkv_job *j = ctx;
-  const wk_qkv_fused *s = j->s;
-  const size_t w = (size_t)s->heads * s->hd;
-  if (j->f) { /* Q, K and V's maxima of the unfused input */
-    qkv_rows(s, i0, i1 - i0, j->f + (size_t)i0 * 3 * w, (ptrdiff_t)(3 * w));
-    return;
-  }
-  const wk_quant_kernel *kern = s->kern;
-  for (int i = i0; i < i1; i++)
-    for (int h = 0; h < s->heads; h++)
-      kern->quantize(j->v + i * j->v_stride + (ptrdiff_t)h * s->hd, s->hd, s->v_scale[h],
-                     s->v8 + (size_t)i * w + (size_t)h * s->hd);
-}
-
-wk_status wk_qkv_fused_begin(wk_context *ctx, wk_qkv_fused *s, int len, int heads, int hd,
-                             int8_t *q8, int8_t *k8, int8_t *v8, float *qs, float *ks,
-                             float *v_scale, float *v_f32, void *work, size_t work_size) {
-  if (!ctx || !s || !q8 || !k8 || !v8 || !qs || !ks || !v_scale || !work)
+wk_status wk_qkv_finish(wk_context *ctx, int len, int heads, int hd, const float *qs,
+                        const float *ks, const uint32_t *amax, const float *v_f32, int8_t *v8,
+                        float *v_scale) {
+  wk_status st = qkv_check(ctx, len, heads, hd);
+  if (st) return st;
+  if (!qs || !ks || !amax || !v_f32 || !v8 || !v_scale)
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "quantize qkv: NULL argument");
-  const size_t need = wk_quantize_qkv_workspace_size(len, heads);
-  if (!need || hd < 1 || hd > 65536)
-    return wk_error(WK_STATUS_INVALID_ARGUMENT, "quantize qkv: len=%d heads=%d hd=%d", len,
-                    heads, hd);
-  if (work_size < need)
-    return wk_error(WK_STATUS_INVALID_ARGUMENT, "quantize qkv: workspace %zu < %zu bytes",
-                    work_size, need);
-  *s = (wk_qkv_fused){.kern = ctx->k->quant, .len = len, .heads = heads, .hd = hd, .q8 = q8,
-                      .k8 = k8, .v8 = v8, .qs = qs, .ks = ks, .v_scale = v_scale,
-                      .v_f32 = v_f32, .amax = work};
-  return WK_STATUS_OK;
-}
-
-/* The checks, V's scales, then V quantized from v (row stride v_stride floats). */
-static wk_status qkv_end(wk_context *ctx, const wk_qkv_fused *s, const float *v,
-                         ptrdiff_t v_stride) {
-  const int heads = s->heads, len = s->len;
-  for (size_t i = 0; i < (size_t)heads * len; i++)
-    if (isnan(s->qs[i]) || isnan(s->ks[i]))
-      return wk_error(WK_STATUS_INVALID_ARGUMENT,
-                      "quantize qkv: %s of token %d, head %d holds NaN or infinity",
-                      isnan(s->qs[i]) ? "Q" : "K", (int)(i % (size_t)len),
-                      (int)(i / (size_t)len));
-  for (int h = 0; h < heads; h++) {
-    uint32_t m = 0;
-    for (int i = 0; i < len; i++) {
-      const uint32_t b = s->amax[(size_t)i * heads + h];
-      m = b > m ? b : m;
-    }
-    if (m >= WK_F32_NONFINITE_BITS)
-      return wk_error(WK_STATUS_INVALID_ARGUMENT,
-                      "quantize qkv: V of head %d holds NaN or infinity", h);
-    s->v_scale[h] = wk_quantize_scale(m);
-  }
-  qkv_job j = {.s = s, .v = v, .v_stride = v_stride};
-  wk_threadpool_run_rows(ctx->pool, 1, len, QKV_ROWS_PER_TASK, qkv_task, &j);
-  return WK_STATUS_OK;
-}
-
-wk_status wk_qkv_fused_end(wk_context *ctx, const wk_qkv_fused *s) {
-  if (!ctx || !s || !s->v_f32)
-    return wk_error(WK_STATUS_INVALID_ARGUMENT, "quantize qkv: NULL argument");
-  return qkv_end(ctx, s, s->v_f32, (ptrdiff_t)s->heads * s->hd);
+  qkv_job j = {.kern = ctx->k->quant, .len = len, .heads = heads, .hd = hd, .v = v_f32,
+               .v_stride = (ptrdiff_t)heads * hd, .v8 = v8};
+  return qkv_end(ctx, &j, qs, ks, amax, v_scale);
 }
 
 wk_status wk_quantize_qkv(wk_context *ctx, const float *f, int len, int heads, int hd,
                           int8_t *q8, int8_t *k8, int8_t *v8, float *qs, float *ks,
                           float *v_scale, void *work, size_t work_size) {
-  if (!f) return wk_error(WK_STATUS_INVALID_ARGUMENT, "quantize qkv: NULL argument");
-  wk_qkv_fused s;
-  wk_status st = wk_qkv_fused_begin(ctx, &s, len, heads, hd, q8, k8, v8, qs, ks, v_scale, NULL,
-                                    work, work_size);
+  wk_status st = qkv_check(ctx, len, heads, hd);
   if (st) return st;
-  qkv_job j = {.s = &s, .f = f};
-  wk_threadpool_run_rows(ctx->pool, 1, len, QKV_ROWS_PER_TASK, qkv_task, &j);
+  if (!f || !q8 || !k8 || !v8 || !qs || !ks || !v_scale || !work)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "quantize qkv: NULL argument");
+  const size_t need = wk_quantize_qkv_workspace_size(len, heads);
+  if (work_size < need)
+    return wk_error(WK_STATUS_INVALID_ARGUMENT, "quantize qkv: workspace %zu < %zu bytes",
+                    work_size, need);
   const size_t w = (size_t)heads * hd;
-  return qkv_end(ctx, &s, f + 2 * w, (ptrdiff_t)(3 * w));
+  qkv_job j = {.kern = ctx->k->quant, .len = len, .heads = heads, .hd = hd, .f = f, .q8 = q8,
+               .k8 = k8, .qs = qs, .ks = ks, .amax = work, .v = f + 2 * w,
+               .v_stride = (ptrdiff_t)(3 * w), .v8 = v8};
+  wk_threadpool_run_rows(ctx->pool, 1, len, QKV_ROWS_PER_TASK, qkv_task, &j);
+  return qkv_end(ctx, &j, qs, ks, j.amax, v_scale);
 }
 
 /* ── weights ─────────────────────────────────────────────────────────────── */

@@ -32,26 +32,16 @@ wk_status wk_quantize_qkv(wk_context *context, const float *f, int len, int head
                           int8_t *q8, int8_t *k8, int8_t *v8, float *qs, float *ks,
                           float *v_scale, void *work, size_t work_size);
 
-/* The same bytes, fused into the QKV GEMM (gemm.h's rows_fn): Q and K are quantized while each
- * block of f rows is still in the GEMM thread's cache, and only V (whose scale needs every
- * token) is kept in fp32, in v_f32 [len][heads·hd]; wk_qkv_fused_end then quantizes it.
- *   wk_qkv_fused s;  wk_qkv_fused_begin(ctx, &s, …);
- *   gemm args: .rows_fn = wk_qkv_fused_rows, .rows_ctx = &s (no fp32 output needed);
- *   wk_qkv_fused_end(ctx, &s);
- * Every row of f must reach wk_qkv_fused_rows exactly once, in any blocks, on any threads. */
-typedef struct wk_qkv_fused {
-  const void *kern;      /* the context's quantizer */
-  int len, heads, hd;
-  int8_t *q8, *k8, *v8;
-  float *qs, *ks, *v_scale;
-  float *v_f32;          /* [len][heads·hd] */
-  uint32_t *amax;        /* [len][heads] V's magnitude maxima per token and head (as bits) */
-} wk_qkv_fused;
-wk_status wk_qkv_fused_begin(wk_context *context, wk_qkv_fused *s, int len, int heads, int hd,
-                             int8_t *q8, int8_t *k8, int8_t *v8, float *qs, float *ks,
-                             float *v_scale, float *v_f32, void *work, size_t work_size);
-void wk_qkv_fused_rows(void *s, int i0, int rows, const float *f, ptrdiff_t f_stride);
-wk_status wk_qkv_fused_end(wk_context *context, const wk_qkv_fused *s);
+/* The end of the same computation when the QKV GEMM did the per-token part (gemm.h's
+ * per-group output with group_cols = hd, groups_q = 2·heads: Q and K quantized into their
+ * int8 arrays, their scales qs, ks [heads][len] — NaN where a token·head holds NaN or ±∞ —,
+ * V left in fp32 v_f32 [len][heads·hd] with its magnitude maxima per token·head, as float
+ * bits, in amax [len][heads]): fails naming the token and head of a NaN or ±∞ in Q or K, or the
+ * head of one in V; else sets v_scale [heads] and quantizes V into v8 [len][heads·hd].  The
+ * bytes equal wk_quantize_qkv's on the fp32 projection. */
+wk_status wk_qkv_finish(wk_context *context, int len, int heads, int hd, const float *qs,
+                        const float *ks, const uint32_t *amax, const float *v_f32, int8_t *v8,
+                        float *v_scale);
 
 /* Per-output-channel symmetric int8 of weights w [n][k] (row j at w + j·w_stride), each input
  * column c multiplied by col[c] first when col is not NULL (SmoothQuant folding):
