@@ -257,10 +257,10 @@ int main(void) {
                                 .out_stride = N};
     EXPECT(wk_gemm_run(ctx, wt, &plain), WK_STATUS_OK, "fp32 run for the groups");
     const wk_gemm_args good_g = {.m = M, .a = a, .a_stride = K, .a_scale = a_scale,
-                                 .group_cols = 1, .groups_q = GQ, .group_q = gq,
-                                 .group_q_stride = GQ, .group_scale = gs,
-                                 .group_scale_stride = M, .out = gout, .out_stride = GF,
-                                 .group_amax = gam, .group_amax_stride = GF};
+                                 .group_cols = 1, .groups_q = GQ, .groups.q = gq,
+                                 .groups.q_stride = GQ, .groups.scale = gs,
+                                 .groups.scale_stride = M, .out = gout, .out_stride = GF,
+                                 .groups.amax = gam, .groups.amax_stride = GF};
     memset(gq, 0x33, sizeof gq), memset(gs, 0x33, sizeof gs);
     memset(gout, 0x33, sizeof gout), memset(gam, 0x33, sizeof gam);
 #define RUN_G_EXPECT(edit, status, what) \
@@ -278,38 +278,38 @@ int main(void) {
                  "groups with a residual");
     RUN_G_EXPECT((g.out_q = gq, g.out_q_scale = gs), WK_STATUS_INVALID_ARGUMENT,
                  "groups with out_q");
-    RUN_G_EXPECT(g.group_q = NULL, WK_STATUS_INVALID_ARGUMENT, "NULL group_q");
-    CHECK(strstr(wk_last_error(), "group_q") != NULL, "message does not name group_q: %s",
+    RUN_G_EXPECT(g.groups.q = NULL, WK_STATUS_INVALID_ARGUMENT, "NULL groups.q");
+    CHECK(strstr(wk_last_error(), "groups.q") != NULL, "message does not name groups.q: %s",
           wk_last_error());
-    RUN_G_EXPECT(g.group_scale = NULL, WK_STATUS_INVALID_ARGUMENT, "NULL group_scale");
+    RUN_G_EXPECT(g.groups.scale = NULL, WK_STATUS_INVALID_ARGUMENT, "NULL groups.scale");
     RUN_G_EXPECT(g.out = NULL, WK_STATUS_INVALID_ARGUMENT, "NULL out with fp32 groups");
-    RUN_G_EXPECT(g.group_amax = NULL, WK_STATUS_INVALID_ARGUMENT, "NULL group_amax");
-    RUN_G_EXPECT(g.group_q_stride = GQ - 1, WK_STATUS_INVALID_ARGUMENT, "group_q_stride short");
-    RUN_G_EXPECT(g.group_scale_stride = M - 1, WK_STATUS_INVALID_ARGUMENT,
-                 "group_scale_stride short");
-    RUN_G_EXPECT(g.group_amax_stride = GF - 1, WK_STATUS_INVALID_ARGUMENT,
-                 "group_amax_stride short");
+    RUN_G_EXPECT(g.groups.amax = NULL, WK_STATUS_INVALID_ARGUMENT, "NULL groups.amax");
+    RUN_G_EXPECT(g.groups.q_stride = GQ - 1, WK_STATUS_INVALID_ARGUMENT, "groups.q_stride short");
+    RUN_G_EXPECT(g.groups.scale_stride = M - 1, WK_STATUS_INVALID_ARGUMENT,
+                 "groups.scale_stride short");
+    RUN_G_EXPECT(g.groups.amax_stride = GF - 1, WK_STATUS_INVALID_ARGUMENT,
+                 "groups.amax_stride short");
     RUN_G_EXPECT(g.out_stride = GF - 1, WK_STATUS_INVALID_ARGUMENT, "out_stride short");
-    RUN_G_EXPECT(g.group_q_stride = -1, WK_STATUS_INVALID_ARGUMENT, "negative group_q_stride");
-    RUN_G_EXPECT(g.group_q_stride = PTRDIFF_MAX / 2, WK_STATUS_INVALID_ARGUMENT,
-                 "group_q_stride overflow");
-    RUN_G_EXPECT(g.group_q = a + 2, WK_STATUS_INVALID_ARGUMENT, "group_q overlaps a");
-    RUN_G_EXPECT(g.group_scale = a_scale + 1, WK_STATUS_INVALID_ARGUMENT,
-                 "group_scale overlaps a_scale");
-    RUN_G_EXPECT(g.group_amax = (uint32_t *)(void *)(gs + 2), WK_STATUS_INVALID_ARGUMENT,
-                 "group_amax overlaps group_scale");
+    RUN_G_EXPECT(g.groups.q_stride = -1, WK_STATUS_INVALID_ARGUMENT, "negative groups.q_stride");
+    RUN_G_EXPECT(g.groups.q_stride = PTRDIFF_MAX / 2, WK_STATUS_INVALID_ARGUMENT,
+                 "groups.q_stride overflow");
+    RUN_G_EXPECT(g.groups.q = a + 2, WK_STATUS_INVALID_ARGUMENT, "groups.q overlaps a");
+    RUN_G_EXPECT(g.groups.scale = a_scale + 1, WK_STATUS_INVALID_ARGUMENT,
+                 "groups.scale overlaps a_scale");
+    RUN_G_EXPECT(g.groups.amax = (uint32_t *)(void *)(gs + 2), WK_STATUS_INVALID_ARGUMENT,
+                 "groups.amax overlaps groups.scale");
     RUN_G_EXPECT(g.out = (float *)(void *)(gam + 1), WK_STATUS_INVALID_ARGUMENT,
-                 "out overlaps group_amax");
+                 "out overlaps groups.amax");
     CHECK(strstr(wk_last_error(), "overlaps") != NULL, "message does not say overlaps: %s",
           wk_last_error());
-    for (size_t i = 0; i < sizeof gq; i++) CHECK(gq[i] == 0x33, "group_q written by a failing call");
+    for (size_t i = 0; i < sizeof gq; i++) CHECK(gq[i] == 0x33, "groups.q written by a failing call");
     for (size_t i = 0; i < sizeof gout; i++)
       CHECK(((uint8_t *)gout)[i] == 0x33, "out written by a failing call");
-    /* valid: all groups quantized (no fp32 part: out and group_amax may be NULL), then the mix */
+    /* valid: all groups quantized (no fp32 part: out and groups.amax may be NULL), then the mix */
     float gs_all[N * M];
     int8_t gq_all[M * N];
-    RUN_G_EXPECT((g.groups_q = N, g.group_q = gq_all, g.group_q_stride = N, g.group_scale = gs_all,
-                  g.out = NULL, g.group_amax = NULL), WK_STATUS_OK, "every group quantized");
+    RUN_G_EXPECT((g.groups_q = N, g.groups.q = gq_all, g.groups.q_stride = N, g.groups.scale = gs_all,
+                  g.out = NULL, g.groups.amax = NULL), WK_STATUS_OK, "every group quantized");
     RUN_G_EXPECT((void)0, WK_STATUS_OK, "valid groups");
     for (int i = 0; i < M; i++)
       for (int j = 0; j < N; j++) {

@@ -165,10 +165,10 @@ static void run_groups(wk_context *ctx, const problem *p, int gc, int nq, group_
   CHECK(s == WK_STATUS_OK, "weights_create: %s", wk_last_error());
   const int nf = p->n / gc - nq;
   wk_gemm_args g = {.m = p->m, .a = p->a, .a_stride = p->a_stride, .a_scale = p->a_scale,
-                    .group_cols = gc, .groups_q = nq, .group_q = nq ? o->q : NULL,
-                    .group_q_stride = o->qs, .group_scale = nq ? o->scale : NULL,
-                    .group_scale_stride = o->ss, .out = nf ? o->out : NULL, .out_stride = o->os,
-                    .group_amax = nf ? o->amax : NULL, .group_amax_stride = o->as};
+                    .group_cols = gc, .groups_q = nq, .groups.q = nq ? o->q : NULL,
+                    .groups.q_stride = o->qs, .groups.scale = nq ? o->scale : NULL,
+                    .groups.scale_stride = o->ss, .out = nf ? o->out : NULL, .out_stride = o->os,
+                    .groups.amax = nf ? o->amax : NULL, .groups.amax_stride = o->as};
   if (s == WK_STATUS_OK) {
     s = wk_gemm_run(ctx, w, &g);
     CHECK(s == WK_STATUS_OK, "gemm_run (groups): %s", wk_last_error());

@@ -119,17 +119,17 @@ static inline __attribute__((always_inline)) void group_epilogue(const int rows,
       float *out = p->out + i * p->out_stride + (p->col0 + j0 - NR * p->groups_q);
 #pragma GCC unroll 4
       for (int v = 0; v < NV; v++) _mm512_storeu_ps(out + 16 * v, y[v]);
-      p->group_amax[i * p->group_amax_stride + (G - p->groups_q)] = amax;
+      p->groups.amax[i * p->groups.amax_stride + (G - p->groups_q)] = amax;
       continue;
     }
-    float *scale = &p->group_scale[G * p->group_scale_stride + i];
+    float *scale = &p->groups.scale[G * p->groups.scale_stride + i];
     if (amax >= WK_F32_NONFINITE_BITS) { /* NaN or ±∞: the caller reports it */
       *scale = NAN;
       continue;
     }
     const float s = wk_quantize_scale(amax);
     const __m512 sv = _mm512_set1_ps(s);
-    int8_t *q = p->group_q + i * p->group_q_stride + G * NR;
+    int8_t *q = p->groups.q + i * p->groups.q_stride + G * NR;
 #pragma GCC unroll 4
     for (int v = 0; v < NV; v++) {
       __m512i t = _mm512_cvtps_epi32(_mm512_div_ps(y[v], sv)); /* true division, RNE */

@@ -37,6 +37,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "gemm/gemm.h"
 #include "runtime/runtime.h"
 
 #define WK_GEMM_MAX_K 65536     /* |Acc| ≤ 2^30: see the bounds above */
@@ -128,17 +129,12 @@ typedef struct wk_gemm_block_args {
   void *scratch;         /* scratch_size(k) bytes, 64-byte aligned, private to the thread */
   /* Per-group int8 output in the tile epilogue (gemm.h's group_cols = 64; only kernels with
    * group64 set get it): column j of the block is global column col0 + j, in group
-   * G = (col0 + j)/64; G < groups_q: quantized into group_q (row 0 of the block, global column
-   * 0) with scale group_scale[G·group_scale_stride + row]; else fp32 into out (row 0 of the
+   * G = (col0 + j)/64; G < groups_q: quantized into groups.q (row 0 of the block, global column
+   * 0) with scale groups.scale[G·groups.scale_stride + row]; else fp32 into out (row 0 of the
    * block, at column col0 + j − 64·groups_q) and the group's magnitude maximum into
-   * group_amax[row·group_amax_stride + G − groups_q].  Off when `grouped` is 0. */
+   * groups.amax[row·groups.amax_stride + G − groups_q].  Off when `grouped` is 0. */
   int grouped, col0, groups_q;
-  int8_t *group_q;
-  ptrdiff_t group_q_stride;
-  float *group_scale;
-  ptrdiff_t group_scale_stride;
-  uint32_t *group_amax;
-  ptrdiff_t group_amax_stride;
+  wk_gemm_group_out groups;
 } wk_gemm_block_args;
 
 typedef struct wk_gemm_kernel {
@@ -154,7 +150,7 @@ typedef struct wk_gemm_kernel {
   /* w: [n][k] int8, row j at w + j·w_stride → ceil(n/nr) panels (zero-padded) at packed. */
   void (*pack)(const int8_t *w, ptrdiff_t w_stride, int n, int k, void *packed);
   void (*block)(const wk_gemm_block_args *args);
-  int group64; /* block() does the per-group int8 output (group_q) for 64-column groups */
+  int group64; /* block() does the per-group int8 output (groups.q) for 64-column groups */
 } wk_gemm_kernel;
 
 extern const wk_gemm_kernel wk_gemm_kernel_scalar;

@@ -5,7 +5,7 @@
  * With an int8 output (out_q) a task owns whole rows (a row block × every column block, in
  * turn), computes them in fp32 (into `out`, or the thread's scratch) and quantizes them with
  * the context's quantizer (src/quant): the same bytes as the fp32 run followed by
- * wk_quantize_rows.  A rows_fn (the fused Q/K/V quantizer) gets whole rows the same way.
+ * wk_quantize_rows.
  * When there are fewer row tiles than threads (a decoder step's 1–5 rows),
  * column tasks fill shared fp32 rows instead and the rows are quantized after the join.
  * Per-group int8 output (group_cols: Q and K per head) runs as column tasks like the fp32
@@ -186,12 +186,11 @@ static void gemm_block(const gemm_run *r, int i0, int i1, int j0, float *out,
   };
   if (r->native_groups) { /* the kernel writes the groups (out: the fp32 part, row i0) */
     b.grouped = 1, b.col0 = j0, b.groups_q = g->groups_q;
-    b.group_q = g->group_q ? g->group_q + i0 * g->group_q_stride : NULL;
-    b.group_q_stride = g->group_q_stride;
-    b.group_scale = g->group_scale ? g->group_scale + i0 : NULL;
-    b.group_scale_stride = g->group_scale_stride;
-    b.group_amax = g->group_amax ? g->group_amax + i0 * g->group_amax_stride : NULL;
-    b.group_amax_stride = g->group_amax_stride;
+    const wk_gemm_group_out *o = &g->groups; /* moved to the block's first row */
+    b.groups = *o;
+    b.groups.q = o->q ? o->q + i0 * o->q_stride : NULL;
+    b.groups.scale = o->scale ? o->scale + i0 : NULL;
+    b.groups.amax = o->amax ? o->amax + i0 * o->amax_stride : NULL;
     b.out = g->out ? g->out + i0 * g->out_stride : NULL;
     b.out_stride = g->out_stride;
   }
@@ -203,17 +202,17 @@ static void gemm_block(const gemm_run *r, int i0, int i1, int j0, float *out,
 static void group_rows(const gemm_run *r, int i0, int rows, int j0, int cols, const float *y,
                        ptrdiff_t ys) {
   const wk_gemm_args *g = r->args;
+  const wk_gemm_group_out *o = &g->groups;
   const int gc = g->group_cols, nq = g->groups_q;
   for (int i = i0; i < i0 + rows; i++, y += ys)
     for (int c = 0; c < cols; c += gc) {
       const int G = (j0 + c) / gc;
       if (G < nq) {
-        float *sc = &g->group_scale[G * g->group_scale_stride + i];
-        if (!wk_quant_row(r->quant, y + c, gc, g->group_q + i * g->group_q_stride + G * gc, sc))
-          *sc = NAN;
+        float *sc = &o->scale[G * o->scale_stride + i];
+        if (!wk_quant_row(r->quant, y + c, gc, o->q + i * o->q_stride + G * gc, sc)) *sc = NAN;
       } else {
         memcpy(g->out + i * g->out_stride + (j0 + c - nq * gc), y + c, (size_t)gc * sizeof(float));
-        g->group_amax[i * g->group_amax_stride + (G - nq)] = r->quant->amax_bits(y + c, gc);
+        o->amax[i * o->amax_stride + (G - nq)] = r->quant->amax_bits(y + c, gc);
       }
     }
 }
@@ -243,8 +242,8 @@ static void quant_rows(const gemm_run *r, int i0, int rows, const float *y, ptrd
       g->out_q_scale[i0 + i] = NAN;
 }
 
-/* int8 output or a rows_fn: row block `task`, every column block, then each row quantized
- * and/or handed to rows_fn.  A row that holds NaN or ±∞ gets out_q_scale NaN (reported by
+/* int8 output or groups over whole rows: row block `task`, every column block, then each row
+ * quantized or grouped.  A row that holds NaN or ±∞ gets out_q_scale NaN (reported by
  * wk_gemm_run). */
 static void gemm_rows_task(void *ctx, int col, int i0, int i1, int thread) {
   (void)col;
@@ -258,7 +257,6 @@ static void gemm_rows_task(void *ctx, int col, int i0, int i1, int thread) {
   const ptrdiff_t ys = g->out && !g->group_cols ? g->out_stride : r->rows_stride;
   for (int j0 = 0; j0 < wt->n; j0 += r->nb) gemm_block(r, i0, i1, j0, y + j0, ys, thread);
   if (g->out_q) quant_rows(r, i0, rows, y, ys);
-  if (g->rows_fn) g->rows_fn(g->rows_ctx, i0, rows, y, ys);
   if (g->group_cols) group_rows(r, i0, rows, 0, wt->n, y, ys);
 }
 
@@ -266,38 +264,38 @@ static void gemm_rows_task(void *ctx, int col, int i0, int i1, int thread) {
  * and no overlap with the inputs or each other (out against them: check_run). */
 static wk_status check_groups(const wk_gemm_weights *wt, const wk_gemm_args *g) {
   const int gc = g->group_cols, nq = g->groups_q, n = wt->n;
+  const wk_gemm_group_out *o = &g->groups;
   if (gc < 1 || n % gc || nq < 0 || nq > n / gc)
     return wk_error(WK_STATUS_INVALID_ARGUMENT,
                     "gemm: group_cols=%d groups_q=%d for n=%d (group_cols must divide n; "
                     "0 <= groups_q <= n / group_cols)", gc, nq, n);
-  if (g->gelu || g->residual || g->out_q || g->rows_fn)
+  if (g->gelu || g->residual || g->out_q)
     return wk_error(WK_STATUS_INVALID_ARGUMENT,
-                    "gemm: the per-group output (group_cols) takes no gelu, residual, out_q or "
-                    "rows_fn");
+                    "gemm: the per-group output (group_cols) takes no gelu, residual or out_q");
   const int nf = n / gc - nq; /* fp32 groups */
-  if ((nq && (!g->group_q || !g->group_scale)) || (nf && (!g->out || !g->group_amax)))
+  if ((nq && (!o->q || !o->scale)) || (nf && (!g->out || !o->amax)))
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm: NULL %s",
-                    nq && !g->group_q       ? "group_q"
-                    : nq && !g->group_scale ? "group_scale"
+                    nq && !o->q       ? "groups.q"
+                    : nq && !o->scale ? "groups.scale"
                     : !g->out               ? "out (for the fp32 groups)"
-                                            : "group_amax");
-  if (g->group_q_stride < 0 || g->group_scale_stride < 0 || g->group_amax_stride < 0)
+                                            : "groups.amax");
+  if (o->q_stride < 0 || o->scale_stride < 0 || o->amax_stride < 0)
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm: strides must be >= 0");
-  if ((nq && g->m > 1 && g->group_q_stride < (ptrdiff_t)nq * gc) ||
-      (nq > 1 && g->group_scale_stride < g->m) || (nf && g->m > 1 && g->group_amax_stride < nf))
+  if ((nq && g->m > 1 && o->q_stride < (ptrdiff_t)nq * gc) ||
+      (nq > 1 && o->scale_stride < g->m) || (nf && g->m > 1 && o->amax_stride < nf))
     return wk_error(WK_STATUS_INVALID_ARGUMENT,
-                    "gemm: group_q_stride=%td, group_scale_stride=%td or group_amax_stride=%td "
-                    "makes outputs overlap (%d quantized groups of %d columns, %d fp32 groups, "
-                    "m=%d)", g->group_q_stride, g->group_scale_stride, g->group_amax_stride, nq,
-                    gc, nf, g->m);
+                    "gemm: groups.q_stride=%td, groups.scale_stride=%td or "
+                    "groups.amax_stride=%td makes outputs overlap (%d quantized groups of %d "
+                    "columns, %d fp32 groups, m=%d)",
+                    o->q_stride, o->scale_stride, o->amax_stride, nq, gc, nf, g->m);
   struct { uintptr_t lo, hi; const char *name; } r[5] = {{0, 0, "a"}, {0, 0, "a_scale"},
-      {0, 0, "group_q"}, {0, 0, "group_scale"}, {0, 0, "group_amax"}};
+      {0, 0, "groups.q"}, {0, 0, "groups.scale"}, {0, 0, "groups.amax"}};
   if (!wk_extent(g->a, g->a_stride, g->m, wt->k, 1, &r[0].lo, &r[0].hi) ||
       !wk_extent(g->a_scale, 1, g->m, 1, sizeof(float), &r[1].lo, &r[1].hi) ||
-      (nq && !wk_extent(g->group_q, g->group_q_stride, g->m, nq * gc, 1, &r[2].lo, &r[2].hi)) ||
-      (nq && !wk_extent(g->group_scale, g->group_scale_stride, nq, g->m, sizeof(float),
+      (nq && !wk_extent(o->q, o->q_stride, g->m, nq * gc, 1, &r[2].lo, &r[2].hi)) ||
+      (nq && !wk_extent(o->scale, o->scale_stride, nq, g->m, sizeof(float),
                         &r[3].lo, &r[3].hi)) ||
-      (nf && !wk_extent(g->group_amax, g->group_amax_stride, g->m, nf, sizeof(uint32_t),
+      (nf && !wk_extent(o->amax, o->amax_stride, g->m, nf, sizeof(uint32_t),
                         &r[4].lo, &r[4].hi)))
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm: strides overflow (m=%d)", g->m);
   for (int i = 2; i < 5; i++)
@@ -325,12 +323,12 @@ static wk_status check_run(const wk_context *ctx, const wk_gemm_weights *wt,
   if (g->m < 1) return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm: m=%d (must be >= 1)", g->m);
   /* columns of `out`: all n, or (per-group output) those after the quantized groups */
   const int out_cols = g->group_cols ? wt->n - g->groups_q * g->group_cols : wt->n;
-  if (!g->a || !g->a_scale || (!g->out && !g->out_q && !g->rows_fn && !g->group_cols) ||
+  if (!g->a || !g->a_scale || (!g->out && !g->out_q && !g->group_cols) ||
       (g->out_q && !g->out_q_scale))
     return wk_error(WK_STATUS_INVALID_ARGUMENT, "gemm: NULL %s",
                     !g->a         ? "a"
                     : !g->a_scale ? "a_scale"
-                    : !g->out_q   ? "out (and no out_q or rows_fn)"
+                    : !g->out_q   ? "out (and no out_q or group_cols)"
                                   : "out_q_scale (required with out_q)");
   if (g->a_stride < 0 || (g->out && g->out_stride < 0) ||
       (g->residual && g->residual_stride < 0) || (g->out_q && g->out_q_stride < 0))
@@ -433,7 +431,7 @@ wk_status wk_gemm_run(wk_context *ctx, const wk_gemm_weights *wt, const wk_gemm_
    * block's rows (groups that divide a block), else on whole rows */
   r.native_groups = g->group_cols == 64 && kern->group64;
   r.grouped_blocks = g->group_cols && !r.native_groups && WK_GEMM_NB_ALIGN % g->group_cols == 0;
-  const int rowwise = g->out_q || g->rows_fn || /* whole rows wanted together */
+  const int rowwise = g->out_q || /* whole rows wanted together */
                       (g->group_cols && !r.native_groups && !r.grouped_blocks);
   const int by_cols = !rowwise || (g->m + kern->mr - 1) / kern->mr < threads;
   const int task_n = by_cols ? wt->n : 1;
@@ -467,7 +465,6 @@ wk_status wk_gemm_run(wk_context *ctx, const wk_gemm_weights *wt, const wk_gemm_
   else
     wk_threadpool_run_rows(ctx->pool, 1, g->m, r.mb, gemm_rows_task, &r);
   if (by_cols && g->out_q) quant_rows(&r, 0, g->m, r.y, r.ys);
-  if (by_cols && g->rows_fn) g->rows_fn(g->rows_ctx, 0, g->m, r.y, r.ys);
   if (by_cols && rowwise && g->group_cols) group_rows(&r, 0, g->m, 0, wt->n, r.y, r.ys);
   wk_free(r.thread_mem);
   if (g->out_q)

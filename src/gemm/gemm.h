@@ -37,6 +37,16 @@ void wk_gemm_weights_free(wk_gemm_weights *weights);
  * kernel (from context->weights when that is set and has room). */
 size_t wk_gemm_weights_bytes(const wk_context *context, int n, int k);
 
+/* The arrays of the per-group int8 output (wk_gemm_args: group_cols, groups_q, groups). */
+typedef struct wk_gemm_group_out {
+  int8_t *q;              /* the quantized groups' bytes, row i at q + i·q_stride */
+  ptrdiff_t q_stride;
+  float *scale;           /* their scales, group g's at scale + g·scale_stride */
+  ptrdiff_t scale_stride;
+  uint32_t *amax;         /* the fp32 groups' magnitude maxima, row i at amax + i·amax_stride */
+  ptrdiff_t amax_stride;
+} wk_gemm_group_out;
+
 typedef struct wk_gemm_args {
   int m;                     /* rows of A and of the output, ≥ 1 */
   const int8_t *a;           /* [m][k] int8, row i at a + i·a_stride (a_stride ≥ k if m > 1) */
@@ -52,7 +62,8 @@ typedef struct wk_gemm_args {
   ptrdiff_t residual_stride;
   float *out;                /* [m][n] float, row i at out + i·out_stride (out_stride ≥ n if
                               * m > 1); must not overlap a, a_scale or residual (but see above).
-                              * May be NULL when out_q is given (then no fp32 output). */
+                              * May be NULL when out_q is given (then no fp32 output); with
+                              * group_cols it holds only the fp32 groups (see there). */
   ptrdiff_t out_stride;
   /* Optional requantized int8 output: when out_q is not NULL, each output row y[i][:] (the
    * fp32 values above, after bias/GELU/residual) is quantized per token exactly as
@@ -67,35 +78,23 @@ typedef struct wk_gemm_args {
   int8_t *out_q;
   ptrdiff_t out_q_stride;
   float *out_q_scale;
-  /* Optional consumer of the fp32 rows (after bias/GELU/residual), called once for every row,
-   * in blocks, while a block is still in the computing thread's cache:
-   *   rows_fn(rows_ctx, i0, rows, y, y_stride)   rows [i0, i0 + rows), row i0 at y.
-   * It runs on the pool's threads, several blocks at once, so it may write only what belongs
-   * to its rows.  With rows_fn, `out` may be NULL (the rows then live in per-thread scratch). */
-  void (*rows_fn)(void *rows_ctx, int i0, int rows, const float *y, ptrdiff_t y_stride);
-  void *rows_ctx;
   /* Optional int8 output per group of columns (attention's Q and K per token and head, from
    * the fused QKV projection): with group_cols > 0 every row's columns fall into groups of
    * group_cols (n must be a multiple of it), and
    *   groups g < groups_q are quantized by the wk_quantize_rows rule on their group_cols
-   *     values: bytes at group_q[i·group_q_stride + g·group_cols + c], scale at
-   *     group_scale[g·group_scale_stride + i] — NaN where the group holds NaN or ±∞ (its bytes
+   *     values: bytes at groups.q[i·groups.q_stride + g·group_cols + c], scale at
+   *     groups.scale[g·groups.scale_stride + i] — NaN where the group holds NaN or ±∞ (its bytes
    *     are then unspecified; the caller reports it);
    *   the other columns j stay fp32, at out[i·out_stride + j − groups_q·group_cols], and the
    *     magnitude maximum of each of their groups (the float's bits, sign cleared — NaN and ±∞
-   *     give ≥ 0x7f800000) at group_amax[i·group_amax_stride + g − groups_q].
-   * Not with gelu, residual, out_q or rows_fn.  The same bytes as the fp32 run followed by
+   *     give ≥ 0x7f800000) at groups.amax[i·groups.amax_stride + g − groups_q].
+   * Not with gelu, residual or out_q.  The same bytes as the fp32 run followed by
    * wk_quantize_rows on each group, on every ISA and thread count; AVX-512 VNNI does it in the
    * register tile's epilogue when group_cols = 64 (one tile = one group), the others on the
    * fp32 rows in the computing thread's scratch.  None of the outputs may overlap a, a_scale
    * or each other. */
   int group_cols, groups_q;
-  int8_t *group_q;
-  ptrdiff_t group_q_stride;
-  float *group_scale;
-  ptrdiff_t group_scale_stride;
-  uint32_t *group_amax;
-  ptrdiff_t group_amax_stride;
+  wk_gemm_group_out groups;
 } wk_gemm_args;
 
 /* out = epilogue(A·Wᵀ) (and/or its per-token int8 requantization out_q, out_q_scale) on the

@@ -193,10 +193,9 @@ static wk_status run_layer(wk_context *ctx, const wk_layer *l, const float *x, i
    * [len][d] fp32, with its maxima per token·head, until its per-head scale is known; then
    * quantized (quant.h, wk_qkv_finish) */
   wk_gemm_args g = {.m = len, .a = b->a8, .a_stride = d, .a_scale = b->a_scale,
-                    .group_cols = hd, .groups_q = 2 * H, .group_q = b->qk8,
-                    .group_q_stride = 2 * d, .group_scale = b->qs, .group_scale_stride = len,
-                    .out = b->f, .out_stride = d, .group_amax = b->v_amax,
-                    .group_amax_stride = H};
+                    .group_cols = hd, .groups_q = 2 * H, .out = b->f, .out_stride = d,
+                    .groups = {.q = b->qk8, .q_stride = 2 * d, .scale = b->qs,
+                               .scale_stride = len, .amax = b->v_amax, .amax_stride = H}};
   STAGE(gemm, wk_gemm_run(ctx, l->qkv, &g));
   STAGE(quant, wk_qkv_finish(ctx, len, H, hd, b->qs, b->ks, b->v_amax, b->f, b->v8,
                              b->v_scale));
