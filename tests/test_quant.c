@@ -1,7 +1,8 @@
 /* test_quant.c ISA — the quant family on ISA equals the scalar specification bit for bit:
- *   kernels:  amax_bits and quantize on k = 1 … 65 and 1500 (every vector-width remainder of
- *             AVX2's 8/16/32 and AVX-512's 16/32 loops), ties, subnormal and huge rows, NaN/∞ at
- *             every position class; no byte written past the row;
+ *   kernels:  amax_bits and quantize on k = 1 … 70 and 1500 (every vector-width remainder of
+ *             AVX2's 8/16/32 and AVX-512's 16/32/64 loops), ties, subnormal and huge rows, a
+ *             scale small enough that the ±127 clamp binds, NaN/∞ at every position class; no
+ *             byte written past the row;
  *   rows:     wk_quantize_rows on 1 and 3 threads;
  *   qkv:      wk_quantize_qkv (Q, K per token·head, V per head) and wk_qkv_finish (V from
  *             the maxima the QKV GEMM leaves) on 1 and 3 threads, against the rule written
@@ -45,6 +46,12 @@ static void check_kernels(const wk_quant_kernel *kern, wk_test_rng *r) {
       CHECK(memcmp(q0, q1, (size_t)k) == 0, "%s quantize k=%d kind=%d differs", kern->name, k,
             kind);
       CHECK(q1[k] == 0x55, "%s quantize k=%d wrote past the row", kern->name, k);
+      /* a scale below amax/127 (the contract allows any finite s > 0): the clamp to ±127 binds
+       * on both sides, also where rint gives exactly ±128 */
+      spec->quantize(x, k, s / 1.5f, q0);
+      kern->quantize(x, k, s / 1.5f, q1);
+      CHECK(memcmp(q0, q1, (size_t)k) == 0, "%s quantize k=%d kind=%d, clamped, differs",
+            kern->name, k, kind);
       cases++;
     }
     /* a NaN or ∞ anywhere (first, last, in the vector body or the tail) is seen */

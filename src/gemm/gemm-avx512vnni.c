@@ -22,6 +22,7 @@
 #define MR 6        /* rows per register tile */
 #define NV 4        /* zmm vectors (16 columns each) per register tile */
 #define NR (16 * NV) /* columns per register tile = per packed panel */
+_Static_assert(NV == 4, "group_epilogue packs a row's 4 vectors into one 64-byte store");
 #define GROUP_BYTES (4 * NR)
 
 /* 6×4 tile: 24 zmm accumulators + 4 zmm of W + 1 broadcast of A + the 0x80 bytes = 30 of the 32
@@ -100,7 +101,6 @@ static inline __attribute__((always_inline)) void group_epilogue(const int rows,
                                                                  const uint8_t *comp) {
   const int G = (p->col0 + j0) / NR;
   const __m512i absmask = _mm512_set1_epi32(0x7fffffff);
-  const __m512i lo = _mm512_set1_epi32(-WK_Q8_MAX), hi = _mm512_set1_epi32(WK_Q8_MAX);
 #pragma GCC unroll 8
   for (int r = 0; r < rows; r++) {
     const int i = i0 + r;
@@ -129,13 +129,11 @@ static inline __attribute__((always_inline)) void group_epilogue(const int rows,
     }
     const float s = wk_quantize_scale(amax);
     const __m512 sv = _mm512_set1_ps(s);
-    int8_t *q = p->groups.q + i * p->groups.q_stride + G * NR;
+    __m512i t[NV];
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; v++) {
-      __m512i t = _mm512_cvtps_epi32(_mm512_div_ps(y[v], sv)); /* true division, RNE */
-      t = _mm512_min_epi32(_mm512_max_epi32(t, lo), hi);
-      _mm_storeu_si128((__m128i *)(void *)(q + 16 * v), _mm512_cvtepi32_epi8(t));
-    }
+    for (int v = 0; v < NV; v++) t[v] = _mm512_cvtps_epi32(_mm512_div_ps(y[v], sv)); /* RNE */
+    _mm512_storeu_si512(p->groups.q + i * p->groups.q_stride + G * NR,
+                        wk_avx512_pack4_q8(t[0], t[1], t[2], t[3])); /* clamped to ±127 */
     *scale = s;
   }
 }

@@ -22,13 +22,23 @@ static uint32_t amax_bits(const float *x, int k) {
   return (uint32_t)_mm512_reduce_max_epu32(_mm512_max_epu32(m0, m1));
 }
 
+/* rint(x / s) of 16 lanes: true division, round to nearest even (clamping is the caller's) */
+static inline __m512i div_rint(__m512 x, __m512 sv) {
+  return _mm512_cvtps_epi32(_mm512_div_ps(x, sv));
+}
+
 static void quantize(const float *x, int k, float s, int8_t *q) {
   const __m512 sv = _mm512_set1_ps(s);
   const __m512i lo = _mm512_set1_epi32(-WK_Q8_MAX), hi = _mm512_set1_epi32(WK_Q8_MAX);
-  for (int i = 0; i < k; i += 16) {
+  int i = 0;
+  for (; i + 64 <= k; i += 64) /* 64 at a time: one store (wk_avx512_pack4_q8) */
+    _mm512_storeu_si512(q + i, wk_avx512_pack4_q8(div_rint(_mm512_loadu_ps(x + i), sv),
+                                        div_rint(_mm512_loadu_ps(x + i + 16), sv),
+                                        div_rint(_mm512_loadu_ps(x + i + 32), sv),
+                                        div_rint(_mm512_loadu_ps(x + i + 48), sv)));
+  for (; i < k; i += 16) { /* the last < 64: masked lanes load 0 and store nothing */
     const __mmask16 m = k - i >= 16 ? (__mmask16)0xffff : tail_mask(k - i);
-    /* true division, round to nearest even, clamp; masked lanes load 0 and store nothing */
-    __m512i v = _mm512_cvtps_epi32(_mm512_div_ps(_mm512_maskz_loadu_ps(m, x + i), sv));
+    __m512i v = div_rint(_mm512_maskz_loadu_ps(m, x + i), sv);
     v = _mm512_min_epi32(_mm512_max_epi32(v, lo), hi);
     _mm_mask_storeu_epi8(q + i, m, _mm512_cvtepi32_epi8(v));
   }
