@@ -328,16 +328,60 @@ static void test_gelu(wk_test_rng *rng) {
     max_err = err > max_err ? err : max_err;
   }
   CHECK(max_err <= 1e-6, "gelu: max abs error %.3g > 1e-6 on [-10, 10]", max_err);
-  static const float big[] = {5.6568543f, 6.0f, 10.0f, 1e3f, 3.4e38f, INFINITY};
+  static const float big[] = {WK_GELU_T, 5.6568543f, 6.0f, 10.0f, 1e3f, 3.4e38f, INFINITY};
   for (size_t i = 0; i < sizeof big / sizeof big[0]; i++)
     CHECK(wk_gelu(big[i]) == big[i], "gelu(%g) = %.9g, expected exactly x", (double)big[i],
           (double)wk_gelu(big[i]));
-  static const float neg[] = {-18.4f, -100.0f, -1e30f, -3.4e38f, -INFINITY};
+  static const float neg[] = {-WK_GELU_T, -5.5f, -18.4f, -100.0f, -1e30f, -3.4e38f, -INFINITY};
   for (size_t i = 0; i < sizeof neg / sizeof neg[0]; i++)
     CHECK(wk_gelu(neg[i]) == 0.0f, "gelu(%g) = %g, expected exactly 0", (double)neg[i],
           (double)wk_gelu(neg[i]));
   CHECK(isnan(wk_gelu(NAN)), "gelu(NaN) is not NaN");
   printf("gelu: max abs error %.3g on 2e6 samples of [-10, 10]; limits exact\n", max_err);
+}
+
+/* The GELU twins against wk_gelu on chosen inputs, through the operator: row i computes
+ * y = (±1)·(|x_i|·1) = x_i exactly (k = 4, one nonzero product, w_scale 1), then GELU, in every
+ * column, on every ISA.  The inputs: both sides of T and of the table's interval edges (where
+ * u = |x|·S is a whole number, or rounds up to 16), tiny values, and a sweep of [−10, 10]. */
+static void test_gelu_twins(wk_test_rng *rng) {
+  enum { M = 4096, N = 64, K = 4 };
+  problem p;
+  make_problem(&p, rng, M, N, K, 0, 2, 1.0f);
+  float x[M];
+  int m = 0;
+  for (int e = 0; e <= 16; e++) { /* u = e: the edges, and one float either side */
+    const float a = (float)e / WK_GELU_S;
+    const float v[] = {a, nextafterf(a, 0.0f), nextafterf(a, 100.0f)};
+    for (int s = 0; s < 3; s++) x[m++] = v[s], x[m++] = -v[s];
+  }
+  const float t[] = {WK_GELU_T, nextafterf(WK_GELU_T, 0.0f), nextafterf(WK_GELU_T, 100.0f),
+                     1e-30f, 1e-7f, 3e-4f, 1e4f, 1e6f};
+  for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) x[m++] = t[i], x[m++] = -t[i];
+  while (m < M) x[m] = -10.0f + 20.0f * (float)m / (float)M, m++;
+  for (int i = 0; i < M; i++) {
+    if (fabsf(x[i]) < 1e-30f) x[i] = x[i] < 0 ? -1e-30f : 1e-30f; /* a_scale: a normal > 0 */
+    memset(p.a + (size_t)i * p.a_stride, 0, (size_t)K);
+    p.a[(size_t)i * p.a_stride] = x[i] < 0 ? -1 : 1;
+    p.a_scale[i] = fabsf(x[i]);
+  }
+  for (int j = 0; j < N; j++) {
+    memset(p.w + (size_t)j * p.w_stride, 0, (size_t)K);
+    p.w[(size_t)j * p.w_stride] = 1;
+    p.w_scale[j] = 1.0f;
+  }
+  float *want = run(ctx1[WK_ISA_SCALAR], &p);
+  int bad = 0;
+  for (int i = 0; i < M; i++)
+    for (int j = 0; j < N; j++) {
+      const float g = wk_gelu(x[i]), y = want[(size_t)i * p.out_stride + j];
+      bad += memcmp(&g, &y, sizeof g) != 0;
+    }
+  CHECK(bad == 0, "gelu twins: the scalar operator differs from wk_gelu in %d outputs", bad);
+  compare_all(&p, "gelu twins", 0);
+  free(want);
+  free_problem(&p);
+  printf("gelu twins: %d inputs (interval edges, ±T, sweep) equal wk_gelu on every ISA\n", M);
 }
 
 int main(int argc, char **argv) {
@@ -360,6 +404,7 @@ int main(int argc, char **argv) {
     printf("no SIMD GEMM kernel can run on this CPU\n");
     return WK_TEST_SKIP;
   }
+  test_gelu_twins(&rng);
   gemm_check_shapes(&rng, compare_all);
   gemm_check_k_large(&rng, compare_all);
   printf("out_q: %d problems (%d also with the fp32 output) equal fp32 + wk_quantize_rows on "

@@ -16,20 +16,21 @@
 
 #define WK_GEMM_INLINE static inline __attribute__((always_inline))
 
-/* The SIMD twin of wk_gelu: the same operations in the same order. */
+/* The SIMD twin of wk_gelu: the same values (vreduceps gives u − floor(u) in one instruction;
+ * vpermps takes the index's low 4 bits, so lanes with u ≥ 16 read a wrong row, but those have
+ * ax ≥ T and the zero-masked last FMA drops them, as the spec does). */
 WK_GEMM_INLINE __m512 wk_avx512_gemm_gelu16(__m512 x) {
-  const __m512 ax = _mm512_min_ps(_mm512_set1_ps(WK_GELU_AX_MAX), _mm512_abs_ps(x));
-  const __m512 h = _mm512_mul_ps(ax, _mm512_set1_ps(0.5f));
-  const __m512 a = _mm512_mul_ps(ax, _mm512_set1_ps(WK_GELU_RSQRT2));
-  __m512 s = _mm512_set1_ps(WK_GELU_C9);
-#define WK_GELU_STEP_M512(c) s = _mm512_fmadd_ps(s, a, _mm512_set1_ps(c));
-  WK_GELU_HORNER(WK_GELU_STEP_M512)
-#undef WK_GELU_STEP_M512
-  s = _mm512_mul_ps(s, s);
-  s = _mm512_mul_ps(s, s);
-  s = _mm512_mul_ps(s, s);
-  const __m512 r = _mm512_div_ps(_mm512_set1_ps(1.0f), s);
-  return _mm512_fnmadd_ps(h, r, _mm512_max_ps(_mm512_setzero_ps(), x));
+  const __m512 ax = _mm512_abs_ps(x);
+  const __m512 u = _mm512_mul_ps(ax, _mm512_set1_ps(WK_GELU_S));
+  const __m512 t = _mm512_reduce_ps(u, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+  const __m512i i = _mm512_cvttps_epi32(u);
+  const __mmask16 in = _mm512_cmp_ps_mask(ax, _mm512_set1_ps(WK_GELU_T), _CMP_LT_OQ);
+  __m512 p = _mm512_permutexvar_ps(i, _mm512_load_ps(wk_gelu_tab[4]));
+  p = _mm512_fmadd_ps(p, t, _mm512_permutexvar_ps(i, _mm512_load_ps(wk_gelu_tab[3])));
+  p = _mm512_fmadd_ps(p, t, _mm512_permutexvar_ps(i, _mm512_load_ps(wk_gelu_tab[2])));
+  p = _mm512_fmadd_ps(p, t, _mm512_permutexvar_ps(i, _mm512_load_ps(wk_gelu_tab[1])));
+  p = _mm512_maskz_fmadd_ps(in, p, t, _mm512_permutexvar_ps(i, _mm512_load_ps(wk_gelu_tab[0])));
+  return _mm512_sub_ps(_mm512_max_ps(_mm512_setzero_ps(), x), p);
 }
 
 /* The epilogue of one output row's 16 columns j0 + off … j0 + off + 15 of the block, from their

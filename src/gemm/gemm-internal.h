@@ -47,45 +47,54 @@
 
 /* ── GELU, erf form: gelu(x) = x·Φ(x) = x·½·(1 + erf(x/√2)) ───────────────────────────────
  *
- * Evaluated through the exact identity  gelu(x) = max(x, 0) − (|x|/2)·erfc(|x|/√2), so that
- * the one approximated quantity, r ≈ erfc(a) with a = |x|/√2, is either a small correction
- * (x > 0) or the whole result, accurate relative to itself (x < 0): 1 + erf never cancels.
+ * Evaluated through the exact identity  gelu(x) = max(x, 0) − g(|x|),  g(a) = a·Φ(−a), so that
+ * the one approximated quantity g is either a small correction (x > 0) or the whole result,
+ * accurate relative to itself (x < 0): 1 + erf never cancels.  g is a table of polynomials:
+ * [0, T) cut into 16 equal intervals, a = (i + t)/S, one degree-4 polynomial in t ∈ [0, 1] per
+ * interval (a weighted minimax fit, g(0) = 0 exactly; tools/fit/gelu_fit.py prints the table),
+ * and g = 0 from T = 5.4 up, where g(T) < ½ ulp(T).  Only mul, fused multiply-add (fmaf: one
+ * rounding, vfmadd in the SIMD twins), floor, max, abs, a compare and the table lookup
+ * (vpermps) are used, so the scalar code and its SIMD twins agree bit for bit.  The fixed
+ * sequence:
  *
- *   erfc(a) ≈ S(a)^−8,  S(a) = 1 + a·(c1 + a·(c2 + … + a·c9))        (the A&S 7.1.28 form)
- *
- * The c_i are a weighted minimax fit of erfc(a)^(−1/8) on [0, 4] (Lawson iteration in 40-digit
- * arithmetic, weight = the GELU error one unit of S error causes; tools/fit/gelu_erfc_fit.py
- * 8 9 4 gelu), rounded to float.  Only fused multiply-add (fmaf: one rounding, vfmadd in the
- * SIMD twins), mul, div, min, max and abs are used, so the scalar code and its SIMD twins agree
- * bit for bit.  The fixed sequence:
- *
- *   ax = min(128, |x|)   h = ax·0.5   a = ax·(1/√2)
- *   s  = c9; s = fma(s, a, c8); …; s = fma(s, a, c1); s = fma(s, a, 1)   (Horner)
- *   s  = s·s; s = s·s; s = s·s                                            (s^8)
- *   r  = 1/s;  gelu = fma(−h, r, max(0, x))
+ *   ax = |x|;  p = 0;  if ax < T:
+ *     u = ax·S   t = u − floor(u)   i = (int)u mod 16   (u may round up to 16: row 0, t = 0)
+ *     p = tab[4][i]; p = fma(p, t, tab[3][i]); …; p = fma(p, t, tab[0][i])   (Horner)
+ *   gelu = max(0, x) − p
  *
  * Accuracy against x·½·erfc(−x/√2) in double, over all 2.19e9 floats in [−10, 10]
- * (tools/fit/gelu_check.c): max abs error 2.48e-7 (at x ≈ 4.69; half an ulp of the output there
- * is 2.38e-7, so it is ~rounding-limited); max relative error 5.0e-6 where |gelu| ≥ 1e-3.
- * Limits, exact: gelu(x) == x for every x ≥ 4√2 (h·r < ½ ulp(x)) up to +∞; gelu(x) == 0 for
- * every x ≤ −18.4 (s^8 overflows, r = 0) down to −∞; the clamp of |x| at 128 keeps h·r from
- * becoming ∞·0.  NaN in, NaN out.  (Between −18.4 and −4√2 the result is the tiny true value.)
- * Cost per element: 10 fma, 5 mul, 1 div, 3 abs/min/max. */
-#define WK_GELU_C1 1.410484918e-01f
-#define WK_GELU_C2 8.950867686e-02f
-#define WK_GELU_C3 2.462567291e-02f
-#define WK_GELU_C4 3.153885945e-03f
-#define WK_GELU_C5 1.650887104e-03f
-#define WK_GELU_C6 -1.100720664e-05f
-#define WK_GELU_C7 1.646999477e-04f
-#define WK_GELU_C8 -3.744325873e-05f
-#define WK_GELU_C9 8.252555303e-06f
-/* The Horner steps after s = c9, in their fixed order; every twin expands this one list. */
-#define WK_GELU_HORNER(STEP)                                                                  \
-  STEP(WK_GELU_C8) STEP(WK_GELU_C7) STEP(WK_GELU_C6) STEP(WK_GELU_C5) STEP(WK_GELU_C4)        \
-  STEP(WK_GELU_C3) STEP(WK_GELU_C2) STEP(WK_GELU_C1) STEP(1.0f)
-#define WK_GELU_AX_MAX 128.0f
-#define WK_GELU_RSQRT2 0.70710677f /* (float)(1/√2) */
+ * (tools/fit/gelu_check.c): max abs error 2.5e-7 (half an ulp of the output near 4 is 2.4e-7,
+ * so it is ~rounding-limited); max relative error 7e-6 where |gelu| ≥ 1e-3.  Limits, exact:
+ * gelu(x) == x for every x ≥ T up to +∞, gelu(x) == 0 for every x ≤ −T down to −∞; NaN in,
+ * NaN out (max(0, NaN) is NaN).
+ * Cost per element: 4 fma and 1 mul on the multiply ports (the erfc form this replaced took
+ * 10 fma, 5 mul and a division — on Zen 5 those share vpdpbusd's two ports, so in fc1's
+ * epilogue they cost the GEMM ≈ 14 %), plus 5 lookups, abs, floor, sub, convert, compare,
+ * max and sub on the other vector pipes. */
+#define WK_GELU_T 5.4f        /* T: g = 0 from here up */
+#define WK_GELU_S 2.96296287f /* S = (float)(16/T) */
+static const float wk_gelu_tab[5][16] __attribute__((aligned(64), unused)) = {
+    {0.0f, 1.241559684e-01f, 1.686403900e-01f, 1.575950533e-01f,
+     1.194858178e-01f, 7.720933855e-02f, 4.340329394e-02f, 2.144226246e-02f,
+     9.360834025e-03f, 3.622962395e-03f, 1.245632302e-03f, 3.809385817e-04f,
+     1.037133625e-04f, 2.515284177e-05f, 5.436178981e-06f, 1.047334536e-06f},
+    {1.687508374e-01f, 8.123833686e-02f, 1.196089853e-02f, -2.911633439e-02f,
+     -4.320465401e-02f, -3.927263990e-02f, -2.785914950e-02f, -1.646301895e-02f,
+     -8.326335810e-03f, -3.654240398e-03f, -1.402698923e-03f, -4.732710076e-04f,
+     -1.408218523e-04f, -3.703819675e-05f, -8.625404007e-06f, -1.780762545e-06f},
+    {-4.545440525e-02f, -4.055164754e-02f, -2.801503800e-02f, -1.330212411e-02f,
+     -1.611812389e-03f, 4.670572467e-03f, 6.173351780e-03f, 5.011116154e-03f,
+     3.142858855e-03f, 1.626739861e-03f, 7.144095725e-04f, 2.701953927e-04f,
+     8.879319648e-05f, 2.550172394e-05f, 6.426682830e-06f, 1.425245841e-06f},
+    {4.358318984e-05f, 3.365334822e-03f, 5.079211202e-03f, 4.716340452e-03f,
+     3.000668250e-03f, 1.110144891e-03f, -1.503705280e-04f, -6.318017258e-04f,
+     -6.033924292e-04f, -3.972603881e-04f, -2.062905551e-04f, -8.874094783e-05f,
+     -3.237687633e-05f, -1.015347971e-05f, -2.760097459e-06f, -6.541040420e-07f},
+    {8.163109887e-04f, 4.327897914e-04f, -7.015182928e-05f, -4.070863943e-04f,
+     -4.608081363e-04f, -3.142683418e-04f, -1.249565830e-04f, 2.246011263e-06f,
+     4.899740816e-05f, 4.744345279e-05f, 2.989794666e-05f, 1.459830219e-05f,
+     5.848202818e-06f, 1.974480256e-06f, 5.703479360e-07f, 1.422972531e-07f},
+};
 
 /* min/max with the SIMD instructions' semantics (vminps/vmaxps: the second operand when either
  * is NaN), so the scalar spec and the SIMD twins agree even there. */
@@ -93,18 +102,19 @@ static inline float wk_minf(float a, float b) { return a < b ? a : b; }
 static inline float wk_maxf(float a, float b) { return a > b ? a : b; }
 
 static inline float wk_gelu(float x) {
-  float ax = wk_minf(WK_GELU_AX_MAX, fabsf(x)); /* NaN stays NaN: see wk_minf */
-  float h = ax * 0.5f;
-  float a = ax * WK_GELU_RSQRT2;
-  float s = WK_GELU_C9;
-#define WK_GELU_STEP_F32(c) s = fmaf(s, a, (c));
-  WK_GELU_HORNER(WK_GELU_STEP_F32)
-#undef WK_GELU_STEP_F32
-  s = s * s; /* s^2 */
-  s = s * s; /* s^4 */
-  s = s * s; /* s^8 */
-  float r = 1.0f / s;
-  return fmaf(-h, r, wk_maxf(0.0f, x));
+  const float ax = fabsf(x);
+  float p = 0.0f; /* g(ax): 0 from T up (and for NaN, which never indexes the table) */
+  if (ax < WK_GELU_T) {
+    const float u = ax * WK_GELU_S;
+    const float t = u - floorf(u);
+    const int i = (int)u & 15; /* u rounded up to 16 wraps to row 0, as vpermps does */
+    p = wk_gelu_tab[4][i];
+    p = fmaf(p, t, wk_gelu_tab[3][i]);
+    p = fmaf(p, t, wk_gelu_tab[2][i]);
+    p = fmaf(p, t, wk_gelu_tab[1][i]);
+    p = fmaf(p, t, wk_gelu_tab[0][i]);
+  }
+  return wk_maxf(0.0f, x) - p;
 }
 
 /* ── microkernel interface ───────────────────────────────────────────────────────────────
