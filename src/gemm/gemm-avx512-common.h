@@ -17,8 +17,9 @@
 #define WK_GEMM_INLINE static inline __attribute__((always_inline))
 
 /* The SIMD twin of wk_gelu: the same values (vreduceps gives u − floor(u) in one instruction;
- * vpermps takes the index's low 4 bits, so lanes with u ≥ 16 read a wrong row, but those have
- * ax ≥ T and the zero-masked last FMA drops them, as the spec does). */
+ * vpermps takes the index's low 4 bits, the spec's i mod 16: u = 16 with ax < T reads row 0
+ * with t = 0 as the spec does, and lanes with ax ≥ T, whatever row they read, are zeroed by
+ * the masked last FMA, as the spec skips them). */
 WK_GEMM_INLINE __m512 wk_avx512_gemm_gelu16(__m512 x) {
   const __m512 ax = _mm512_abs_ps(x);
   const __m512 u = _mm512_mul_ps(ax, _mm512_set1_ps(WK_GELU_S));
