@@ -96,9 +96,8 @@ static const float wk_gelu_tab[5][16] __attribute__((aligned(64), unused)) = {
      5.848202818e-06f, 1.974480256e-06f, 5.703479360e-07f, 1.422972531e-07f},
 };
 
-/* min/max with the SIMD instructions' semantics (vminps/vmaxps: the second operand when either
- * is NaN), so the scalar spec and the SIMD twins agree even there. */
-static inline float wk_minf(float a, float b) { return a < b ? a : b; }
+/* max with the SIMD instruction's semantics (vmaxps: the second operand when either is NaN),
+ * so the scalar spec and the SIMD twins agree even there. */
 static inline float wk_maxf(float a, float b) { return a > b ? a : b; }
 
 static inline float wk_gelu(float x) {
