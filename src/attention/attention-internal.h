@@ -18,7 +18,8 @@
  * Why 24-bit probabilities: P is quantized relative to the row maximum, so a key with weight
  * 2^-k keeps 24 − k bits.  With 16 bits, rows whose mass is spread over many small weights
  * (1500 keys, tail-heavy or std-8 logits) lost up to 0.2 % of exact outputs and 8e-4 of the
- * output range in float; with 24 bits the accuracy suite is 99.9997 % exact (see README).
+ * output range in float; with 24 bits the accuracy suite is 99.9997 % exact (docs/performance.md
+ * measures each variant).
  *
  * Overflow bounds for SIMD kernels: P ≤ 2^24 − 1 and |V| ≤ 128, so |P·V| ≤ 2^31 − 128: one
  * product fits int32, a sum of two may not.  Split P into bytes, P = 2^16·b2 + 2^8·b1 + b0
