@@ -4,9 +4,10 @@
 #
 # gelu(x) = max(x, 0) − g(|x|) with g(a) = a·Φ(−a) = a·½·erfc(a/√2), exactly.  g is fitted on
 # [0, T) in N = 16 equal intervals (the 16 lanes of one vpermps table), a = (i + t)/S with
-# S = (float)(N/T) and t in [0, 1], by one polynomial of degree D = 4 in t per interval: a weighted minimax fit (Lawson iteration on
-# Chebyshev points, weight 1/max(g, 0.01): relative where g is small, so gelu keeps its
-# relative accuracy down to |gelu| ≈ 1e-3), g(0) = 0 exactly (the first interval's constant).
+# S = (float)(N/T) and t in [0, 1], by one polynomial of degree D = 4 in t per interval: a
+# weighted minimax fit (Lawson iteration on Chebyshev points, weight 1/max(g, 0.01): relative
+# where g is small, so gelu keeps its relative accuracy down to |gelu| ≈ 1e-3), g(0) = 0
+# exactly (the first interval's constant).
 # The coefficients are rounded to float; tools/fit/gelu_check.c measures the float result.
 # Usage: gelu_fit.py   (prints WK_GELU_T, WK_GELU_S and wk_gelu_tab)
 import math
@@ -41,8 +42,8 @@ for i in range(N):
     coef[i, (1 if i == 0 else 0):] = best[1]
 
 print("#define WK_GELU_T %.9gf        /* T: g = 0 from here up */" % T)
-print("#define WK_GELU_S %.9gf /* S = (float)(16/T) */" % S)
-print("static const float wk_gelu_tab[5][16] __attribute__((aligned(64), unused)) = {")
+print("#define WK_GELU_S %.9gf /* S = (float)(%d/T) */" % (S, N))
+print("static const float wk_gelu_tab[%d][%d] __attribute__((aligned(64), unused)) = {" % (D + 1, N))
 for d in range(D + 1):
     vals = ["%.9e" % float(np.float32(coef[i, d])) for i in range(N)]
     vals = [v.replace("e+00", "").replace("0.000000000", "0.0") + "f" for v in vals]
