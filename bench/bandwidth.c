@@ -58,7 +58,7 @@ double wk_bandwidth_read(wk_context *ctx, const void *buf, size_t bytes, int rep
   if (!p.sink) return 0;
 #if defined(__x86_64__)
   const wk_isa isa = wk_context_isa(ctx);
-  if (isa == WK_ISA_AVX2) p.xor_fn = wk_bandwidth_xor__avx2;
+  if (isa == WK_ISA_AVX2 || isa == WK_ISA_AVXVNNI) p.xor_fn = wk_bandwidth_xor__avx2;
   if (isa == WK_ISA_AVX512VNNI || isa == WK_ISA_AMX) p.xor_fn = wk_bandwidth_xor__avx512;
 #endif
   double t[MAX_REPEATS];

@@ -27,6 +27,10 @@ double wk_peak_int8_loop__avx2(long iters);
 #define WK_PEAK_OPS_FP32_AVX2 (12.0 * 8 * 2)
 double wk_peak_fp32_loop__avx2(long iters);
 
+/* avxvnni: 12 × vpdpbusd ymm (VEX), 32 u8·s8 multiply-adds each; its fp32 loop is avx2's. */
+#define WK_PEAK_OPS_INT8_AVXVNNI (12.0 * 32 * 2)
+double wk_peak_int8_loop__avxvnni(long iters);
+
 /* avx512vnni: 16 × vpdpbusd zmm, 64 u8·s8 multiply-adds each. */
 #define WK_PEAK_OPS_INT8_AVX512VNNI (16.0 * 64 * 2)
 double wk_peak_int8_loop__avx512vnni(long iters);

@@ -130,6 +130,11 @@ wk_status wk_peak_init(wk_peak_tracker *t, wk_peak_kind kind, wk_isa isa) {
     t->ops_per_iter = int8 ? WK_PEAK_OPS_INT8_AVX2 : WK_PEAK_OPS_FP32_AVX2;
     t->instr = int8 ? "vpmaddwd+vpaddd ymm" : "vfmadd231ps ymm";
     break;
+  case WK_ISA_AVXVNNI:
+    t->loop = int8 ? wk_peak_int8_loop__avxvnni : wk_peak_fp32_loop__avx2;
+    t->ops_per_iter = int8 ? WK_PEAK_OPS_INT8_AVXVNNI : WK_PEAK_OPS_FP32_AVX2;
+    t->instr = int8 ? "vpdpbusd ymm" : "vfmadd231ps ymm";
+    break;
   case WK_ISA_AVX512VNNI:
     t->loop = int8 ? wk_peak_int8_loop__avx512vnni : wk_peak_fp32_loop__avx512;
     t->ops_per_iter = int8 ? WK_PEAK_OPS_INT8_AVX512VNNI : WK_PEAK_OPS_FP32_AVX512;

@@ -3,8 +3,10 @@
  * A peak is measured, never derived from a clock: a register-only loop of independent
  * instructions of the kind the ISA's kernels are built on (peak-loops.h) runs for ≈ 1.5 ms,
  * and ops / seconds is one sample.
- *   int8: scalar imul+add, avx2 vpmaddwd+vpaddd ymm, avx512vnni vpdpbusd zmm, amx tdpbssd;
- *   fp32: scalar mulss+addss, avx2 vfmadd231ps ymm, avx512vnni and amx vfmadd231ps zmm.
+ *   int8: scalar imul+add, avx2 vpmaddwd+vpaddd ymm, avxvnni vpdpbusd ymm, avx512vnni
+ *         vpdpbusd zmm, amx tdpbssd;
+ *   fp32: scalar mulss+addss, avx2 and avxvnni vfmadd231ps ymm, avx512vnni and amx
+ *         vfmadd231ps zmm.
  * Clocks move (turbo, AVX-512 licences, a shared VM's host), so a suite samples the peak right
  * before and right after each timed case (wk_peak_sample) and divides by the best loop seen so
  * far (wk_peak_best): a case is compared with what the core could do around the time it ran,

@@ -56,8 +56,8 @@ static void print_row(FILE *f, const char *name, const char *args, const char *h
 void wk_cli_print_global_options(FILE *f) {
   fprintf(f,
           "options (before or after the command):\n"
-          "  --isa ISA        scalar | avx2 | avx512vnni | amx | auto (default: auto; the\n"
-          "                   WHISK_ISA environment variable caps auto)\n"
+          "  --isa ISA        scalar | avx2 | avxvnni | avx512vnni | amx | auto (default: auto;\n"
+          "                   the WHISK_ISA environment variable caps auto)\n"
           "  -t, --threads N  worker threads, 1 to %d (default: all online cores)\n"
           "  --json           machine-readable output (accuracy, bench, encode)\n"
           "  --filter S       only cases/benchmarks whose name contains S (accuracy, bench)\n"

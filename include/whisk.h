@@ -59,19 +59,23 @@ WK_API const char *wk_last_error(void);
 typedef enum wk_isa {
   WK_ISA_SCALAR = 0,     /* portable C: the specification every other kernel must match */
   WK_ISA_AVX2 = 1,       /* AVX2 + FMA, exact (no saturating vpmaddubsw) */
-  WK_ISA_AVX512VNNI = 2, /* AVX-512 F/BW/VL + VNNI (vpdpbusd) */
-  WK_ISA_AMX = 3,        /* AMX-TILE + AMX-INT8 on top of AVX-512 VNNI */
-  WK_ISA_COUNT = 4,
+  WK_ISA_AVXVNNI = 2,    /* AVX2 + FMA + AVX-VNNI (vpdpbusd on ymm; Intel client CPUs since
+                          * Alder Lake, AMD Zen 5): no AVX-512 needed */
+  WK_ISA_AVX512VNNI = 3, /* AVX-512 F/BW/VL + VNNI (vpdpbusd) */
+  WK_ISA_AMX = 4,        /* AMX-TILE + AMX-INT8 on top of AVX-512 VNNI */
+  WK_ISA_COUNT = 5,
   WK_ISA_AUTO = -1       /* the best the CPU has, capped by the WHISK_ISA environment variable */
 } wk_isa;
 
-/** "scalar", "avx2", "avx512vnni", "amx" (or "auto"). */
+/** "scalar", "avx2", "avxvnni", "avx512vnni", "amx" (or "auto"). */
 WK_API const char *wk_isa_name(wk_isa isa);
 
 /** Parses an ISA name (as wk_isa_name prints it, or "auto"). */
 WK_API wk_status wk_isa_parse(const char *name, wk_isa *isa);
 
-/** 1 if this CPU and OS can run kernels for `isa` (for AMX: tile permission granted). */
+/** 1 if this CPU and OS can run kernels for `isa` (for AMX: tile permission granted).  The
+ *  ladder is not a chain: a CPU may have AVX-512 VNNI without AVX-VNNI (Ice Lake) or AVX-VNNI
+ *  without AVX-512 (Alder Lake); WK_ISA_AUTO takes the highest supported one. */
 WK_API int wk_isa_supported(wk_isa isa);
 
 /** The ISA WK_ISA_AUTO resolves to: the best supported one, capped by $WHISK_ISA if set.

@@ -11,7 +11,7 @@ Needs NumPy (Debian: python3-numpy) and libwhisk.so, looked for in this order:
     import whisk
     features = whisk.encode_file("ggml-base.bin", "speech.flac")   # [windows, 1500, d] float32
 
-    ctx = whisk.Context(threads=2)                  # isa="auto" | "scalar" | "avx2" | ...
+    ctx = whisk.Context(threads=2)                  # isa="auto" | "scalar" | "avxvnni" | ...
     with whisk.Model("ggml-base.bin") as model:
         pcm = whisk.load_audio("speech.flac")       # float32 [n], 16 kHz mono
         mel = whisk.log_mel(ctx, pcm, model)        # float32 [n_mels, n_frames]

@@ -41,8 +41,8 @@ int main(void) {
 
   /* measurements */
   static const char *const instr[2][WK_ISA_COUNT] = {
-      {"imul", "vpmaddwd", "vpdpbusd zmm", "tdpbssd"},
-      {"mulss", "vfmadd231ps ymm", "vfmadd231ps zmm", "vfmadd231ps zmm"}};
+      {"imul", "vpmaddwd", "vpdpbusd ymm", "vpdpbusd zmm", "tdpbssd"},
+      {"mulss", "vfmadd231ps ymm", "vfmadd231ps ymm", "vfmadd231ps zmm", "vfmadd231ps zmm"}};
   for (int kind = 0; kind < 2; kind++)
     for (int isa = 0; isa < WK_ISA_COUNT; isa++) {
       if (!wk_isa_supported((wk_isa)isa)) continue;

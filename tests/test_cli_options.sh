@@ -82,8 +82,8 @@ usage_error "whisk info: --frobnicate: unknown option" info --frobnicate
 usage_error "whisk accuracy: --frobnicate: unknown option" accuracy attention --frobnicate=1
 usage_error "whisk: --json: takes no value" --json=yes
 usage_error "whisk: --isa: missing value" --isa
-usage_error "whisk: --isa: expected scalar, avx2, avx512vnni, amx or auto, got 'sse9'" --isa sse9
-usage_error "whisk info: --isa: expected scalar, avx2, avx512vnni, amx or auto, got ''" info --isa=
+usage_error "whisk: --isa: expected scalar, avx2, avxvnni, avx512vnni, amx or auto, got 'sse9'" --isa sse9
+usage_error "whisk info: --isa: expected scalar, avx2, avxvnni, avx512vnni, amx or auto, got ''" info --isa=
 usage_error "whisk info: --json: not an option of this command" info --json
 usage_error "whisk info: --json: not an option of this command" --json info
 usage_error "whisk summary: --filter: not an option of this command" --filter tile64

@@ -38,7 +38,7 @@ static inline float wk_test_float(wk_test_rng *r, float lo, float hi) {
 static inline wk_isa wk_test_isa_arg(int argc, char **argv) {
   wk_isa isa;
   if (argc < 2 || wk_isa_parse(argv[1], &isa) != WK_STATUS_OK || isa == WK_ISA_AUTO) {
-    fprintf(stderr, "usage: %s scalar|avx2|avx512vnni|amx\n", argv[0]);
+    fprintf(stderr, "usage: %s scalar|avx2|avxvnni|avx512vnni|amx\n", argv[0]);
     exit(2);
   }
   if (!wk_isa_supported(isa)) {

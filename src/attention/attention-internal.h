@@ -193,6 +193,7 @@ typedef struct wk_attention_kernel {
 extern const wk_attention_kernel wk_attention_kernel_scalar;
 #if defined(__x86_64__)
 extern const wk_attention_kernel wk_attention_kernel_avx2;
+extern const wk_attention_kernel wk_attention_kernel_avxvnni;
 extern const wk_attention_kernel wk_attention_kernel_avx512vnni;
 extern const wk_attention_kernel wk_attention_kernel_amx;
 #endif

@@ -31,4 +31,26 @@ static inline __attribute__((always_inline)) __m256 wk_avx2_gelu8(__m256 x) {
   return _mm256_sub_ps(_mm256_max_ps(_mm256_setzero_ps(), x), p);
 }
 
+/* The float epilogue of gemm-internal.h for 8 columns j0 + c … j0 + c + 7 of one row, `valid`
+ * of them real (1 … 8): acc is the row's exact Acc, as its a_scale broadcast, res the row's
+ * residual at column j0 (or NULL), out its output at column j0.  Masked past `valid`: no element
+ * past the row is read or written. */
+static inline __attribute__((always_inline)) void wk_avx2_gemm_epilogue8(
+    const wk_gemm_block_args *p, __m256i acc, __m256 as, int j0, int c, const float *res,
+    float *out, int valid) {
+  __m256 y = _mm256_cvtepi32_ps(acc);
+  y = _mm256_mul_ps(y, _mm256_mul_ps(as, _mm256_loadu_ps(p->w_scale + j0 + c)));
+  if (p->bias) y = _mm256_add_ps(y, _mm256_loadu_ps(p->bias + j0 + c));
+  if (p->gelu) y = wk_avx2_gelu8(y);
+  if (valid == 8) {
+    if (res) y = _mm256_add_ps(y, _mm256_loadu_ps(res + c));
+    _mm256_storeu_ps(out + c, y);
+  } else {
+    const __m256i m =
+        _mm256_cmpgt_epi32(_mm256_set1_epi32(valid), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    if (res) y = _mm256_add_ps(y, _mm256_maskload_ps(res + c, m));
+    _mm256_maskstore_ps(out + c, m, y);
+  }
+}
+
 #endif

@@ -81,22 +81,9 @@ static inline __attribute__((always_inline)) void tile(const int rows, const int
     const float *res = p->residual ? p->residual + (i0 + r) * p->residual_stride + j0 : NULL;
     float *out = p->out + (i0 + r) * p->out_stride + j0;
 #pragma GCC unroll 2
-    for (int v = 0; v < nv; v++) {
-      const int valid = cols - 8 * v < 8 ? cols - 8 * v : 8;
-      const __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32(valid),
-                                           _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-      __m256 y = _mm256_cvtepi32_ps(acc[r][v]);
-      y = _mm256_mul_ps(y, _mm256_mul_ps(as, _mm256_loadu_ps(p->w_scale + j0 + 8 * v)));
-      if (p->bias) y = _mm256_add_ps(y, _mm256_loadu_ps(p->bias + j0 + 8 * v));
-      if (p->gelu) y = wk_avx2_gelu8(y);
-      if (valid == 8) {
-        if (res) y = _mm256_add_ps(y, _mm256_loadu_ps(res + 8 * v));
-        _mm256_storeu_ps(out + 8 * v, y);
-      } else { /* masked: no element past the row is read or written */
-        if (res) y = _mm256_add_ps(y, _mm256_maskload_ps(res + 8 * v, m));
-        _mm256_maskstore_ps(out + 8 * v, m, y);
-      }
-    }
+    for (int v = 0; v < nv; v++)
+      wk_avx2_gemm_epilogue8(p, acc[r][v], as, j0, 8 * v, res, out,
+                             cols - 8 * v < 8 ? cols - 8 * v : 8);
   }
 }
 

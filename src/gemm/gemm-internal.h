@@ -21,6 +21,7 @@
  *   VNNI (u8×s8): with A+128 ∈ [0, 255] as the unsigned operand, |(A+128)·W| ≤ 255·128, and
  *   Σ_k ≤ 2^16·32640 < 2^31 — no intermediate wraps; the column compensation 128·Σ_k W[n][k]
  *   is ≤ 2^30 in magnitude.  (vpdpbusd does not saturate, so even a wrap would cancel exactly.)
+ *   (AVX-VNNI: the same vpdpbusd on ymm, the same bounds.)
  *   AVX2 (s16 pairs, vpmaddwd): a pair is ≤ 2^15 in magnitude; no saturation is possible.
  *   AMX (tdpbssd, s8×s8): its dword sums are partial sums of Acc itself, ≤ 2^30; the tile adds
  *   do not saturate either.
@@ -165,6 +166,7 @@ typedef struct wk_gemm_kernel {
 extern const wk_gemm_kernel wk_gemm_kernel_scalar;
 #if defined(__x86_64__)
 extern const wk_gemm_kernel wk_gemm_kernel_avx2;
+extern const wk_gemm_kernel wk_gemm_kernel_avxvnni;
 extern const wk_gemm_kernel wk_gemm_kernel_avx512vnni;
 extern const wk_gemm_kernel wk_gemm_kernel_amx;
 #endif

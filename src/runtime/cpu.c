@@ -90,7 +90,8 @@ void wk_cpu_get_info(wk_cpu_info *info) {
   if (info) *info = *wk_cpu();
 }
 
-static const char *const isa_names[WK_ISA_COUNT] = {"scalar", "avx2", "avx512vnni", "amx"};
+static const char *const isa_names[WK_ISA_COUNT] = {"scalar", "avx2", "avxvnni", "avx512vnni",
+                                                       "amx"};
 
 const char *wk_isa_name(wk_isa isa) {
   if (isa == WK_ISA_AUTO) return "auto";
@@ -110,7 +111,8 @@ wk_status wk_isa_parse(const char *name, wk_isa *isa) {
       return WK_STATUS_OK;
     }
   return wk_error(WK_STATUS_INVALID_ARGUMENT,
-                  "unknown ISA '%s' (expected scalar, avx2, avx512vnni, amx or auto)", name);
+                  "unknown ISA '%s' (expected scalar, avx2, avxvnni, avx512vnni, amx or auto)",
+                  name);
 }
 
 int wk_isa_supported(wk_isa isa) {
@@ -119,6 +121,7 @@ int wk_isa_supported(wk_isa isa) {
   case WK_ISA_SCALAR: return 1;
 #if defined(__x86_64__)
   case WK_ISA_AVX2: return c->os_avx && c->avx2 && c->fma;
+  case WK_ISA_AVXVNNI: return wk_isa_supported(WK_ISA_AVX2) && c->avxvnni;
   case WK_ISA_AVX512VNNI:
     return wk_isa_supported(WK_ISA_AVX2) && c->os_avx512 && c->avx512f && c->avx512bw &&
            c->avx512vl && c->avx512vnni;
@@ -135,7 +138,8 @@ const char *wk_isa_unsupported_reason(wk_isa isa) {
   if (wk_isa_supported(isa)) return NULL;
 #if defined(__x86_64__)
   const wk_cpu_info *c = wk_cpu();
-  /* Each ISA needs the one below it (the scalar one always runs): report the first gap. */
+  /* Each ISA needs AVX2 and AMX needs AVX-512 VNNI (AVX-VNNI and AVX-512 VNNI are independent
+   * of each other): report the first gap. */
   if (isa > WK_ISA_AVX2 && !wk_isa_supported(WK_ISA_AVX2)) return "needs avx2, which is missing";
   if (isa > WK_ISA_AVX512VNNI && !wk_isa_supported(WK_ISA_AVX512VNNI))
     return "needs avx512vnni, which is missing";
@@ -144,6 +148,7 @@ const char *wk_isa_unsupported_reason(wk_isa isa) {
     if (!c->avx2) return "cpu lacks avx2";
     if (!c->fma) return "cpu lacks fma";
     return "the OS does not save AVX state (XCR0)";
+  case WK_ISA_AVXVNNI: return "cpu lacks avx-vnni";
   case WK_ISA_AVX512VNNI:
     if (!c->avx512f) return "cpu lacks avx512f";
     if (!c->avx512bw) return "cpu lacks avx512bw";
@@ -169,7 +174,9 @@ wk_status wk_isa_auto(wk_isa *isa) {
   if (env && *env) {
     wk_status s = wk_isa_parse(env, &cap);
     if (s != WK_STATUS_OK)
-      return wk_error(s, "WHISK_ISA='%s' names no ISA (scalar, avx2, avx512vnni, amx, auto)", env);
+      return wk_error(s,
+                      "WHISK_ISA='%s' names no ISA (scalar, avx2, avxvnni, avx512vnni, amx, auto)",
+                      env);
     if (cap == WK_ISA_AUTO) cap = (wk_isa)(WK_ISA_COUNT - 1);
   }
   int best = (int)cap;

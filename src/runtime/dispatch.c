@@ -35,6 +35,16 @@ static const wk_kernels kernels_avx512vnni = {
     .f32 = &wk_f32_kernel_avx512,
 };
 
+/* AVX-VNNI: the GEMM on vpdpbusd ymm, the attention on vpdpwssd, the rest AVX2's */
+static const wk_kernels kernels_avxvnni = {
+    .isa = WK_ISA_AVXVNNI,
+    .attention = &wk_attention_kernel_avxvnni,
+    .gemm = &wk_gemm_kernel_avxvnni,
+    .norm = &wk_norm_kernel_avx2,
+    .quant = &wk_quant_kernel_avx2,
+    .f32 = &wk_f32_kernel_avx2,
+};
+
 static const wk_kernels kernels_avx2 = {
     .isa = WK_ISA_AVX2,
     .attention = &wk_attention_kernel_avx2,
@@ -60,6 +70,7 @@ static const wk_kernels *const ladder[WK_ISA_COUNT] = {
 #if defined(__x86_64__)
     [WK_ISA_AMX] = &kernels_amx,
     [WK_ISA_AVX512VNNI] = &kernels_avx512vnni,
+    [WK_ISA_AVXVNNI] = &kernels_avxvnni,
     [WK_ISA_AVX2] = &kernels_avx2,
 #endif
     [WK_ISA_SCALAR] = &kernels_scalar,
