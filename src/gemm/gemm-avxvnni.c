@@ -33,27 +33,8 @@ static size_t panel_size(int k) {
 /* the row tile's A + 128: [MR][k_padded(k)] bytes, a multiple of 64 */
 static size_t scratch_size(int k) { return ((size_t)MR * (size_t)k_padded(k) + 63) & ~(size_t)63; }
 
-/* Row by row, four bytes at a time; panels with padding are zeroed first. */
 static void pack(const int8_t *w, ptrdiff_t w_stride, int n, int k, void *packed) {
-  const int full = k / 4; /* whole k-groups */
-  const size_t ps = panel_size(k);
-  uint8_t *o = packed;
-  for (int j0 = 0; j0 < n; j0 += NR, o += ps) {
-    const int cols = n - j0 < NR ? n - j0 : NR;
-    if (cols < NR || (k & 3)) memset(o, 0, ps);
-    int32_t comp[NR] = {0};
-    for (int c = 0; c < cols; c++) {
-      const int8_t *row = w + (ptrdiff_t)(j0 + c) * w_stride;
-      uint8_t *dst = o + 4 * c;
-      int32_t sum = 0;
-      for (int g = 0; g < full; g++) memcpy(dst + (size_t)g * GROUP_BYTES, row + 4 * g, 4);
-      for (int i = 0; i < (k & 3); i++)
-        dst[(size_t)full * GROUP_BYTES + i] = (uint8_t)row[4 * full + i];
-      for (int i = 0; i < k; i++) sum += row[i];
-      comp[c] = 128 * sum; /* |Σ| ≤ 2^16·128: fits */
-    }
-    memcpy(o + (size_t)(k_padded(k) / 4) * GROUP_BYTES, comp, sizeof comp);
-  }
+  wk_gemm_pack_c4(w, w_stride, n, k, NR, packed);
 }
 
 /* a: [k] int8 → ap: [k_padded(k)] bytes A ^ 0x80 (= A + 128 as u8); the padding is 0x80 (the

@@ -163,6 +163,13 @@ typedef struct wk_gemm_kernel {
   int group64; /* block() does the per-group int8 output (groups.q) for 64-column groups */
 } wk_gemm_kernel;
 
+/* The packing of the vpdpbusd kernels (AVX-512 VNNI: nr = 64, AVX-VNNI: nr = 16): panels of nr
+ * columns, each, for k-group g = k/4, nr·4 bytes [g][c][i] = W[nr·p + c][4g + i] (0 past n or
+ * k), then nr int32 column compensations 128·Σ_k W[nr·p + c][k] (0 past n) — a panel is
+ * ⌈k/4⌉·4·nr + 4·nr bytes.  Row by row, four bytes at a time (the byte-at-a-time loop with a
+ * bounds test per byte took a third of loading a large-v3 model); nr ≤ 64. */
+void wk_gemm_pack_c4(const int8_t *w, ptrdiff_t w_stride, int n, int k, int nr, void *packed);
+
 extern const wk_gemm_kernel wk_gemm_kernel_scalar;
 #if defined(__x86_64__)
 extern const wk_gemm_kernel wk_gemm_kernel_avx2;

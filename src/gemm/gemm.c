@@ -39,6 +39,29 @@ size_t wk_gemm_weights_bytes(const wk_context *ctx, int n, int k) {
 
 /* ── weights ─────────────────────────────────────────────────────────────── */
 
+void wk_gemm_pack_c4(const int8_t *w, ptrdiff_t w_stride, int n, int k, int nr, void *packed) {
+  const int full = k / 4, groups = (k + 3) / 4; /* whole k-groups, all k-groups */
+  const size_t group_bytes = (size_t)4 * nr;
+  const size_t ps = (size_t)groups * group_bytes + (size_t)nr * sizeof(int32_t);
+  uint8_t *o = packed;
+  for (int j0 = 0; j0 < n; j0 += nr, o += ps) { /* panels with padding are zeroed first */
+    const int cols = n - j0 < nr ? n - j0 : nr;
+    if (cols < nr || (k & 3)) memset(o, 0, ps);
+    int32_t comp[64] = {0};
+    for (int c = 0; c < cols; c++) {
+      const int8_t *row = w + (ptrdiff_t)(j0 + c) * w_stride;
+      uint8_t *dst = o + 4 * c;
+      int32_t sum = 0;
+      for (int g = 0; g < full; g++) memcpy(dst + (size_t)g * group_bytes, row + 4 * g, 4);
+      for (int i = 0; i < (k & 3); i++)
+        dst[(size_t)full * group_bytes + i] = (uint8_t)row[4 * full + i];
+      for (int i = 0; i < k; i++) sum += row[i];
+      comp[c] = 128 * sum; /* |Σ| ≤ 2^16·128: fits */
+    }
+    memcpy(o + (size_t)groups * group_bytes, comp, (size_t)nr * sizeof(int32_t));
+  }
+}
+
 #define PACK_TASK_COLS 256 /* columns packed per task (a multiple of every kernel's nr) */
 
 typedef struct pack_job {
