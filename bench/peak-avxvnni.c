@@ -11,7 +11,8 @@
 /* 12 independent accumulators cover vpdpbusd's latency (4–5 cycles) × 2 issues per cycle, and
  * with the two inputs fit the 16 ymm registers. */
 #define COMMA , /* a separator for CHAINS*; the lists are flat: nesting would expand it early */
-#define CHAINS12(X, S) X(0) S X(1) S X(2) S X(3) S X(4) S X(5) S X(6) S X(7) S X(8) S X(9) S X(10) S X(11)
+#define CHAINS12(X, S) \
+  X(0) S X(1) S X(2) S X(3) S X(4) S X(5) S X(6) S X(7) S X(8) S X(9) S X(10) S X(11)
 #define OUT(i) [c##i] "+x"(acc##i)
 
 double wk_peak_int8_loop__avxvnni(long iters) {

@@ -176,20 +176,12 @@ static void pack_v(const int8_t *v, ptrdiff_t rs, int lk, int d, void *v_packed)
 
 /* acc_a += Σ pairs (qpair · k0), acc_b += Σ pairs (qpair · k1): one broadcast s16 pair against
  * two vectors of 8 lanes × 2 s16.  (A macro, not a function: gcc keeps named accumulators in
- * registers, but copies or spills accumulator arrays and address-taken variables.)
- * Built for AVX-VNNI (attention-avxvnni.c), each vpmaddwd + vpaddd is one vpdpwssd — the same
- * int32 sum (both wrap, never saturate; no pair here comes near 2^31) in one instruction,
- * written as asm with the accumulator tied in place (VEX form: {vex}). */
-#if defined(WK_ATTN_AVXVNNI)
-#define DPWSSD_(acc, a, b) __asm__("%{vex%} vpdpwssd %2, %1, %0" : "+x"(acc) : "x"(a), "x"(b))
-#else
-#define DPWSSD_(acc, a, b) acc = _mm256_add_epi32(acc, _mm256_madd_epi16(a, b))
-#endif
+ * registers, but copies or spills accumulator arrays and address-taken variables.) */
 #define MADD2(acc_a, acc_b, qpair, k0, k1)                                  \
   do {                                                                      \
     const __m256i qb_ = _mm256_set1_epi32(qpair);                           \
-    DPWSSD_(acc_a, qb_, k0);                                                \
-    DPWSSD_(acc_b, qb_, k1);                                                \
+    acc_a = _mm256_add_epi32(acc_a, _mm256_madd_epi16(qb_, k0));            \
+    acc_b = _mm256_add_epi32(acc_b, _mm256_madd_epi16(qb_, k1));            \
   } while (0)
 
 /* One row of a 16-key block: S → t = (float)S · (alpha·beta) exactly as wk_attn_logit; keys
@@ -473,15 +465,9 @@ static void rows_avx2(const wk_attn_rows_args *a) {
   }
 }
 
-#if defined(WK_ATTN_AVXVNNI)
-const wk_attention_kernel wk_attention_kernel_avxvnni = {
-    .name = "wk_qs8_attention_ukernel_16xN__avxvnni",
-    .isa = WK_ISA_AVXVNNI,
-#else
 const wk_attention_kernel wk_attention_kernel_avx2 = {
     .name = "wk_qs8_attention_ukernel_16xN__avx2",
     .isa = WK_ISA_AVX2,
-#endif
     .k_packed_size = k_packed_size,
     .v_packed_size = v_packed_size,
     .scratch_size = scratch_size,

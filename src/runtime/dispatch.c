@@ -35,7 +35,7 @@ static const wk_kernels kernels_avx512vnni = {
     .f32 = &wk_f32_kernel_avx512,
 };
 
-/* AVX-VNNI: the GEMM on vpdpbusd ymm, the attention on vpdpwssd, the rest AVX2's */
+/* AVX-VNNI: the GEMM and the attention on vpdpbusd ymm, the rest AVX2's */
 static const wk_kernels kernels_avxvnni = {
     .isa = WK_ISA_AVXVNNI,
     .attention = &wk_attention_kernel_avxvnni,
