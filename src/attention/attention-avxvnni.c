@@ -3,8 +3,9 @@
  *
  * Bit-identical to attention-scalar.c: the products are exact vpdpbusd (u8 × s8 → s32, four
  * per lane, no saturation), every float step is the spec's IEEE operation in the spec's order
- * (the exp2 and the logit epilogue are the AVX2 kernel's), and integer sums are exact in any
- * order.  The AVX2 kernel's passes (attention-avx2.c) with the AVX-512 VNNI kernel's operands:
+ * (the exp2 and the logit epilogue are shared with the AVX2 kernel: attention-avx2-common.h),
+ * and integer sums are exact in any order.  The AVX2 kernel's passes (attention-avx2.c) with
+ * the AVX-512 VNNI kernel's operands:
  *
  *   1. Q·Kᵀ  4-row × 16-key register tiles (8 ymm accumulators): per 4-channel group, two K
  *            loads (16 keys × 4 channels, packed as k + 128 ∈ [0, 255], the unsigned operand)
@@ -27,6 +28,7 @@
 #include <immintrin.h>
 #include <string.h>
 
+#include "attention/attention-avx2-common.h"
 #include "attention/attention-internal.h"
 
 #define KB 16  /* keys per K/V block (padding granularity; one phase-1 step) */
@@ -144,31 +146,6 @@ static void pack_v(const int8_t *v, ptrdiff_t rs, int lk, int d, void *v_packed)
 
 /* ── phase 1: Q·Kᵀ → t, masks, row max ───────────────────────────────────── */
 
-/* One row of a 16-key block: S → t = (float)S · (alpha·beta) exactly as wk_attn_logit; keys
- * ≥ n become −inf (out of the max, P = 0); store t; fold into the running max vector. */
-static inline void qk_row_out(__m256i s0, __m256i s1 /* keys j0…j0+7, j0+8…j0+15 */,
-                              float alpha, __m256 beta0, __m256 beta1, int n, int j0,
-                              float *t /* [16] */, float *rowmax /* [8] */) {
-  const __m256 al = _mm256_set1_ps(alpha);
-  __m256 t0 = _mm256_mul_ps(_mm256_cvtepi32_ps(s0), _mm256_mul_ps(al, beta0));
-  __m256 t1 = _mm256_mul_ps(_mm256_cvtepi32_ps(s1), _mm256_mul_ps(al, beta1));
-  if (j0 + KB > n) {
-    const __m256i nv = _mm256_set1_epi32(n - j0);
-    const __m256 neg_inf = _mm256_set1_ps(-INFINITY);
-    const __m256i in0 = _mm256_cmpgt_epi32(nv, _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-    const __m256i in1 = _mm256_cmpgt_epi32(nv, _mm256_setr_epi32(8, 9, 10, 11, 12, 13, 14, 15));
-    t0 = _mm256_blendv_ps(neg_inf, t0, _mm256_castsi256_ps(in0));
-    t1 = _mm256_blendv_ps(neg_inf, t1, _mm256_castsi256_ps(in1));
-  }
-  _mm256_storeu_ps(t, t0);
-  _mm256_storeu_ps(t + 8, t1);
-  /* max(t, m) keeps m when t is NaN, like the spec's `if (t > m) m = t` */
-  __m256 m = _mm256_load_ps(rowmax);
-  m = _mm256_max_ps(t0, m);
-  m = _mm256_max_ps(t1, m);
-  _mm256_store_ps(rowmax, m);
-}
-
 /* acc_a, acc_b += (K keys 0–7, 8–15 as u8) · (one broadcast Q dword, s8).  (A macro: gcc keeps
  * named accumulators in registers.) */
 #define DP2(acc_a, acc_b, qptr, k0, k1)                 \
@@ -201,58 +178,16 @@ static void qk_tile(int rows, const int8_t *const q[MR], const int32_t *comp, in
     DP2(s30, s31, q3 + 4 * g, k0, k1);
   }
   const __m256 b0 = _mm256_loadu_ps(beta), b1 = _mm256_loadu_ps(beta + 8);
-  qk_row_out(s00, s01, alpha[0], b0, b1, n_keys[0], j0, t, rowmax);
-  if (rows > 1) qk_row_out(s10, s11, alpha[1], b0, b1, n_keys[1], j0, t + ts, rowmax + 8);
-  if (rows > 2) qk_row_out(s20, s21, alpha[2], b0, b1, n_keys[2], j0, t + 2 * ts, rowmax + 16);
-  if (rows > 3) qk_row_out(s30, s31, alpha[3], b0, b1, n_keys[3], j0, t + 3 * ts, rowmax + 24);
+  wk_avx2_qk_row_out(s00, s01, alpha[0], b0, b1, n_keys[0], j0, t, rowmax);
+  if (rows > 1)
+    wk_avx2_qk_row_out(s10, s11, alpha[1], b0, b1, n_keys[1], j0, t + ts, rowmax + 8);
+  if (rows > 2)
+    wk_avx2_qk_row_out(s20, s21, alpha[2], b0, b1, n_keys[2], j0, t + 2 * ts, rowmax + 16);
+  if (rows > 3)
+    wk_avx2_qk_row_out(s30, s31, alpha[3], b0, b1, n_keys[3], j0, t + 3 * ts, rowmax + 24);
 }
 
 /* ── phase 3: exp ────────────────────────────────────────────────────────── */
-
-/* wk_attn_exp2_q24 on 4 × 8 lanes, as attention-avx2.c computes it (the same operations, so
- * the same bits): max, floor, sub, five fused multiply-adds, ·2^n through the exponent field.
- * Four interleaved chains keep the out-of-order window from filling with waiting work. */
-typedef struct exp4 { __m256 v0, v1, v2, v3; } exp4;
-
-static inline __m256 horner(__m256 q, __m256 f, float c) {
-  return _mm256_fmadd_ps(q, f, _mm256_set1_ps(c));
-}
-
-static inline __m256 exp_scale(__m256 q, __m256 n) { /* q·2^n, bit-exact ldexpf */
-  const __m256i e = _mm256_slli_epi32(_mm256_cvtps_epi32(n), 23); /* n integral: exact */
-  return _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(q), e));
-}
-
-#define FLOOR (_MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC) /* vroundps mode: n = floor(y) */
-
-static inline exp4 exp2_q24_x4(exp4 x /* x = t − m ≤ 0 (or NaN, −inf) */) {
-  const __m256 lo = _mm256_set1_ps(WK_EXP2_MIN_X);
-  /* y = max(x, −26): the second operand is returned for NaN, like the spec's x > −26 ? x : −26 */
-  const __m256 y0 = _mm256_max_ps(x.v0, lo), y1 = _mm256_max_ps(x.v1, lo);
-  const __m256 y2 = _mm256_max_ps(x.v2, lo), y3 = _mm256_max_ps(x.v3, lo);
-  const __m256 n0 = _mm256_round_ps(y0, FLOOR), n1 = _mm256_round_ps(y1, FLOOR);
-  const __m256 n2 = _mm256_round_ps(y2, FLOOR), n3 = _mm256_round_ps(y3, FLOOR);
-  const __m256 f0 = _mm256_sub_ps(y0, n0), f1 = _mm256_sub_ps(y1, n1);
-  const __m256 f2 = _mm256_sub_ps(y2, n2), f3 = _mm256_sub_ps(y3, n3);
-  const __m256 c5 = _mm256_set1_ps(WK_EXP2_Q5);
-  __m256 q0 = horner(c5, f0, WK_EXP2_Q4), q1 = horner(c5, f1, WK_EXP2_Q4);
-  __m256 q2 = horner(c5, f2, WK_EXP2_Q4), q3 = horner(c5, f3, WK_EXP2_Q4);
-  q0 = horner(q0, f0, WK_EXP2_Q3), q1 = horner(q1, f1, WK_EXP2_Q3);
-  q2 = horner(q2, f2, WK_EXP2_Q3), q3 = horner(q3, f3, WK_EXP2_Q3);
-  q0 = horner(q0, f0, WK_EXP2_Q2), q1 = horner(q1, f1, WK_EXP2_Q2);
-  q2 = horner(q2, f2, WK_EXP2_Q2), q3 = horner(q3, f3, WK_EXP2_Q2);
-  q0 = horner(q0, f0, WK_EXP2_Q1), q1 = horner(q1, f1, WK_EXP2_Q1);
-  q2 = horner(q2, f2, WK_EXP2_Q1), q3 = horner(q3, f3, WK_EXP2_Q1);
-  q0 = horner(q0, f0, WK_P_ONE), q1 = horner(q1, f1, WK_P_ONE);
-  q2 = horner(q2, f2, WK_P_ONE), q3 = horner(q3, f3, WK_P_ONE);
-  return (exp4){exp_scale(q0, n0), exp_scale(q1, n1), exp_scale(q2, n2), exp_scale(q3, n3)};
-}
-
-/* r = (2^24−1)·2^x → P as int32: round to nearest even, then min(P, 2^24 − 1) as the spec (x ≤ 0
- * keeps r a positive normal number: no lower clamp is needed; see attention-avx2.c). */
-static inline __m256i p_q24(__m256 r) {
-  return _mm256_min_epi32(_mm256_cvtps_epi32(r), _mm256_set1_epi32((int)WK_P_MAX));
-}
 
 /* 8 probabilities (int32, keys 0–7) → their two 4-key groups' planes: in each 128-bit lane the
  * dwords b0, b1, b2 of its 4 keys (little-endian bytes 0, 1, 2 of each P) and a zero dword. */
@@ -275,12 +210,12 @@ static inline int64_t exp_row(const float *t /* [len] at key j0 */, float m, int
   int j = 0;
   for (; j < live; j += 2 * KB) { /* 32 keys a step; a last step of 16 computes them twice */
     const int j1 = j + KB < live ? j + KB : j; /* second half: keys j+16…j+31, or again j…j+15 */
-    const exp4 x = {_mm256_sub_ps(_mm256_loadu_ps(t + j), mv),
+    const wk_avx2_exp4 x = {_mm256_sub_ps(_mm256_loadu_ps(t + j), mv),
                     _mm256_sub_ps(_mm256_loadu_ps(t + j + 8), mv),
                     _mm256_sub_ps(_mm256_loadu_ps(t + j1), mv),
                     _mm256_sub_ps(_mm256_loadu_ps(t + j1 + 8), mv)};
-    const exp4 r = exp2_q24_x4(x);
-    const __m256i pa0 = p_q24(r.v0), pa1 = p_q24(r.v1);
+    const wk_avx2_exp4 r = wk_avx2_exp2_q24_x4(x);
+    const __m256i pa0 = wk_avx2_p_q24(r.v0), pa1 = wk_avx2_p_q24(r.v1);
     sumv = _mm256_add_epi32(sumv, _mm256_add_epi32(pa0, pa1));
     _mm256_storeu_si256((__m256i *)(pb + 4 * j), planes8(pa0));
     _mm256_storeu_si256((__m256i *)(pb + 4 * j + 32), planes8(pa1));
@@ -288,7 +223,7 @@ static inline int64_t exp_row(const float *t /* [len] at key j0 */, float m, int
       j += KB;
       break;
     }
-    const __m256i pb0 = p_q24(r.v2), pb1 = p_q24(r.v3);
+    const __m256i pb0 = wk_avx2_p_q24(r.v2), pb1 = wk_avx2_p_q24(r.v3);
     sumv = _mm256_add_epi32(sumv, _mm256_add_epi32(pb0, pb1));
     _mm256_storeu_si256((__m256i *)(pb + 4 * j1), planes8(pb0));
     _mm256_storeu_si256((__m256i *)(pb + 4 * j1 + 32), planes8(pb1));
@@ -296,10 +231,7 @@ static inline int64_t exp_row(const float *t /* [len] at key j0 */, float m, int
   for (; j < len; j += KB) /* P = 0 */
     _mm256_storeu_si256((__m256i *)(pb + 4 * j), _mm256_setzero_si256()),
         _mm256_storeu_si256((__m256i *)(pb + 4 * j + 32), _mm256_setzero_si256());
-  const __m256i s64 = _mm256_add_epi64(_mm256_cvtepi32_epi64(_mm256_castsi256_si128(sumv)),
-                                       _mm256_cvtepi32_epi64(_mm256_extracti128_si256(sumv, 1)));
-  const __m128i s2 = _mm_add_epi64(_mm256_castsi256_si128(s64), _mm256_extracti128_si256(s64, 1));
-  return _mm_cvtsi128_si64(s2) + _mm_extract_epi64(s2, 1);
+  return wk_avx2_sum_i64(sumv);
 }
 
 /* ── phase 4: P·V ────────────────────────────────────────────────────────── */
@@ -393,15 +325,7 @@ static void rows_avxvnni(const wk_attn_rows_args *a) {
 
   /* Phase 2: row maxima; zero accumulators and sums. */
   float m[WK_ATTN_BLOCK_ROWS];
-  for (int r = 0; r < rows; r++) {
-    __m256 v = _mm256_load_ps(s.rowmax + 8 * r);
-    __m128 h = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    h = _mm_max_ps(h, _mm_movehl_ps(h, h));
-    h = _mm_max_ps(h, _mm_shuffle_ps(h, h, 1));
-    m[r] = a->n_keys[r] > 0 ? _mm_cvtss_f32(h) : 0.0f; /* empty row: exp_row skips it */
-    a->sum[r] = 0;
-  }
-  memset(a->acc, 0, sizeof(int64_t) * (size_t)rows * (size_t)d);
+  wk_avx2_row_maxima(a, s.rowmax, m);
   uint64_t t1 = wk_attn_tick(a);
   wk_attn_tick_add(a, WK_ATTN_PASS_QK, t0, t1);
 
