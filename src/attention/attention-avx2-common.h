@@ -11,6 +11,35 @@
 
 #include "attention/attention-internal.h"
 
+/* The betas of keys j0 … j0+15: a pointer into beta, or into bt (zero past lk: those keys are
+ * masked) when the block runs past lk. */
+static inline const float *wk_avx2_block_beta(const float *beta, int j0, int lk,
+                                              float bt[16]) {
+  if (j0 + 16 <= lk) return beta + j0;
+  memset(bt, 0, 16 * sizeof(float));
+  memcpy(bt, beta + j0, sizeof(float) * (size_t)(lk - j0));
+  return bt;
+}
+
+/* Keys a row that sees [0, n) has in the segment [s0, s0 + len), rounded up to 16. */
+static inline int wk_avx2_row_keys(int n, int s0, int len) {
+  int live = n - s0;
+  live = live < 0 ? 0 : live > len ? len : live;
+  return (live + 15) / 16 * 16;
+}
+
+/* The same for a P·V tile, rows r0 … r0 + mr − 1 (those below rows): the most any of them has.
+ * The tile stops there: P = 0 beyond. */
+static inline int wk_avx2_tile_keys(const int32_t *n_keys, int r0, int rows, int mr, int s0,
+                                    int len) {
+  int live = 0;
+  for (int r = r0; r < rows && r < r0 + mr; r++) {
+    const int l = wk_avx2_row_keys(n_keys[r], s0, len);
+    live = l > live ? l : live;
+  }
+  return live;
+}
+
 /* One row of a 16-key block: S → t = (float)S · (alpha·beta) exactly as wk_attn_logit; keys
  * ≥ n become −inf (out of the max, P = 0); store t; fold into the running max vector. */
 static inline void wk_avx2_qk_row_out(__m256i s0, __m256i s1 /* keys j0…j0+7, j0+8…j0+15 */,

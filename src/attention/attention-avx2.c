@@ -234,9 +234,7 @@ static inline int64_t exp_row(const float *t /* [len] at key j0 */, float m, int
                               int len, int32_t *ph /* [len/2] */, int32_t *pl /* [len/2] */) {
   const __m256 mv = _mm256_set1_ps(m);
   __m256i sumv = _mm256_setzero_si256(); /* [8] int32 sums of P: ≤ (SEG/8)·2^24 = 2^29 */
-  int live = n - j0; /* keys of this segment that the row sees, rounded up to 16 */
-  live = live < 0 ? 0 : live > len ? len : live;
-  live = (int)round_up((size_t)live, KB);
+  const int live = wk_avx2_row_keys(n, j0, len); /* keys of this segment the row sees */
   int j = 0;
   for (; j < live; j += 2 * KB) { /* 32 keys a step; a last step of 16 computes them twice */
     const int j1 = j + KB < live ? j + KB : j; /* second half: keys j+16…j+31, or again j…j+15 */
@@ -330,12 +328,8 @@ static void rows_avx2(const wk_attn_rows_args *a) {
    * block stays in L1 across the row blocks). */
   uint64_t t0 = wk_attn_tick(a);
   for (int j0 = 0; j0 < jend; j0 += KB) {
-    float bt[KB] = {0}; /* beta of keys j0 … j0+15; past lk: 0 (those keys are masked) */
-    const float *beta = a->beta + j0;
-    if (j0 + KB > lk) {
-      memcpy(bt, beta, sizeof(float) * (size_t)(lk - j0));
-      beta = bt;
-    }
+    float bt[KB];
+    const float *beta = wk_avx2_block_beta(a->beta, j0, lk, bt);
     const int32_t *kb = kp + (size_t)(j0 / KB) * np * KB;
     for (int r0 = 0; r0 < rows; r0 += MR)
       qk_tile(rows - r0 < MR ? rows - r0 : MR, s.qp + r0 * np, np, kb, a->alpha + r0, beta,
@@ -359,15 +353,8 @@ static void rows_avx2(const wk_attn_rows_args *a) {
                            s.ph + r * (SEG / 2), s.pl + r * (SEG / 2));
     t0 = wk_attn_tick(a);
     wk_attn_tick_add(a, WK_ATTN_PASS_SOFTMAX, t1, t0);
-    for (int r0 = 0; r0 < rows; r0 += PV_MR) {
-      int live = 0;
-      for (int r = r0; r < rows && r < r0 + PV_MR; r++) {
-        const int l = a->n_keys[r] - s0;
-        live = l > live ? l : live;
-      }
-      live = live > len ? len : live;
-      tile_pairs[r0 / PV_MR] = (int)round_up((size_t)live, KB) / 2;
-    }
+    for (int r0 = 0; r0 < rows; r0 += PV_MR)
+      tile_pairs[r0 / PV_MR] = wk_avx2_tile_keys(a->n_keys, r0, rows, PV_MR, s0, len) / 2;
     const int16_t *vs = vp + (size_t)(s0 / 2) * d * 2; /* [len/2][d][2] */
     for (int c0 = 0; c0 < d; c0 += 16)
       for (int r0 = 0; r0 < rows; r0 += PV_MR)
