@@ -78,6 +78,19 @@ WK_INLINE __m512i wk_avx512_load_row(const int8_t *m, ptrdiff_t row_stride, size
   return _mm512_maskz_loadu_epi8(wk_avx512_first_bytes(w), m + (ptrdiff_t)j * row_stride + c0);
 }
 
+/* The packing functions read one 64-byte slice of each row, rows a projection's width apart
+ * (0.4–2.5 KB): with their data out of L2 they wait on each line, and the hardware prefetchers,
+ * which stop at 4-KB pages, do not run ahead.  So they prefetch the slice WK_AVX512_PACK_AHEAD
+ * rows ahead: a base encoder's packing 20–25 % shorter (2 threads, alternating runs,
+ * 2026-12-05: 170–243 µs a layer against 220–283; 16 or 64 rows ahead: no better). */
+#define WK_AVX512_PACK_AHEAD 32
+
+WK_INLINE void wk_avx512_prefetch_row(const int8_t *m, ptrdiff_t row_stride, size_t j, int rows,
+                                      int c0) {
+  if (j < (size_t)rows)
+    _mm_prefetch((const char *)(m + (ptrdiff_t)j * row_stride + c0), _MM_HINT_T0);
+}
+
 /* Bytes of lk keys × d channels packed in units of `unit_keys` keys, the unit count rounded
  * up to a multiple of `unit_multiple` (padding keys are zero). */
 static inline size_t wk_avx512_packed_size(int lk, int d, int unit_keys, int unit_multiple) {
@@ -105,8 +118,10 @@ static inline void wk_avx512_pack_k(const int8_t *k, /* [lk][d], row stride row_
       const int w = d - c0 < 64 ? d - c0 : 64;
       /* 16 keys × 16 channel groups (dwords) → 16 groups × 16 keys: a dword transpose. */
       __m512i r[16], t[16], u[16];
-      for (int j = 0; j < 16; j++)
+      for (int j = 0; j < 16; j++) {
+        wk_avx512_prefetch_row(k, row_stride, 16 * b + j + WK_AVX512_PACK_AHEAD, lk, c0);
         r[j] = _mm512_xor_si512(wk_avx512_load_row(k, row_stride, 16 * b + j, lk, c0, w), flip_v);
+      }
       for (int i = 0; i < 16; i += 2) {
         t[i] = _mm512_unpacklo_epi32(r[i], r[i + 1]);
         t[i + 1] = _mm512_unpackhi_epi32(r[i], r[i + 1]);
@@ -145,6 +160,8 @@ static inline void wk_avx512_pack_v(const int8_t *v, /* [lk][d], row stride row_
       const int w = d - c0 < 64 ? d - c0 : 64;
       /* 4 keys × 64 channels → 64 channels × 4 keys: a byte then a word interleave (per
        * 128-bit lane), then a lane transpose. */
+      for (int j = 0; j < 4; j++)
+        wk_avx512_prefetch_row(v, row_stride, 4 * g + j + WK_AVX512_PACK_AHEAD, lk, c0);
       const __m512i x0 = wk_avx512_load_row(v, row_stride, 4 * g + 0, lk, c0, w);
       const __m512i x1 = wk_avx512_load_row(v, row_stride, 4 * g + 1, lk, c0, w);
       const __m512i x2 = wk_avx512_load_row(v, row_stride, 4 * g + 2, lk, c0, w);
