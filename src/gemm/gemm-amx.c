@@ -242,6 +242,7 @@ static void block(const wk_gemm_block_args *p) {
     }
     for (int j0 = 0; j0 < p->n; j0 += NR) {
       const int cols = p->n - j0 < NR ? p->n - j0 : NR;
+      wk_gemm_prefetch_residual(p, i0 + MR, MR, j0, cols);
       switch ((rows > TM) * 2 + (cols > TN)) {
       case 0: step(0, 0, p, i0, j0, cbuf[buf], atail, &prev); break;
       case 1: step(0, 1, p, i0, j0, cbuf[buf], atail, &prev); break;

@@ -100,6 +100,7 @@ static void block(const wk_gemm_block_args *p) {
       widen_row(p->a + (i0 + r) * p->a_stride, p->k, (int16_t *)(ap + (size_t)r * pairs));
     for (int j0 = 0; j0 < p->n; j0 += NR) {
       const int cols = p->n - j0 < NR ? p->n - j0 : NR;
+      wk_gemm_prefetch_residual(p, i0 + MR, MR, j0, cols);
       switch (rows * 4 + (cols + 7) / 8) {
         TILE_ROWS(1) TILE_ROWS(2) TILE_ROWS(3) TILE_ROWS(4)
       default: break;

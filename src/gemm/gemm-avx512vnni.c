@@ -199,6 +199,7 @@ static void block(const wk_gemm_block_args *p) {
      * block's packed W (sized by the operator to fit L2) streams past them. */
     for (int j0 = 0; j0 < p->n; j0 += NR) {
       const int cols = p->n - j0 < NR ? p->n - j0 : NR;
+      wk_gemm_prefetch_residual(p, i0 + MR, MR, j0, cols);
       switch (rows * 8 + (cols + 15) / 16) {
         TILE_ROWS(1) TILE_ROWS(2) TILE_ROWS(3) TILE_ROWS(4) TILE_ROWS(5) TILE_ROWS(6)
       default: break;

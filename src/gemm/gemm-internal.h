@@ -147,6 +147,26 @@ typedef struct wk_gemm_block_args {
   wk_gemm_group_out groups;
 } wk_gemm_block_args;
 
+/* Asks for the residual lines of rows [i0, i0 + rows) ∩ [0, m), columns [j0, j0 + cols) of
+ * the block, which a later tile's epilogue adds (a hint: no value changes).  The kernels call
+ * it for the next row tile before each column tile, a row tile ahead of the reads.  The
+ * encoder's residual stream (out-projection, fc2: [len][d] fp32, in place) was last touched a
+ * whole attention earlier and misses in L2; the epilogue's reads — 6 rows × 256 bytes, rows
+ * 2 KB apart, then the next 256 bytes of the same rows a tile later — do not train the hardware
+ * prefetchers.  Measured on Zen 5 (base encoder, per-operator timing, alternating runs):
+ * out-projection 7.8–8.0 → 6.7–6.8 ms on one thread, 3.75 → 3.3 ms on two; fc2 −3 %. */
+static inline void wk_gemm_prefetch_residual(const wk_gemm_block_args *p, int i0, int rows,
+                                             int j0, int cols) {
+  if (!p->residual) return;
+  const int i1 = i0 + rows < p->m ? i0 + rows : p->m;
+  for (int i = i0; i < i1; i++) {
+    const float *row = p->residual + i * p->residual_stride + j0;
+    const uintptr_t last = (uintptr_t)(row + cols - 1) & ~(uintptr_t)63;
+    for (uintptr_t a = (uintptr_t)row & ~(uintptr_t)63; a <= last; a += 64)
+      __builtin_prefetch((const void *)a, 0, 3);
+  }
+}
+
 typedef struct wk_gemm_kernel {
   const char *name;
   wk_isa isa;
